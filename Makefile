@@ -1,0 +1,43 @@
+# Two commands on a fresh machine:  make run   |   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+export FLASK_APP = wsgi.py
+
+.PHONY: run test test-pg install install-test translations translations-update bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade --quiet pip
+
+install: $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-test: $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-test.txt
+
+translations: install
+	$(BIN)/flask translate compile
+
+translations-update: install
+	$(BIN)/flask translate update
+
+## Run the portal with demo data on SQLite: http://127.0.0.1:5000
+run: install translations
+	$(BIN)/flask init-db
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
+test: install-test translations
+	$(BIN)/python -m pytest
+
+## The suite against the local PostgreSQL server (a fresh database per run).
+test-pg: install-test translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo

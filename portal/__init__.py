@@ -1,0 +1,90 @@
+"""Yishi (议事): resident participation and deliberation portal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
+
+from .display import current_modes, lang_url, remember_choices, select_locale
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .security import IdConverter, SlugConverter, security_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a config class, a name ('testing'…) or a dict of overrides."""
+    from config import CONFIGS, Config, ProductionConfig
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    overrides = {}
+    if config is None:
+        import os
+
+        config = CONFIGS.get(os.environ.get("PORTAL_CONFIG", "development"), Config)
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    if isinstance(config, dict):
+        overrides = config
+        config = CONFIGS["testing"]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if config is ProductionConfig or issubclass(config, ProductionConfig):
+        ProductionConfig.check(app.config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.strict_slashes = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from . import models  # noqa: F401  (register every table)
+    from .admin.views import bp as admin_bp
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .communities.views import bp as communities_bp
+    from .display import bp as display_bp
+    from .main import bp as main_bp
+
+    for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    @app.context_processor
+    def _template_globals():
+        return {"modes": current_modes(), "current_locale": select_locale(),
+                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url}
+
+    from .audit.labels import action_label, role_label
+
+    app.jinja_env.globals.update(action_label=action_label, role_label=role_label)
+    app.after_request(remember_choices)
+    app.after_request(security_headers)
+
+    @app.after_request
+    def _no_store_for_users(response):
+        if request.cookies.get(app.config.get("SESSION_COOKIE_NAME", "session")):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    return app

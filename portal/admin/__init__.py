@@ -1,0 +1,1 @@
+"""Platform administration: communities and their first committee members."""

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class CommunityForm(FlaskForm):
+    slug = StringField(_l("Short name for the address (letters, digits, dashes)"),
+                       validators=[DataRequired(), Length(min=2, max=40)], description=_l("For example: dongshan-village"))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    region = StringField(_l("Region (county, town)"), validators=[Optional(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=[("village", _l("Village")), ("urban", _l("Urban community"))])
+    default_locale = SelectField(_l("Default language"), choices=[("zh_Hans", "中文"), ("en", "English")])
+
+
+class AppointForm(FlaskForm):
+    username = StringField(_l("User name or mobile number of the committee member"),
+                           validators=[DataRequired(), Length(max=32)])

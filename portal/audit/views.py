@@ -1,0 +1,78 @@
+"""The community audit page (members) and JSON Lines export (committee)."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, g, render_template, request, stream_with_context
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..communities import permissions as perm
+from ..communities.scoping import community_blueprint
+from ..extensions import db
+from ..permissions import require
+from .models import AuditEvent
+
+bp = community_blueprint("audit", __name__, "/audit")
+
+PAGE = 50
+ACTION_MAX = 40
+
+
+def _filters():
+    action = (request.args.get("action") or "").strip()
+    if len(action) > ACTION_MAX:
+        abort(400)
+    actor = request.args.get("actor", type=int)
+    before = request.args.get("before", type=int)
+    for v in (actor, before):
+        if v is not None and not (0 < v < 2**31):
+            abort(400)
+    return action, actor, before
+
+
+@bp.get("/")
+def index():
+    require(perm.can_view_audit(g.ctx))
+    action, actor, before = _filters()
+    q = select(AuditEvent).where(AuditEvent.community_id == g.community.id)
+    if action:
+        q = q.where(AuditEvent.action == action)
+    if actor:
+        q = q.where(AuditEvent.actor_id == actor)
+    if before:
+        q = q.where(AuditEvent.seq < before)
+    events = db.session.execute(q.order_by(AuditEvent.seq.desc()).limit(PAGE + 1)).scalars().all()
+    more = len(events) > PAGE
+    events = events[:PAGE]
+    ids = {e.actor_id for e in events if e.actor_id}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    actions = db.session.execute(
+        select(AuditEvent.action).where(AuditEvent.community_id == g.community.id).distinct()
+        .order_by(AuditEvent.action)
+    ).scalars().all()
+    return render_template(
+        "audit/index.html", community=g.community, events=events, names=names, more=more,
+        next_before=events[-1].seq if (more and events) else None, action=action, actor=actor,
+        actions=actions, can_export=perm.can_export_audit(g.ctx),
+    )
+
+
+@bp.get("/export.jsonl")
+def export():
+    require(perm.can_export_audit(g.ctx))
+    community_id = g.community.id
+    slug = g.community.slug
+
+    def rows():
+        stmt = (select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.payload)
+                .where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
+                .execution_options(yield_per=1000))
+        for seq, prev, digest, payload in db.session.execute(stmt):
+            # The payload travels as a string holding the exact stored bytes, so anyone can
+            # recompute sha256(prev_hash || payload) from the export alone.
+            yield json.dumps({"seq": seq, "prev_hash": prev, "hash": digest, "payload": payload},
+                             ensure_ascii=False) + "\n"
+
+    headers = {"Content-Disposition": f'attachment; filename="audit-{slug}.jsonl"'}
+    return Response(stream_with_context(rows()), mimetype="application/x-ndjson", headers=headers)

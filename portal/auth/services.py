@@ -1,0 +1,130 @@
+"""Account use cases. No request or current_user in here: callers pass what is needed."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import utcnow
+from ..errors import RuleViolation
+from ..extensions import db
+from .models import AuthSession, SecurityEvent, User
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+_DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
+
+
+def normalise_login(value: str) -> str:
+    value = (value or "").strip()
+    compact = value.replace(" ", "").replace("-", "")
+    return compact if MOBILE_RE.match(compact) else value.lower()
+
+
+def valid_login(value: str) -> bool:
+    return bool(USERNAME_RE.match(value) or MOBILE_RE.match(value))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def find_user(login: str) -> User | None:
+    return db.session.execute(select(User).where(User.username == normalise_login(login))).scalar_one_or_none()
+
+
+def register_user(username: str, display_name: str, password: str, locale: str | None = None) -> User:
+    username = normalise_login(username)
+    if not valid_login(username):
+        raise RuleViolation(_l("Choose a user name of 3 to 32 letters, digits, dots, dashes or underscores "
+                               "starting with a letter, or an 11-digit mobile number."))
+    if find_user(username) is not None:
+        raise RuleViolation(_l("This user name or mobile number is already registered."))
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    log_security(kind="registered", user=user)
+    return user
+
+
+def check_credentials(login: str, password: str) -> User | None:
+    user = find_user(login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """A fresh server-side session: the id in the cookie is new at every login."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(AuthSession(token_hash=_token_hash(token), user_id=user.id))
+    user.session_token = token
+    return token
+
+
+def load_session_user(token: str, idle_days: int) -> User | None:
+    if not token or len(token) > 100:
+        return None
+    row = db.session.execute(
+        select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    now = utcnow()
+    if now - row.last_seen_at > timedelta(days=idle_days):
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None:
+        return None
+    if now - row.last_seen_at > timedelta(hours=1):
+        row.last_seen_at = now
+        db.session.commit()
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def change_password(user: User, current: str, new: str, remote_addr: str | None = None) -> str:
+    """Change the password, end every session of the user, return a fresh token."""
+    if not check_password_hash(user.password_hash, current):
+        raise RuleViolation(_l("The current password is not correct."))
+    if current == new:
+        raise RuleViolation(_l("The new password must be different from the current one."))
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    log_security(kind="password_changed", user=user, remote_addr=remote_addr)
+    return start_session(user)
+
+
+def update_profile(user: User, display_name: str, locale: str | None, large: bool, contrast: bool) -> None:
+    user.display_name = display_name.strip()
+    user.locale = locale or None
+    user.display_large = large
+    user.display_contrast = contrast
+
+
+def log_security(kind: str, user: User | None = None, login: str | None = None,
+                 remote_addr: str | None = None) -> None:
+    db.session.add(SecurityEvent(kind=kind, user_id=user.id if user else None,
+                                 login_attempted=(login or "")[:32] or None,
+                                 remote_addr=(remote_addr or "")[:45] or None))

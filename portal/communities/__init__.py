@@ -1,0 +1,1 @@
+"""Communities, memberships, roles."""

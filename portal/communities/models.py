@@ -1,0 +1,73 @@
+"""Communities, memberships and per-community roles."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import TZDateTime, utcnow
+from ..extensions import db
+
+KINDS = ("village", "urban")
+STATUSES = ("pending", "verified", "rejected")
+ROLES = ("committee", "mediator")
+
+
+class Community(db.Model):
+    __tablename__ = "community"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="village")
+    default_locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # Head of the community's audit chain, written by audit.record() in the same transaction.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+    __table_args__ = (CheckConstraint("kind in ('village', 'urban')", name="kind"),)
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    message: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    requested_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+    roles = relationship("MemberRole", lazy="selectin", cascade="all, delete-orphan",
+                         order_by="MemberRole.role")
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "user_id"),
+        CheckConstraint("status in ('pending', 'verified', 'rejected')", name="status"),
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class MemberRole(db.Model):
+    __tablename__ = "member_role"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    granted_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        UniqueConstraint("membership_id", "role"),
+        CheckConstraint("role in ('committee', 'mediator')", name="role"),
+    )

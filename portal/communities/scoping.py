@@ -1,0 +1,108 @@
+"""Community-scoped loading: every community object is fetched through here.
+
+An object of another community is a 404, never a 403: we do not confirm that it exists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Community, Membership
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who is acting, where: the input of every permission predicate."""
+
+    user: object | None
+    community: Community | None
+    membership: Membership | None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.user is not None and self.user.is_platform_admin)
+
+    @property
+    def status(self) -> str | None:
+        return self.membership.status if self.membership is not None else None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+    def has_role(self, role: str) -> bool:
+        return self.verified and role in self.membership.role_names
+
+    @property
+    def role_label(self) -> str:
+        """The role written into audit events."""
+        if self.has_role("committee"):
+            return "committee"
+        if self.has_role("mediator"):
+            return "mediator"
+        if self.verified:
+            return "resident"
+        if self.is_admin:
+            return "platform_admin"
+        return "user" if self.signed_in else "visitor"
+
+
+def community_by_slug_or_404(slug: str) -> Community:
+    community = db.session.execute(select(Community).where(Community.slug == slug)).scalar_one_or_none()
+    if community is None:
+        abort(404)
+    return community
+
+
+def membership_of(user, community: Community) -> Membership | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.execute(
+        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
+    ).scalar_one_or_none()
+
+
+def context_for(user, community: Community | None) -> Ctx:
+    user = user if (user is not None and getattr(user, "is_authenticated", False)) else None
+    membership = membership_of(user, community) if community is not None else None
+    return Ctx(user=user, community=community, membership=membership)
+
+
+def get_or_404(model, community: Community, object_id: int):
+    """Load `model` by id within `community` only."""
+    obj = db.session.execute(
+        select(model).where(model.id == object_id, model.community_id == community.id)
+    ).scalar_one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def current_ctx() -> Ctx:
+    return g.ctx
+
+
+def community_blueprint(name: str, import_name: str, sub: str = "") -> Blueprint:
+    """A blueprint under /c/<slug>/...: loads the community (404 if unknown) and
+    the acting Ctx into g before any view runs."""
+    bp = Blueprint(name, import_name, url_prefix="/c/<slug:slug>" + sub)
+
+    @bp.url_value_preprocessor
+    def _load_community(endpoint, values):
+        g.community = community_by_slug_or_404(values.pop("slug"))
+        g.ctx = context_for(current_user, g.community)
+
+    @bp.url_defaults
+    def _add_slug(endpoint, values):
+        if "slug" not in values and g.get("community") is not None:
+            values["slug"] = g.community.slug
+
+    return bp

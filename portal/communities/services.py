@@ -1,0 +1,161 @@
+"""Community use cases. Each takes an explicit actor and community, writes its
+audit event in the same transaction, flushes; the caller commits."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import audit
+from ..db import utcnow
+from ..errors import RuleViolation
+from ..extensions import db
+from .models import KINDS, ROLES, Community, MemberRole, Membership
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+RESERVED_SLUGS = {"admin", "static", "login", "logout", "register", "account", "display"}
+
+
+def create_community(actor, slug: str, name: str, region: str = "", kind: str = "village",
+                     default_locale: str = "zh_Hans") -> Community:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise RuleViolation(_l("The short name may use 2 to 40 lower-case letters, digits and dashes."))
+    if kind not in KINDS:
+        raise RuleViolation(_l("Unknown kind of community."))
+    if db.session.execute(select(Community.id).where(Community.slug == slug)).first():
+        raise RuleViolation(_l("A community with this short name already exists."))
+    community = Community(slug=slug, name=name.strip(), region=region.strip(), kind=kind,
+                          default_locale=default_locale)
+    db.session.add(community)
+    db.session.flush()
+    audit.record(community, actor, "community.created", community,
+                 {"slug": slug, "name": community.name, "region": community.region, "kind": kind,
+                  "default_locale": default_locale},
+                 actor_role="platform_admin" if actor is not None else "system")
+    return community
+
+
+def _membership(community: Community, user) -> Membership | None:
+    return db.session.execute(
+        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
+    ).scalar_one_or_none()
+
+
+def request_join(actor, community: Community, message: str = "") -> Membership:
+    membership = _membership(community, actor)
+    if membership is not None and membership.status == "verified":
+        raise RuleViolation(_l("You are already a member of this community."))
+    if membership is not None and membership.status == "pending":
+        raise RuleViolation(_l("Your request is already waiting for the committee."))
+    if membership is None:
+        membership = Membership(community_id=community.id, user_id=actor.id)
+        db.session.add(membership)
+    membership.status = "pending"
+    membership.message = message.strip()
+    membership.reason = ""
+    membership.requested_at = utcnow()
+    membership.decided_at = None
+    membership.decided_by_id = None
+    db.session.flush()
+    audit.record(community, actor, "membership.requested", membership,
+                 {"user": actor.id}, actor_role="user")
+    return membership
+
+
+def approve_member(actor, community: Community, membership: Membership, actor_role: str = "committee") -> None:
+    if membership.status != "pending":
+        raise RuleViolation(_l("Only a waiting request can be approved."))
+    membership.status = "verified"
+    membership.decided_at = utcnow()
+    membership.decided_by_id = actor.id
+    membership.reason = ""
+    audit.record(community, actor, "membership.verified", membership,
+                 {"user": membership.user_id, "status": "verified"}, actor_role=actor_role)
+
+
+def reject_member(actor, community: Community, membership: Membership, reason: str) -> None:
+    if membership.status != "pending":
+        raise RuleViolation(_l("Only a waiting request can be rejected."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(_l("Please give the reason; the person asking will see it."))
+    membership.status = "rejected"
+    membership.decided_at = utcnow()
+    membership.decided_by_id = actor.id
+    membership.reason = reason
+    audit.record(community, actor, "membership.rejected", membership,
+                 {"user": membership.user_id, "status": "rejected", "reason": reason}, actor_role="committee")
+
+
+def add_resident(actor, community: Community, user, actor_role: str = "committee") -> Membership:
+    """Add a registered person directly as a verified resident (they came in person)."""
+    membership = _membership(community, user)
+    if membership is not None and membership.status == "verified":
+        raise RuleViolation(_l("This person is already a member of this community."))
+    if membership is None:
+        membership = Membership(community_id=community.id, user_id=user.id)
+        db.session.add(membership)
+    membership.status = "verified"
+    membership.reason = ""
+    membership.decided_at = utcnow()
+    membership.decided_by_id = actor.id if actor is not None else None
+    db.session.flush()
+    audit.record(community, actor, "membership.added", membership,
+                 {"user": user.id, "status": "verified"}, actor_role=actor_role)
+    return membership
+
+
+def grant_role(actor, community: Community, membership: Membership, role: str,
+               actor_role: str = "committee") -> None:
+    if role not in ROLES:
+        raise RuleViolation(_l("Unknown role."))
+    if membership.status != "verified":
+        raise RuleViolation(_l("Roles can only be given to verified members."))
+    if role in membership.role_names:
+        raise RuleViolation(_l("This member already has this role."))
+    membership.roles.append(MemberRole(role=role, granted_by_id=actor.id if actor is not None else None))
+    db.session.flush()
+    audit.record(community, actor, "role.granted", membership,
+                 {"user": membership.user_id, "role": role}, actor_role=actor_role)
+
+
+def committee_count(community: Community) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(MemberRole).join(Membership)
+        .where(Membership.community_id == community.id, Membership.status == "verified",
+               MemberRole.role == "committee")
+    ).scalar_one()
+
+
+def revoke_role(actor, community: Community, membership: Membership, role: str) -> None:
+    found = next((r for r in membership.roles if r.role == role), None)
+    if found is None:
+        raise RuleViolation(_l("This member does not have this role."))
+    if role == "committee" and committee_count(community) <= 1:
+        raise RuleViolation(_l("The last committee member cannot be removed; "
+                               "first give the committee role to someone else."))
+    membership.roles.remove(found)
+    db.session.flush()
+    audit.record(community, actor, "role.revoked", membership,
+                 {"user": membership.user_id, "role": role}, actor_role="committee")
+
+
+def appoint_committee(actor, community: Community, user) -> Membership:
+    """Platform admin (or CLI) appoints a committee member; joins them if needed."""
+    membership = _membership(community, user)
+    if membership is None or membership.status != "verified":
+        membership = add_resident(actor, community, user,
+                                  actor_role="platform_admin" if actor is not None else "system")
+    grant_role(actor, community, membership, "committee",
+               actor_role="platform_admin" if actor is not None else "system")
+    return membership
+
+
+def memberships_of(user) -> list[tuple[Membership, Community]]:
+    rows = db.session.execute(
+        select(Membership, Community).join(Community, Community.id == Membership.community_id)
+        .where(Membership.user_id == user.id).order_by(Community.name)
+    ).all()
+    return [(m, c) for m, c in rows]

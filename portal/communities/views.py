@@ -1,0 +1,151 @@
+"""Community pages: home, join, member management."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..auth.services import find_user
+from ..errors import PortalError
+from ..extensions import db
+from ..permissions import require
+from . import permissions as perm
+from . import services
+from .forms import AddResidentForm, EmptyForm, JoinForm, RejectForm, RoleForm
+from .models import Membership
+from .scoping import community_blueprint, get_or_404
+
+bp = community_blueprint("communities", __name__)
+
+
+def _back():
+    return redirect(url_for("communities.members"), code=303)
+
+
+@bp.get("/")
+def home():
+    ctx = g.ctx
+    return render_template("communities/home.html", community=g.community, ctx=ctx,
+                           join_form=JoinForm(), can_join=perm.can_request_join(ctx),
+                           member_count=_member_count())
+
+
+def _member_count() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Membership)
+        .where(Membership.community_id == g.community.id, Membership.status == "verified")
+    ).scalar_one()
+
+
+@bp.post("/join")
+def join():
+    require(perm.can_request_join(g.ctx))
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return render_template("communities/home.html", community=g.community, ctx=g.ctx, join_form=form,
+                               can_join=True, member_count=_member_count()), 400
+    services.request_join(current_user, g.community, form.message.data or "")
+    db.session.commit()
+    flash(_("Your request has been sent. The committee will check it; you will see the answer here."), "success")
+    return redirect(url_for("communities.home"), code=303)
+
+
+@bp.get("/members")
+def members():
+    require(perm.can_manage_members(g.ctx))
+    return _render_members()
+
+
+def _render_members(status=200, add_form=None, reject_forms=None):
+    page = request.args.get("page", 1, type=int)
+    if page < 1 or page > 100000:
+        abort(404)
+    size = 20
+    pending = db.session.execute(
+        select(Membership).where(Membership.community_id == g.community.id, Membership.status == "pending")
+        .order_by(Membership.requested_at, Membership.id).limit(200)
+    ).scalars().all()
+    verified_q = (select(Membership).where(Membership.community_id == g.community.id,
+                                           Membership.status == "verified"))
+    total = db.session.execute(select(func.count()).select_from(verified_q.subquery())).scalar_one()
+    verified = db.session.execute(
+        verified_q.order_by(Membership.id).offset((page - 1) * size).limit(size)
+    ).scalars().all()
+    return render_template(
+        "communities/members.html", community=g.community, pending=pending, verified=verified,
+        page=page, pages=max(1, (total + size - 1) // size), total=total,
+        add_form=add_form or AddResidentForm(), reject_forms=reject_forms or {}, role_form=RoleForm(),
+        empty_form=EmptyForm(),
+    ), status
+
+
+@bp.post("/members/<id:member_id>/approve")
+def approve(member_id):
+    target = get_or_404(Membership, g.community, member_id)
+    require(perm.can_decide_membership(g.ctx, target))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.approve_member(current_user, g.community, target)
+    db.session.commit()
+    flash(_("%(name)s is now a verified resident.", name=target.user.display_name), "success")
+    return _back()
+
+
+@bp.post("/members/<id:member_id>/reject")
+def reject(member_id):
+    target = get_or_404(Membership, g.community, member_id)
+    require(perm.can_decide_membership(g.ctx, target))
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _render_members(400, reject_forms={target.id: form})
+    services.reject_member(current_user, g.community, target, form.reason.data)
+    db.session.commit()
+    flash(_("The request of %(name)s has been rejected.", name=target.user.display_name), "success")
+    return _back()
+
+
+@bp.post("/members/add")
+def add():
+    require(perm.can_manage_members(g.ctx))
+    form = AddResidentForm()
+    if form.validate_on_submit():
+        user = find_user(form.username.data)
+        if user is None:
+            form.username.errors.append(_("Nobody is registered with this user name or mobile number."))
+        else:
+            try:
+                services.add_resident(current_user, g.community, user)
+                db.session.commit()
+                flash(_("%(name)s is now a verified resident.", name=user.display_name), "success")
+                return _back()
+            except PortalError as exc:
+                db.session.rollback()
+                form.username.errors.append(exc.message)
+    return _render_members(400, add_form=form)
+
+
+@bp.post("/members/<id:member_id>/roles/grant")
+def grant(member_id):
+    target = get_or_404(Membership, g.community, member_id)
+    require(perm.can_change_roles(g.ctx, target))
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.grant_role(current_user, g.community, target, form.role.data)
+    db.session.commit()
+    flash(_("The role has been given to %(name)s.", name=target.user.display_name), "success")
+    return _back()
+
+
+@bp.post("/members/<id:member_id>/roles/revoke")
+def revoke(member_id):
+    target = get_or_404(Membership, g.community, member_id)
+    require(perm.can_change_roles(g.ctx, target))
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.revoke_role(current_user, g.community, target, form.role.data)
+    db.session.commit()
+    flash(_("The role has been taken from %(name)s.", name=target.user.display_name), "success")
+    return _back()

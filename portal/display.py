@@ -1,0 +1,107 @@
+"""Locale choice and display modes (large text, high contrast).
+
+Locale: ?lang= (remembered) → the user's preference → the lang cookie →
+Accept-Language → the community's default → zh_Hans. Display modes come from
+the user's profile when signed in, otherwise from a cookie.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, g, has_request_context, redirect, request
+from flask_login import current_user
+
+from .extensions import db
+from .security import safe_next
+
+bp = Blueprint("display", __name__)
+
+MODES = ("large", "contrast")
+LANG_COOKIE = "lang"
+DISPLAY_COOKIE = "display"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if "locale" in g:
+        return g.locale
+    langs = supported_locales()
+    chosen = request.args.get("lang") if request else None
+    if chosen in langs:
+        g.lang_switched = chosen
+        locale = chosen
+    elif getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
+        locale = current_user.locale
+    elif request.cookies.get(LANG_COOKIE) in langs:
+        locale = request.cookies[LANG_COOKIE]
+    else:
+        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+        if best and best.startswith("zh"):
+            locale = "zh_Hans"
+        elif best == "en":
+            locale = "en"
+        else:
+            community = g.get("community")
+            locale = community.default_locale if community is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+    g.locale = locale
+    return locale
+
+
+def current_modes() -> dict[str, bool]:
+    if not has_request_context():
+        return {m: False for m in MODES}
+    if "modes" in g:
+        return g.modes
+    if getattr(current_user, "is_authenticated", False):
+        modes = {"large": current_user.display_large, "contrast": current_user.display_contrast}
+    else:
+        raw = set((request.cookies.get(DISPLAY_COOKIE) or "").split(","))
+        modes = {m: m in raw for m in MODES}
+    g.modes = modes
+    return modes
+
+
+def lang_url(code: str) -> str:
+    """The current page in another language (a plain link: no JavaScript needed)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", code))
+    return request.path + "?" + urlencode(args)
+
+
+def remember_choices(response):
+    """after_request: persist ?lang= (cookie, and the profile when signed in)."""
+    switched = g.get("lang_switched")
+    if switched:
+        _set_cookie(response, LANG_COOKIE, switched)
+        if getattr(current_user, "is_authenticated", False) and current_user.locale != switched:
+            current_user.locale = switched
+            db.session.commit()
+    return response
+
+
+def _set_cookie(response, name, value):
+    response.set_cookie(name, value, max_age=COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("PREF_COOKIE_SECURE", False))
+
+
+@bp.post("/display")
+def toggle_mode():
+    mode = request.form.get("toggle")
+    target = safe_next(request.form.get("next"))
+    response = redirect(target, code=303)
+    if mode not in MODES:
+        return response
+    modes = dict(current_modes())
+    modes[mode] = not modes[mode]
+    if current_user.is_authenticated:
+        current_user.display_large = modes["large"]
+        current_user.display_contrast = modes["contrast"]
+        db.session.commit()
+    _set_cookie(response, DISPLAY_COOKIE, ",".join(m for m in MODES if modes[m]))
+    return response

@@ -1,0 +1,122 @@
+"""Test fixtures: every test gets a freshly migrated database.
+
+SQLite (default): the migrations run once into a template file that each test
+copies. PostgreSQL (TEST_DATABASE_URL=postgresql+psycopg://.../test): a fresh
+database is created for the run, migrated once, and emptied after each test.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+from .helpers import Client  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+TABLES_IN_ORDER = None
+
+
+def _compile_catalogs():
+    tr = ROOT / "translations"
+    for po in tr.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(tr)],
+                           check=True, capture_output=True)
+            break
+
+
+def _migrate(url: str):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs TEST_DATABASE_URL (PostgreSQL)")
+    config.addinivalue_line("markers", "browser: drives a real Chromium")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    _compile_catalogs()
+    if PG_URL:
+        base = make_url(PG_URL)
+        name = f"yishi_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = base.set(database=name).render_as_string(hide_password=False)
+        _migrate(url)
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _migrate(f"sqlite:///{template}")
+        yield str(template)
+
+
+def is_postgres() -> bool:
+    return bool(PG_URL)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    if PG_URL:
+        url = database_url
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(database_url, path)
+        url = f"sqlite:///{path}"
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
+    with application.app_context():
+        yield application
+        db.session.remove()
+        if PG_URL:
+            _truncate_all()
+        db.engine.dispose()
+
+
+def _truncate_all():
+    names = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        conn.execute(text("SET session_replication_role = replica"))
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET session_replication_role = DEFAULT"))
+
+
+@pytest.fixture
+def client(app):
+    return Client(app)
+
+
+@pytest.fixture
+def make_client(app):
+    return lambda: Client(app)
+
+
+@pytest.fixture
+def world(app):
+    """Two communities with every role in each (see helpers.build_world)."""
+    from .helpers import build_world
+
+    return build_world()

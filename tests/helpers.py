@@ -1,0 +1,124 @@
+"""Test helpers: a client that handles CSRF tokens, and a small world of people."""
+from __future__ import annotations
+
+import contextvars
+import re
+from dataclasses import dataclass, field
+
+from portal.extensions import db
+
+PASSWORD = "correct-horse-9"
+_TOKEN_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+class _Http:
+    """Runs each request in an empty contextvars.Context, so it gets its own app
+    context (own g, own db session) exactly as in production, instead of reusing
+    the test's app context. Afterwards the test's session is expired so that the
+    test sees what the request committed."""
+
+    def __init__(self, app):
+        self._c = app.test_client()
+
+    def _run(self, method, *a, **kw):
+        resp = contextvars.Context().run(getattr(self._c, method), *a, **kw)
+        try:
+            db.session.expire_all()
+        except RuntimeError:
+            pass
+        return resp
+
+    def get(self, *a, **kw):
+        return self._run("get", *a, **kw)
+
+    def post(self, *a, **kw):
+        return self._run("post", *a, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self._c, name)
+
+
+class Client:
+    """Flask test client that reads the CSRF token from a page like a browser would."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = _Http(app)
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def token(self, url="/login"):
+        page = self.http.get(url).get_data(as_text=True)
+        m = _TOKEN_RE.search(page) or re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert m, f"no CSRF token on {url}"
+        return m.group(1)
+
+    def post(self, url, data=None, csrf=True, token_from="/login", **kw):
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.token(token_from)
+        return self.http.post(url, data=data, **kw)
+
+    def login(self, username, password=PASSWORD):
+        r = self.post("/login", {"login": username, "password": password})
+        assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+        return r
+
+    def logout(self):
+        return self.post("/logout", token_from="/")
+
+
+def make_user(username, name=None, password=PASSWORD, admin=False):
+    from portal.auth.services import register_user
+
+    user = register_user(username, name or username.title(), password)
+    user.is_platform_admin = admin
+    db.session.commit()
+    return user
+
+
+@dataclass
+class World:
+    a: object
+    b: object
+    users: dict = field(default_factory=dict)
+
+    def __getitem__(self, key):
+        return self.users[key]
+
+
+def build_world() -> World:
+    """Community A (dorf-a) and B (dorf-b). In A: committee `coma`, mediator `meda`,
+    verified resident `resa`, pending `penda`, rejected `reja`. In B: committee `comb`,
+    resident `resb`. `nobody` has no membership; `root` is platform admin."""
+    from portal.communities import services as cs
+
+    w = World(None, None)
+    for name in ("root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody"):
+        w.users[name] = make_user(name, admin=(name == "root"))
+    root = w["root"]
+    w.a = cs.create_community(root, "dorf-a", "Dorf A", "Region A")
+    w.b = cs.create_community(root, "dorf-b", "Dorf B", "Region B", "urban")
+    cs.appoint_committee(root, w.a, w["coma"])
+    cs.appoint_committee(root, w.b, w["comb"])
+    for n in ("meda", "resa"):
+        cs.add_resident(w["coma"], w.a, w[n])
+    cs.grant_role(w["coma"], w.a, _m(w.a, w["meda"]), "mediator")
+    cs.request_join(w["penda"], w.a, "please")
+    m = cs.request_join(w["reja"], w.a, "")
+    cs.reject_member(w["coma"], w.a, m, "not known here")
+    cs.add_resident(w["comb"], w.b, w["resb"])
+    db.session.commit()
+    return w
+
+
+def _m(community, user):
+    from portal.communities.scoping import membership_of
+
+    user.is_authenticated = True
+    return membership_of(user, community)
+
+
+def membership(community, user):
+    return _m(community, user)
