@@ -1,0 +1,99 @@
+"""Configuration: defaults, production refusal, demo refusal, Redis rate-limit storage."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from portal import create_app
+
+from .helpers import PASSWORD, Client, make_user
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    import importlib
+
+    import config
+
+    importlib.reload(config)
+    try:
+        assert config.Config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+        assert config.Config.SQLALCHEMY_DATABASE_URI.endswith("instance/yishi.sqlite3")
+    finally:
+        importlib.reload(config)
+
+
+def test_database_url_switches_to_psycopg(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    import importlib
+
+    import config
+
+    importlib.reload(config)
+    try:
+        assert config.Config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/db"
+    finally:
+        monkeypatch.delenv("DATABASE_URL")
+        importlib.reload(config)
+
+
+@pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
+def test_production_refuses_weak_secret(monkeypatch, key):
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config.ProductionConfig)
+
+
+def test_production_starts_with_real_secret_and_secure_cookies(monkeypatch, tmp_path):
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/p.db")
+    app = create_app(config.ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "refused in production" in result.output
+
+
+def test_seed_demo_creates_two_communities_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data created" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert "already present" in second.output
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+    assert "dongshan: ok" in verify.output and "heping: ok" in verify.output
+    c = Client(app)
+    c.login("wang", "demo-pass-2026")
+    assert c.get("/c/dongshan/members").status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set (CI sets it)")
+def test_login_throttle_shared_through_redis(app):
+    """Two app instances (two workers) share failure counters through Redis."""
+    url = os.environ["TEST_REDIS_URL"]
+    app.config["RATELIMIT_STORAGE_URI"] = url
+    from portal.extensions import limiter
+
+    limiter.init_app(app)
+    name = "r" + uuid.uuid4().hex[:8]
+    make_user(name)
+    c = Client(app)
+    for _ in range(5):
+        assert c.post("/login", {"login": name, "password": "wrong-pass"}).status_code == 400
+    assert type(limiter.storage).__name__.lower().startswith("redis")
+    # The counters live in Redis, where every worker and host sees them.
+    import redis
+
+    keys = redis.Redis.from_url(url).keys(f"*{name}*")
+    assert keys, "no failure counter in Redis"
+    assert c.post("/login", {"login": name, "password": PASSWORD}).status_code == 429
