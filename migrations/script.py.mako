@@ -7,6 +7,8 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+
+from portal.db import TZDateTime  # noqa: F401  (autogenerate renders portal.db.TZDateTime(timezone=True): replace with TZDateTime())
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,75 @@
+"""Add and list comments. The subject's own permission decides who may comment."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..errors import RuleViolation
+from ..extensions import db
+from .models import Comment
+
+BODY_MAX = 2000
+THREAD_LIMIT = 1000
+
+
+def add_comment(actor, community, subject, body: str, parent: Comment | None = None,
+                actor_role: str = "resident") -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise RuleViolation(_l("The comment is empty."))
+    if len(body) > BODY_MAX:
+        raise RuleViolation(_l("The comment is too long."))
+    subject_type = subject.__tablename__
+    if parent is not None:
+        if parent.subject_type != subject_type or parent.subject_id != subject.id \
+                or parent.community_id != community.id:
+            raise RuleViolation(_l("You can only reply to a comment on the same page."))
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)  # one level of replies: answer the thread
+    comment = Comment(community_id=community.id, subject_type=subject_type, subject_id=subject.id,
+                      parent_id=parent.id if parent else None, author_id=actor.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(community, actor, "comment.added", comment,
+                 {"on": [subject_type, subject.id], "parent": comment.parent_id}, actor_role=actor_role)
+    return comment
+
+
+def get_comment(community, comment_id: int) -> Comment | None:
+    return db.session.execute(
+        select(Comment).where(Comment.id == comment_id, Comment.community_id == community.id)
+    ).scalar_one_or_none()
+
+
+def thread(community, subject) -> list[tuple[Comment, list[Comment]]]:
+    """Top-level comments in order, each with its replies: one query, authors joined."""
+    rows = db.session.execute(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.community_id == community.id, Comment.subject_type == subject.__tablename__,
+               Comment.subject_id == subject.id)
+        .order_by(Comment.id).limit(THREAD_LIMIT)
+    ).scalars().all()
+    tops: dict[int, tuple[Comment, list[Comment]]] = {}
+    order: list[int] = []
+    for c in rows:
+        if c.parent_id is None:
+            tops[c.id] = (c, [])
+            order.append(c.id)
+    for c in rows:
+        if c.parent_id is not None and c.parent_id in tops:
+            tops[c.parent_id][1].append(c)
+    return [tops[i] for i in order]
+
+
+def count_for(community, subject_type: str, subject_ids: list[int]) -> dict[int, int]:
+    if not subject_ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.subject_id, func.count()).where(
+            Comment.community_id == community.id, Comment.subject_type == subject_type,
+            Comment.subject_id.in_(subject_ids), Comment.hidden_at.is_(None))
+        .group_by(Comment.subject_id)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,169 @@
+"""Read side of proposals: list with keyset pagination, oversight, figures.
+
+Every page runs a fixed number of statements whatever the number of proposals,
+supports or comments (tests/test_query_budget covers it)."""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..db import utcnow
+from ..extensions import db
+from .models import OPEN_STATES, PUBLIC_STATES, OfficialAnswer, ProgressUpdate, Proposal
+
+SORTS = ("newest", "supported", "oldest")
+PAGE_SIZE = 20
+SEARCH_MAX = 100
+
+
+@dataclass
+class ListQuery:
+    state: str = ""
+    category_id: int | None = None
+    sort: str = "newest"
+    q: str = ""
+    after: str = ""
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def _ts(dt: datetime) -> int:
+    return int(dt.timestamp() * 1_000_000)
+
+
+def _from_ts(v: int) -> datetime:
+    return datetime.fromtimestamp(v / 1_000_000, tz=timezone.utc)
+
+
+def _cursor(p: Proposal, sort: str) -> str:
+    if sort == "supported":
+        return f"{p.support_count}.{p.id}"
+    return f"{_ts(p.published_at)}.{p.id}"
+
+
+def parse_cursor(raw: str) -> tuple[int, int] | None:
+    """'<number>.<id>' or None; anything malformed is ignored (first page)."""
+    try:
+        a, b = raw.split(".", 1)
+        a_i, b_i = int(a), int(b)
+    except (ValueError, AttributeError):
+        return None
+    if not (0 <= a_i < 2**62 and 0 < b_i < 2**31):
+        return None
+    return a_i, b_i
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Page:
+    stmt = (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+            .where(Proposal.community_id == community.id))
+    if lq.state == "open":
+        stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
+    elif lq.state in PUBLIC_STATES:
+        stmt = stmt.where(Proposal.state == lq.state)
+    else:
+        stmt = stmt.where(Proposal.state.in_(PUBLIC_STATES))
+    if not include_hidden:
+        stmt = stmt.where(Proposal.hidden_at.is_(None))
+    if lq.category_id:
+        stmt = stmt.where(Proposal.category_id == lq.category_id)
+    if lq.q:
+        pattern = _like(lq.q[:SEARCH_MAX])
+        stmt = stmt.where(or_(Proposal.title.like(pattern, escape="\\"), Proposal.body.like(pattern, escape="\\")))
+    cur = parse_cursor(lq.after) if lq.after else None
+    if lq.sort == "supported":
+        if cur:
+            stmt = stmt.where(or_(Proposal.support_count < cur[0],
+                                  and_(Proposal.support_count == cur[0], Proposal.id < cur[1])))
+        stmt = stmt.order_by(Proposal.support_count.desc(), Proposal.id.desc())
+    elif lq.sort == "oldest":
+        stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
+        if cur:
+            t = _from_ts(cur[0])
+            stmt = stmt.where(or_(Proposal.published_at > t, and_(Proposal.published_at == t, Proposal.id > cur[1])))
+        stmt = stmt.order_by(Proposal.published_at.asc(), Proposal.id.asc())
+    else:
+        if cur:
+            t = _from_ts(cur[0])
+            stmt = stmt.where(or_(Proposal.published_at < t, and_(Proposal.published_at == t, Proposal.id < cur[1])))
+        stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+    rows = db.session.execute(stmt.limit(PAGE_SIZE + 1)).scalars().all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return Page(rows, _cursor(rows[-1], lq.sort) if more and rows else None)
+
+
+def drafts_of(community, user) -> list[Proposal]:
+    return db.session.execute(
+        select(Proposal).options(joinedload(Proposal.category))
+        .where(Proposal.community_id == community.id, Proposal.author_id == user.id, Proposal.state == "draft")
+        .order_by(Proposal.created_at.desc()).limit(50)).scalars().all()
+
+
+def load_detail(community, proposal_id: int) -> Proposal | None:
+    return db.session.execute(
+        select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+        .where(Proposal.id == proposal_id, Proposal.community_id == community.id)).scalar_one_or_none()
+
+
+def answer_for(p: Proposal) -> OfficialAnswer | None:
+    return db.session.execute(select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
+                              .where(OfficialAnswer.proposal_id == p.id)).scalar_one_or_none()
+
+
+def progress_for(p: Proposal) -> list[ProgressUpdate]:
+    return db.session.execute(select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
+                              .where(ProgressUpdate.proposal_id == p.id)
+                              .order_by(ProgressUpdate.id).limit(200)).scalars().all()
+
+
+def overdue(community, now: datetime | None = None, limit: int = 200) -> list[tuple[Proposal, int]]:
+    """Proposals under review past their deadline, most overdue first, with days overdue."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+        .where(Proposal.community_id == community.id, Proposal.state == "under_review",
+               Proposal.answer_due_at < now)
+        .order_by(Proposal.answer_due_at.asc(), Proposal.id.asc()).limit(limit)).scalars().all()
+    return [(p, max(1, math.ceil((now - p.answer_due_at).total_seconds() / 86400))) for p in rows]
+
+
+@dataclass
+class Figures:
+    answered: int
+    median_days: float | None
+    on_time_share: float | None
+    waiting: int
+    overdue: int
+
+
+def figures(community, now: datetime | None = None) -> Figures:
+    """Median days from review start to answer, share answered on time (of those reviewed)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Proposal.review_started_at, Proposal.answered_at, Proposal.answer_due_at)
+        .where(Proposal.community_id == community.id, Proposal.answered_at.is_not(None),
+               Proposal.review_started_at.is_not(None))).all()
+    durations = [(a - r).total_seconds() / 86400 for r, a, _d in rows]
+    on_time = [a <= d for _r, a, d in rows if d is not None]
+    waiting, late = db.session.execute(
+        select(func.count(), func.count().filter(Proposal.answer_due_at < now))
+        .where(Proposal.community_id == community.id, Proposal.state == "under_review")).one()
+    return Figures(
+        answered=len(rows),
+        median_days=round(statistics.median(durations), 1) if durations else None,
+        on_time_share=round(100 * sum(on_time) / len(on_time)) if on_time else None,
+        waiting=waiting, overdue=late,
+    )

@@ -1,0 +1,273 @@
+"""Proposal use cases: one function per use case, explicit actor and community,
+audit event in the same transaction; the view commits."""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..communities.models import Membership
+from ..db import utcnow
+from ..errors import RuleViolation
+from ..extensions import db
+from .models import (ANSWER_STATES, DEFAULT_CATEGORIES, OfficialAnswer, ProgressUpdate, Proposal,
+                     ProposalCategory, ProposalSettings, ProposalSupport)
+
+TITLE_MAX = 120
+BODY_MAX = 5000
+
+
+# -- settings and categories ---------------------------------------------------
+
+def settings_for(community) -> ProposalSettings:
+    s = db.session.get(ProposalSettings, community.id)
+    if s is None:
+        s = ProposalSettings(community_id=community.id, support_threshold=10, answer_days=15)
+    return s
+
+
+def categories(community, include_inactive: bool = False) -> list[ProposalCategory]:
+    q = select(ProposalCategory).where(ProposalCategory.community_id == community.id)
+    if not include_inactive:
+        q = q.where(ProposalCategory.active.is_(True))
+    cats = db.session.execute(q.order_by(ProposalCategory.position, ProposalCategory.id)).scalars().all()
+    if not cats and not include_inactive:
+        cats = ensure_default_categories(community)
+    return cats
+
+
+def ensure_default_categories(community) -> list[ProposalCategory]:
+    existing = db.session.execute(
+        select(ProposalCategory).where(ProposalCategory.community_id == community.id)).scalars().all()
+    if existing:
+        return [c for c in existing if c.active]
+    cats = [ProposalCategory(community_id=community.id, key=k, name_zh=zh, name_en=en, position=i)
+            for i, (k, zh, en) in enumerate(DEFAULT_CATEGORIES)]
+    db.session.add_all(cats)
+    db.session.flush()
+    return cats
+
+
+def update_settings(actor, community, support_threshold: int, threshold_percent: int | None,
+                    answer_days: int) -> ProposalSettings:
+    s = db.session.get(ProposalSettings, community.id)
+    if s is None:
+        s = ProposalSettings(community_id=community.id)
+        db.session.add(s)
+    if not (1 <= support_threshold <= 100000) or not (1 <= answer_days <= 365) or \
+            (threshold_percent is not None and not 1 <= threshold_percent <= 100):
+        raise RuleViolation(_l("These settings are out of range."))
+    s.support_threshold, s.threshold_percent, s.answer_days = support_threshold, threshold_percent, answer_days
+    db.session.flush()
+    audit.record(community, actor, "proposals.settings_changed", ("community", community.id),
+                 {"support_threshold": support_threshold, "threshold_percent": threshold_percent,
+                  "answer_days": answer_days}, actor_role="committee")
+    return s
+
+
+def add_category(actor, community, key: str, name_zh: str, name_en: str) -> ProposalCategory:
+    key = (key or "").strip().lower()
+    if not key or not key.replace("-", "").replace("_", "").isalnum() or not key.isascii():
+        raise RuleViolation(_l("The key may use letters, digits, dashes and underscores."))
+    if db.session.execute(select(ProposalCategory.id).where(
+            ProposalCategory.community_id == community.id, ProposalCategory.key == key)).first():
+        raise RuleViolation(_l("A category with this key already exists."))
+    ensure_default_categories(community)
+    pos = db.session.execute(select(func.coalesce(func.max(ProposalCategory.position), 0))
+                             .where(ProposalCategory.community_id == community.id)).scalar_one() + 1
+    cat = ProposalCategory(community_id=community.id, key=key, name_zh=name_zh.strip(),
+                           name_en=name_en.strip(), position=pos)
+    db.session.add(cat)
+    db.session.flush()
+    audit.record(community, actor, "proposals.category_added", cat,
+                 {"key": key, "name_zh": cat.name_zh, "name_en": cat.name_en}, actor_role="committee")
+    return cat
+
+
+def set_category_active(actor, community, cat: ProposalCategory, active: bool) -> None:
+    if cat.active == active:
+        return
+    if not active and len(categories(community)) <= 1:
+        raise RuleViolation(_l("At least one category must stay in use."))
+    cat.active = active
+    audit.record(community, actor, "proposals.category_changed", cat, {"active": active},
+                 actor_role="committee")
+
+
+def verified_count(community) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Membership)
+        .where(Membership.community_id == community.id, Membership.status == "verified")).scalar_one()
+
+
+def threshold_for(community) -> int:
+    s = settings_for(community)
+    if s.threshold_percent:
+        return max(1, math.ceil(verified_count(community) * s.threshold_percent / 100))
+    return s.support_threshold
+
+
+# -- authoring ---------------------------------------------------------------
+
+def _check_text(title: str, body: str) -> tuple[str, str]:
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise RuleViolation(_l("A proposal needs a title and a text."))
+    if len(title) > TITLE_MAX or len(body) > BODY_MAX:
+        raise RuleViolation(_l("The title or the text is too long."))
+    return title, body
+
+
+def _category(community, category_id: int) -> ProposalCategory:
+    cat = db.session.execute(select(ProposalCategory).where(
+        ProposalCategory.id == category_id, ProposalCategory.community_id == community.id,
+        ProposalCategory.active.is_(True))).scalar_one_or_none()
+    if cat is None:
+        raise RuleViolation(_l("Please choose one of the listed categories."))
+    return cat
+
+
+def create_proposal(actor, community, title: str, body: str, category_id: int, publish: bool = False,
+                    origin: str = "web") -> Proposal:
+    title, body = _check_text(title, body)
+    cat = _category(community, category_id)
+    p = Proposal(community_id=community.id, author_id=actor.id, category_id=cat.id, title=title, body=body,
+                 state="draft", origin=origin)
+    db.session.add(p)
+    db.session.flush()
+    audit.record(community, actor, "proposal.created", p,
+                 {"title": title, "category": cat.key, "origin": origin}, actor_role="resident")
+    if publish:
+        publish_proposal(actor, community, p)
+    return p
+
+
+def edit_draft(actor, community, p: Proposal, title: str, body: str, category_id: int) -> None:
+    if p.author_id != actor.id:
+        raise RuleViolation(_l("Only the author can change a proposal."))
+    if p.state != "draft":
+        raise RuleViolation(_l("A published proposal cannot be changed any more; you can withdraw it."))
+    title, body = _check_text(title, body)
+    cat = _category(community, category_id)
+    changed = {k: v for k, v in (("title", title), ("body_changed", body != p.body), ("category", cat.key))
+               if (k == "title" and v != p.title) or (k == "body_changed" and v) or
+               (k == "category" and cat.id != p.category_id)}
+    p.title, p.body, p.category_id = title, body, cat.id
+    audit.record(community, actor, "proposal.edited", p, changed, actor_role="resident")
+
+
+def publish_proposal(actor, community, p: Proposal) -> None:
+    if p.author_id != actor.id:
+        raise RuleViolation(_l("Only the author can publish a proposal."))
+    if p.state != "draft":
+        raise RuleViolation(_l("Only a draft can be published."))
+    p.state, p.published_at = "published", utcnow()
+    audit.record(community, actor, "proposal.published", p, {"state": "published"}, actor_role="resident")
+    _maybe_start_review(actor, community, p)
+
+
+def withdraw(actor, community, p: Proposal) -> None:
+    if p.author_id != actor.id:
+        raise RuleViolation(_l("Only the author can withdraw a proposal."))
+    if p.state not in ("draft", "published", "under_review"):
+        raise RuleViolation(_l("An answered proposal cannot be withdrawn."))
+    previous = p.state
+    p.state, p.withdrawn_at = "withdrawn", utcnow()
+    audit.record(community, actor, "proposal.withdrawn", p, {"from": previous, "state": "withdrawn"},
+                 actor_role="resident")
+
+
+# -- support (附议) -------------------------------------------------------------
+
+def support(actor, community, p: Proposal, origin: str = "web") -> bool:
+    """Back a proposal; returns False when this person already backs it."""
+    if p.state not in ("published", "under_review"):
+        raise RuleViolation(_l("This proposal cannot be supported in its current state."))
+    if p.author_id == actor.id:
+        raise RuleViolation(_l("You wrote this proposal; your support is already counted."))
+    if p.is_hidden:
+        raise RuleViolation(_l("This proposal has been hidden by the committee."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProposalSupport(proposal_id=p.id, user_id=actor.id, origin=origin))
+    except IntegrityError:
+        return False  # the unique constraint keeps one support per person
+    db.session.execute(update(Proposal).where(Proposal.id == p.id)
+                       .values(support_count=Proposal.support_count + 1))
+    db.session.refresh(p, ["support_count", "state"])
+    audit.record(community, actor, "proposal.supported", p, {"origin": origin}, actor_role="resident")
+    _maybe_start_review(actor, community, p)
+    return True
+
+
+def unsupport(actor, community, p: Proposal) -> bool:
+    if p.state != "published":
+        raise RuleViolation(_l("Support can only be withdrawn while the proposal is collecting support."))
+    gone = db.session.execute(delete(ProposalSupport).where(
+        ProposalSupport.proposal_id == p.id, ProposalSupport.user_id == actor.id)).rowcount
+    if not gone:
+        return False
+    db.session.execute(update(Proposal).where(Proposal.id == p.id)
+                       .values(support_count=Proposal.support_count - 1))
+    db.session.refresh(p, ["support_count"])
+    audit.record(community, actor, "proposal.unsupported", p, {}, actor_role="resident")
+    return True
+
+
+def has_supported(user, p: Proposal) -> bool:
+    if user is None:
+        return False
+    return db.session.execute(select(ProposalSupport.id).where(
+        ProposalSupport.proposal_id == p.id, ProposalSupport.user_id == user.id)).first() is not None
+
+
+def _maybe_start_review(actor, community, p: Proposal) -> None:
+    if p.state != "published" or p.support_count < threshold_for(community):
+        return
+    now = utcnow()
+    days = settings_for(community).answer_days
+    p.state, p.review_started_at, p.answer_due_at = "under_review", now, now + timedelta(days=days)
+    audit.record(community, None, "proposal.review_started", p,
+                 {"supports": p.support_count, "answer_due": p.answer_due_at.strftime("%Y-%m-%d")},
+                 actor_role="system")
+
+
+# -- official answer and progress ---------------------------------------------
+
+def answer(actor, community, p: Proposal, decision: str, body: str) -> OfficialAnswer:
+    if decision not in ANSWER_STATES:
+        raise RuleViolation(_l("Choose whether the proposal is accepted, rejected or already planned."))
+    if p.state not in ("published", "under_review"):
+        raise RuleViolation(_l("This proposal cannot be answered in its current state."))
+    body = (body or "").strip()
+    if not body or len(body) > BODY_MAX:
+        raise RuleViolation(_l("The answer needs a text (at most 5000 characters)."))
+    now = utcnow()
+    a = OfficialAnswer(proposal_id=p.id, author_id=actor.id, decision=decision, body=body, created_at=now)
+    db.session.add(a)
+    p.state, p.answered_at = decision, now
+    db.session.flush()
+    on_time = p.answer_due_at is None or now <= p.answer_due_at
+    audit.record(community, actor, "proposal.answered", p, {"decision": decision, "on_time": on_time},
+                 actor_role="committee")
+    return a
+
+
+def add_progress(actor, community, p: Proposal, body: str, implemented: bool) -> ProgressUpdate:
+    if p.state not in ("accepted", "planned"):
+        raise RuleViolation(_l("Progress can only be reported on an accepted or planned proposal."))
+    body = (body or "").strip()
+    if not body or len(body) > BODY_MAX:
+        raise RuleViolation(_l("The progress report needs a text (at most 5000 characters)."))
+    u = ProgressUpdate(proposal_id=p.id, author_id=actor.id, body=body, implemented=implemented)
+    db.session.add(u)
+    if implemented:
+        p.state, p.implemented_at = "implemented", utcnow()
+    db.session.flush()
+    audit.record(community, actor, "proposal.progress", p, {"implemented": implemented},
+                 actor_role="committee")
+    return u

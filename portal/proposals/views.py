@@ -1,0 +1,247 @@
+"""Thin proposal views: parse, check permission, call a service, commit, render."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..comments import services as comments
+from ..communities.scoping import community_blueprint
+from ..display import select_locale
+from ..errors import PortalError
+from ..extensions import db
+from ..moderation.forms import ModerateForm
+from ..permissions import require
+from ..uploads import services as uploads
+from . import permissions as perm
+from . import queries, services
+from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalForm, SearchForm
+from .models import PUBLIC_STATES
+
+bp = community_blueprint("proposals", __name__, "/proposals")
+
+
+def _load(proposal_id: int):
+    p = queries.load_detail(g.community, proposal_id)
+    if p is None or not perm.can_view(g.ctx, p):
+        abort(404)
+    return p
+
+
+def _category_choices():
+    loc = select_locale()
+    return [(c.id, c.label(loc)) for c in services.categories(g.community)]
+
+
+def _to_detail(p, anchor=""):
+    return redirect(url_for("proposals.detail", proposal_id=p.id) + anchor, code=303)
+
+
+@bp.get("/")
+def index():
+    form = SearchForm(request.args)
+    cats = services.categories(g.community)
+    loc = select_locale()
+    form.state.choices = [("", _("All"))] + [("open", _("Open"))] + [(s, s) for s in PUBLIC_STATES]
+    form.category.choices = [("", _("All"))] + [(str(c.id), c.label(loc)) for c in cats]
+    if not form.validate():
+        abort(400)
+    after = request.args.get("after", "")
+    if len(after) > 40:
+        abort(400)
+    cat_id = int(form.category.data) if form.category.data else None
+    lq = queries.ListQuery(state=form.state.data or "", category_id=cat_id, sort=form.sort.data or "newest",
+                           q=(form.q.data or "").strip(), after=after)
+    page = queries.list_proposals(g.community, lq, include_hidden=perm.can_see_hidden_text(g.ctx, None))
+    counts = comments.count_for(g.community, "proposal", [p.id for p in page.items])
+    drafts = queries.drafts_of(g.community, current_user) if g.ctx.verified else []
+    return render_template("proposals/index.html", page=page, form=form, lq=lq, counts=counts, drafts=drafts,
+                           can_create=perm.can_create(g.ctx), threshold=services.threshold_for(g.community))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    require(perm.can_create(g.ctx))
+    form = ProposalForm()
+    form.category.choices = _category_choices()
+    if form.validate_on_submit():
+        publish = request.form.get("action") == "publish"
+        try:
+            p = services.create_proposal(current_user, g.community, form.title.data, form.body.data,
+                                         form.category.data, publish=False)
+            _save_files(form, p)
+            if publish:
+                services.publish_proposal(current_user, g.community, p)
+            db.session.commit()
+        except PortalError as exc:
+            db.session.rollback()
+            form.body.errors.append(exc.message)
+            return render_template("proposals/form.html", form=form, proposal=None), 400
+        flash(_("Your proposal is published. Neighbours can now support it.") if publish
+              else _("Your draft is saved. Only you can see it until you publish it."), "success")
+        return _to_detail(p)
+    status = 400 if request.method == "POST" else 200
+    return render_template("proposals/form.html", form=form, proposal=None), status
+
+
+def _save_files(form, p):
+    photos = [f for f in (form.photos.data or []) if f and f.filename]
+    if len(photos) > MAX_PHOTOS:
+        raise PortalError(_("At most %(num)d photos.", num=MAX_PHOTOS))
+    existing = uploads.attachments_for(g.community, "proposal", [p.id]).get(p.id, [])
+    if len([a for a in existing if a.kind == "image"]) + len(photos) > MAX_PHOTOS:
+        raise PortalError(_("At most %(num)d photos.", num=MAX_PHOTOS))
+    for f in photos:
+        uploads.save_image(g.community, current_user, f, "proposal", p.id)
+    if form.voice.data and getattr(form.voice.data, "filename", ""):
+        uploads.save_audio(g.community, current_user, form.voice.data, "proposal", p.id)
+
+
+@bp.get("/<id:proposal_id>")
+def detail(proposal_id):
+    p = _load(proposal_id)
+    ctx = g.ctx
+    files = uploads.attachments_for(g.community, "proposal", [p.id]).get(p.id, [])
+    return render_template(
+        "proposals/detail.html", p=p, answer=queries.answer_for(p), progress=queries.progress_for(p),
+        thread=comments.thread(g.community, p), files=files,
+        supported=services.has_supported(ctx.user, p) if ctx.verified else False,
+        threshold=services.threshold_for(g.community), comment_form=CommentForm(),
+        can=dict(edit=perm.can_edit(ctx, p), withdraw=perm.can_withdraw(ctx, p), support=perm.can_support(ctx, p),
+                 unsupport=perm.can_unsupport(ctx, p), answer=perm.can_answer(ctx, p),
+                 progress=perm.can_report_progress(ctx, p), comment=perm.can_comment(ctx, p),
+                 see_hidden=perm.can_see_hidden_text(ctx, p), moderate=ctx.has_role("committee"),
+                 flag=ctx.signed_in),
+        progress_form=ProgressForm(), moderate_form=ModerateForm(),
+    )
+
+
+@bp.route("/<id:proposal_id>/edit", methods=["GET", "POST"])
+def edit(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_edit(g.ctx, p))
+    form = ProposalForm(obj=None if request.method == "POST" else p)
+    form.category.choices = _category_choices()
+    if request.method == "GET":
+        form.category.data = p.category_id
+    if form.validate_on_submit():
+        try:
+            services.edit_draft(current_user, g.community, p, form.title.data, form.body.data, form.category.data)
+            _save_files(form, p)
+            if request.form.get("action") == "publish":
+                services.publish_proposal(current_user, g.community, p)
+            db.session.commit()
+        except PortalError as exc:
+            db.session.rollback()
+            form.body.errors.append(exc.message)
+            return render_template("proposals/form.html", form=form, proposal=p), 400
+        flash(_("Saved."), "success")
+        return _to_detail(p)
+    return render_template("proposals/form.html", form=form, proposal=p), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/<id:proposal_id>/publish")
+def publish(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_publish(g.ctx, p))
+    services.publish_proposal(current_user, g.community, p)
+    db.session.commit()
+    flash(_("Your proposal is published. Neighbours can now support it."), "success")
+    return _to_detail(p)
+
+
+@bp.route("/<id:proposal_id>/withdraw", methods=["GET", "POST"])
+def withdraw(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_withdraw(g.ctx, p))
+    if request.method == "GET":
+        return render_template("proposals/withdraw.html", p=p)
+    services.withdraw(current_user, g.community, p)
+    db.session.commit()
+    flash(_("Your proposal has been withdrawn."), "success")
+    return _to_detail(p)
+
+
+@bp.post("/<id:proposal_id>/support")
+def support(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_support(g.ctx, p))
+    added = services.support(current_user, g.community, p)
+    db.session.commit()
+    flash(_("Thank you: your support is counted.") if added else _("You already support this proposal."),
+          "success")
+    return _to_detail(p)
+
+
+@bp.post("/<id:proposal_id>/unsupport")
+def unsupport(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_unsupport(g.ctx, p))
+    services.unsupport(current_user, g.community, p)
+    db.session.commit()
+    flash(_("Your support has been withdrawn."), "success")
+    return _to_detail(p)
+
+
+@bp.route("/<id:proposal_id>/answer", methods=["GET", "POST"])
+def answer(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_answer(g.ctx, p))
+    form = AnswerForm()
+    if form.validate_on_submit():
+        services.answer(current_user, g.community, p, form.decision.data, form.body.data)
+        db.session.commit()
+        flash(_("The official answer is published."), "success")
+        return _to_detail(p)
+    return render_template("proposals/answer.html", p=p, form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/<id:proposal_id>/progress")
+def progress(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_report_progress(g.ctx, p))
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.add_progress(current_user, g.community, p, form.body.data, bool(form.implemented.data))
+    db.session.commit()
+    flash(_("The progress report is published."), "success")
+    return _to_detail(p, "#progress")
+
+
+@bp.post("/<id:proposal_id>/comments")
+def comment(proposal_id):
+    p = _load(proposal_id)
+    require(perm.can_comment(g.ctx, p))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    parent = None
+    if form.parent_id.data:
+        if not form.parent_id.data.isdigit():
+            abort(400)
+        parent = comments.get_comment(g.community, int(form.parent_id.data))
+        if parent is None:
+            abort(404)
+    c = comments.add_comment(current_user, g.community, p, form.body.data, parent)
+    db.session.commit()
+    flash(_("Your comment is published."), "success")
+    return _to_detail(p, f"#comment-{c.id}")
+
+
+@bp.get("/oversight")
+def oversight():
+    return render_template("proposals/oversight.html", overdue=queries.overdue(g.community),
+                           figures=queries.figures(g.community))
+
+
+def _register_moderation():
+    from ..moderation import registry
+    from .models import Proposal
+
+    registry.register("proposal", Proposal, url=lambda p: url_for("proposals.detail", proposal_id=p.id),
+                      excerpt=lambda p: p.title,
+                      url_for_id=lambda i: url_for("proposals.detail", proposal_id=i))
+
+
+_register_moderation()
