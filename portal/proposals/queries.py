@@ -4,7 +4,6 @@ Every page runs a fixed number of statements whatever the number of proposals,
 supports or comments (tests/test_query_budget covers it)."""
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -137,7 +136,7 @@ def overdue(community, now: datetime | None = None, limit: int = 200) -> list[tu
         .where(Proposal.community_id == community.id, Proposal.state == "under_review",
                Proposal.answer_due_at < now)
         .order_by(Proposal.answer_due_at.asc(), Proposal.id.asc()).limit(limit)).scalars().all()
-    return [(p, max(1, math.ceil((now - p.answer_due_at).total_seconds() / 86400))) for p in rows]
+    return [(p, max(1, (now - p.answer_due_at).days)) for p in rows]
 
 
 @dataclass
