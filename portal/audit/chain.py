@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -101,7 +102,7 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
 
 @dataclass
 class VerifyResult:
-    community_id: int
+    community_id: int | None
     slug: str
     count: int
     ok: bool
@@ -111,15 +112,49 @@ class VerifyResult:
     head_hash: str = GENESIS
 
 
-def _row_matches_payload(ev: AuditEvent, body: dict) -> str:
-    if body.get("seq") != ev.seq:
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_head(value: str) -> tuple[int, str]:
+    """'SEQ:HASH' as written down from the audit page -> (seq, lower-case hash)."""
+    seq, sep, digest = (value or "").strip().partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq.strip().isascii() or not seq.strip().isdigit() or not _HEX64.match(digest):
+        raise ValueError("a head looks like SEQ:HASH, e.g. 12:3f5a… (64 hex digits)")
+    return int(seq), digest
+
+
+def _load_payload(payload) -> tuple[dict | None, str]:
+    """The payload as a dict, or why it cannot be one of ours."""
+    if not isinstance(payload, str):
+        return None, "payload is not a string"
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None, "payload is not valid JSON"
+    if not isinstance(body, dict):
+        return None, "payload is not a JSON object"
+    if canonical_json(body) != payload:
+        return None, "payload is not in canonical form"
+    return body, ""
+
+
+def _same(a, b) -> bool:
+    # JSON true == 1 in Python; a payload must carry the very same types.
+    return type(a) is type(b) and a == b
+
+
+def _row_matches_payload(ev, body: dict) -> str:
+    if not _same(body.get("seq"), ev.seq):
         return "seq differs from payload"
-    if body.get("community") != ev.community_id:
+    if not _same(body.get("community"), ev.community_id):
         return "community differs from payload (row moved or copied from another community)"
-    if body.get("action") != ev.action or body.get("actor") != ev.actor_id \
-            or body.get("actor_role") != ev.actor_role:
+    if not _same(body.get("action"), ev.action) or not _same(body.get("actor"), ev.actor_id) \
+            or not _same(body.get("actor_role"), ev.actor_role):
         return "action or actor differs from payload"
-    if body.get("subject") != [ev.subject_type, ev.subject_id]:
+    subject = body.get("subject")
+    if not isinstance(subject, list) or len(subject) != 2 \
+            or not _same(subject[0], ev.subject_type) or not _same(subject[1], ev.subject_id):
         return "subject differs from payload"
     occurred = ev.occurred_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if body.get("at") != occurred:
@@ -127,51 +162,138 @@ def _row_matches_payload(ev: AuditEvent, body: dict) -> str:
     return ""
 
 
+class _Chain:
+    """Walks one chain event by event; shared by the database and the export verifier."""
+
+    def __init__(self, result: VerifyResult, expect_head: tuple[int, str] | None):
+        self.result = result
+        self.prev = GENESIS
+        self.expected_seq = 1
+        self.hashes = {0: GENESIS}  # only the seqs someone asked about
+        self.wanted = set()
+        if expect_head is not None:
+            self.wanted.add(expect_head[0])
+
+    def fail(self, seq, reason) -> VerifyResult:
+        r = self.result
+        r.ok, r.broken_seq, r.reason = False, seq, reason
+        return r
+
+    def step(self, seq, prev_hash, digest, payload, check_row=None) -> str:
+        """Check one event; returns why it is broken ('' if fine)."""
+        if not _same(seq, self.expected_seq):
+            return f"expected seq {self.expected_seq}, found {seq!r} (missing, duplicated or reordered events)"
+        if prev_hash != self.prev:
+            return "prev_hash does not match the previous event's hash"
+        body, why = _load_payload(payload)
+        if body is None:
+            return why
+        if check_row is not None:
+            why = check_row(body)
+        elif not _same(body.get("seq"), seq):
+            why = "seq differs from payload"
+        if why:
+            return why
+        if chain_hash(self.prev, payload) != digest:
+            return "hash does not match sha256(prev_hash || payload)"
+        self.prev = digest
+        self.result.count += 1
+        self.result.head_seq, self.result.head_hash = seq, digest
+        if seq in self.wanted:
+            self.hashes[seq] = digest
+        self.expected_seq += 1
+        return ""
+
+    def check_expected_head(self, expect_head) -> VerifyResult:
+        if expect_head is not None:
+            seq, digest = expect_head
+            if seq > self.result.head_seq:
+                return self.fail(self.result.head_seq + 1,
+                                 f"the chain ends at seq {self.result.head_seq}, before the expected head seq {seq} "
+                                 "(history cut short)")
+            if self.hashes.get(seq) != digest.lower():
+                return self.fail(seq, "hash at the expected head differs from the one written down "
+                                      "(history rewritten)")
+        return self.result
+
+
 def verify_community(community, expect_head: tuple[int, str] | None = None) -> VerifyResult:
-    """Recompute one community's chain; report the first broken seq."""
-    result = VerifyResult(community.id, community.slug, 0, True)
-    prev = GENESIS
-    expected_seq = 1
+    """Recompute one community's chain from the database; report the first broken seq.
+
+    Reads the rows and the stored head straight from the database (not from
+    objects the session may already hold), so what is checked is what is stored.
+    """
+    community_id = community.id
+    result = VerifyResult(community_id, community.slug, 0, True)
+    stored_seq, stored_head = db.session.execute(
+        text("SELECT audit_seq, audit_head FROM community WHERE id = :c"), {"c": community_id}).one()
+    stored_seq = stored_seq or 0
+    chain = _Chain(result, expect_head)
+    chain.wanted.add(stored_seq)
+    table = AuditEvent.__table__
     rows = db.session.execute(
-        select(AuditEvent).where(AuditEvent.community_id == community.id)
-        .order_by(AuditEvent.seq, AuditEvent.id)
-        .execution_options(yield_per=500)
-    ).scalars()
+        select(table).where(table.c.community_id == community_id)
+        .order_by(table.c.seq, table.c.id).execution_options(yield_per=500))
+    try:
+        for ev in rows:
+            why = chain.step(ev.seq, ev.prev_hash, ev.hash, ev.payload,
+                             check_row=lambda body, ev=ev: _row_matches_payload(ev, body))
+            if why:
+                return chain.fail(chain.expected_seq, why)
+    finally:
+        rows.close()
+    # The head kept on the community row (same transaction as every append) catches
+    # a deleted tail and events added behind record()'s back.
+    if stored_seq > result.head_seq:
+        return chain.fail(result.head_seq + 1, f"chain ends at seq {result.head_seq} but the community head "
+                                               f"says seq {stored_seq} (events missing at the end)")
+    if chain.hashes.get(stored_seq) != stored_head:
+        return chain.fail(stored_seq or 1, f"the community head (seq {stored_seq}) does not match the chain")
+    if stored_seq < result.head_seq:
+        return chain.fail(stored_seq + 1, f"events after the community head (seq {stored_seq}) "
+                                          "were not written by record()")
+    return chain.check_expected_head(expect_head)
 
-    def fail(seq, reason):
-        result.ok, result.broken_seq, result.reason = False, seq, reason
-        return result
 
-    for ev in rows:
-        result.count += 1
-        if ev.seq != expected_seq:
-            return fail(expected_seq, f"expected seq {expected_seq}, found {ev.seq} (missing, duplicated or reordered rows)")
-        if ev.prev_hash != prev:
-            return fail(ev.seq, "prev_hash does not match the previous event's hash")
+def verify_export_lines(lines, expect_head: tuple[int, str] | None = None) -> VerifyResult:
+    """Verify an exported chain (JSON Lines of seq, prev_hash, hash, payload) offline.
+
+    `lines` yields bytes or str. Needs no database: every hash is recomputed from
+    the exported payload bytes, and all events must belong to one community.
+    """
+    result = VerifyResult(None, "", 0, True)
+    chain = _Chain(result, expect_head)
+    community = None
+    for number, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return chain.fail(chain.expected_seq, f"line {number} is not UTF-8")
+        if not raw.strip():
+            continue
         try:
-            body = json.loads(ev.payload)
-        except ValueError:
-            return fail(ev.seq, "payload is not valid JSON")
-        if canonical_json(body) != ev.payload:
-            return fail(ev.seq, "payload is not in canonical form")
-        mismatch = _row_matches_payload(ev, body)
-        if mismatch:
-            return fail(ev.seq, mismatch)
-        if chain_hash(prev, ev.payload) != ev.hash:
-            return fail(ev.seq, "hash does not match sha256(prev_hash || payload)")
-        prev = ev.hash
-        expected_seq += 1
-        result.head_seq, result.head_hash = ev.seq, ev.hash
-    if (community.audit_seq or 0) != result.head_seq or (community.audit_head or GENESIS) != result.head_hash:
-        return fail(result.head_seq + 1,
-                    f"chain ends at seq {result.head_seq} but the community head says seq {community.audit_seq}")
-    if expect_head is not None:
-        seq, digest = expect_head
-        if seq > result.head_seq:
-            return fail(result.head_seq + 1, f"the expected head seq {seq} is beyond the end of the chain")
-        got = db.session.execute(
-            select(AuditEvent.hash).where(AuditEvent.community_id == community.id, AuditEvent.seq == seq)
-        ).scalar_one_or_none()
-        if got != digest.lower():
-            return fail(seq, "hash at the expected head differs from the one written down (history rewritten)")
-    return result
+            item = json.loads(raw)
+        except (ValueError, RecursionError):
+            return chain.fail(chain.expected_seq, f"line {number} is not valid JSON")
+        if not isinstance(item, dict) or set(item) != {"seq", "prev_hash", "hash", "payload"}:
+            return chain.fail(chain.expected_seq, f"line {number} is not an exported event "
+                                                  "(seq, prev_hash, hash, payload)")
+
+        def check(body, item=item):
+            nonlocal community
+            if not _same(body.get("seq"), item["seq"]):
+                return "seq differs from payload"
+            if community is None:
+                community = body.get("community")
+            if not _same(body.get("community"), community) or not isinstance(community, int):
+                return "payload names another community than the rest of the file"
+            return ""
+
+        why = chain.step(item["seq"], item["prev_hash"], item["hash"], item["payload"], check_row=check)
+        if why:
+            return chain.fail(chain.expected_seq, why)
+    result.community_id = community
+    if result.count == 0:
+        return chain.fail(1, "the file holds no events")
+    return chain.check_expected_head(expect_head)

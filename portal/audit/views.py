@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 from sqlalchemy import select
@@ -19,16 +20,27 @@ PAGE = 50
 ACTION_MAX = 40
 
 
+_ID_RE = re.compile(r"^[0-9]{1,10}$")
+
+
+def _positive_int(name: str) -> int | None:
+    """A keyset or id parameter: absent/empty -> None; anything but 1..2**31-1 -> 400."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not _ID_RE.match(raw):
+        abort(400)
+    value = int(raw)
+    if not 0 < value < 2**31:
+        abort(400)
+    return value
+
+
 def _filters():
     action = (request.args.get("action") or "").strip()
     if len(action) > ACTION_MAX:
         abort(400)
-    actor = request.args.get("actor", type=int)
-    before = request.args.get("before", type=int)
-    for v in (actor, before):
-        if v is not None and not (0 < v < 2**31):
-            abort(400)
-    return action, actor, before
+    return action, _positive_int("actor"), _positive_int("before")
 
 
 @bp.get("/")
