@@ -1,0 +1,459 @@
+"""Upload use cases: photos and voice recordings, stored safely.
+
+- The type is decided by the CONTENT only (magic bytes, Pillow's decoder limited
+  to JPEG/PNG/WebP), never by the file name or the client's content type.
+- Sizes are capped before anything is decoded; pictures are also capped in pixels.
+- Pictures are decoded, turned upright (EXIF orientation), reduced to at most
+  1600 px, and re-encoded from bare pixels: no EXIF (GPS!), XMP, ICC or text
+  chunks survive. Animated pictures keep their first frame.
+- Recordings are stored byte for byte, with the canonical content type of the
+  detected container.
+- Files live under the upload root as "<community_id>/<sha[:2]>/<sha>.<ext>",
+  written atomically (temp file + os.replace); the same bytes in one community
+  are stored once.
+- Each save records `attachment.added` in the community's audit chain, in the
+  caller's transaction (flush here, the view commits). Only kind, sha256 and
+  size go into the chain, never the user-supplied file name.
+
+A file written for a transaction that is later rolled back stays on disk with
+no row pointing at it; it is harmless (content-addressed, never served without
+a row) and a clean-up job may remove files no row refers to.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+from sqlalchemy import select
+
+from .. import audit
+from ..errors import PortalError
+from ..extensions import db
+from .models import Attachment
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+DEFAULT_IMAGE_MAX_BYTES = 8 * MB
+DEFAULT_AUDIO_MAX_BYTES = 10 * MB
+DEFAULT_IMAGE_MAX_PIXELS = 40_000_000
+DEFAULT_IMAGE_MAX_SIDE = 1600
+
+# Pillow format name -> (content type, extension). MPO is the multi-picture JPEG
+# some phone cameras write; it is read as a JPEG and stored as a plain JPEG.
+IMAGE_TYPES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+_PILLOW_FORMATS = ["JPEG", "PNG", "WEBP"]
+
+# Canonical content type -> extension of every recording container we accept.
+AUDIO_TYPES = {
+    "audio/ogg": "ogg",
+    "audio/webm": "webm",
+    "audio/mp4": "m4a",
+    "audio/3gpp": "3gp",
+    "audio/3gpp2": "3g2",
+    "audio/wav": "wav",
+    "audio/mpeg": "mp3",
+    "audio/amr": "amr",
+    "audio/amr-wb": "awb",
+    "audio/aac": "aac",
+    "audio/flac": "flac",
+}
+
+# Only these are ever served `inline`; anything else is a download.
+INLINE_TYPES = frozenset([ct for ct, _ in IMAGE_TYPES.values()] + list(AUDIO_TYPES))
+_EXT_BY_TYPE = {**{ct: ext for ct, ext in IMAGE_TYPES.values()}, **AUDIO_TYPES}
+
+# ISO base media (MP4) major brands that phones and browsers use for sound.
+_MP4_BRANDS = {b"M4A ", b"M4B ", b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6",
+               b"mp41", b"mp42", b"qt  "}
+
+OWNER_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+
+MSG_IMAGE_TYPE = _l("Photos must be JPEG, PNG or WebP pictures.")
+MSG_IMAGE_BROKEN = _l("The photo could not be read: the file is damaged or incomplete. "
+                      "Please take or choose the photo again.")
+MSG_AUDIO_TYPE = _l("The recording must be a sound file (for example from your phone's recorder).")
+MSG_EMPTY = _l("The chosen file is empty. Please choose it again.")
+
+
+class UploadRejected(PortalError):
+    """The file cannot be accepted; the message tells the person what to do."""
+
+    status = 400
+
+
+class UploadTooLarge(UploadRejected):
+    status = 413
+
+
+# --- configuration ----------------------------------------------------------
+
+def _config(name: str, default: int) -> int:
+    value = current_app.config.get(name)
+    return int(value) if value else default
+
+
+def upload_root() -> Path:
+    """app.config["UPLOAD_ROOT"], else <instance_path>/uploads."""
+    configured = current_app.config.get("UPLOAD_ROOT")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+
+
+# --- names ------------------------------------------------------------------
+
+_UNSAFE_CHARS = re.compile(r'[<>:"|?*]')
+_SPACES = re.compile(r"\s+")
+MAX_NAME = 120
+
+
+def safe_filename_for_display(name) -> str:
+    """A file name fit to show and to offer as a download name.
+
+    Keeps Chinese and other letters; drops any path (both / and \\), control
+    and format characters (including bidi overrides that disguise extensions),
+    characters Windows forbids in names, leading dots; at most 120 characters,
+    shortening the stem rather than the extension. May return "".
+    """
+    if not name:
+        return ""
+    name = unicodedata.normalize("NFC", str(name))
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C"
+                   and unicodedata.category(ch) not in ("Zl", "Zp"))
+    name = _UNSAFE_CHARS.sub("_", name)
+    name = _SPACES.sub(" ", name).strip().lstrip(". ").rstrip(" .")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 10:
+            name = stem[:MAX_NAME - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:MAX_NAME].rstrip(" .")
+    return name
+
+
+def download_name(attachment: Attachment) -> str:
+    """The original name's stem with the extension of what is really stored."""
+    ext = _EXT_BY_TYPE.get(attachment.content_type, "bin")
+    stem = attachment.original_name or ""
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]
+    stem = stem.strip(" .")
+    if not stem:
+        stem = f"{'photo' if attachment.kind == 'image' else 'recording'}-{attachment.id}"
+    return f"{stem}.{ext}"
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """Content-Disposition header value: `inline` only for the picture and sound
+    types we store, with an ASCII fallback name and an RFC 5987 `filename*` so
+    Chinese names download correctly."""
+    disposition = "inline" if attachment.content_type in INLINE_TYPES else "attachment"
+    name = download_name(attachment)
+    ext = name.rsplit(".", 1)[-1]
+    fallback_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name.rsplit(".", 1)[0]).strip("._")
+    if not fallback_stem.strip("_"):
+        fallback_stem = f"{'photo' if attachment.kind == 'image' else 'recording'}-{attachment.id}"
+    fallback = f"{fallback_stem}.{ext}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# --- reading the upload -----------------------------------------------------
+
+def _read_capped(file_storage, cap: int, too_large) -> tuple[str, bytes] | None:
+    """(file name, bytes), None if nothing was chosen. Refuses a file over `cap`
+    without reading it whole when the stream can tell its size."""
+    if file_storage is None:
+        return None
+    filename = getattr(file_storage, "filename", "") or ""
+    stream = getattr(file_storage, "stream", file_storage)
+    with suppress(AttributeError, OSError, ValueError):
+        if stream.seekable():
+            stream.seek(0, os.SEEK_END)
+            size = stream.tell()
+            stream.seek(0)
+            if size > cap:
+                raise too_large
+    data = stream.read(cap + 1)
+    if len(data) > cap:
+        raise too_large
+    if not data:
+        if not filename:
+            return None
+        raise UploadRejected(MSG_EMPTY)
+    return filename, bytes(data)
+
+
+# --- pictures ---------------------------------------------------------------
+
+@dataclass
+class ProcessedImage:
+    data: bytes
+    content_type: str
+    ext: str
+    width: int
+    height: int
+
+
+def _looks_like_image(head: bytes) -> bool:
+    return (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    img = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+    width, height = img.size
+    if width < 1 or height < 1:
+        raise UploadRejected(MSG_IMAGE_BROKEN)
+    if width * height > max_pixels:
+        raise _too_many_pixels(max_pixels)
+    return img
+
+
+def _too_many_pixels(max_pixels: int) -> UploadRejected:
+    return UploadRejected(_l("The photo has too many pixels (at most %(mp)d megapixels). "
+                             "Please send a smaller photo.", mp=max_pixels // 1_000_000))
+
+
+def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
+                  max_side: int = DEFAULT_IMAGE_MAX_SIDE) -> ProcessedImage:
+    """Decode, check, turn upright, shrink and re-encode a picture (no metadata)."""
+    if not _looks_like_image(data[:16]):
+        raise UploadRejected(MSG_IMAGE_TYPE)
+    try:
+        probe = _open(data, max_pixels)
+        fmt = "JPEG" if probe.format in ("JPEG", "MPO") else probe.format
+        if fmt not in IMAGE_TYPES:
+            raise UploadRejected(MSG_IMAGE_TYPE)
+        probe.verify()
+        img = _open(data, max_pixels)  # verify() leaves the image unusable: reopen
+        img.seek(0)  # animated: the first frame only
+        if fmt == "JPEG":
+            # Let the JPEG decoder scale down by 1/2, 1/4, 1/8 while decoding.
+            img.draft("RGB", (max_side, max_side))
+        img.load()
+        try:
+            upright = ImageOps.exif_transpose(img)
+        except Exception:  # a broken EXIF block: keep the picture as it is
+            upright = img
+        if upright is not None:
+            img = upright
+        alpha = fmt != "JPEG" and _has_alpha(img)
+        if fmt == "JPEG":
+            if img.mode in ("RGBA", "LA", "PA", "P"):
+                img = img.convert("RGBA")
+                flat = Image.new("RGB", img.size, (255, 255, 255))
+                flat.paste(img, mask=img.getchannel("A"))
+                img = flat
+            else:
+                img = img.convert("RGB")
+        else:
+            img = img.convert("RGBA" if alpha else "RGB")
+        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        # A brand-new image from bare pixels: nothing of the original's
+        # metadata (EXIF, GPS, XMP, ICC, text chunks, comments) can come along.
+        clean = Image.frombytes(img.mode, img.size, img.tobytes())
+        out = io.BytesIO()
+        if fmt == "JPEG":
+            clean.save(out, "JPEG", quality=85, progressive=True, optimize=True)
+        elif fmt == "PNG":
+            clean.save(out, "PNG", optimize=True)
+        else:
+            clean.save(out, "WEBP", quality=80)
+    except PortalError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(max_pixels) from None
+    except MemoryError:
+        raise _too_many_pixels(max_pixels) from None
+    except Exception as exc:  # any decoder complaint: truncated, corrupt, unsupported variant
+        log.info("Refused a picture that could not be decoded: %r", exc)
+        raise UploadRejected(MSG_IMAGE_BROKEN) from None
+    content_type, ext = IMAGE_TYPES[fmt]
+    return ProcessedImage(out.getvalue(), content_type, ext, clean.width, clean.height)
+
+
+# --- recordings -------------------------------------------------------------
+
+def sniff_audio(head: bytes) -> str | None:
+    """The canonical content type of a recording, from its first bytes; None if
+    it is not a sound container we accept."""
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "audio/webm"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        brand, box_size = head[8:12], int.from_bytes(head[:4], "big")
+        if box_size not in (0, 1) and box_size < 16:  # 0: to the end, 1: 64-bit size follows
+            return None
+        if brand in _MP4_BRANDS:
+            return "audio/mp4"
+        if brand.startswith(b"3g2"):
+            return "audio/3gpp2"
+        if brand.startswith(b"3g"):
+            return "audio/3gpp"
+        return None
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head.startswith(b"#!AMR-WB\n"):
+        return "audio/amr-wb"
+    if head.startswith(b"#!AMR\n"):
+        return "audio/amr"
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
+    if head.startswith(b"ID3") and len(head) >= 10 and head[3] < 0xFF and head[4] < 0xFF:
+        return "audio/mpeg"
+    if len(head) >= 3 and head[0] == 0xFF:
+        b1 = head[1]
+        if b1 & 0xF6 == 0xF0:  # ADTS: 12-bit sync, layer 00
+            return "audio/aac"
+        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+        bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
+        if b1 & 0xE0 == 0xE0 and version != 1 and layer != 0 and bitrate != 15 and rate != 3:
+            return "audio/mpeg"
+    return None
+
+
+# --- storing ----------------------------------------------------------------
+
+def _store(community_id: int, sha: str, ext: str, data: bytes) -> str:
+    key = f"{community_id}/{sha[:2]}/{sha}.{ext}"
+    path = upload_root() / key
+    if path.is_file() and path.stat().st_size == len(data):
+        return key  # the same bytes are already stored in this community
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="." + ext)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return key
+
+
+def _check_owner(owner_type: str, owner_id: int) -> None:
+    if not isinstance(owner_type, str) or not OWNER_TYPE_RE.match(owner_type):
+        raise ValueError(f"bad owner_type {owner_type!r}")
+    if not isinstance(owner_id, int) or isinstance(owner_id, bool) or owner_id < 1:
+        raise ValueError(f"bad owner_id {owner_id!r}")
+
+
+def _add(community, actor, kind: str, owner_type: str, owner_id: int, filename: str, data: bytes,
+         content_type: str, ext: str, width: int | None, height: int | None,
+         actor_role: str) -> Attachment:
+    sha = hashlib.sha256(data).hexdigest()
+    key = _store(community.id, sha, ext, data)
+    attachment = Attachment(
+        community_id=community.id, owner_type=owner_type, owner_id=owner_id, kind=kind,
+        original_name=safe_filename_for_display(filename), content_type=content_type,
+        size_bytes=len(data), sha256=sha, storage_key=key, width=width, height=height,
+        created_by_id=actor.id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(community, actor, "attachment.added", attachment,
+                 {"owner": [owner_type, owner_id], "kind": kind, "sha256": sha, "size": len(data)},
+                 actor_role=actor_role)
+    return attachment
+
+
+def save_image(community, actor, file_storage, owner_type: str, owner_id: int, *,
+               actor_role: str = "resident") -> Attachment | None:
+    """Check, clean and store a photo for (owner_type, owner_id) in `community`.
+
+    Returns None when no file was chosen; raises UploadRejected (400) or
+    UploadTooLarge (413) with a message for the person otherwise.
+    """
+    _check_owner(owner_type, owner_id)
+    cap = _config("UPLOAD_IMAGE_MAX_BYTES", DEFAULT_IMAGE_MAX_BYTES)
+    got = _read_capped(file_storage, cap,
+                       UploadTooLarge(_l("The photo is larger than %(mb)d MB.", mb=max(1, cap // MB))))
+    if got is None:
+        return None
+    filename, raw = got
+    image = process_image(raw, _config("UPLOAD_IMAGE_MAX_PIXELS", DEFAULT_IMAGE_MAX_PIXELS),
+                          _config("UPLOAD_IMAGE_MAX_SIDE", DEFAULT_IMAGE_MAX_SIDE))
+    return _add(community, actor, "image", owner_type, owner_id, filename, image.data,
+                image.content_type, image.ext, image.width, image.height, actor_role)
+
+
+def save_audio(community, actor, file_storage, owner_type: str, owner_id: int, *,
+               actor_role: str = "resident") -> Attachment | None:
+    """Check and store a voice recording, byte for byte, for (owner_type, owner_id).
+
+    Returns None when no file was chosen; raises UploadRejected (400) or
+    UploadTooLarge (413) with a message for the person otherwise.
+    """
+    _check_owner(owner_type, owner_id)
+    cap = _config("UPLOAD_AUDIO_MAX_BYTES", DEFAULT_AUDIO_MAX_BYTES)
+    got = _read_capped(file_storage, cap,
+                       UploadTooLarge(_l("The recording is larger than %(mb)d MB.", mb=max(1, cap // MB))))
+    if got is None:
+        return None
+    filename, data = got
+    content_type = sniff_audio(data[:64])
+    if content_type is None:
+        raise UploadRejected(MSG_AUDIO_TYPE)
+    return _add(community, actor, "audio", owner_type, owner_id, filename, data,
+                content_type, AUDIO_TYPES[content_type], None, None, actor_role)
+
+
+# --- reading back -----------------------------------------------------------
+
+def attachments_for(community, owner_type: str, owner_ids) -> dict[int, list[Attachment]]:
+    """Every attachment of many owners in ONE query: {owner_id: [Attachment, ...]}
+    (oldest first; every requested id is a key, possibly with an empty list)."""
+    ids = sorted({int(i) for i in owner_ids})
+    result: dict[int, list[Attachment]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(
+        select(Attachment).where(Attachment.community_id == community.id,
+                                 Attachment.owner_type == owner_type,
+                                 Attachment.owner_id.in_(ids))
+        .order_by(Attachment.owner_id, Attachment.id)
+    ).scalars()
+    for attachment in rows:
+        result[attachment.owner_id].append(attachment)
+    return result
+
+
+def open_attachment(community, attachment_id: int) -> tuple[Attachment, str]:
+    """(Attachment, absolute path of its file) within `community` only: an id of
+    another community, or a file that is gone, is a 404."""
+    attachment = db.session.execute(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.community_id == community.id)
+    ).scalar_one_or_none()
+    if attachment is None:
+        abort(404)
+    root = upload_root().resolve()
+    path = (root / attachment.storage_key).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        current_app.logger.warning("Attachment %s: file %s is missing", attachment.id, attachment.storage_key)
+        abort(404)
+    return attachment, str(path)

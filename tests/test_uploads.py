@@ -1,0 +1,570 @@
+"""The upload handler: pictures cleaned and re-encoded, recordings sniffed by
+content, files stored once and atomically, community scoping, audit chain."""
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+
+import pytest
+from flask_babel import force_locale
+from PIL import ExifTags, Image, ImageCms
+from PIL.PngImagePlugin import PngInfo
+from sqlalchemy import event, func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
+
+from portal import uploads
+from portal.audit import verify_community
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.uploads import UploadRejected, UploadTooLarge
+from portal.uploads.models import Attachment
+from portal.uploads.services import sniff_audio
+
+
+@pytest.fixture
+def root(app, tmp_path):
+    path = tmp_path / "uploads"
+    app.config["UPLOAD_ROOT"] = str(path)
+    return path
+
+
+def fs(data: bytes, filename="photo.jpg", content_type="image/jpeg") -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=filename, content_type=content_type)
+
+
+def picture(fmt="JPEG", size=(40, 20), mode="RGB", **save) -> bytes:
+    """Left half red, right half blue, so orientation can be checked."""
+    img = Image.new(mode, size, "red" if mode != "L" else 80)
+    img.paste("blue" if mode != "L" else 200, (size[0] // 2, 0, size[0], size[1]))
+    out = io.BytesIO()
+    img.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def gps_exif(orientation: int | None = None) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "SecretPhone"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (116.0, 23.0, 30.0)
+    return exif
+
+
+def stored(root, attachment) -> bytes:
+    return (root / attachment.storage_key).read_bytes()
+
+
+def files_in(root) -> list:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def events(community, action="attachment.added"):
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.community_id == community.id, AuditEvent.action == action)
+        .order_by(AuditEvent.seq)
+    ).scalars().all()
+
+
+def save_image(world, data, filename="photo.jpg", owner=("proposal", 1), community=None, user="resa"):
+    att = uploads.save_image(community or world.a, world[user], fs(data, filename), *owner)
+    db.session.commit()
+    return att
+
+
+def save_audio(world, data, filename="voice.ogg", owner=("proposal", 1), community=None, user="resa"):
+    att = uploads.save_audio(community or world.a, world[user], fs(data, filename, "audio/ogg"), *owner)
+    db.session.commit()
+    return att
+
+
+def refused(exc_info, status=400):
+    """The refusal's message, in English (the default locale is zh_Hans)."""
+    assert exc_info.value.status == status
+    with force_locale("en"):
+        return str(exc_info.value.message)
+
+
+# --- pictures ---------------------------------------------------------------
+
+def test_jpeg_gps_and_all_metadata_removed_orientation_applied(world, root):
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    raw = picture("JPEG", (40, 20), exif=gps_exif(orientation=6), icc_profile=icc,
+                  comment=b"secret-comment", xmp=b"<x:xmpmeta>secret-xmp</x:xmpmeta>")
+    src = Image.open(io.BytesIO(raw))
+    assert src.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test file really has GPS
+    assert b"Exif" in raw and b"secret-xmp" in raw
+
+    att = save_image(world, raw, "村口的路.jpg")
+    data = stored(root, att)
+    assert att.kind == "image" and att.content_type == "image/jpeg"
+    for marker in (b"Exif", b"SecretPhone", b"secret", b"ICC_PROFILE", b"http://ns.adobe.com/xap", b"xmpmeta"):
+        assert marker not in data, marker
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "JPEG" and img.mode == "RGB"
+    assert not img.getexif()
+    assert "icc_profile" not in img.info and "exif" not in img.info and "comment" not in img.info
+    assert img.info.get("progressive") or img.info.get("progression")
+    # Orientation 6: turned a quarter clockwise, the left (red) half is now on top.
+    assert img.size == (20, 40) == (att.width, att.height)
+    r, g, b = img.convert("RGB").getpixel((10, 5))
+    assert r > 200 and b < 60
+    r, g, b = img.convert("RGB").getpixel((10, 35))
+    assert b > 200 and r < 60
+    assert att.size_bytes == len(data)
+    import hashlib
+    assert att.sha256 == hashlib.sha256(data).hexdigest()
+    assert att.storage_key == f"{world.a.id}/{att.sha256[:2]}/{att.sha256}.jpg"
+    assert att.original_name == "村口的路.jpg"
+
+
+def test_png_text_chunks_and_exif_stripped(world, root):
+    info = PngInfo()
+    info.add_text("Comment", "secret-text")
+    info.add_text("Author", "secret-author", zip=True)
+    info.add_itxt("Description", "secret-itxt 秘密")
+    raw = picture("PNG", (30, 30), pnginfo=info, exif=gps_exif())
+    assert b"tEXt" in raw and b"eXIf" in raw
+    att = save_image(world, raw, "plan.png")
+    data = stored(root, att)
+    assert att.content_type == "image/png"
+    for marker in (b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"secret", b"iCCP"):
+        assert marker not in data, marker
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "PNG" and not img.getexif() and not getattr(img, "text", {})
+
+
+def test_png_with_transparency_and_palette(world, root):
+    img = Image.new("RGBA", (10, 10), (0, 255, 0, 0))
+    out = io.BytesIO()
+    img.convert("P").save(out, "PNG", transparency=0)
+    att = save_image(world, out.getvalue(), "t.png")
+    assert Image.open(io.BytesIO(stored(root, att))).mode in ("RGBA", "RGB")
+    sixteen = io.BytesIO()
+    Image.new("I;16", (8, 8), 40000).save(sixteen, "PNG")
+    att = save_image(world, sixteen.getvalue(), "deep.png")
+    assert Image.open(io.BytesIO(stored(root, att))).format == "PNG"
+
+
+def test_webp_accepted_and_cleaned(world, root):
+    raw = picture("WEBP", (50, 30), exif=gps_exif(), quality=90)
+    att = save_image(world, raw, "x.webp")
+    data = stored(root, att)
+    assert att.content_type == "image/webp" and att.storage_key.endswith(".webp")
+    assert b"EXIF" not in data and b"Exif" not in data and b"SecretPhone" not in data
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "WEBP" and img.size == (50, 30)
+
+
+def test_animated_picture_keeps_first_frame(world, root):
+    frames = [Image.new("RGB", (20, 20), c) for c in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    att = save_image(world, out.getvalue(), "anim.webp")
+    img = Image.open(io.BytesIO(stored(root, att)))
+    assert getattr(img, "n_frames", 1) == 1
+    r, g, b = img.convert("RGB").getpixel((10, 10))
+    assert r > 200 and g < 60
+
+    out = io.BytesIO()
+    frames[1].save(out, "PNG", save_all=True, append_images=[frames[2]], duration=100)  # APNG
+    att = save_image(world, out.getvalue(), "anim.png")
+    img = Image.open(io.BytesIO(stored(root, att)))
+    assert getattr(img, "n_frames", 1) == 1 and b"acTL" not in stored(root, att)
+
+
+def test_big_picture_scaled_down_to_1600(world, root):
+    att = save_image(world, picture("JPEG", (4000, 1000), quality=70), "wide.jpg")
+    assert (att.width, att.height) == (1600, 400)
+    assert Image.open(root / att.storage_key).size == (1600, 400)
+    att = save_image(world, picture("PNG", (900, 2400)), "tall.png")
+    assert (att.width, att.height) == (600, 1600)
+    small = save_image(world, picture("PNG", (300, 200)), "small.png")
+    assert (small.width, small.height) == (300, 200)  # never enlarged
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) \
+        + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_refused_cleanly(world, root):
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, _png_header_only(30000, 30000), "bomb.png")
+    assert "megapixels" in refused(exc)
+    # Over our own cap but under Pillow's: refused from the header, nothing decoded.
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, _png_header_only(8000, 6000), "big.png")
+    assert "40" in refused(exc)
+    db.session.rollback()
+    assert files_in(root) == []
+
+
+def test_pixel_cap_is_configurable(app, world, root):
+    app.config["UPLOAD_IMAGE_MAX_PIXELS"] = 1_000_000
+    with pytest.raises(UploadRejected):
+        save_image(world, picture("PNG", (1200, 1000)), "p.png")
+    db.session.rollback()
+    assert save_image(world, picture("PNG", (1000, 1000)), "p.png").width == 1000
+
+
+@pytest.mark.parametrize("data", [
+    b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+    b"<?php system($_GET['c']); ?>",
+    b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+    b"PK\x03\x04" + b"\x00" * 40,
+    b"BM" + b"\x00" * 60,
+], ids=["html", "svg", "php", "gif", "zip", "bmp"])
+def test_non_pictures_named_jpg_refused(world, root, data):
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, data, "photo.jpg")
+    assert refused(exc) == "Photos must be JPEG, PNG or WebP pictures."
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def test_polyglot_jpeg_with_html_tail_is_reencoded(world, root):
+    raw = picture("JPEG") + b"<html><script>alert(1)</script></html>"
+    att = save_image(world, raw)
+    assert b"<script>" not in stored(root, att)
+
+
+def test_truncated_and_corrupt_pictures_refused_with_400(world, root):
+    full = picture("JPEG", (300, 300), quality=95)
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, full[: len(full) // 2], "half.jpg")
+    assert "damaged" in refused(exc, 400)
+    png = bytearray(picture("PNG", (50, 50)))
+    png[40] ^= 0xFF  # inside a chunk: the CRC no longer matches
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, bytes(png), "bad.png")
+    assert refused(exc, 400)
+    with pytest.raises(UploadRejected):
+        save_image(world, b"\xff\xd8\xff\xe0" + b"\x00" * 100, "junk.jpg")
+    with pytest.raises(UploadRejected):
+        save_image(world, b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8, "junk.webp")
+    db.session.rollback()
+    assert files_in(root) == []
+
+
+def test_oversize_refused_before_decoding(app, world, root, monkeypatch):
+    app.config["UPLOAD_IMAGE_MAX_BYTES"] = 2 * 1024 * 1024
+    big = b"\xff\xd8\xff\xe0" + b"\x00" * (2 * 1024 * 1024 + 10)
+
+    def no_decoding(*a, **kw):
+        raise AssertionError("Pillow must not be called for an oversize file")
+
+    monkeypatch.setattr(Image, "open", no_decoding)
+    with pytest.raises(UploadTooLarge) as exc:
+        save_image(world, big, "big.jpg")
+    assert refused(exc, 413) == "The photo is larger than 2 MB."
+
+    class Unseekable(io.RawIOBase):  # a stream that cannot tell its size: read is capped
+        def __init__(self, data):
+            self._b = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return False
+
+        def read(self, n=-1):
+            return self._b.read(n)
+
+    stream = Unseekable(big)
+    with pytest.raises(UploadTooLarge):
+        uploads.save_image(world.a, world["resa"], FileStorage(stream=stream, filename="b.jpg"), "proposal", 1)
+    assert stream._b.tell() == 2 * 1024 * 1024 + 1
+
+
+def test_default_limits(app, world, root):
+    from portal.uploads import services
+
+    assert services.DEFAULT_IMAGE_MAX_BYTES == 8 * 1024 * 1024
+    assert services.DEFAULT_AUDIO_MAX_BYTES == 10 * 1024 * 1024
+    with pytest.raises(UploadTooLarge) as exc:
+        save_image(world, b"\xff\xd8\xff" + b"\x00" * (8 * 1024 * 1024), "big.jpg")
+    assert refused(exc, 413) == "The photo is larger than 8 MB."
+    with pytest.raises(UploadTooLarge) as exc:
+        save_audio(world, b"OggS" + b"\x00" * (10 * 1024 * 1024), "long.ogg")
+    assert refused(exc, 413) == "The recording is larger than 10 MB."
+
+
+def test_nothing_chosen_returns_none(world, root):
+    assert uploads.save_image(world.a, world["resa"], None, "proposal", 1) is None
+    assert uploads.save_image(world.a, world["resa"], FileStorage(stream=io.BytesIO(b""), filename=""),
+                              "proposal", 1) is None
+    assert uploads.save_audio(world.a, world["resa"], FileStorage(stream=io.BytesIO(b""), filename=""),
+                              "proposal", 1) is None
+    with pytest.raises(UploadRejected) as exc:
+        uploads.save_audio(world.a, world["resa"], fs(b"", "voice.m4a"), "proposal", 1)
+    assert "empty" in refused(exc)
+    assert events(world.a) == []
+
+
+def test_bad_owner_is_a_programming_error(world, root):
+    with pytest.raises(ValueError):
+        uploads.save_image(world.a, world["resa"], fs(picture()), "Proposal; drop", 1)
+    with pytest.raises(ValueError):
+        uploads.save_image(world.a, world["resa"], fs(picture()), "proposal", 0)
+
+
+# --- recordings ---------------------------------------------------------------
+
+def _ogg() -> bytes:
+    head = b"OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"
+    page = (b"OggS\x00\x02" + b"\x00" * 8 + b"\x01\x00\x00\x00" + b"\x00" * 4 + b"\x00" * 4
+            + bytes([1, len(head)]) + head)
+    return page + b"\x00" * 200
+
+
+def _webm() -> bytes:
+    return (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+            b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02" + b"\x18\x53\x80\x67" + b"\x00" * 200)
+
+
+def _mp4(brand: bytes) -> bytes:
+    ftyp = brand + b"\x00\x00\x00\x00" + brand + b"isommp42"
+    return struct.pack(">I", 8 + len(ftyp)) + b"ftyp" + ftyp + struct.pack(">I", 8) + b"mdat" + b"\x00" * 200
+
+
+def _wav() -> bytes:
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    samples = b"\x00\x00" * 100
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(samples)) + samples
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+AUDIO_SAMPLES = {
+    "ogg": (_ogg(), "audio/ogg", "ogg"),
+    "webm": (_webm(), "audio/webm", "webm"),
+    "m4a": (_mp4(b"M4A "), "audio/mp4", "m4a"),
+    "mp4-isom": (_mp4(b"isom"), "audio/mp4", "m4a"),
+    "3gp": (_mp4(b"3gp4"), "audio/3gpp", "3gp"),
+    "wav": (_wav(), "audio/wav", "wav"),
+    "mp3-id3": (b"ID3\x04\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10 + b"\xff\xfb\x90\x64" + b"\x00" * 400,
+                "audio/mpeg", "mp3"),
+    "mp3-frame": (b"\xff\xfb\x90\x64" + b"\x00" * 413, "audio/mpeg", "mp3"),
+    "amr": (b"#!AMR\n" + b"\x3c" + b"\x00" * 31, "audio/amr", "amr"),
+    "amr-wb": (b"#!AMR-WB\n" + b"\x04" + b"\x00" * 40, "audio/amr-wb", "awb"),
+    "aac-adts": (b"\xff\xf1\x50\x80\x02\x1f\xfc" + b"\x00" * 100, "audio/aac", "aac"),
+    "flac": (b"fLaC\x00\x00\x00\x22" + b"\x00" * 34, "audio/flac", "flac"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUDIO_SAMPLES))
+def test_recordings_accepted_with_canonical_type(world, root, name):
+    data, content_type, ext = AUDIO_SAMPLES[name]
+    att = save_audio(world, data, "录音.bin")
+    assert att.kind == "audio" and att.content_type == content_type
+    assert att.storage_key.endswith("." + ext)
+    assert stored(root, att) == data  # byte for byte
+    assert att.width is None and att.height is None
+    assert uploads.content_disposition(att).startswith("inline;")
+
+
+@pytest.mark.parametrize("data", [
+    b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>",
+    b"<?php echo shell_exec($_GET['c']); ?>",
+    b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    b"PK\x03\x04\x14\x00\x00\x00" + b"\x00" * 100,
+    b"RIFF\x24\x00\x00\x00AVI LIST" + b"\x00" * 100,
+    b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 100,
+    b"\x00\x00\x00\x18ftypavif" + b"\x00" * 100,
+    b"\x00\x00\x00\x04ftypM4A " + b"\x00" * 100,
+    b"\xff\xd8\xff\xe0" + b"\x00" * 100,
+    b"MZ\x90\x00" + b"\x00" * 100,
+    b"\xff\xff\xff\xff" + b"\x00" * 100,
+], ids=["html", "php", "svg", "zip", "avi", "webp", "avif", "tiny-ftyp", "jpeg", "exe", "bad-sync"])
+def test_non_recordings_refused(world, root, data):
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, data, "voice.mp3")
+    assert refused(exc) == "The recording must be a sound file (for example from your phone's recorder)."
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def test_audio_size_cap_configurable(app, world, root):
+    app.config["UPLOAD_AUDIO_MAX_BYTES"] = 1024 * 1024
+    with pytest.raises(UploadTooLarge) as exc:
+        save_audio(world, b"OggS" + b"\x00" * (1024 * 1024), "long.ogg")
+    assert refused(exc, 413) == "The recording is larger than 1 MB."
+
+
+def test_sniff_audio_never_trusts_name_or_client_type():
+    assert sniff_audio(b"") is None
+    assert sniff_audio(b"OggS") == "audio/ogg"
+    assert sniff_audio(b"\xff\xf9\x50\x80") == "audio/aac"
+
+
+# --- storage, dedupe, scoping, audit -----------------------------------------
+
+def test_same_picture_twice_one_file_two_rows(world, root):
+    raw = picture("JPEG", (64, 64))
+    first = save_image(world, raw, "a.jpg", owner=("proposal", 1))
+    second = save_image(world, raw, "b.jpg", owner=("proposal", 2))
+    assert first.id != second.id
+    assert first.storage_key == second.storage_key and first.sha256 == second.sha256
+    assert len(files_in(root)) == 1
+    assert not [p for p in root.rglob(".tmp-*")]  # no temp file left behind
+    # The same bytes in another community are stored separately (per-community folders).
+    third = save_image(world, raw, "c.jpg", community=world.b, user="resb")
+    assert third.storage_key.startswith(f"{world.b.id}/") and len(files_in(root)) == 2
+
+
+def test_open_attachment_is_community_scoped(world, root):
+    mine = save_image(world, picture(), community=world.a)
+    theirs = save_audio(world, _ogg(), community=world.b, user="resb")
+    att, path = uploads.open_attachment(world.a, mine.id)
+    assert att.id == mine.id and path == str((root / mine.storage_key).resolve())
+    with pytest.raises(NotFound):
+        uploads.open_attachment(world.a, theirs.id)
+    with pytest.raises(NotFound):
+        uploads.open_attachment(world.b, mine.id)
+    with pytest.raises(NotFound):
+        uploads.open_attachment(world.a, 999999)
+    att, _ = uploads.open_attachment(world.b, theirs.id)
+    assert att.content_type == "audio/ogg"
+
+
+def test_open_attachment_missing_file_is_404(world, root):
+    att = save_image(world, picture())
+    (root / att.storage_key).unlink()
+    with pytest.raises(NotFound):
+        uploads.open_attachment(world.a, att.id)
+
+
+def test_attachments_for_many_owners_in_one_query(world, root):
+    a1 = save_image(world, picture("PNG", (10, 10)), owner=("proposal", 1))
+    a2 = save_audio(world, _ogg(), owner=("proposal", 1))
+    b1 = save_image(world, picture("PNG", (12, 12)), owner=("proposal", 2))
+    save_image(world, picture("PNG", (14, 14)), owner=("comment", 1))  # other owner type
+    save_image(world, picture("PNG", (16, 16)), owner=("proposal", 1), community=world.b, user="resb")
+    community = world.a
+    community.id  # noqa: B018  (load the expired community before counting)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        found = uploads.attachments_for(community, "proposal", [1, 2, 3, 2])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert {k: [x.id for x in v] for k, v in found.items()} == {1: [a1.id, a2.id], 2: [b1.id], 3: []}
+    assert uploads.attachments_for(world.a, "proposal", []) == {}
+
+
+def test_audit_event_written_without_file_name_and_chain_verifies(world, root):
+    att = save_image(world, picture(), "张三家的院子 13812345678.jpg", owner=("proposal", 7))
+    rec = save_audio(world, _ogg(), "我的声音.ogg", owner=("proposal", 7))
+    evs = events(world.a)
+    assert [e.subject_id for e in evs] == [att.id, rec.id]
+    body = json.loads(evs[0].payload)
+    assert evs[0].subject_type == "attachment" and evs[0].actor_id == world["resa"].id
+    assert evs[0].actor_role == "resident"
+    assert body["data"] == {"owner": ["proposal", 7], "kind": "image", "sha256": att.sha256,
+                            "size": att.size_bytes}
+    assert json.loads(evs[1].payload)["data"]["kind"] == "audio"
+    for e in evs:
+        assert "张三" not in e.payload and "13812345678" not in e.payload and "声音" not in e.payload
+    assert verify_community(world.a).ok and verify_community(world.b).ok
+
+
+def test_actor_role_is_passed_to_the_chain(world, root):
+    uploads.save_image(world.a, world["coma"], fs(picture()), "rule", 1, actor_role="committee")
+    db.session.commit()
+    assert events(world.a)[-1].actor_role == "committee"
+
+
+def test_rollback_leaves_no_row_and_no_event(world, root):
+    uploads.save_image(world.a, world["resa"], fs(picture()), "proposal", 1)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Attachment)).scalar_one() == 0
+    assert events(world.a) == [] and verify_community(world.a).ok
+
+
+# --- names and headers ---------------------------------------------------------
+
+@pytest.mark.parametrize("raw, clean", [
+    ("村口照片.jpg", "村口照片.jpg"),
+    ("C:\\Users\\王\\Desktop\\合影.JPG", "合影.JPG"),
+    ("../../etc/passwd", "passwd"),
+    ("/tmp/x/../录音 .m4a", "录音 .m4a"),
+    ("bad\x00na\x1bme\r\n.png", "badname.png"),
+    ("photo\u202egpj.exe", "photogpj.exe"),
+    ("  ...hidden.jpg  ", "hidden.jpg"),
+    ('a<b>"c"|d?.jpg', "a_b__c__d_.jpg"),
+    ("", ""),
+    (None, ""),
+])
+def test_safe_filename_for_display(raw, clean):
+    assert uploads.safe_filename_for_display(raw) == clean
+
+
+def test_safe_filename_length_keeps_extension():
+    name = uploads.safe_filename_for_display("长" * 300 + ".jpeg")
+    assert len(name) == 120 and name.endswith(".jpeg")
+
+
+def test_content_disposition_chinese_name_and_real_extension(world, root):
+    att = save_image(world, picture("PNG"), "村口 照片.jpg")  # a PNG named .jpg
+    header = uploads.content_disposition(att)
+    assert header.startswith("inline; ")
+    assert "filename*=UTF-8''%E6%9D%91%E5%8F%A3%20%E7%85%A7%E7%89%87.png" in header
+    assert 'filename="' in header and header.isascii()
+    from werkzeug.http import parse_options_header
+
+    kind, params = parse_options_header(header)
+    assert kind == "inline" and params["filename"] == "村口 照片.png"
+
+    att.original_name = ""
+    assert uploads.content_disposition(att) == (
+        f"inline; filename=\"photo-{att.id}.png\"; filename*=UTF-8''photo-{att.id}.png")
+    att.content_type = "application/octet-stream"
+    assert uploads.content_disposition(att).startswith("attachment; ")
+
+
+# --- through a request: a refused file is a 400/413 page, never a 500 ---------
+
+def test_refusals_render_as_error_pages(app, world, root):
+    from flask import request
+
+    from portal.extensions import csrf
+
+    @csrf.exempt
+    def upload_probe():
+        att = uploads.save_image(world.a, world["resa"], request.files.get("photo"), "proposal", 1)
+        db.session.commit()
+        return {"id": att.id if att else None}
+
+    app.add_url_rule("/_test/upload", "upload_probe", upload_probe, methods=["POST"])
+    client = app.test_client()
+
+    def post(data, name="x.jpg"):
+        return client.post("/_test/upload?lang=en", data={"photo": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+
+    full = picture("JPEG", (200, 200))
+    assert post(full).status_code == 200
+    r = post(full[: len(full) // 2])
+    assert r.status_code == 400 and "damaged" in r.get_data(as_text=True)
+    r = post(b"<html><script>alert(1)</script></html>")
+    assert r.status_code == 400 and "<script>alert(1)" not in r.get_data(as_text=True)
+    app.config["UPLOAD_IMAGE_MAX_BYTES"] = 1000
+    assert post(full + b"\x00" * 1000).status_code == 413
+    assert client.post("/_test/upload", data={}, content_type="multipart/form-data").get_json() == {"id": None}
