@@ -64,6 +64,11 @@ def render_error(status: int, message=None):
 
 
 def register_error_handlers(app: Flask) -> None:
+    from .security import refuse_nul_bytes
+
+    # Input that no form or filter can accept is refused before any view runs.
+    app.before_request(refuse_nul_bytes)
+
     @app.errorhandler(PortalError)
     def _portal_error(exc: PortalError):
         from .extensions import db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import abort, request, url_for
 from werkzeug.routing import BaseConverter
 
 CSP = (
@@ -34,6 +34,21 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     if parts.scheme or parts.netloc:
         return fallback
     return target
+
+
+def refuse_nul_bytes():
+    """before_request: a NUL character in a query or form value is never legitimate input.
+
+    PostgreSQL cannot store or even compare text holding NUL (psycopg raises
+    DataError), so letting one through turns a typo or a probe into a 500 in any
+    search, filter or form. Refuse the whole request with a 400 page instead.
+    """
+    for source in (request.args, request.form if request.method != "GET" else None):
+        if not source:
+            continue
+        for key, values in source.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                abort(400)
 
 
 class IdConverter(BaseConverter):

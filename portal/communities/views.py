@@ -1,6 +1,8 @@
 """Community pages: home, join, member management."""
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -58,9 +60,7 @@ def members():
 
 
 def _render_members(status=200, add_form=None, reject_forms=None):
-    page = request.args.get("page", 1, type=int)
-    if page < 1 or page > 100000:
-        abort(404)
+    page = _page_arg()
     size = 20
     pending = db.session.execute(
         select(Membership).where(Membership.community_id == g.community.id, Membership.status == "pending")
@@ -69,15 +69,32 @@ def _render_members(status=200, add_form=None, reject_forms=None):
     verified_q = (select(Membership).where(Membership.community_id == g.community.id,
                                            Membership.status == "verified"))
     total = db.session.execute(select(func.count()).select_from(verified_q.subquery())).scalar_one()
+    pages = max(1, (total + size - 1) // size)
+    if page > pages:
+        abort(404)
     verified = db.session.execute(
         verified_q.order_by(Membership.id).offset((page - 1) * size).limit(size)
     ).scalars().all()
     return render_template(
         "communities/members.html", community=g.community, pending=pending, verified=verified,
-        page=page, pages=max(1, (total + size - 1) // size), total=total,
+        page=page, pages=pages, total=total,
         add_form=add_form or AddResidentForm(), reject_forms=reject_forms or {}, role_form=RoleForm(),
         empty_form=EmptyForm(),
     ), status
+
+
+def _page_arg() -> int:
+    """?page=: missing or empty is page 1; anything but plain digits is a bad request
+    (not silently page 1); a page number out of range is a page that does not exist."""
+    raw = request.args.get("page", "")
+    if raw == "":
+        return 1
+    if not re.fullmatch(r"[0-9]+", raw):
+        abort(400)
+    page = int(raw) if len(raw) <= 9 else 0
+    if page < 1:
+        abort(404)
+    return page
 
 
 @bp.post("/members/<id:member_id>/approve")
