@@ -1,0 +1,124 @@
+"""Shared helpers for the security / robustness suites (permissions, CSRF, bad input).
+
+Kept out of helpers.py (shared with other suites) on purpose: these are only the
+helpers the route tables need.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from jinja2 import BytecodeCache
+from sqlalchemy import event, func, select
+from werkzeug.security import generate_password_hash
+
+from portal.extensions import db
+
+from .helpers import Client
+
+ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
+
+# Real scrypt with a tiny cost, so that a fresh world per case (9 accounts) and one login
+# per case stay fast. Only the cost parameters differ from production.
+_FAST_METHOD = "scrypt:128:8:1"
+
+
+def use_fast_passwords(monkeypatch):
+    import portal.auth.services as auth_services
+
+    monkeypatch.setattr(auth_services, "hash_password",
+                        lambda password: generate_password_hash(password, method=_FAST_METHOD))
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the many short-lived apps of these suites (each test
+    builds its own app, and with it a fresh Jinja environment that would recompile every
+    template). Buckets are keyed by template and checked against the source checksum."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
+
+
+def speed_up(app, monkeypatch):
+    """All the shortcuts for suites that build a world per case; none changes behaviour."""
+    use_fast_passwords(monkeypatch)
+    use_fast_commits()
+    app.jinja_env.bytecode_cache = _TEMPLATES
+
+
+def use_fast_commits():
+    """Durability is worthless for a throw-away test database: skip the fsync at every
+    commit of this test's engine (SQLite: synchronous=OFF; PostgreSQL: synchronous_commit
+    off). Locking and transaction semantics are unchanged. Call after the `app` fixture."""
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+
+    def _on_connect(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA synchronous=OFF" if sqlite else "SET synchronous_commit TO OFF")
+        cur.close()
+        if not sqlite:
+            dbapi_connection.commit()
+
+    event.listen(engine, "connect", _on_connect)
+    engine.dispose()
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table, plus each community's audit head: a write anywhere shows up."""
+    from portal.communities.models import Community
+
+    db.session.expire_all()
+    counts = {t.name: db.session.execute(select(func.count()).select_from(t)).scalar_one()
+              for t in db.metadata.sorted_tables}
+    for cid, seq, head in db.session.execute(select(Community.id, Community.audit_seq, Community.audit_head)):
+        counts[f"audit_head:{cid}"] = (seq, head)
+    return counts
+
+
+def client_as(app, role: str) -> Client:
+    c = Client(app)
+    if role != "visitor":
+        c.login(role)
+    return c
+
+
+def login_redirect_target(response) -> str | None:
+    """The `next` of a redirect to the login page, or None if it is not one."""
+    if response.status_code != 303:
+        return None
+    parts = urlsplit(response.headers.get("Location", ""))
+    if parts.path != "/login":
+        return None
+    return parse_qs(parts.query).get("next", [""])[0]
+
+
+_MAIN_RE = re.compile(r'<main id="main"[^>]*>(.*)</main>', re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def main_text(response) -> str:
+    """Visible text of the page's <main>, whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    m = _MAIN_RE.search(html)
+    body = m.group(1) if m else html
+    return " ".join(_TAG_RE.sub(" ", body).split())
+
+
+def error_page_parts(response) -> tuple[str, str]:
+    """(title, lead message) of the portal's error page."""
+    html = response.get_data(as_text=True)
+    h1 = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    lead = re.search(r'<p class="lead">(.*?)</p>', html, re.S)
+    return ((h1.group(1).strip() if h1 else ""), (lead.group(1).strip() if lead else ""))

@@ -1,0 +1,328 @@
+"""Every route × every role: the whole permission matrix in one table.
+
+Each case gets a fresh world (the `world` fixture), signs the role in, sends one
+request with a valid CSRF token and valid form data (so the status reflects the
+permission, not validation) and checks the status:
+
+  200     allowed GET                      DONE    allowed POST: 303, not to /login
+  LOGIN   visitor: 303 to /login?next=…    403     signed in without the right
+  404     unknown community / object of another community (never 403)
+
+Forbidden requests (LOGIN, 403, 404) must also write nothing at all.
+The table must list exactly the routes in app.url_map: a new route without a row
+fails test_table_covers_every_route.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+import pytest
+
+from portal.communities import services as cs
+
+from .helpers import PASSWORD, membership
+from .security_support import ROLES, client_as, login_redirect_target, row_counts, speed_up
+
+DONE = "done"
+LOGIN = "login"
+SIGNED_IN = ROLES[1:]
+
+
+@pytest.fixture(autouse=True)
+def _fast(app, monkeypatch):
+    speed_up(app, monkeypatch)
+
+
+def mid(community_attr: str, username: str) -> Callable:
+    """Path part: the membership id of `username` in world.<community_attr>."""
+    return lambda w: membership(getattr(w, community_attr), w[username]).id
+
+
+def expect(default, **per_role):
+    unknown = set(per_role) - set(ROLES)
+    assert not unknown, unknown
+    return {role: per_role.get(role, default) for role in ROLES}
+
+
+def only(allowed_roles, ok):
+    """Allowed for `allowed_roles`, LOGIN for visitors, 403 for everyone else signed in."""
+    table = expect(403, visitor=LOGIN)
+    for r in allowed_roles:
+        table[r] = ok
+    return table
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    method: str
+    path: Callable  # world -> URL
+    expected: dict
+    data: Callable | None = None  # (world, role) -> form data
+
+    @property
+    def id(self):
+        return f"{self.method} {self.rule}"
+
+
+def _fixed(url):
+    return lambda w: url
+
+
+def _member_url(username, action):
+    return lambda w: f"/c/dorf-a/members/{mid('a', username)(w)}/{action}"
+
+
+NEW_PASSWORD = "another-pass-1"
+SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
+SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
+
+ROUTES = [
+    Route("/", "GET", _fixed("/"), expect(200)),
+    Route("/healthz", "GET", _fixed("/healthz"), expect(200)),
+    Route("/display", "POST", _fixed("/display"), expect(DONE),
+          lambda w, r: {"toggle": "large", "next": "/c/dorf-a/"}),
+    # Signed-in people asking for the register page are sent to their account (302, a plain GET
+    # redirect in auth/views.py): not a permission refusal.
+    Route("/register", "GET", _fixed("/register"), expect(302, visitor=200)),
+    Route("/register", "POST", _fixed("/register"), expect(302, visitor=DONE),
+          lambda w, r: {"username": "newcomer", "display_name": "Newcomer", "password": PASSWORD,
+                        "confirm": PASSWORD}),
+    Route("/login", "GET", _fixed("/login"), expect(200)),
+    Route("/login", "POST", _fixed("/login"), expect(DONE),
+          lambda w, r: {"login": "resa" if r == "visitor" else r, "password": PASSWORD}),
+    Route("/logout", "POST", _fixed("/logout"), expect(DONE)),
+    Route("/account", "GET", _fixed("/account"), SIGNED_IN_ONLY_GET),
+    Route("/account/password", "GET", _fixed("/account/password"), SIGNED_IN_ONLY_GET),
+    Route("/account/password", "POST", _fixed("/account/password"), SIGNED_IN_ONLY_POST,
+          lambda w, r: {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    Route("/account/profile", "GET", _fixed("/account/profile"), SIGNED_IN_ONLY_GET),
+    Route("/account/profile", "POST", _fixed("/account/profile"), SIGNED_IN_ONLY_POST,
+          lambda w, r: {"display_name": "Renamed", "locale": "en", "large": "y"}),
+    # Community A.
+    Route("/c/<slug:slug>/", "GET", _fixed("/c/dorf-a/"), expect(200)),
+    # Anyone signed in who is not a member (or was rejected) may ask; members and people
+    # already waiting may not. Committee of B and the platform admin are plain people in A.
+    Route("/c/<slug:slug>/join", "POST", _fixed("/c/dorf-a/join"),
+          expect(403, visitor=LOGIN, nobody=DONE, reja=DONE, comb=DONE, root=DONE),
+          lambda w, r: {"message": "I live in group 3"}),
+    Route("/c/<slug:slug>/members", "GET", _fixed("/c/dorf-a/members"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/members/<id:member_id>/approve", "POST", _member_url("penda", "approve"),
+          only(["coma"], DONE)),
+    Route("/c/<slug:slug>/members/<id:member_id>/reject", "POST", _member_url("penda", "reject"),
+          only(["coma"], DONE), lambda w, r: {"reason": "Nobody in the village knows this person"}),
+    Route("/c/<slug:slug>/members/add", "POST", _fixed("/c/dorf-a/members/add"), only(["coma"], DONE),
+          lambda w, r: {"username": "nobody"}),
+    Route("/c/<slug:slug>/members/<id:member_id>/roles/grant", "POST", _member_url("resa", "roles/grant"),
+          only(["coma"], DONE), lambda w, r: {"role": "committee"}),
+    Route("/c/<slug:slug>/members/<id:member_id>/roles/revoke", "POST", _member_url("meda", "roles/revoke"),
+          only(["coma"], DONE), lambda w, r: {"role": "mediator"}),
+    # The audit trail: verified members read it, the committee exports it. The platform admin
+    # has no rights inside a community they do not belong to.
+    Route("/c/<slug:slug>/audit/", "GET", _fixed("/c/dorf-a/audit/"), only(["resa", "meda", "coma"], 200)),
+    Route("/c/<slug:slug>/audit/export.jsonl", "GET", _fixed("/c/dorf-a/audit/export.jsonl"),
+          only(["coma"], 200)),
+    # Platform administration.
+    Route("/admin/", "GET", _fixed("/admin/"), only(["root"], 200)),
+    Route("/admin/communities", "POST", _fixed("/admin/communities"), only(["root"], DONE),
+          lambda w, r: {"slug": "dorf-c", "name": "Dorf C", "region": "Region C", "kind": "village",
+                        "default_locale": "zh_Hans"}),
+    Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
+          only(["root"], DONE), lambda w, r: {"username": "resa"}),
+]
+
+# Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
+MEMBER_ROUTES = [r for r in ROUTES if "<id:member_id>" in r.rule]
+MEMBER_DATA = {
+    "approve": {},
+    "reject": {"reason": "Not from here"},
+    "roles/grant": {"role": "mediator"},
+    "roles/revoke": {"role": "committee"},
+}
+
+
+def _url_map_routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((rule.rule, method))
+    return found
+
+
+def test_table_covers_every_route(app):
+    in_map = _url_map_routes(app)
+    in_table = {(r.rule, r.method) for r in ROUTES}
+    assert len(in_table) == len(ROUTES), "a route is listed twice"
+    missing = sorted(in_map - in_table)
+    stale = sorted(in_table - in_map)
+    assert not missing, f"routes without a row in the permission table: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def test_table_lists_every_role():
+    for route in ROUTES:
+        assert set(route.expected) == set(ROLES), route.id
+
+
+def _send(client, method, url, data):
+    if method == "GET":
+        return client.get(url, buffered=True)  # streamed bodies are read inside the request
+    return client.post(url, data)
+
+
+def check(response, expected, url, method):
+    status = response.status_code
+    body = response.get_data(as_text=True)[:500]
+    if expected == LOGIN:
+        target = login_redirect_target(response)
+        assert target is not None, f"expected a redirect to sign in, got {status} {response.headers.get('Location')}"
+        wanted = urlsplit(url).path if method == "POST" else url
+        assert target == wanted, (target, wanted)
+    elif expected == DONE:
+        assert status == 303, f"expected 303 after the action, got {status}: {body}"
+        assert login_redirect_target(response) is None, "allowed POST sent to the login page"
+    else:
+        assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
+        if expected == 200:
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_route_for_role(app, world, route, role):
+    url = route.path(world)
+    data = route.data(world, role) if route.data else {}
+    client = client_as(app, role)
+    before = row_counts()
+    response = _send(client, route.method, url, data)
+    expected = route.expected[role]
+    check(response, expected, url, route.method)
+    if expected in (LOGIN, 403, 404):
+        assert row_counts() == before, "a refused request wrote to the database"
+
+
+# --- Objects of community B addressed through community A: always 404, never 403 --------------
+
+
+def _foreign_ids(world):
+    """Memberships of B: a pending one (so approve/reject would be allowed in B), the
+    verified resident and the committee member of B; plus an id that does not exist."""
+    waiting = cs.request_join(world["nobody"], world.b, "")
+    from portal.extensions import db
+
+    db.session.commit()
+    return {
+        "pending-b": waiting.id,
+        "resident-b": membership(world.b, world["resb"]).id,
+        "committee-b": membership(world.b, world["comb"]).id,
+        "missing": 999999,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", MEMBER_ROUTES, ids=lambda r: r.id)
+def test_foreign_membership_is_404(app, world, route, role):
+    action = route.rule.split("<id:member_id>/")[1]
+    ids = _foreign_ids(world)
+    client = client_as(app, role)
+    before = row_counts()
+    for label, member_id in ids.items():
+        url = f"/c/dorf-a/members/{member_id}/{action}"
+        r = client.post(url, MEMBER_DATA[action])
+        assert r.status_code == 404, (label, url, r.status_code)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ["coma", "comb", "root"])
+def test_membership_of_a_through_b_is_404(app, world, role):
+    """The other direction: A's people addressed through dorf-b, by every kind of manager."""
+    client = client_as(app, role)
+    before = row_counts()
+    for username in ("penda", "resa", "coma"):
+        member_id = membership(world.a, world[username]).id
+        for action, data in MEMBER_DATA.items():
+            r = client.post(f"/c/dorf-b/members/{member_id}/{action}", data)
+            assert r.status_code == 404, (username, action, r.status_code)
+    assert row_counts() == before
+
+
+# --- Unknown community: every /c/<slug>/ route is a 404 for everyone ---------------------------
+
+
+def _unknown_community_url(rule: str) -> str:
+    return (rule.replace("<slug:slug>", "no-such-village").replace("<id:member_id>", "1"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_unknown_community_is_404(app, world, role):
+    client = client_as(app, role)
+    community_routes = [r for r in ROUTES if r.rule.startswith("/c/")]
+    assert len(community_routes) >= 8
+    before = row_counts()
+    for route in community_routes:
+        url = _unknown_community_url(route.rule)
+        data = route.data(world, role) if route.data else {}
+        r = _send(client, route.method, url, data)
+        assert r.status_code == 404, (route.id, r.status_code)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_appoint_in_unknown_community(app, world, role):
+    client = client_as(app, role)
+    before = row_counts()
+    r = client.post("/admin/communities/no-such-village/committee", {"username": "resa"})
+    expected = {"root": 404, "visitor": LOGIN}.get(role, 403)
+    check(r, expected, "/admin/communities/no-such-village/committee", "POST")
+    assert row_counts() == before
+
+
+# --- Details of the refusals ------------------------------------------------------------------
+
+
+def test_login_redirect_keeps_the_query_string(app, world):
+    client = client_as(app, "visitor")
+    r = client.get("/c/dorf-a/audit/?action=role.granted")
+    assert login_redirect_target(r) == "/c/dorf-a/audit/?action=role.granted"
+    r = client.get("/account")
+    assert login_redirect_target(r) == "/account"
+    # After signing in the person lands where they wanted to go.
+    r = client.post("/login", {"login": "resa", "password": PASSWORD, "next": "/c/dorf-a/audit/?action=role.granted"})
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/c/dorf-a/audit/?action=role.granted"
+
+
+def test_forbidden_page_is_the_portal_error_page(app, world):
+    client = client_as(app, "resa")
+    r = client.get("/c/dorf-a/members")
+    assert r.status_code == 403
+    page = r.get_data(as_text=True)
+    assert '<p class="lead">' in page and "<h1>" in page
+    # No member data leaks into the refusal.
+    assert "penda" not in page.lower()
+
+
+def test_committee_of_b_sees_nothing_of_a(app, world):
+    client = client_as(app, "comb")
+    for url in ("/c/dorf-a/members", "/c/dorf-a/audit/", "/c/dorf-a/audit/export.jsonl"):
+        assert client.get(url).status_code == 403, url
+    # …while in their own community the same pages work.
+    for url in ("/c/dorf-b/members", "/c/dorf-b/audit/", "/c/dorf-b/audit/export.jsonl"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_demoted_committee_member_loses_rights_at_once(app, world):
+    """Rights are read on every request, not cached in the session."""
+    coma = client_as(app, "coma")
+    assert coma.get("/c/dorf-a/members").status_code == 200
+    # A second committee member takes coma's role away.
+    cs.grant_role(world["coma"], world.a, membership(world.a, world["resa"]), "committee")
+    cs.revoke_role(world["resa"], world.a, membership(world.a, world["coma"]), "committee")
+    from portal.extensions import db
+
+    db.session.commit()
+    assert coma.get("/c/dorf-a/members").status_code == 403
