@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.extensions import db
 
-from .helpers import Client
+from .helpers import PASSWORD, Client, membership
 
 ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
 
@@ -122,3 +122,31 @@ def error_page_parts(response) -> tuple[str, str]:
     h1 = re.search(r"<h1>(.*?)</h1>", html, re.S)
     lead = re.search(r'<p class="lead">(.*?)</p>', html, re.S)
     return ((h1.group(1).strip() if h1 else ""), (lead.group(1).strip() if lead else ""))
+
+
+# --- Every POST route, with data valid for any of the portal's forms -------------------------
+
+def _post_rules():
+    from portal import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted(r.rule for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint != "static")
+
+
+POST_RULES = _post_rules()
+
+# Valid values for every field any form has (extra fields are ignored), so that the only
+# thing wrong with each request is the missing token.
+FORM = {
+    "message": "hello", "reason": "unknown here", "username": "nobody", "role": "mediator",
+    "slug": "dorf-c", "name": "Dorf C", "region": "R", "kind": "village", "default_locale": "zh_Hans",
+    "toggle": "large", "next": "/", "login": "coma", "password": PASSWORD, "confirm": PASSWORD,
+    "display_name": "Someone", "current": PASSWORD, "new": "another-pass-1", "locale": "en",
+}
+
+
+def post_url(rule: str, world) -> str:
+    """A real URL for the rule in community A: the pending membership for member ids."""
+    member_id = membership(world.a, world["penda"]).id
+    url = rule.replace("<slug:slug>", "dorf-a").replace("<id:member_id>", str(member_id))
+    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", url)  # ids of future routes: any value will do

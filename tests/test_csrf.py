@@ -6,43 +6,15 @@ touching this file.
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from portal import create_app
-
-from .helpers import PASSWORD, Client, membership
-from .security_support import error_page_parts, row_counts, speed_up
+from .helpers import PASSWORD, Client
+from .security_support import FORM, POST_RULES, error_page_parts, post_url as _url, row_counts, speed_up
 
 
 @pytest.fixture(autouse=True)
 def _fast(app, monkeypatch):
     speed_up(app, monkeypatch)
-
-
-def _post_rules():
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted(r.rule for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint != "static")
-
-
-POST_RULES = _post_rules()
-
-# Valid values for every field any form has (extra fields are ignored), so that the only
-# thing wrong with each request is the missing token.
-FORM = {
-    "message": "hello", "reason": "unknown here", "username": "nobody", "role": "mediator",
-    "slug": "dorf-c", "name": "Dorf C", "region": "R", "kind": "village", "default_locale": "zh_Hans",
-    "toggle": "large", "next": "/", "login": "coma", "password": PASSWORD, "confirm": PASSWORD,
-    "display_name": "Someone", "current": PASSWORD, "new": "another-pass-1", "locale": "en",
-}
-
-
-def _url(rule: str, world) -> str:
-    """A real URL for the rule in community A: the pending membership for member ids."""
-    member_id = membership(world.a, world["penda"]).id
-    url = rule.replace("<slug:slug>", "dorf-a").replace("<id:member_id>", str(member_id))
-    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", url)  # ids of future routes: any value will do
 
 
 def test_there_are_post_routes_to_check():

@@ -1,0 +1,536 @@
+"""Bad input never breaks the portal: no 500, a 400/404/405/413 page with a message in
+the person's language, never a partial write. Free text is always rendered escaped.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from portal.auth.models import User
+from portal.communities.models import Community
+from portal.extensions import db
+
+from .helpers import PASSWORD, membership
+from .security_support import (FORM, POST_RULES, client_as, error_page_parts, main_text, post_url,
+                               row_counts, speed_up)
+
+_url = post_url
+
+
+@pytest.fixture(autouse=True)
+def _fast(app, monkeypatch):
+    speed_up(app, monkeypatch)
+
+
+def assert_error_page(response, status, lang=None):
+    """The portal's error page, in the person's language, with a title and a message."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
+    title, lead = error_page_parts(response)
+    assert title and lead, "error page without a title or a message"
+    html = response.get_data(as_text=True)
+    assert f'lang="{"en" if lang == "en" else "zh-Hans"}"' in html
+    assert "Traceback" not in html
+
+
+def form_messages(response) -> list[str]:
+    """Messages shown on a re-rendered form: field errors and the alert above the form."""
+    html = response.get_data(as_text=True)
+    found = re.findall(r'<p class="error"[^>]*>(.*?)</p>', html, re.S)
+    found += re.findall(r'class="alert alert-error"[^>]*>(.*?)</div>', html, re.S)
+    return [m for m in (" ".join(re.sub(r"<[^>]+>", " ", f).split()) for f in found) if m]
+
+
+# --- Over-long fields --------------------------------------------------------------------------
+
+NEW_PASSWORD = "another-pass-1"
+
+
+@dataclass(frozen=True)
+class Field:
+    form: str  # FormClass.field
+    max: int | None  # None: no own limit (e.g. a confirmation that must equal another field)
+    role: str
+    url: Callable
+    data: Callable  # (world, value) -> form data
+    at_max: str | None = None  # a value of exactly max characters that must be accepted
+    stored: Callable | None = None  # world -> the stored value, to check at_max round-trips
+
+    @property
+    def id(self):
+        return self.form
+
+
+def _register(field):
+    def data(w, v):
+        d = {"username": "newcomer", "display_name": "New", "password": PASSWORD, "confirm": PASSWORD}
+        d[field] = v
+        if field == "password":
+            d["confirm"] = v
+        return d
+    return data
+
+
+def _user_field(username, attr):
+    def stored(w):
+        db.session.expire_all()
+        return getattr(db.session.execute(select(User).where(User.username == username)).scalar_one(), attr)
+    return stored
+
+
+def _community_field(slug, attr):
+    def stored(w):
+        db.session.expire_all()
+        return getattr(db.session.execute(select(Community).where(Community.slug == slug)).scalar_one(), attr)
+    return stored
+
+
+def _community_form(field):
+    def data(w, v):
+        d = {"slug": "dorf-c", "name": "Dorf C", "region": "Region C", "kind": "village", "default_locale": "zh_Hans"}
+        d[field] = v
+        return d
+    return data
+
+
+def _password_form(field):
+    def data(w, v):
+        d = {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        d[field] = v
+        if field == "new":
+            d["confirm"] = v
+        return d
+    return data
+
+
+def _reject_url(w):
+    return f"/c/dorf-a/members/{membership(w.a, w['penda']).id}/reject"
+
+
+def _fixed(url):
+    return lambda w: url
+
+
+FIELDS = [
+    Field("RegisterForm.username", 32, "visitor", _fixed("/register"), _register("username"),
+          at_max="n" + "a" * 31, stored=lambda w: _user_field("n" + "a" * 31, "username")(w)),
+    Field("RegisterForm.display_name", 50, "visitor", _fixed("/register"), _register("display_name"),
+          at_max="村" * 50, stored=_user_field("newcomer", "display_name")),
+    Field("RegisterForm.password", 128, "visitor", _fixed("/register"), _register("password"), at_max="p" * 128),
+    Field("RegisterForm.confirm", None, "visitor", _fixed("/register"), _register("confirm")),
+    Field("LoginForm.login", 32, "visitor", _fixed("/login"), lambda w, v: {"login": v, "password": PASSWORD}),
+    Field("LoginForm.password", 128, "visitor", _fixed("/login"), lambda w, v: {"login": "resa", "password": v}),
+    Field("LoginForm.next", 500, "visitor", _fixed("/login"),
+          lambda w, v: {"login": "resa", "password": PASSWORD, "next": "/" + v[1:]}, at_max="/" + "a" * 499),
+    Field("PasswordForm.current", 128, "resa", _fixed("/account/password"), _password_form("current")),
+    Field("PasswordForm.new", 128, "resa", _fixed("/account/password"), _password_form("new"), at_max="n" * 128),
+    Field("PasswordForm.confirm", None, "resa", _fixed("/account/password"), _password_form("confirm")),
+    Field("ProfileForm.display_name", 50, "resa", _fixed("/account/profile"),
+          lambda w, v: {"display_name": v, "locale": ""}, at_max="村" * 50,
+          stored=_user_field("resa", "display_name")),
+    Field("JoinForm.message", 300, "nobody", _fixed("/c/dorf-a/join"), lambda w, v: {"message": v},
+          at_max="村" * 300, stored=lambda w: membership(w.a, w["nobody"]).message),
+    Field("RejectForm.reason", 300, "coma", _reject_url, lambda w, v: {"reason": v},
+          at_max="村" * 300, stored=lambda w: membership(w.a, w["penda"]).reason),
+    Field("AddResidentForm.username", 32, "coma", _fixed("/c/dorf-a/members/add"), lambda w, v: {"username": v}),
+    Field("CommunityForm.slug", 40, "root", _fixed("/admin/communities"), _community_form("slug"),
+          at_max="s" + "a" * 39, stored=lambda w: _community_field("s" + "a" * 39, "slug")(w)),
+    Field("CommunityForm.name", 80, "root", _fixed("/admin/communities"), _community_form("name"),
+          at_max="村" * 80, stored=_community_field("dorf-c", "name")),
+    Field("CommunityForm.region", 120, "root", _fixed("/admin/communities"), _community_form("region"),
+          at_max="村" * 120, stored=_community_field("dorf-c", "region")),
+    Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
+          lambda w, v: {"username": v}),
+]
+
+SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
+                 "PasswordForm.new", "PasswordForm.confirm"}
+
+FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms")
+TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
+
+
+def _text_fields_of_forms() -> dict[str, int | None]:
+    """Every free-text field of the foundation's forms, with its Length(max)."""
+    from flask_wtf import FlaskForm
+
+    found = {}
+    for name in FORM_MODULES:
+        module = importlib.import_module(name)
+        for cls in vars(module).values():
+            if not (isinstance(cls, type) and issubclass(cls, FlaskForm) and cls.__module__ == name):
+                continue
+            for attr, unbound in vars(cls).items():
+                if getattr(unbound, "field_class", None) is None:
+                    continue
+                if issubclass(unbound.field_class, TEXT_FIELDS):
+                    validators = unbound.kwargs.get("validators") or (unbound.args[1] if len(unbound.args) > 1 else [])
+                    maxes = [v.max for v in validators if isinstance(v, Length) and v.max != -1]
+                    found[f"{cls.__name__}.{attr}"] = min(maxes) if maxes else None
+    return found
+
+
+def test_every_text_field_has_a_case(app):
+    fields = _text_fields_of_forms()
+    assert "JoinForm.message" in fields and "CommunityForm.region" in fields
+    table = {f.form: f.max for f in FIELDS}
+    assert set(fields) == set(table), ("fields without a bad-input case", sorted(set(fields) - set(table)),
+                                       "cases for fields that are gone", sorted(set(table) - set(fields)))
+    assert fields == table, "the limits in the table differ from the forms"
+    # Every limited field also fits its column (a form limit above the column is a 500 on PostgreSQL).
+    assert all(f.max is None or f.at_max is None or len(f.at_max) == f.max for f in FIELDS)
+
+
+@pytest.mark.parametrize("size", ["max+1", 10000])
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.id)
+def test_over_long_field_is_refused(app, world, field, size):
+    length = 10000 if size == 10000 else (field.max or 300) + 1
+    client = client_as(app, field.role)
+    value = ("/" if field.form == "LoginForm.next" else "x") + "x" * (length - 1)
+    url = field.url(world)
+    before = row_counts()
+    r = client.post(url, field.data(world, value))
+    assert r.status_code == 400, r.status_code
+    assert form_messages(r), "no message tells what is wrong"
+    if field.form in SECRET_FIELDS:
+        assert value not in r.get_data(as_text=True), "a password was echoed back"
+    assert row_counts() == before
+    # The same in English: a message too.
+    r = client.post(url + "?lang=en", field.data(world, value))
+    assert r.status_code == 400
+    assert form_messages(r)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("field", [f for f in FIELDS if f.at_max], ids=lambda f: f.id)
+def test_longest_allowed_value_is_stored_whole(app, world, field):
+    """Exactly max characters (Chinese where free text) pass the form and fit the column."""
+    client = client_as(app, field.role)
+    r = client.post(field.url(world), field.data(world, field.at_max))
+    assert r.status_code == 303, form_messages(r)
+    if field.stored:
+        assert field.stored(world) == field.at_max.strip()
+
+
+def test_passwords_are_never_echoed(app, world):
+    client = client_as(app, "visitor")
+    secret = "s3cret-" + "z" * 200
+    r = client.post("/register", {"username": "newcomer", "display_name": "N", "password": secret, "confirm": secret})
+    assert r.status_code == 400
+    assert secret not in r.get_data(as_text=True)
+
+
+# --- Wrong types in the address and the query --------------------------------------------------
+
+BAD_IDS = ["0", "-1", "99999999999", "abc", "1e3", "1.5", "0x1", "%20", "1%00"]
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "roles/grant", "roles/revoke"])
+def test_bad_member_ids_are_404(app, world, action):
+    client = client_as(app, "coma")
+    before = row_counts()
+    for bad in BAD_IDS:
+        r = client.post(f"/c/dorf-a/members/{bad}/{action}", {"reason": "x", "role": "mediator"})
+        assert_error_page(r, 404)
+    r = client.post(f"/c/dorf-a/members/abc/{action}?lang=en", {"reason": "x", "role": "mediator"})
+    assert_error_page(r, 404, "en")
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("page, status", [
+    ("", 200), ("1", 200), ("abc", 400), ("1e3", 400), ("-1", 400), ("1.0", 400), (" 1", 400), ("１", 400),
+    ("0", 404), ("2", 404), ("99999999999", 404), ("9" * 5000, 404),
+])
+def test_members_page_number(app, world, page, status):
+    client = client_as(app, "coma")
+    r = client.get("/c/dorf-a/members", query_string={"page": page})
+    if status == 200:
+        assert r.status_code == 200
+    else:
+        assert_error_page(r, status)
+        assert_error_page(client.get("/c/dorf-a/members", query_string={"page": page, "lang": "en"}), status, "en")
+
+
+@pytest.mark.parametrize("param", ["actor", "before"])
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "99999999999", "1e3", "1.5"])
+def test_audit_filters_with_wrong_types(app, world, param, value):
+    r = client_as(app, "resa").get(f"/c/dorf-a/audit/?{param}={value}")
+    assert_error_page(r, 400)
+
+
+@pytest.mark.parametrize("slug", ["no-such", "DORF-A", "a", "x" * 41, "dorf-a.", "dorf%20a", "%FF%FE", "..%2Fadmin",
+                                  "-dorf", "dorf_a", "%3Cscript%3E"])
+def test_unknown_community_slugs(app, world, slug):
+    client = client_as(app, "coma")
+    before = row_counts()
+    assert_error_page(client.get(f"/c/{slug}/"), 404)
+    assert_error_page(client.get(f"/c/{slug}/members?lang=en"), 404, "en")
+    assert_error_page(client.post(f"/c/{slug}/join", {"message": "x"}), 404)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role_value", ["mayor", "", "COMMITTEE", "committee ", "committee' OR '1'='1", "x" * 1000,
+                                        None])
+@pytest.mark.parametrize("action, who", [("grant", "resa"), ("revoke", "meda")])
+def test_unknown_roles_are_refused(app, world, action, who, role_value):
+    client = client_as(app, "coma")
+    m = membership(world.a, world[who])
+    data = {} if role_value is None else {"role": role_value}
+    before = row_counts()
+    r = client.post(f"/c/dorf-a/members/{m.id}/roles/{action}", data)
+    assert_error_page(r, 400)
+    r = client.post(f"/c/dorf-a/members/{m.id}/roles/{action}?lang=en", data)
+    assert_error_page(r, 400, "en")
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("field, value", [("kind", "castle"), ("kind", ""), ("default_locale", "fr"),
+                                          ("default_locale", "zh_Hans; DROP TABLE community")])
+def test_admin_choices_outside_the_list(app, world, field, value):
+    client = client_as(app, "root")
+    data = {"slug": "dorf-c", "name": "C", "kind": "village", "default_locale": "zh_Hans", field: value}
+    before = row_counts()
+    r = client.post("/admin/communities", data)
+    assert r.status_code == 400 and form_messages(r)
+    assert row_counts() == before
+
+
+def test_profile_language_outside_the_list(app, world):
+    client = client_as(app, "resa")
+    before = row_counts()
+    r = client.post("/account/profile", {"display_name": "R", "locale": "fr"})
+    assert r.status_code == 400 and form_messages(r)
+    assert row_counts() == before
+    db.session.expire_all()
+    assert world["resa"].display_name == "Resa"
+
+
+@pytest.mark.parametrize("toggle", ["zzz", "", "LARGE", "large,contrast", "x" * 10000, None])
+@pytest.mark.parametrize("role", ["visitor", "resa"])
+def test_unknown_display_toggle_changes_nothing(app, world, toggle, role):
+    client = client_as(app, role)
+    data = {"next": "/c/dorf-a/"} if toggle is None else {"toggle": toggle, "next": "/c/dorf-a/"}
+    before = row_counts()
+    r = client.post("/display", data)
+    assert r.status_code in (303, 400), r.status_code
+    if r.status_code == 303:
+        assert r.headers["Location"] == "/c/dorf-a/"
+    else:
+        assert_error_page(r, 400)
+    assert not any(h.startswith("display=") for h in r.headers.getlist("Set-Cookie"))
+    assert row_counts() == before
+    db.session.expire_all()
+    assert not world["resa"].display_large and not world["resa"].display_contrast
+    page = client.get("/c/dorf-a/").get_data(as_text=True)
+    assert "mode-large" not in page and "mode-contrast" not in page
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)",
+                                    "/" + "a" * 600])
+def test_display_toggle_never_redirects_away(app, world, target):
+    r = client_as(app, "visitor").post("/display", {"toggle": "large", "next": target})
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("lang", ["xx", "", "EN", "en-US", "zh", "zh_Hans;", 'en"><script>alert(1)</script>',
+                                  "x" * 5000, "../../etc/passwd"])
+@pytest.mark.parametrize("role", ["visitor", "resa"])
+def test_malformed_lang_is_ignored(app, world, lang, role):
+    client = client_as(app, role)
+    r = client.get("/c/dorf-a/", query_string={"lang": lang})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'lang="zh-Hans"' in html  # the default, not the bogus value
+    assert "<script>alert(1)" not in html
+    assert not any(h.startswith("lang=") for h in r.headers.getlist("Set-Cookie"))
+    db.session.expire_all()
+    assert world["resa"].locale is None
+
+
+def test_nul_in_lang_is_a_bad_request_in_the_default_language(app, world):
+    assert_error_page(client_as(app, "visitor").get("/c/dorf-a/?lang=%00"), 400)
+
+
+@pytest.mark.parametrize("role", ["visitor", "coma"])
+def test_nul_bytes_anywhere_are_refused_before_any_write(app, world, role):
+    """PostgreSQL cannot hold NUL in text: the request is refused, never a 500."""
+    client = client_as(app, role)
+    before = row_counts()
+    for rule in POST_RULES:
+        url = _url(rule, world)
+        data = dict(FORM, message="a\x00b", reason="a\x00b", username="a\x00b", display_name="a\x00b",
+                    name="a\x00b", login="a\x00b")
+        assert_error_page(client.post(url, data), 400)
+        assert_error_page(client.post(url + "?lang=en", data), 400, "en")
+    for url in ("/c/dorf-a/audit/?action=a%00b", "/login?next=%00", "/c/dorf-a/members?page=1%00"):
+        assert_error_page(client.get(url), 400)
+    assert row_counts() == before
+
+
+# --- Oversized requests ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["visitor", "coma"])
+def test_huge_bodies_are_413_on_every_post_route(app, world, role):
+    client = client_as(app, role)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit and limit <= 10 * 1024 * 1024
+    huge = "x" * (limit + 1024)
+    before = row_counts()
+    for rule in POST_RULES:
+        url = _url(rule, world)
+        data = dict(FORM, message=huge)
+        assert_error_page(client.post(url, data), 413)
+        assert_error_page(client.post(url + "?lang=en", data), 413, "en")
+    assert row_counts() == before
+
+
+def test_one_huge_field_under_the_body_limit_is_413_too(app, world):
+    """A single field larger than the form memory limit (Flask 3.1: 500 kB) is refused as well."""
+    client = client_as(app, "nobody")
+    before = row_counts()
+    r = client.post("/c/dorf-a/join", {"message": "x" * 600_000})
+    assert r.status_code in (400, 413)
+    assert error_page_parts(r)[1] or form_messages(r)
+    assert row_counts() == before
+
+
+# --- Wrong methods and bodies ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", POST_RULES)
+def test_wrong_methods_are_405_pages(app, world, rule):
+    client = client_as(app, "coma")
+    url = _url(rule, world)
+    before = row_counts()
+    if rule not in ("/register", "/login", "/account/password", "/account/profile"):
+        assert_error_page(client.get(url), 405)
+        assert_error_page(client.get(url + "?lang=en"), 405, "en")
+    assert_error_page(client.http.put(url, data={"x": "1"}), 405)
+    assert_error_page(client.http.delete(url), 405)
+    assert row_counts() == before
+
+
+def test_json_and_garbage_bodies_are_refused(app, world):
+    client = client_as(app, "coma")
+    before = row_counts()
+    r = client.http.post("/c/dorf-a/members/add", data=b'{"username": "nobody"}', content_type="application/json")
+    assert_error_page(r, 400)
+    r = client.http.post("/c/dorf-a/members/add", data=b"\xff\xfe\x00\x01", content_type="application/x-www-form-urlencoded")
+    assert_error_page(r, 400)
+    assert row_counts() == before
+
+
+# --- Escaping: free text never becomes markup --------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+def _assert_inert(html: str, where: str):
+    low = html.lower()
+    assert "<script" not in low, f"live <script> on {where}"
+    assert "<img" not in low, f"live <img> on {where}"
+    assert "onerror=alert(1)>" not in low, where
+
+
+def _build_hostile_community(app, world):
+    """A community whose name and region, and people whose names, messages and reasons,
+    are all attack strings, created through the pages themselves."""
+    root = client_as(app, "root")
+    assert root.post("/admin/communities", {"slug": "xss-town", "name": SCRIPT + " town", "region": IMG,
+                                            "kind": "village", "default_locale": "zh_Hans"}).status_code == 303
+    assert root.post("/admin/communities/xss-town/committee", {"username": "coma"}).status_code == 303
+    evil = client_as(app, "visitor")
+    assert evil.post("/register", {"username": "evil", "display_name": SCRIPT, "password": PASSWORD,
+                                   "confirm": PASSWORD}).status_code == 303
+    assert evil.post("/c/xss-town/join", {"message": IMG}).status_code == 303
+    evil2 = client_as(app, "nobody")
+    assert evil2.post("/account/profile", {"display_name": IMG, "locale": ""}).status_code == 303
+    assert evil2.post("/c/xss-town/join", {"message": SCRIPT}).status_code == 303
+    coma = client_as(app, "coma")
+    c = db.session.execute(select(Community).where(Community.slug == "xss-town")).scalar_one()
+    m2 = membership(c, world["nobody"])
+    assert coma.post(f"/c/xss-town/members/{m2.id}/reject", {"reason": SCRIPT + IMG}).status_code == 303
+    return {"root": root, "evil": evil, "evil2": evil2, "coma": coma}
+
+
+def test_hostile_text_is_escaped_everywhere(app, world):
+    clients = _build_hostile_community(app, world)
+    pages = [
+        ("coma", "/c/xss-town/members", [SCRIPT, IMG]),  # display names, join messages
+        ("coma", "/c/xss-town/", [SCRIPT, IMG]),  # community name, region
+        ("coma", "/c/xss-town/audit/", [SCRIPT]),  # payloads (name, reason) and actor names
+        ("coma", "/c/xss-town/audit/?action=" + quote(SCRIPT), []),
+        ("evil2", "/c/xss-town/", [SCRIPT, IMG]),  # own rejection reason
+        ("evil2", "/account", [SCRIPT, IMG]),  # community name, reason, own name in the header
+        ("evil", "/account", [SCRIPT]),
+        ("evil", "/c/xss-town/", [SCRIPT, IMG]),
+        ("root", "/admin/", [SCRIPT]),
+        ("root", "/", [SCRIPT]),
+        ("evil2", "/account/profile", [IMG]),  # the name back in its input
+    ]
+    for who, url, expected in pages:
+        r = clients[who].get(url)
+        assert r.status_code in (200, 400), (url, r.status_code)
+        html = r.get_data(as_text=True)
+        _assert_inert(html, f"{url} as {who}")
+        for payload in expected:
+            assert str(escape(payload)) in html or str(escape(payload)).replace("&#34;", '\\&#34;') in html, \
+                (f"{payload!r} not shown (escaped) on {url} as {who}")
+    visitor = client_as(app, "visitor")
+    for url in ("/", "/c/xss-town/"):
+        _assert_inert(visitor.get(url).get_data(as_text=True), url)
+
+
+def test_hostile_names_in_flash_messages_are_escaped(app, world):
+    clients = _build_hostile_community(app, world)
+    c = db.session.execute(select(Community).where(Community.slug == "xss-town")).scalar_one()
+    evil = db.session.execute(select(User).where(User.username == "evil")).scalar_one()
+    m = membership(c, evil)
+    coma = clients["coma"]
+    r = coma.post(f"/c/xss-town/members/{m.id}/approve")
+    assert r.status_code == 303
+    html = coma.get(r.headers["Location"]).get_data(as_text=True)  # shows the flash with the name
+    _assert_inert(html, "flash after approve")
+    assert str(escape(SCRIPT)) in html
+    r = coma.post(f"/c/xss-town/members/{m.id}/roles/grant", {"role": "mediator"})
+    _assert_inert(coma.get(r.headers["Location"]).get_data(as_text=True), "flash after grant")
+    root = clients["root"]
+    r = root.post("/admin/communities", {"slug": "xss-two", "name": IMG, "kind": "village",
+                                         "default_locale": "zh_Hans"})
+    _assert_inert(root.get(r.headers["Location"]).get_data(as_text=True), "flash after create")
+
+
+def test_hostile_text_in_the_address_is_not_reflected(app, world):
+    client = client_as(app, "resa")
+    for url in ("/no-such/" + quote(IMG + SCRIPT), "/c/dorf-a/?x=" + quote(IMG + SCRIPT),
+                "/c/dorf-a/audit/?action=" + quote(IMG), "/login?next=javascript:alert(1)"):
+        r = client.get(url)
+        assert r.status_code in (200, 400, 404), (url, r.status_code)
+        _assert_inert(r.get_data(as_text=True), url)
+    r = client_as(app, "visitor").get("/login?next=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
+    _assert_inert(r.get_data(as_text=True), "login next")
+
+
+def test_error_pages_speak_both_languages(app, world):
+    """The same failure in the default language and in English: both with words."""
+    client = client_as(app, "resa")
+    for lang in (None, "en"):
+        q = "?lang=en" if lang else ""
+        assert_error_page(client.get("/c/no-such/" + q), 404, lang)
+        assert_error_page(client.get("/c/dorf-a/members" + q), 403, lang)
+        assert_error_page(client.post("/c/dorf-a/join" + q, {"message": "x" * 3_000_000}), 413, lang)
+        assert_error_page(client.post("/c/dorf-a/join" + q, {"message": "x"}, csrf=False), 400, lang)
+    zh = main_text(client.get("/c/no-such/?lang=zh_Hans"))
+    en = main_text(client.get("/c/no-such/?lang=en"))
+    assert zh and en
