@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 
@@ -63,6 +64,13 @@ def render_error(status: int, message=None):
     ), status
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # psycopg: unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(orig)  # sqlite3
+
+
 def register_error_handlers(app: Flask) -> None:
     from .security import refuse_nul_bytes
 
@@ -80,6 +88,19 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf_error(exc):
         return render_error(400, _l("The form has expired or was not sent from this site. "
                                     "Please go back, reload the page and try again."))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        """A unique constraint refused a row that a concurrent request (or a double tap
+        on a slow phone) wrote first: the state changed under us, nothing was saved."""
+        from .extensions import db
+
+        db.session.rollback()
+        if _is_unique_violation(exc):
+            app.logger.warning("Refused a duplicate on %s %s: %s", request.method, request.path, exc.orig)
+            return render_error(409)
+        app.logger.exception("Integrity error on %s %s", request.method, request.path)
+        return render_error(500)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -488,6 +488,34 @@ def test_create_admin_promotes_an_existing_user(app):
     client_as(app, "clerk")  # the old password still works: the account was not replaced
 
 
+def test_double_submission_race_is_a_409_not_a_500(app, world, monkeypatch):
+    """Two requests racing (a double tap on a slow phone): the second one finds the row
+    the first has just written only when the database refuses the duplicate. That is a
+    409 page, and nothing of the second request is kept."""
+    reja = client_as(app, "reja")
+    coma = client_as(app, "coma")
+    before = row_counts()
+    # As if the first request's row were not visible yet when the second one looked.
+    monkeypatch.setattr(cs, "_membership", lambda community, user: None)
+    r = reja.post("/c/dorf-a/join", {"message": "twice"})
+    assert r.status_code == 409
+    assert row_counts() == before
+    r = coma.post("/c/dorf-a/members/add", {"username": "resa"})
+    assert r.status_code == 409
+    assert row_counts() == before
+    monkeypatch.undo()
+    meda = membership(world.a, world["meda"])
+    real = Membership.role_names.fget
+    monkeypatch.setattr(Membership, "role_names",
+                        property(lambda self: set() if self.id == meda.id else real(self)))
+    r = coma.post(f"/c/dorf-a/members/{meda.id}/roles/grant?lang=en", {"role": "mediator"})
+    assert r.status_code == 409
+    assert main_text(r)
+    assert row_counts() == before
+    monkeypatch.undo()
+    assert _status(world.a, world["reja"]) == "rejected"
+
+
 def test_membership_and_role_rows_are_unique(app, world):
     """One membership per person and community, one row per role: the database says so."""
     from sqlalchemy.exc import IntegrityError

@@ -174,13 +174,29 @@ def _send(client, method, url, data):
     return client.post(url, data)
 
 
-def check(response, expected, url, method):
+GETTABLE = {r.rule for r in ROUTES if r.method == "GET"}
+
+
+def return_target(url, method, rule=None):
+    """Where a visitor refused at `url` comes back to after signing in: the page itself for
+    a GET; for a POST the same address if it can be opened, else the community's page (no
+    Referer in these requests), else the start page. Never an address that is a 405."""
+    if method == "GET":
+        return url
+    if rule in GETTABLE:
+        return urlsplit(url).path
+    if url.startswith("/c/dorf-a/"):
+        return "/c/dorf-a/"
+    return "/"
+
+
+def check(response, expected, url, method, rule=None):
     status = response.status_code
     body = response.get_data(as_text=True)[:500]
     if expected == LOGIN:
         target = login_redirect_target(response)
         assert target is not None, f"expected a redirect to sign in, got {status} {response.headers.get('Location')}"
-        wanted = urlsplit(url).path if method == "POST" else url
+        wanted = return_target(url, method, rule)
         assert target == wanted, (target, wanted)
     elif expected == DONE:
         assert status == 303, f"expected 303 after the action, got {status}: {body}"
@@ -200,7 +216,7 @@ def test_route_for_role(app, world, route, role):
     before = row_counts()
     response = _send(client, route.method, url, data)
     expected = route.expected[role]
-    check(response, expected, url, route.method)
+    check(response, expected, url, route.method, route.rule)
     if expected in (LOGIN, 403, 404):
         assert row_counts() == before, "a refused request wrote to the database"
 
@@ -277,7 +293,7 @@ def test_admin_appoint_in_unknown_community(app, world, role):
     before = row_counts()
     r = client.post("/admin/communities/no-such-village/committee", {"username": "resa"})
     expected = {"root": 404, "visitor": LOGIN}.get(role, 403)
-    check(r, expected, "/admin/communities/no-such-village/committee", "POST")
+    check(r, expected, "/admin/communities/no-such-village/committee", "POST", "/admin/communities/<slug:slug>/committee")
     assert row_counts() == before
 
 
@@ -296,6 +312,32 @@ def test_login_redirect_keeps_the_query_string(app, world):
     assert r.headers["Location"] == "/c/dorf-a/audit/?action=role.granted"
 
 
+def test_refused_post_returns_to_the_form_after_signing_in(app, world):
+    """A POST cannot be replayed after signing in: come back to the page of the form."""
+    visitor = client_as(app, "visitor")
+    before = row_counts()
+    r = visitor.post("/c/dorf-a/join", {"message": "hi"},
+                     headers={"Referer": "http://localhost/c/dorf-a/?lang=en"})
+    assert login_redirect_target(r) == "/c/dorf-a/?lang=en"
+    # A Referer from elsewhere, or to a page that cannot be opened, is not followed.
+    for referer in ("https://evil.example/c/dorf-a/", "http://localhost/c/dorf-a/join", "http://localhost//evil",
+                    "javascript:alert(1)"):
+        r = visitor.post("/c/dorf-a/join", {"message": "hi"}, headers={"Referer": referer})
+        assert login_redirect_target(r) == "/c/dorf-a/", referer
+    r = visitor.post("/admin/communities", {"slug": "x"}, headers={"Referer": "http://localhost/admin/"})
+    assert login_redirect_target(r) == "/admin/"
+    assert row_counts() == before
+    # Every target given to a refused visitor opens after signing in (no 405).
+    targets = set()
+    for route in ROUTES:
+        if route.expected["visitor"] == LOGIN:
+            r = _send(visitor, route.method, route.path(world), route.data(world, "visitor") if route.data else {})
+            targets.add(login_redirect_target(r))
+    resa = client_as(app, "resa")
+    for target in targets:
+        assert resa.get(target).status_code in (200, 403), target
+
+
 def test_forbidden_page_is_the_portal_error_page(app, world):
     client = client_as(app, "resa")
     r = client.get("/c/dorf-a/members")
@@ -309,10 +351,10 @@ def test_forbidden_page_is_the_portal_error_page(app, world):
 def test_committee_of_b_sees_nothing_of_a(app, world):
     client = client_as(app, "comb")
     for url in ("/c/dorf-a/members", "/c/dorf-a/audit/", "/c/dorf-a/audit/export.jsonl"):
-        assert client.get(url).status_code == 403, url
+        assert client.get(url, buffered=True).status_code == 403, url
     # …while in their own community the same pages work.
     for url in ("/c/dorf-b/members", "/c/dorf-b/audit/", "/c/dorf-b/audit/export.jsonl"):
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, buffered=True).status_code == 200, url
 
 
 def test_demoted_committee_member_loses_rights_at_once(app, world):
