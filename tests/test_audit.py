@@ -37,7 +37,7 @@ XSS_IMG = '"><img src=x onerror=alert(1)>'
 @pytest.fixture(autouse=True)
 def _fast(app, monkeypatch):
     """These tests are about the audit trail, not passwords or durability: a cheap
-    password hash and no fsync on the throw-away SQLite file keep them fast.
+    password hash and no fsync on the throw-away test database keep them fast.
     Login still checks the password; every commit still commits."""
     from werkzeug.security import generate_password_hash
 
@@ -45,15 +45,19 @@ def _fast(app, monkeypatch):
 
     monkeypatch.setattr(services, "hash_password",
                         lambda pw: generate_password_hash(pw, method="pbkdf2:sha256:1"))
-    if not is_postgres():
-        db.engine.dispose()
+    db.engine.dispose()
 
-        @event.listens_for(db.engine, "connect")
-        def _no_fsync(dbapi_connection, record):
-            cur = dbapi_connection.cursor()
+    @event.listens_for(db.engine, "connect")
+    def _no_fsync(dbapi_connection, record):
+        cur = dbapi_connection.cursor()
+        if is_postgres():
+            cur.execute("SET synchronous_commit = off")
+        else:
             cur.execute("PRAGMA synchronous = OFF")
             cur.execute("PRAGMA journal_mode = MEMORY")
-            cur.close()
+        cur.close()
+        if is_postgres():
+            dbapi_connection.commit()
 
 
 def rows(community_id):

@@ -23,7 +23,6 @@ from ..extensions import db
 from .models import AuditEvent
 
 GENESIS = "0" * 64
-_LOCK_CLASS = 0x59534849  # "YSHI": advisory-lock namespace for audit chains
 
 
 def canonical_json(obj) -> str:
@@ -35,10 +34,19 @@ def chain_hash(prev_hash_hex: str, payload: str) -> str:
 
 
 def _lock_chain(community_id: int) -> None:
-    """Serialise writers of one community; other communities never wait."""
+    """Serialise writers of one community; other communities never wait.
+
+    PostgreSQL: lock the community row itself (FOR NO KEY UPDATE, the lock the
+    head UPDATE below takes anyway). Taking exactly that lock first means one lock
+    guards the chain: a transaction that has already changed the community row
+    (renamed it, say) and then records already holds it, instead of deadlocking
+    with a writer that holds a separate chain lock and waits for the row. It does
+    not conflict with the key-share locks that inserts referencing the community
+    take, so appending events or memberships elsewhere does not wait.
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": _LOCK_CLASS, "c": community_id})
+        session.execute(text("SELECT id FROM community WHERE id = :c FOR NO KEY UPDATE"), {"c": community_id})
     else:
         # SQLite has one writer at a time: taking the write lock now (before
         # reading the head) means nobody can append between our read and write.
