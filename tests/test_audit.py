@@ -275,6 +275,20 @@ def test_record_is_part_of_the_callers_transaction(app, world):
     assert_intact(app, world.a, world.b)
 
 
+def test_record_refuses_what_could_never_verify(app, world):
+    """A subject id that the database would store differently from the payload
+    (a string, a bool) is refused at once, not discovered by the next verify."""
+    for subject in (("thing", "7"), ("thing", True), ("thing", 2**40), (5, 1)):
+        with pytest.raises(ValueError):
+            record(world.a, None, "test.event", subject, {})
+    for action in ("", "x" * 41, None):
+        with pytest.raises(ValueError):
+            record(world.a, None, action, None, {})
+    db.session.rollback()
+    assert head(world.a.id)[0] == 9
+    assert_intact(app, world.a, world.b)
+
+
 def test_community_without_events_verifies(app):
     c = Community(slug="leer", name="Leer")
     db.session.add(c)
@@ -732,11 +746,14 @@ def test_export_is_committee_only(app, world, make_client):
     assert "export.jsonl" in c.get("/c/dorf-a/audit/").get_data(as_text=True)
 
 
-def test_export_holds_the_exact_chain(app, world):
-    record(world.a, world["coma"], "test.event", None, {"name": "王明 \"引号\" <b>", "emoji": "🙂"},
+def test_export_holds_the_exact_chain(app, world, tmp_path):
+    record(world.a, world["coma"], "test.event", None,
+           {"name": "王明 \"引号\" <b>", "emoji": "🙂", "breaks": "a\u2028b\u2029c\x85d\ne\rf\x0bg\x1ch"},
            actor_role="committee")
     db.session.commit()
     data = _export(app)
+    # One event per line, however the reader splits lines.
+    assert len(data.split(b"\n")) == 11 and data.endswith(b"\n")
     lines = data.decode("utf-8").splitlines()
     stored = rows(world.a.id)
     assert len(lines) == len(stored) == 10
@@ -753,6 +770,9 @@ def test_export_holds_the_exact_chain(app, world):
         prev = item["hash"]
     assert prev == head(world.a.id)[1]
     assert "王明" in lines[-1]
+    assert json.loads(json.loads(lines[-1])["payload"])["data"]["breaks"] == "a\u2028b\u2029c\x85d\ne\rf\x0bg\x1ch"
+    res = cli(app, "verify-export", _write(tmp_path, "a.jsonl", data.split(b"\n")[:-1]))
+    assert res.exit_code == 0 and f"ok, 10 events, head 10:{prev}" in res.output, res.output
     # B's export is B's chain only.
     b_lines = _export(app, "comb", "dorf-b").decode().splitlines()
     assert [json.loads(x)["seq"] for x in b_lines] == [1, 2, 3, 4]
@@ -815,6 +835,11 @@ def test_verify_export_cli(app, world, tmp_path):
     noncanon[2]["payload"] = json.dumps(json.loads(items[2]["payload"]))
     noncanon[2]["hash"] = chain_hash(items[1]["hash"], noncanon[2]["payload"])
     broken("noncanon.jsonl", noncanon, 3)
+    # Saved again by an editor: CRLF line ends and a byte-order mark change nothing.
+    crlf = _write(tmp_path, "crlf.jsonl", [b"\xef\xbb\xbf" + data.splitlines()[0] + b"\r"]
+                  + [x + b"\r" for x in data.splitlines()[1:]])
+    res = cli(app, "verify-export", crlf)
+    assert res.exit_code == 0, res.output
     # An empty file is not a verified chain either.
     res = cli(app, "verify-export", _write(tmp_path, "empty.jsonl", []))
     assert res.exit_code == 1

@@ -78,6 +78,16 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
         subject_type, subject_id = subject.__tablename__, subject.id
     actor_id = actor.id if actor is not None else None
     role = actor_role or ("system" if actor is None else "user")
+    # What goes into the payload must come back from the database unchanged, or
+    # the event could never verify (e.g. "7" stored as 7, True stored as 1).
+    if not (isinstance(action, str) and 0 < len(action) <= 40):
+        raise ValueError(f"audit action must be a string of 1 to 40 characters, not {action!r}")
+    if not (isinstance(role, str) and len(role) <= 20):
+        raise ValueError(f"audit actor_role must be a string of at most 20 characters, not {role!r}")
+    if subject_type is not None and not (isinstance(subject_type, str) and len(subject_type) <= 30):
+        raise ValueError(f"audit subject type must be a string of at most 30 characters, not {subject_type!r}")
+    if subject_id is not None and (type(subject_id) is not int or not -2**31 <= subject_id < 2**31):
+        raise ValueError(f"audit subject id must be an int, not {subject_id!r}")
     occurred = utcnow().replace(microsecond=0)
     body = {
         "action": action,
@@ -278,6 +288,8 @@ def verify_export_lines(lines, expect_head: tuple[int, str] | None = None) -> Ve
                 raw = raw.decode("utf-8")
             except UnicodeDecodeError:
                 return chain.fail(chain.expected_seq, f"line {number} is not UTF-8")
+        if number == 1:
+            raw = raw.lstrip("\ufeff")  # a byte-order mark added by an editor is not part of the chain
         if not raw.strip():
             continue
         try:

@@ -18,6 +18,7 @@ bp = community_blueprint("audit", __name__, "/audit")
 
 PAGE = 50
 ACTION_MAX = 40
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 _ID_RE = re.compile(r"^[0-9]{1,10}$")
@@ -83,8 +84,12 @@ def export():
         for seq, prev, digest, payload in db.session.execute(stmt):
             # The payload travels as a string holding the exact stored bytes, so anyone can
             # recompute sha256(prev_hash || payload) from the export alone.
-            yield json.dumps({"seq": seq, "prev_hash": prev, "hash": digest, "payload": payload},
-                             ensure_ascii=False) + "\n"
+            line = json.dumps({"seq": seq, "prev_hash": prev, "hash": digest, "payload": payload},
+                              ensure_ascii=False)
+            # One event per line for every reader: U+0085, U+2028 and U+2029 are line breaks
+            # to some readers (str.splitlines, some editors), so they travel escaped. They can only
+            # occur inside JSON strings, where the escape decodes to the same character.
+            yield line.translate(_LINE_BREAKS) + "\n"
 
     headers = {"Content-Disposition": f'attachment; filename="audit-{slug}.jsonl"'}
     return Response(stream_with_context(rows()), mimetype="application/x-ndjson", headers=headers)
