@@ -370,6 +370,8 @@ def main() -> int:
         f"load average at end {os.getloadavg()[0]:.2f}",
         f"data: {facts['users']} users, {facts['memberships']} memberships, {facts['events_a']} audit events in "
         f"{SLUG_A}; SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s",
+        *([f"      (seeding stopped at its {SEED_SECONDS:.0f}s limit short of {TARGET_EVENTS} events; "
+           f"BENCH_SEED_SECONDS=120 waits longer)"] if facts["events_a"] < TARGET_EVENTS else []),
         f"bare Flask baseline: {base1['rps']:.0f} req/s before, {base2['rps']:.0f} after (mean {bare:.0f})",
         "",
         f"| {'path':<40} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs bare':>7} | {'HTML KB':>7} |",
