@@ -2,6 +2,7 @@
 content, files stored once and atomically, community scoping, audit chain."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
@@ -118,7 +119,6 @@ def test_jpeg_gps_and_all_metadata_removed_orientation_applied(world, root):
     r, g, b = img.convert("RGB").getpixel((10, 35))
     assert b > 200 and r < 60
     assert att.size_bytes == len(data)
-    import hashlib
     assert att.sha256 == hashlib.sha256(data).hexdigest()
     assert att.storage_key == f"{world.a.id}/{att.sha256[:2]}/{att.sha256}.jpg"
     assert att.original_name == "村口的路.jpg"
