@@ -241,6 +241,6 @@ def test_python_messages_are_translated(client):
     """Strings from Python code (form errors, flashes) follow the locale too."""
     make_user("laozhang")
     r = client.post("/login", {"login": "laozhang", "password": "wrong-password-1"})
-    assert "用户名或密码不对。" in r.get_data(as_text=True)
+    assert "用户名或密码不正确。" in r.get_data(as_text=True)
     r = client.post("/login?lang=en", {"login": "laozhang", "password": "wrong-password-1"})
     assert "The user name or password is not correct." in r.get_data(as_text=True)
