@@ -237,6 +237,17 @@ def test_chinese_profile_wins_over_english_browser(client):
     assert ZH_HTML in page and "退出登录" in page and "我的账户" in page and "Sign out" not in page
 
 
+def test_lang_switch_is_saved_in_the_profile(client):
+    user = make_user("laozhao", "老赵")
+    client.login("laozhao")
+    assert_english(_page(client.get("/account?lang=en")))
+    db.session.refresh(user)
+    assert user.locale == "en"
+    client.http.delete_cookie("lang")  # another device: only the profile knows
+    assert client.http.get_cookie("lang") is None
+    assert_english(_page(client.get("/account")))
+
+
 def test_python_messages_are_translated(client):
     """Strings from Python code (form errors, flashes) follow the locale too."""
     make_user("laozhang")
