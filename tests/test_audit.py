@@ -172,7 +172,7 @@ def assert_broken(app, community, seq, *, others=(), reason=None):
 
 
 def page_seqs(html):
-    return [int(s) for s in re.findall(r"<tr>\s*<td>(\d+)</td>", html)]
+    return [int(s) for s in re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", html)]
 
 
 # ---------------------------------------------------------------- 1. chain basics
@@ -439,6 +439,35 @@ def test_row_appended_without_moving_the_head_is_detected(app, world):
     tamper(insert(T).values(values_of(last, seq=10, payload=payload, prev_hash=last.hash,
                                       hash=chain_hash(last.hash, payload))))
     assert_broken(app, world.a, 10, others=[world.b], reason="head")
+
+
+def test_deleted_tail_stays_visible_after_the_next_event(app, world):
+    """The next event follows the stored head, so it cannot paper over a deleted tail."""
+    old9 = row(world.a.id, 9)
+    tamper(delete(T).where(_where(world.a.id, 9)))
+    ev = record(world.a, world["coma"], "test.event", None, {}, actor_role="committee")
+    db.session.commit()
+    assert (ev.seq, ev.prev_hash) == (10, old9.hash)
+    assert_broken(app, world.a, 9, others=[world.b])
+
+
+def test_forged_events_behind_the_head_are_never_adopted(app, world):
+    from portal.audit.chain import ChainBroken
+
+    last = row(world.a.id, 9)
+    body = dict(json.loads(last.payload), seq=10)
+    payload = canonical_json(body)
+    tamper(insert(T).values(values_of(last, seq=10, payload=payload, prev_hash=last.hash,
+                                      hash=chain_hash(last.hash, payload))))
+    with pytest.raises(ChainBroken):
+        record(world.a, world["coma"], "test.event", None, {}, actor_role="committee")
+    db.session.rollback()
+    assert head(world.a.id)[0] == 9 and len(rows(world.a.id)) == 10
+    assert_broken(app, world.a, 10, others=[world.b])
+    # Other communities carry on.
+    record(world.b, world["comb"], "test.event", None, {}, actor_role="committee")
+    db.session.commit()
+    assert verify_community(world.b).ok
 
 
 def test_reordered_rows_are_detected(app, world):

@@ -33,51 +33,36 @@ def chain_hash(prev_hash_hex: str, payload: str) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash_hex) + payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain(community_id: int) -> None:
-    """Serialise writers of one community; other communities never wait.
+class ChainBroken(RuntimeError):
+    """The chain was changed behind record()'s back; appending would hide it."""
+
+
+def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
+    """Serialise writers of one community (other communities never wait) and read
+    its head: (stored seq, stored hash, highest seq actually in the table).
 
     PostgreSQL: lock the community row itself (FOR NO KEY UPDATE, the lock the
-    head UPDATE below takes anyway). Taking exactly that lock first means one lock
-    guards the chain: a transaction that has already changed the community row
+    head UPDATE in record() takes anyway). With exactly that lock taken first, one
+    lock guards the chain: a transaction that already changed the community row
     (renamed it, say) and then records already holds it, instead of deadlocking
-    with a writer that holds a separate chain lock and waits for the row. It does
-    not conflict with the key-share locks that inserts referencing the community
-    take, so appending events or memberships elsewhere does not wait.
+    with a writer holding a separate chain lock and waiting for the row. It does
+    not conflict with the key-share locks of inserts that reference the community.
+    SQLite: one writer at a time; taking the write lock before reading the head
+    means nobody can append between our read and our write.
     """
     session = db.session
+    read = ("SELECT c.audit_seq, c.audit_head, "
+            "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = c.id) "
+            "FROM community c WHERE c.id = :c")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT id FROM community WHERE id = :c FOR NO KEY UPDATE"), {"c": community_id})
+        read += " FOR NO KEY UPDATE OF c"
     else:
-        # SQLite has one writer at a time: taking the write lock now (before
-        # reading the head) means nobody can append between our read and write.
         session.execute(text("UPDATE community SET audit_seq = audit_seq WHERE id = :c"), {"c": community_id})
+    stored_seq, stored_head, last_seq = session.execute(text(read), {"c": community_id}).one()
+    return stored_seq or 0, stored_head or GENESIS, last_seq
 
 
-def record(community, actor, action: str, subject=None, data: dict | None = None,
-           actor_role: str | None = None) -> AuditEvent:
-    """Append one event to `community`'s chain inside the caller's transaction.
-
-    `actor` is a User or None (system); `subject` a model instance with an id, or
-    a (type, id) pair; `data` the changed fields (ids and values, never secrets).
-    """
-    session = db.session
-    session.flush()
-    _lock_chain(community.id)
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.community_id == community.id)
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq = (last.seq + 1) if last else 1
-    prev = last.hash if last else GENESIS
-    if subject is None:
-        subject_type, subject_id = None, None
-    elif isinstance(subject, tuple):
-        subject_type, subject_id = subject
-    else:
-        subject_type, subject_id = subject.__tablename__, subject.id
-    actor_id = actor.id if actor is not None else None
-    role = actor_role or ("system" if actor is None else "user")
+def _check_event_fields(action, role, subject_type, subject_id) -> None:
     # What goes into the payload must come back from the database unchanged, or
     # the event could never verify (e.g. "7" stored as 7, True stored as 1).
     if not (isinstance(action, str) and 0 < len(action) <= 40):
@@ -88,6 +73,36 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
         raise ValueError(f"audit subject type must be a string of at most 30 characters, not {subject_type!r}")
     if subject_id is not None and (type(subject_id) is not int or not -2**31 <= subject_id < 2**31):
         raise ValueError(f"audit subject id must be an int, not {subject_id!r}")
+
+
+def record(community, actor, action: str, subject=None, data: dict | None = None,
+           actor_role: str | None = None) -> AuditEvent:
+    """Append one event to `community`'s chain inside the caller's transaction.
+
+    `actor` is a User or None (system); `subject` a model instance with an id, or
+    a (type, id) pair; `data` the changed fields (ids and values, never secrets).
+
+    The new event follows the head stored on the community row, not whatever row
+    happens to be last: a tail deleted behind our back stays a visible gap instead
+    of being papered over by the next event, and rows added behind our back are
+    never adopted into the chain (ChainBroken).
+    """
+    if subject is None:
+        subject_type, subject_id = None, None
+    elif isinstance(subject, tuple):
+        subject_type, subject_id = subject
+    else:
+        subject_type, subject_id = subject.__tablename__, subject.id
+    actor_id = actor.id if actor is not None else None
+    role = actor_role or ("system" if actor is None else "user")
+    _check_event_fields(action, role, subject_type, subject_id)
+    session = db.session
+    session.flush()
+    stored_seq, prev, last_seq = _lock_and_read_head(community.id)
+    if last_seq is not None and last_seq > stored_seq:
+        raise ChainBroken(f"audit chain of community {community.id} has events after its head "
+                          f"(seq {last_seq} > {stored_seq}); run `flask audit verify`")
+    seq = stored_seq + 1
     occurred = utcnow().replace(microsecond=0)
     body = {
         "action": action,
