@@ -2,6 +2,7 @@
 many connections, lock behaviour, TRUNCATE. Run with TEST_DATABASE_URL set."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -63,8 +64,6 @@ def _check_chain(community_id, expected_writers, n=PER_THREAD):
     assert len({r.prev_hash for r in chain}) == total  # no fork: every event has its own parent
     for prev, r in zip(chain, chain[1:]):
         assert r.prev_hash == prev.hash
-    import json
-
     per_writer = {}
     for r in chain[1:]:
         body = json.loads(r.payload)
