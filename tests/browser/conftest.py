@@ -1,0 +1,268 @@
+"""Real-browser fixtures: a live portal on 127.0.0.1 and one shared Chromium.
+
+The portal runs in a background thread (werkzeug's make_server) on a free port,
+against a freshly migrated SQLite file seeded with tests.helpers.build_world()
+plus the Chinese demo data (portal.demo.seed), and a page's worth of extra
+residents so that the members page has a pager.
+
+Chromium is Debian's /usr/bin/chromium driven by the PyPI playwright package
+(never `playwright install`). Without it the browser tests are skipped, unless
+YISHI_REQUIRE_BROWSER=1, in which case they fail.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from ..conftest import ROOT, _compile_catalogs, _migrate
+from ..helpers import PASSWORD
+
+CHROMIUM = os.environ.get("YISHI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+MODES = ("default", "large", "contrast")
+LOCALES = ("zh_Hans", "en")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+# Chinese names for the extra residents (so that CJK text shows up on every page).
+EXTRA_NAMES = ["王秀英", "李建国", "张桂兰", "刘芳", "陈志强", "杨丽娟", "赵德明", "黄小梅", "周海涛",
+               "吴淑珍", "徐国庆", "孙玉兰", "胡建军", "朱红霞", "高德胜", "林美玲", "何志明", "郭秀芳",
+               "马建华", "罗桂英", "梁国栋", "宋玉梅", "郑永强", "谢春花"]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("YISHI_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required (YISHI_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason} (set YISHI_REQUIRE_BROWSER=1 to make this an error)")
+
+
+# --------------------------------------------------------------------------- live server
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    _modes: tuple | None = None
+    _storage: dict = field(default_factory=dict)
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+    def set_user_modes(self, large: bool, contrast: bool) -> None:
+        """Display modes of signed-in people live in their profile: set them for everyone."""
+        if self._modes == (large, contrast):
+            return
+        from sqlalchemy import update
+
+        from portal.auth.models import User
+        from portal.extensions import db
+
+        with self.app.app_context():
+            db.session.execute(update(User).values(display_large=large, display_contrast=contrast))
+            db.session.commit()
+        self._modes = (large, contrast)
+
+    def forget_modes(self) -> None:
+        self._modes = None
+
+
+class _ServerThread(threading.Thread):
+    def __init__(self, app):
+        super().__init__(daemon=True, name="yishi-live-server")
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+
+    def run(self):
+        self.server.serve_forever()
+
+    def stop(self):
+        self.server.shutdown()
+        self.join(10)
+
+
+def _seed(app):
+    from portal import demo
+    from portal.auth import services as accounts
+    from portal.communities import services as cs
+    from portal.extensions import db
+
+    from ..helpers import build_world, make_user
+
+    # scrypt takes half a second a password: hash each distinct password once.
+    real_hash, hashes = accounts.hash_password, {}
+    accounts.hash_password = lambda pw: hashes.get(pw) or hashes.setdefault(pw, real_hash(pw))
+    try:
+        _seed_data(app, demo, cs, db, build_world, make_user)
+    finally:
+        accounts.hash_password = real_hash
+
+
+def _seed_data(app, demo, cs, db, build_world, make_user):
+    with app.app_context():
+        w = build_world()
+        coma = w["coma"]
+        for i, name in enumerate(EXTRA_NAMES):
+            user = make_user(f"cun{i:02d}", name)
+            cs.add_resident(coma, w.a, user)
+        for i, name in enumerate(("钱大伯", "Anna Weber")):
+            cs.request_join(make_user(f"wait{i}", name), w.a, "我住在三组，门牌 12 号。" if i == 0 else "")
+        db.session.commit()
+        demo.seed()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    _compile_catalogs()
+    from portal import create_app
+
+    folder = tmp_path_factory.mktemp("live")
+    path = folder / "live.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path)})
+    _seed(app)
+    thread = _ServerThread(app)
+    thread.start()
+    server = LiveServer(url=f"http://127.0.0.1:{thread.port}", app=app)
+    yield server
+    thread.stop()
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- browser
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the Python package playwright is not installed (pip install playwright)")
+    p = sync_playwright().start()
+    try:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        p.stop()
+        _unavailable(f"Chromium did not start: {exc}")
+    yield b
+    b.close()
+    p.stop()
+
+
+class Browsing:
+    """Makes browser contexts for a role and a display mode, signing in once per role."""
+
+    def __init__(self, browser, live: LiveServer):
+        self.browser = browser
+        self.live = live
+        self._contexts: dict = {}
+
+    def new_context(self, role: str | None = None, mode: str = "default", js: bool = True,
+                    viewport: dict | None = None, cached: bool = False, init_script: str | None = None):
+        """role None = visitor. The visitor's mode is the `display` cookie; a user's mode is
+        the profile (set with live.set_user_modes before navigating)."""
+        key = (role, mode, js, tuple(sorted((viewport or PHONE).items())), init_script is not None)
+        if cached and key in self._contexts:
+            return self._contexts[key]
+        ctx = self.browser.new_context(
+            base_url=self.live.url, bypass_csp=True, java_script_enabled=js,
+            viewport=viewport or PHONE, locale="zh-CN",
+            storage_state=self._storage_for(role) if role else None,
+        )
+        ctx.set_default_timeout(15_000)
+        if init_script:
+            ctx.add_init_script(init_script)
+        if role is None and mode != "default":
+            ctx.add_cookies([{"name": "display", "value": mode, "url": self.live.url}])
+        if cached:
+            self._contexts[key] = ctx
+        return ctx
+
+    def page(self, role: str | None, mode: str, init_script: str | None = None):
+        """One reusable page per (role, mode): a new page costs a renderer process.
+        Signed-in people share it across modes (their mode is in the profile)."""
+        key = ("page", role, mode if role is None else "*", init_script is not None)
+        if key not in self._contexts or self._contexts[key].is_closed():
+            ctx = self.new_context(role, mode if role is None else "default", cached=True, init_script=init_script)
+            self._contexts[key] = ctx.new_page()
+        return self._contexts[key]
+
+    def _storage_for(self, role: str):
+        if role not in self.live._storage:
+            ctx = self.browser.new_context(base_url=self.live.url)
+            page = ctx.new_page()
+            from portal.demo import DEMO_PASSWORD
+
+            from .pages import DEMO_USERS
+
+            sign_in(page, role, DEMO_PASSWORD if role in DEMO_USERS else PASSWORD)
+            self.live._storage[role] = ctx.storage_state()
+            ctx.close()
+        return self.live._storage[role]
+
+    def close(self):
+        for key, ctx in self._contexts.items():
+            if key[0] != "page":
+                ctx.close()
+        self._contexts.clear()
+
+
+def sign_in(page, username: str, password: str = PASSWORD):
+    page.goto("/login")
+    page.fill("#login", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+    assert "/login" not in page.url, f"sign-in as {username} failed: {page.url}"
+
+
+@pytest.fixture(scope="session")
+def browsing(browser, live_server):
+    b = Browsing(browser, live_server)
+    yield b
+    b.close()
+
+
+# --------------------------------------------------------------------------- network watch
+
+class RequestLog:
+    """Every request a page makes; anything not on 127.0.0.1 is a failure."""
+
+    def __init__(self, page):
+        self.requests = []
+        self.page = page
+        self._handler = lambda request: self.requests.append(request)
+        page.on("request", self._handler)
+
+    def stop(self):
+        self.page.remove_listener("request", self._handler)
+
+    def foreign(self):
+        return [r.url for r in self.requests
+                if urlsplit(r.url).scheme not in ("data", "about", "blob")
+                and urlsplit(r.url).hostname != "127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def clean_screenshots():  # pragma: no cover - manual helper
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
