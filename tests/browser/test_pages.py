@@ -115,3 +115,16 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
     report = [f"[{kind}]\n" + "\n".join(f"  {p}" for p in found) for kind, found in problems.items() if found]
     if report:
         pytest.fail(f"{spec.name} [{mode}, {locale}] {spec.url(locale)}:\n" + "\n".join(report), pytrace=False)
+
+
+# Routes that are not HTML pages for people.
+NOT_PAGES = {"static", "main.healthz", "audit.export"}
+
+
+def test_every_page_is_in_the_catalogue(live_server):
+    """A new GET route must be added to pages.PAGES, so that it is checked above."""
+    adapter = live_server.app.url_map.bind("127.0.0.1")
+    covered = {adapter.match(spec.path.split("?")[0], method="GET")[0] for spec in PAGES if spec.status != 404}
+    missing = sorted(rule.endpoint for rule in live_server.app.url_map.iter_rules()
+                     if "GET" in rule.methods and rule.endpoint not in NOT_PAGES and rule.endpoint not in covered)
+    assert not missing, f"pages without a browser check (add them to tests/browser/pages.py): {missing}"
