@@ -195,3 +195,39 @@ def test_large_text_chosen_as_visitor_survives_registering(browsing):
         assert_modes(page, large=True, contrast=False)
     finally:
         ctx.close()
+
+
+FOCUS_JS = """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+  const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+  return {tag: el.tagName.toLowerCase(), text: (el.textContent || el.id || '').trim().slice(0, 30),
+          outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
+          visible: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth}; }"""
+
+
+@pytest.mark.parametrize("mode", ["default", "large", "contrast"])
+def test_keyboard_skip_link_and_visible_focus(browsing, mode):
+    """Tab from the top: the skip link comes first and shows itself; every focused
+    control has a visible outline and is on screen (WCAG 2.4.7, 2.4.11)."""
+    ctx = browsing.new_context(mode=mode)
+    page = ctx.new_page()
+    page.goto("/login?lang=zh_Hans")
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUS_JS)
+    assert first and first["tag"] == "a" and first["visible"], first
+    assert page.evaluate("document.activeElement.classList.contains('skip')")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "login"  # straight into the form
+    page.goto("/login?lang=zh_Hans")
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        info = page.evaluate(FOCUS_JS)
+        if info is None:
+            break
+        seen.append(info)
+        assert info["outline"] != "none" and info["width"] >= 2, info
+        assert info["visible"], info
+    assert len(seen) >= 8, seen
+    ctx.close()
