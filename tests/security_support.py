@@ -5,7 +5,11 @@ helpers the route tables need.
 """
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import BytecodeCache
@@ -55,6 +59,54 @@ def speed_up(app, monkeypatch):
     use_fast_passwords(monkeypatch)
     use_fast_commits()
     app.jinja_env.bytecode_cache = _TEMPLATES
+
+
+_SNAPSHOT: dict[str, Path] = {}
+
+
+def snapshot_world(app):
+    """The same world as helpers.build_world(), built once per run and copied for each test.
+
+    SQLite only (the test database is a file): the first call builds the world and keeps a
+    copy of the file; later calls put that copy in place of the test's fresh database and
+    load the World from it. PostgreSQL builds the world each time. Either way every test
+    starts from exactly the state build_world() makes, and nothing leaks between tests.
+    """
+    from .helpers import build_world
+
+    path = app.config.get("DB_FILE")
+    if not path:
+        return build_world()
+    if "world" not in _SNAPSHOT:
+        build_world()
+        _release(app)
+        folder = Path(tempfile.mkdtemp(prefix="yishi-world-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _SNAPSHOT["world"] = folder / "world.sqlite3"
+        shutil.copyfile(path, _SNAPSHOT["world"])
+    else:
+        _release(app)
+        shutil.copyfile(_SNAPSHOT["world"], path)
+    return _load_world()
+
+
+def _release(app):
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+
+
+def _load_world():
+    from portal.auth.models import User
+    from portal.communities.models import Community
+
+    from .helpers import World
+
+    slugs = {c.slug: c for c in db.session.execute(select(Community)).scalars()}
+    w = World(slugs["dorf-a"], slugs["dorf-b"])
+    w.users = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    assert set(w.users) == {"root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody"}
+    return w
 
 
 def use_fast_commits():

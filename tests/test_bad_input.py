@@ -21,7 +21,7 @@ from portal.extensions import db
 
 from .helpers import PASSWORD, membership
 from .security_support import (FORM, POST_RULES, client_as, error_page_parts, main_text, post_url,
-                               row_counts, speed_up)
+                               row_counts, snapshot_world, speed_up)
 
 _url = post_url
 
@@ -29,6 +29,12 @@ _url = post_url
 @pytest.fixture(autouse=True)
 def _fast(app, monkeypatch):
     speed_up(app, monkeypatch)
+
+
+@pytest.fixture
+def world(app, _fast):
+    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
+    return snapshot_world(app)
 
 
 def assert_error_page(response, status, lang=None):

@@ -19,12 +19,18 @@ from portal.errors import RuleViolation
 from portal.extensions import db
 
 from .helpers import PASSWORD, make_user, membership
-from .security_support import client_as, main_text, row_counts, speed_up
+from .security_support import client_as, main_text, row_counts, snapshot_world, speed_up
 
 
 @pytest.fixture(autouse=True)
 def _fast(app, monkeypatch):
     speed_up(app, monkeypatch)
+
+
+@pytest.fixture
+def world(app, _fast):
+    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
+    return snapshot_world(app)
 
 
 class Trail:

@@ -23,7 +23,7 @@ import pytest
 from portal.communities import services as cs
 
 from .helpers import PASSWORD, membership
-from .security_support import ROLES, client_as, login_redirect_target, row_counts, speed_up
+from .security_support import ROLES, client_as, login_redirect_target, row_counts, snapshot_world, speed_up
 
 DONE = "done"
 LOGIN = "login"
@@ -33,6 +33,12 @@ SIGNED_IN = ROLES[1:]
 @pytest.fixture(autouse=True)
 def _fast(app, monkeypatch):
     speed_up(app, monkeypatch)
+
+
+@pytest.fixture
+def world(app, _fast):
+    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
+    return snapshot_world(app)
 
 
 def mid(community_attr: str, username: str) -> Callable:
