@@ -58,7 +58,7 @@ PAGES = [
     PageSpec("register", None, "/register"),
     PageSpec("register-errors", None, "/register", _register_with_errors, 400, main=True),
     PageSpec("account", "resa", "/account", main=True),
-    PageSpec("profile", "resa", "/account/profile"),
+    PageSpec("profile", "resa", "/account/profile", main=True),
     PageSpec("password", "resa", "/account/password"),
     PageSpec("community-visitor", None, "/c/dorf-a/", main=True),
     PageSpec("community-nobody", "nobody", "/c/dorf-a/"),
