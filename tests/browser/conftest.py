@@ -114,7 +114,10 @@ def _seed_data(app, demo, cs, db, build_world, make_user):
         coma = w["coma"]
         for i, name in enumerate(EXTRA_NAMES):
             user = make_user(f"cun{i:02d}", name)
-            cs.add_resident(coma, w.a, user)
+            member = cs.add_resident(coma, w.a, user)
+            if i < 8:  # more audit events: the audit page is full (50 rows) and has an "older" link
+                cs.grant_role(coma, w.a, member, "mediator")
+                cs.revoke_role(coma, w.a, member, "mediator")
         for i, name in enumerate(("钱大伯", "Anna Weber")):
             cs.request_join(make_user(f"wait{i}", name), w.a, "我住在三组，门牌 12 号。" if i == 0 else "")
         db.session.commit()
