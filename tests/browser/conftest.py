@@ -11,6 +11,7 @@ YISHI_REQUIRE_BROWSER=1, in which case they fail.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -135,6 +136,7 @@ def live_server(tmp_path_factory):
     _migrate(f"sqlite:///{path}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path)})
     _seed(app)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in failure reports
     thread = _ServerThread(app)
     thread.start()
     server = LiveServer(url=f"http://127.0.0.1:{thread.port}", app=app)
