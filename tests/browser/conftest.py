@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,7 +266,3 @@ class RequestLog:
 def screenshots_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-def clean_screenshots():  # pragma: no cover - manual helper
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)

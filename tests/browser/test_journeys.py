@@ -100,7 +100,7 @@ def test_register_join_verify_audit_language_modes(browsing, live_server, js):
     assert "Verified as resident" in newest and "Coma" in newest, newest
     assert "Asked to join" in before and name in before, before
     seq = int(rows.nth(0).locator("td").first.inner_text().strip().lstrip("#"))
-    assert page.inner_text("dl.head dd") .split()[0] == str(seq)
+    assert page.inner_text("dl.head dd").split()[0] == str(seq)
 
     # --- language: header links, remembered on the next pages
     page.click("nav.langs a[hreflang='zh-Hans']")
