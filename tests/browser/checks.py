@@ -33,11 +33,11 @@ TEXT_JS = r"""
 }
 """
 
-# Buttons, links styled as buttons, every link in a header/nav, form controls.
+# Buttons, links styled as buttons, every link in a header/nav, disclosure summaries, form controls.
 # A checkbox counts together with its label (clicking either toggles it).
 TARGETS_JS = r"""
 () => {
-  const sel = 'button, .btn, header a, nav a, .links a, .card a, select, textarea, input:not([type=hidden])';
+  const sel = 'button, .btn, header a, nav a, .links a, .card a, .small-link, summary, select, textarea, input:not([type=hidden])';
   const out = [];
   for (const el of document.querySelectorAll(sel)) {
     let r = el.getBoundingClientRect(); const s = getComputedStyle(el);
