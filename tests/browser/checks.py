@@ -102,7 +102,8 @@ def reflow_problems(page, width: int = 320) -> list[str]:
     if sw <= width + 1:
         return []
     wide = page.evaluate(f"""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > {width + 1} && !e.closest('.table-wrap'))
+        .filter(e => !e.closest('.table-wrap') && (e.getBoundingClientRect().right > {width + 1}
+                     || e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
         .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '') + ' → '
-                          + Math.round(e.getBoundingClientRect().right))""")
+                          + Math.round(e.getBoundingClientRect().right) + ' (content ' + e.scrollWidth + 'px)')""")
     return [f"scrolls horizontally at {width}px: scrollWidth {sw}; widest: {wide}"]
