@@ -34,6 +34,9 @@ class Config:
     LANGUAGES = ("zh_Hans", "en")
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session: no countdowns
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Forms with files: 4 photos (8 MB each) + a 10 MB recording + the text; each
+    # file also has its own cap in portal/uploads.
+    UPLOAD_REQUEST_MAX = 48 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -58,8 +58,14 @@ def create_app(config=None) -> Flask:
     from .communities.views import bp as communities_bp
     from .display import bp as display_bp
     from .main import bp as main_bp
+    from .moderation.views import bp as moderation_bp
+    from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
+    from .proposals.views import bp as proposals_bp
+    from .uploads.views import bp as files_bp
+    from . import comments  # noqa: F401
 
-    for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp):
+    for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
+               moderation_bp, files_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers
@@ -77,7 +83,11 @@ def create_app(config=None) -> Flask:
 
     from .audit.labels import action_label, role_label
 
-    app.jinja_env.globals.update(action_label=action_label, role_label=role_label)
+    from .proposals.labels import state_label
+    from .text import plaintext
+
+    app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label)
+    app.jinja_env.filters["plaintext"] = plaintext
     app.after_request(remember_choices)
     app.after_request(security_headers)
 

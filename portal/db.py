@@ -53,4 +53,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
+        # INSERT OR REPLACE must fire the DELETE trigger too: the audit log stays append-only.
+        cur.execute("PRAGMA recursive_triggers=ON")
         cur.close()

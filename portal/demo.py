@@ -55,8 +55,45 @@ def seed() -> bool:
     m = communities.request_join(users["liu"], heping, "3 号楼 2 单元")
     communities.approve_member(li, heping, m)
     communities.request_join(users["zhang"], heping, "")
+    _proposals(dongshan, users)
     db.session.commit()
     return True
+
+
+def _proposals(community, users):
+    """A few proposals in every state, with supports, an answer and comments."""
+    from datetime import timedelta
+
+    from .comments import services as comments
+    from .db import utcnow
+    from .proposals import services as proposals
+    from .proposals.models import ProposalSettings
+
+    db.session.add(ProposalSettings(community_id=community.id, support_threshold=3, answer_days=15))
+    cats = {c.key: c.id for c in proposals.categories(community)}
+    zhang, sun, liu, zhao, wang = (users[k] for k in ("zhang", "13800000001", "liu", "zhao", "wang"))
+    road = proposals.create_proposal(
+        zhang, community, "修一修通往小学的那段路",
+        "下雨天路上全是积水,孩子们上学要蹚水走。\n希望村里能把这段路垫高,再修一条排水沟。", cats["roads"], publish=True)
+    for u in (sun, liu, zhao):
+        proposals.support(u, community, road)
+    proposals.answer(wang, community, road, "accepted",
+                     "村委会同意修路。已列入今年的村级工程,预计 5 月动工,由村委会王秀英负责,工程款从集体资金中支出。")
+    proposals.add_progress(wang, community, road, "石料已经运到,下周开始施工。", implemented=False)
+    lights = proposals.create_proposal(
+        sun, community, "村口装几盏路灯", "晚上村口太黑,老人走路容易摔倒。", cats["safety"], publish=True)
+    for u in (zhang, liu, zhao):
+        proposals.support(u, community, lights)
+    # This one has waited too long: it shows on the oversight page.
+    lights.review_started_at = utcnow() - timedelta(days=20)
+    lights.answer_due_at = utcnow() - timedelta(days=5)
+    bins = proposals.create_proposal(
+        liu, community, "垃圾桶每天清运一次", "夏天垃圾桶两三天才清一次,味道很大。", cats["sanitation"], publish=True)
+    proposals.support(zhang, community, bins)
+    c = comments.add_comment(zhao, community, bins, "同意,夏天尤其要勤清运。")
+    comments.add_comment(liu, community, bins, "谢谢赵师傅支持!", parent=c)
+    proposals.create_proposal(zhang, community, "广场舞音响晚上九点后调小声",
+                              "（草稿）还没想好怎么写。", cats["other"], publish=False)
 
 
 def _memberships(community):

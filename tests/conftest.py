@@ -87,7 +87,8 @@ def app(database_url, tmp_path):
         path = tmp_path / "test.sqlite3"
         shutil.copy(database_url, path)
         url = f"sqlite:///{path}"
-    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(tmp_path / "uploads"),
+                              "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
     with application.app_context():
         yield application
         db.session.remove()

@@ -505,9 +505,9 @@ def test_row_copied_from_another_community_to_the_tail_is_detected(app, world):
     assert_broken(app, world.a, 10, others=[world.b])
 
 
-def test_sqlite_replace_into_is_detected(app, world):
-    """INSERT OR REPLACE (SQLite) / an upsert replaces a row without the delete trigger
-    firing on SQLite; the chain still names it."""
+def test_replace_into_is_refused(app, world):
+    """INSERT OR REPLACE (SQLite, with recursive_triggers on) and an upsert (PostgreSQL)
+    would replace a row: the append-only triggers refuse both."""
     r = row(world.a.id, 9)
     forged = r.payload.replace("not known here", "never asked")
     db.session.commit()
@@ -519,13 +519,13 @@ def test_sqlite_replace_into_is_detected(app, world):
                     "prev_hash, hash) VALUES (:c, 9, now(), 'x', 'x', :p, :h, :h) ON CONFLICT (community_id, seq) "
                     "DO UPDATE SET payload = excluded.payload"), {"c": world.a.id, "p": forged, "h": r.hash})
             return
-        conn.execute(text(
-            "INSERT OR REPLACE INTO audit_event (community_id, seq, occurred_at, actor_id, actor_role, action, "
-            "subject_type, subject_id, payload, prev_hash, hash) SELECT community_id, seq, occurred_at, actor_id, "
-            "actor_role, action, subject_type, subject_id, :p, prev_hash, hash FROM audit_event "
-            "WHERE community_id = :c AND seq = 9"), {"c": world.a.id, "p": forged})
-    assert row(world.a.id, 9).payload == forged
-    assert_broken(app, world.a, 9, others=[world.b])
+        with pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(
+                "INSERT OR REPLACE INTO audit_event (community_id, seq, occurred_at, actor_id, actor_role, action, "
+                "subject_type, subject_id, payload, prev_hash, hash) SELECT community_id, seq, occurred_at, "
+                "actor_id, actor_role, action, subject_type, subject_id, :p, prev_hash, hash FROM audit_event "
+                "WHERE community_id = :c AND seq = 9"), {"c": world.a.id, "p": forged})
+    assert row(world.a.id, 9).payload == r.payload
 
 
 def test_first_of_several_breaks_is_named(app, world):

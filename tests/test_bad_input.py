@@ -418,7 +418,8 @@ def test_wrong_methods_are_405_pages(app, world, rule):
     client = client_as(app, "coma")
     url = _url(rule, world)
     before = row_counts()
-    if rule not in ("/register", "/login", "/account/password", "/account/profile"):
+    methods = {m for r in app.url_map.iter_rules() if r.rule == rule for m in r.methods}
+    if "GET" not in methods:  # pages that are also forms answer GET; the others refuse it
         assert_error_page(client.get(url), 405)
         assert_error_page(client.get(url + "?lang=en"), 405, "en")
     assert_error_page(client.http.put(url, data={"x": "1"}), 405)

@@ -82,6 +82,127 @@ def _member_url(username, action):
 
 
 NEW_PASSWORD = "another-pass-1"
+
+
+# --- Proposals (resa is the author), moderation and files ---------------------------------------
+# The path functions create the object the request acts on, before the row counts are taken.
+
+def _proposal(state="published", community="a", author="resa"):
+    def make(w):
+        from portal.extensions import db
+        from portal.proposals import services as ps
+
+        c = getattr(w, community)
+        p = ps.create_proposal(w[author], c, "Repair the well", "The well is dry.\nPlease fix it.",
+                               ps.categories(c)[0].id, publish=state != "draft")
+        if state in ("under_review", "accepted"):
+            from .proposals_support import set_threshold
+
+            set_threshold(c, 1)
+            ps.support(w["meda" if community == "a" else "comb"], c, p)
+        if state == "accepted":
+            ps.answer(w["coma"], c, p, "accepted", "We will do it.")
+        if state == "hidden":
+            from portal.moderation import services as mod
+
+            mod.hide(w["coma"], c, p, "private data")
+        db.session.commit()
+        return p.id
+    return make
+
+
+def _p(suffix="", state="published"):
+    make = _proposal(state)
+    return lambda w: f"/c/dorf-a/proposals/{make(w)}{suffix}"
+
+
+def _mod(action, state="published"):
+    make = _proposal(state)
+    return lambda w: f"/c/dorf-a/moderation/{action}/proposal/{make(w)}" if action == "flag" \
+        else f"/c/dorf-a/moderation/proposal/{make(w)}/{action}"
+
+
+def _file(w):
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.extensions import db
+    from portal.uploads import services as up
+
+    pid = _proposal()(w)
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buf, "PNG")
+    buf.seek(0)
+    a = up.save_image(w.a, w["resa"], FileStorage(buf, filename="well.png"), "proposal", pid)
+    db.session.commit()
+    return f"/c/dorf-a/files/{a.id}"
+
+
+def _category_id(w):
+    from portal.proposals import services as ps
+
+    cid = ps.categories(w.a)[0].id
+    from portal.extensions import db
+
+    db.session.commit()
+    return cid
+
+
+def _proposal_form(w, r):
+    return {"title": "New well", "body": "We need a new well.", "category": str(_category_id(w)),
+            "action": "publish"}
+
+
+VERIFIED = ["resa", "meda", "coma"]
+NOT_AUTHOR = ["nobody", "penda", "reja", "meda", "coma", "comb", "root"]
+PROPOSAL_ROUTES = [
+    Route("/c/<slug:slug>/proposals/", "GET", _fixed("/c/dorf-a/proposals/"), expect(200)),
+    Route("/c/<slug:slug>/proposals/oversight", "GET", _fixed("/c/dorf-a/proposals/oversight"), expect(200)),
+    Route("/c/<slug:slug>/proposals/new", "GET", _fixed("/c/dorf-a/proposals/new"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/proposals/new", "POST", _fixed("/c/dorf-a/proposals/new"), only(VERIFIED, DONE),
+          _proposal_form),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>", "GET", _p(), expect(200)),
+    # A draft is the author's alone: for everyone else it does not exist.
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/edit", "GET", _p("/edit", "draft"), expect(404, resa=200)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/edit", "POST", _p("/edit", "draft"), expect(404, resa=DONE),
+          _proposal_form),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/publish", "POST", _p("/publish", "draft"),
+          expect(404, resa=DONE)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/withdraw", "GET", _p("/withdraw"), only(["resa"], 200)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/withdraw", "POST", _p("/withdraw"), only(["resa"], DONE)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/support", "POST", _p("/support"), only(["meda", "coma"], DONE)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/unsupport", "POST", _p("/unsupport"), only(VERIFIED, DONE)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/answer", "GET", _p("/answer"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/answer", "POST", _p("/answer"), only(["coma"], DONE),
+          lambda w, r: {"decision": "planned", "body": "Already in this year's plan."}),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/progress", "POST", _p("/progress", "accepted"),
+          only(["coma"], DONE), lambda w, r: {"body": "Work started.", "implemented": "y"}),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/comments", "POST", _p("/comments"), only(VERIFIED, DONE),
+          lambda w, r: {"body": "I agree."}),
+    Route("/c/<slug:slug>/proposals/settings", "GET", _fixed("/c/dorf-a/proposals/settings"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/proposals/settings", "POST", _fixed("/c/dorf-a/proposals/settings"), only(["coma"], DONE),
+          lambda w, r: {"support_threshold": "5", "threshold_percent": "", "answer_days": "10"}),
+    Route("/c/<slug:slug>/proposals/settings/categories", "POST", _fixed("/c/dorf-a/proposals/settings/categories"),
+          only(["coma"], DONE), lambda w, r: {"key": "water", "name_zh": "饮水", "name_en": "Water"}),
+    Route("/c/<slug:slug>/proposals/settings/categories/<id:category_id>/toggle", "POST",
+          lambda w: f"/c/dorf-a/proposals/settings/categories/{_category_id(w)}/toggle", only(["coma"], DONE)),
+    # Reports: anyone signed in except the author; the committee's queue and decisions.
+    Route("/c/<slug:slug>/moderation/flag/<string:subject_type>/<id:subject_id>", "GET", _mod("flag"),
+          only(NOT_AUTHOR, 200)),
+    Route("/c/<slug:slug>/moderation/flag/<string:subject_type>/<id:subject_id>", "POST", _mod("flag"),
+          only(NOT_AUTHOR, DONE), lambda w, r: {"reason": "Private phone number in the text"}),
+    Route("/c/<slug:slug>/moderation/", "GET", _fixed("/c/dorf-a/moderation/"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/moderation/<string:subject_type>/<id:subject_id>/hide", "POST", _mod("hide"),
+          only(["coma"], DONE), lambda w, r: {"reason": "Private data"}),
+    Route("/c/<slug:slug>/moderation/<string:subject_type>/<id:subject_id>/restore", "POST",
+          _mod("restore", "hidden"), only(["coma"], DONE), lambda w, r: {"reason": "Checked again"}),
+    Route("/c/<slug:slug>/moderation/<string:subject_type>/<id:subject_id>/dismiss", "POST", _mod("dismiss"),
+          only(["coma"], DONE)),
+    # Files are shown to whoever may see what they belong to (a published proposal: everyone).
+    Route("/c/<slug:slug>/files/<id:attachment_id>", "GET", _file, expect(200)),
+]
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -137,7 +258,7 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-]
+] + PROPOSAL_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "<id:member_id>" in r.rule]
@@ -198,7 +319,7 @@ def return_target(url, method, rule=None):
 
 def check(response, expected, url, method, rule=None):
     status = response.status_code
-    body = response.get_data(as_text=True)[:500]
+    body = response.get_data()[:500].decode("utf-8", "replace")
     if expected == LOGIN:
         target = login_redirect_target(response)
         assert target is not None, f"expected a redirect to sign in, got {status} {response.headers.get('Location')}"
@@ -210,7 +331,7 @@ def check(response, expected, url, method, rule=None):
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
-            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson")
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -161,6 +161,18 @@ def upgrade():
     with op.batch_alter_table('proposal_support', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_support_user_id'), ['user_id'], unique=False)
 
+    # Communities that exist already get the default proposal categories.
+    community = sa.table("community", sa.column("id", sa.Integer))
+    category = sa.table("proposal_category", sa.column("community_id", sa.Integer), sa.column("key", sa.String),
+                        sa.column("name_zh", sa.String), sa.column("name_en", sa.String),
+                        sa.column("position", sa.Integer), sa.column("active", sa.Boolean))
+    defaults = [("roads", "道路交通", "Roads and transport"), ("sanitation", "环境卫生", "Sanitation and environment"),
+                ("safety", "治安安全", "Safety"), ("funds", "集体资金", "Public funds"), ("other", "其他", "Other")]
+    bind = op.get_bind()
+    rows = [{"community_id": cid, "key": k, "name_zh": zh, "name_en": en, "position": i, "active": True}
+            for (cid,) in bind.execute(sa.select(community.c.id)) for i, (k, zh, en) in enumerate(defaults)]
+    if rows:
+        op.bulk_insert(category, rows)
     # ### end Alembic commands ###
 
 

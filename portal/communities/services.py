@@ -17,6 +17,10 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 RESERVED_SLUGS = {"admin", "static", "login", "logout", "register", "account", "display"}
 
 
+# Other capabilities add what a new community needs (e.g. default proposal categories).
+ON_COMMUNITY_CREATED: list = []
+
+
 def create_community(actor, slug: str, name: str, region: str = "", kind: str = "village",
                      default_locale: str = "zh_Hans") -> Community:
     slug = (slug or "").strip().lower()
@@ -34,6 +38,8 @@ def create_community(actor, slug: str, name: str, region: str = "", kind: str = 
                  {"slug": slug, "name": community.name, "region": community.region, "kind": kind,
                   "default_locale": default_locale},
                  actor_role="platform_admin" if actor is not None else "system")
+    for hook in ON_COMMUNITY_CREATED:
+        hook(community)
     return community
 
 

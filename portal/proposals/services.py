@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..communities import services as community_services
 from ..communities.models import Membership
 from ..db import utcnow
 from ..errors import RuleViolation
@@ -34,10 +35,7 @@ def categories(community, include_inactive: bool = False) -> list[ProposalCatego
     q = select(ProposalCategory).where(ProposalCategory.community_id == community.id)
     if not include_inactive:
         q = q.where(ProposalCategory.active.is_(True))
-    cats = db.session.execute(q.order_by(ProposalCategory.position, ProposalCategory.id)).scalars().all()
-    if not cats and not include_inactive:
-        cats = ensure_default_categories(community)
-    return cats
+    return db.session.execute(q.order_by(ProposalCategory.position, ProposalCategory.id)).scalars().all()
 
 
 def ensure_default_categories(community) -> list[ProposalCategory]:
@@ -271,3 +269,11 @@ def add_progress(actor, community, p: Proposal, body: str, implemented: bool) ->
     audit.record(community, actor, "proposal.progress", p, {"implemented": implemented},
                  actor_role="committee")
     return u
+
+
+def _on_community_created(community) -> None:
+    ensure_default_categories(community)
+
+
+if _on_community_created not in community_services.ON_COMMUNITY_CREATED:
+    community_services.ON_COMMUNITY_CREATED.append(_on_community_created)

@@ -21,7 +21,6 @@ def _render(form=None, cat_form=None, status=200):
     if form is None:
         form = SettingsForm(data={"support_threshold": s.support_threshold,
                                   "threshold_percent": s.threshold_percent, "answer_days": s.answer_days})
-    services.ensure_default_categories(g.community)
     return render_template("proposals/settings.html", form=form, cat_form=cat_form or CategoryForm(),
                            cats=services.categories(g.community, include_inactive=True),
                            threshold=services.threshold_for(g.community)), status

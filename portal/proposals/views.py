@@ -1,7 +1,7 @@
 """Thin proposal views: parse, check permission, call a service, commit, render."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +19,14 @@ from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalFo
 from .models import PUBLIC_STATES
 
 bp = community_blueprint("proposals", __name__, "/proposals")
+UPLOAD_ENDPOINTS = {"proposals.new", "proposals.edit"}
+
+
+@bp.url_value_preprocessor
+def _allow_uploads(endpoint, values):
+    # Runs before the CSRF check parses the body, so forms with photos may be larger.
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["UPLOAD_REQUEST_MAX"]
 
 
 def _load(proposal_id: int):
@@ -245,3 +253,19 @@ def _register_moderation():
 
 
 _register_moderation()
+
+
+def _files_visible(ctx, community, proposal_id):
+    p = queries.load_detail(community, proposal_id)
+    if p is None or not perm.can_view(ctx, p):
+        return False
+    return not p.is_hidden or perm.can_see_hidden_text(ctx, p)
+
+
+def _register_files():
+    from ..uploads.views import register_owner
+
+    register_owner("proposal", _files_visible)
+
+
+_register_files()
