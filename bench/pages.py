@@ -25,66 +25,31 @@ limit, default 40; the run reports how many events it reached).
 """
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import platform
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-DURATION = int(os.environ.get("BENCH_DURATION", "6"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (DURATION, ROOT, Server, baseline_lines, check_page, compile_catalogs,  # noqa: E402
+                     log, machine_line, now_line, portal_on_path, preflight, run_wrk, sign_in, start_hello,
+                     start_portal, stop_on_sigterm, table)
+
 TARGET_EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "40"))
 USERS = 2000
 PASSWORD = "bench-pass-2026"
-USER_AGENT = "yishi-bench/1"  # the same for login and wrk: Flask-Login ties the session to it
 SLUG_A, SLUG_B = "bench-a", "bench-b"
 COMMITTEE = "benchcom"
-
-HELLO_APP = '''from flask import Flask
-
-app = Flask(__name__)
-
-
-@app.get("/")
-def hello():
-    return "Hello, World!"
-'''
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- seeding
 
-def compile_catalogs() -> None:
-    """The portal renders with the compiled catalogs, as in `make run`."""
-    tr = ROOT / "translations"
-    for po in tr.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(tr)],
-                           check=True, capture_output=True, timeout=120)
-            return
-
-
 def seed(db_url: str) -> dict:
     """Migrate and fill the database; returns what the benchmark needs to know."""
-    sys.path.insert(0, str(ROOT))
+    portal_on_path()
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
@@ -174,143 +139,12 @@ def seed(db_url: str) -> dict:
     return facts
 
 
-# --------------------------------------------------------------------------- servers
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, name: str, module: str, cwd: Path, env: dict, logdir: Path):
-        self.name, self.port = name, free_port()
-        self.base = f"http://{HOST}:{self.port}"
-        self.log_path = logdir / f"{name}.log"
-        self._log = open(self.log_path, "wb")
-        cmd = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"{HOST}:{self.port}",
-               "--log-level", "warning", module]
-        self.proc = subprocess.Popen(cmd, cwd=str(cwd), env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def wait_ready(self, path: str = "/", timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.base + path, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not start; its log:\n{self.log_path.read_text(errors='replace')[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)  # gunicorn master and its workers only
-                self.proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=5)
-        self._log.close()
-
-
-# --------------------------------------------------------------------------- client side
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def sign_in(base: str, username: str, password: str) -> str:
-    """A browser-like login; returns the value of the `session` cookie."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.addheaders = [("User-Agent", USER_AGENT)]
-    with opener.open(base + "/login", timeout=10) as r:
-        page = r.read().decode()
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    if not m:
-        raise RuntimeError("no csrf_token on /login")
-    form = urllib.parse.urlencode({"csrf_token": m.group(1), "login": username, "password": password,
-                                   "next": ""}).encode()
-    with opener.open(base + "/login", data=form, timeout=20) as r:  # follows the 303 to /
-        final = r.geturl()
-    if final.rstrip("/").endswith("/login"):
-        raise RuntimeError("sign-in failed (still on /login)")
-    cookie = next((c.value for c in jar if c.name == "session"), None)
-    if not cookie:
-        raise RuntimeError("sign-in gave no session cookie")
-    return cookie
-
-
-def check_page(url: str, cookie: str | None) -> dict:
-    """The benchmarked request must be a 200; returns its size and whether it sets a session cookie."""
-    opener = urllib.request.build_opener(NoRedirect)
-    headers = {"User-Agent": USER_AGENT}
-    if cookie:
-        headers["Cookie"] = f"session={cookie}"
-    for _ in range(6):  # reaches both workers; also warms their template caches
-        try:
-            with opener.open(urllib.request.Request(url, headers=headers), timeout=10) as r:
-                status, set_cookie = r.status, r.headers.get_all("Set-Cookie") or []
-                body = r.read()
-        except urllib.error.HTTPError as e:
-            status, set_cookie, body = e.code, [], b""
-        if status != 200:
-            raise RuntimeError(f"{url} answered {status}, not 200 (session lost?)")
-    sets_session = any(c.startswith("session=") for c in set_cookie)
-    if sets_session and cookie:
-        log(f"  warning: {url} rewrites the signed-in session cookie on every request")
-    return {"bytes": len(body), "sets_session": sets_session}
-
-
-def run_wrk(url: str, cookie: str | None = None, duration: int = DURATION) -> dict:
-    # --timeout 10s: a slow page is measured, not counted as socket timeouts (wrk's default is 2s)
-    cmd = ["wrk", "-t1", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
-    if cookie:
-        cmd += ["-H", f"Cookie: session={cookie}"]
-    cmd.append(url)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not rps:
-        raise RuntimeError(f"could not read wrk output:\n{out}")
-
-    def pct(p):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return None
-        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors:(.*)", out)
-    total = re.search(r"(\d+) requests in", out)
-    return {"rps": float(rps.group(1)), "p50": pct(50), "p99": pct(99), "requests": int(total.group(1)) if total else 0,
-            "non2xx": int(bad.group(1)) if bad else 0, "errors": errors.group(1).strip() if errors else ""}
-
-
 # --------------------------------------------------------------------------- main
 
 def main() -> int:
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed. Install it with:  sudo apt-get install -y wrk\n"
-              "(the benchmark needs a load generator in a separate process)", file=sys.stderr)
-        return 2
-    try:
-        import gunicorn  # noqa: F401
-    except ImportError:
-        print("error: gunicorn is not installed (pip install -r requirements.txt)", file=sys.stderr)
-        return 2
-
-    def _terminate(signum, frame):
-        raise SystemExit(128 + signum)  # runs the finally below: servers are stopped
-
-    signal.signal(signal.SIGTERM, _terminate)
+    if rc := preflight():
+        return rc
+    stop_on_sigterm()
     t0 = time.monotonic()
     servers: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="yishi-bench-") as tmp:
@@ -323,13 +157,9 @@ def main() -> int:
             log(f"  {facts['users']} users, {facts['memberships']} memberships, {facts['events_a']} audit events in "
                 f"{SLUG_A} ({facts['events_total']} in all), {facts['seconds']:.1f}s")
 
-            (tmp / "hello_app.py").write_text(HELLO_APP)
-            base_env = {k: v for k, v in os.environ.items()
-                        if k not in ("DATABASE_URL", "PORTAL_CONFIG", "FLASK_DEBUG", "TEST_DATABASE_URL")}
-            hello = Server("hello", "hello_app:app", tmp, dict(base_env), tmp)
+            hello = start_hello(tmp)
             servers.append(hello)
-            portal = Server("portal", "wsgi:app", ROOT,
-                            dict(base_env, DATABASE_URL=db_url, PORTAL_CONFIG="development"), tmp)
+            portal = start_portal(db_url, tmp)
             servers.append(portal)
             hello.wait_ready()
             portal.wait_ready("/healthz")
@@ -360,35 +190,25 @@ def main() -> int:
             for s in reversed(servers):
                 s.stop()
 
-    bare = (base1["rps"] + base2["rps"]) / 2
+    bare, base_lines = baseline_lines(base1, base2)
     rows = [("bare Flask hello (before)", base1, hello_page), ("bare Flask hello (after)", base2, hello_page)] + \
         [(label, r, pages[label]) for label, r in results]
-    fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
     lines = [
-        f"Yishi page benchmark — {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load average at end {os.getloadavg()[0]:.2f}",
+        now_line("Yishi page benchmark"),
+        machine_line(),
         f"data: {facts['users']} users, {facts['memberships']} memberships, {facts['events_a']} audit events in "
         f"{SLUG_A}; SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s",
         *([f"      (seeding stopped at its {SEED_SECONDS:.0f}s limit short of {TARGET_EVENTS} events; "
            f"BENCH_SEED_SECONDS=120 waits longer)"] if facts["events_a"] < TARGET_EVENTS else []),
-        f"bare Flask baseline: {base1['rps']:.0f} req/s before, {base2['rps']:.0f} after (mean {bare:.0f})",
+        base_lines[0],
         "",
-        f"| {'path':<40} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs bare':>7} | {'HTML KB':>7} |",
-        f"|{'-' * 42}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|",
+        *table(rows, bare),
     ]
-    for label, r, page in rows:
-        note = ""
-        if r["non2xx"] or r["errors"]:
-            note = f"  ! non-2xx/3xx {r['non2xx']} {r['errors']}"
-        lines.append(f"| {label:<40} | {r['rps']:>7.0f} | {fmt(r['p50']):>7} | {fmt(r['p99']):>7} | "
-                     f"{r['rps'] / bare:>7.3f} | {page['bytes'] / 1024:>7.1f} |{note}")
     anon = [label for label, _, page in rows[2:] if page["sets_session"]]
     if anon:
         lines.append("\nanonymous pages that set a session cookie on each visit: " + ", ".join(anon))
-    spread = abs(base1["rps"] - base2["rps"]) / bare
-    if spread > 0.15:
-        lines.append(f"\nwarning: the baseline moved {spread:.0%} during the run; the machine was busy, repeat it.")
+    if len(base_lines) > 1:
+        lines.append("\n" + base_lines[1])
     lines.append(f"\n(total {time.monotonic() - t0:.0f}s)")
     print("\n".join(lines))
     bad = [label for label, r in results if r["non2xx"] or r["errors"]]
