@@ -1,0 +1,546 @@
+"""Proposals through the pages, as people use them: journeys with photos and voice,
+support and review, the committee's answer, comments and moderation, the list and
+oversight pages; objects of another community; hostile text; bad input.
+
+Service rules are covered by test_proposals_services; the route x role table by
+test_permissions; concurrency by test_proposals_pg.
+"""
+from __future__ import annotations
+
+import io
+import re
+import wave
+from datetime import timedelta
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+from markupsafe import escape
+from PIL import ExifTags, Image
+from sqlalchemy import func, select, update
+
+from portal.audit import verify_community
+from portal.audit.models import AuditEvent
+from portal.comments.models import Comment
+from portal.communities import services as cs
+from portal.db import utcnow
+from portal.extensions import db
+from portal.moderation.models import Flag
+from portal.proposals import services as ps
+from portal.proposals.models import OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory, ProposalSupport
+from portal.uploads.models import Attachment
+
+from .helpers import make_user
+from .proposals_support import category_id, make_proposal, set_threshold
+from .security_support import client_as, error_page_parts, row_counts, snapshot_world, speed_up
+
+
+@pytest.fixture(autouse=True)
+def _fast(app, monkeypatch):
+    speed_up(app, monkeypatch)
+
+
+@pytest.fixture
+def world(app, _fast):
+    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
+    return snapshot_world(app)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def en(app, role):
+    """A client (signed in as `role`, or a visitor) whose browser asks for English."""
+    c = client_as(app, role)
+    c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return c
+
+
+def page(client, url, status=200):
+    r = client.get(url)
+    assert r.status_code == status, (url, r.status_code, r.headers.get("Location"))
+    return r.get_data(as_text=True)
+
+
+def follow(client, response):
+    """The page a 303 leads to (flash messages included)."""
+    assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:1500])
+    return page(client, response.headers["Location"])
+
+
+def new_id(response) -> int:
+    assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:1500])
+    return int(re.search(r"/proposals/(\d+)", response.headers["Location"]).group(1))
+
+
+def audit_seq(community) -> int:
+    db.session.expire_all()
+    return db.session.execute(select(func.max(AuditEvent.seq)).where(
+        AuditEvent.community_id == community.id)).scalar_one() or 0
+
+
+def actions_after(community, seq) -> list[str]:
+    return db.session.execute(select(AuditEvent.action).where(
+        AuditEvent.community_id == community.id, AuditEvent.seq > seq).order_by(AuditEvent.seq)).scalars().all()
+
+
+def events_after(community, seq) -> list[AuditEvent]:
+    return db.session.execute(select(AuditEvent).where(
+        AuditEvent.community_id == community.id, AuditEvent.seq > seq).order_by(AuditEvent.seq)).scalars().all()
+
+
+def chain_ok(*communities):
+    for c in communities:
+        r = verify_community(c)
+        assert r.ok, r
+
+
+def proposal(pid) -> Proposal:
+    db.session.expire_all()
+    return db.session.get(Proposal, pid)
+
+
+def attachments_of(pid) -> list[Attachment]:
+    return db.session.execute(select(Attachment).where(
+        Attachment.owner_type == "proposal", Attachment.owner_id == pid).order_by(Attachment.id)).scalars().all()
+
+
+def file_ids(html) -> list[int]:
+    return sorted({int(i) for i in re.findall(r"/c/dorf-a/files/(\d+)", html)})
+
+
+def png(color="green", size=(40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "SecretPhone"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 27.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (116.0, 23.0, 30.0)
+    out = io.BytesIO()
+    Image.new("RGB", (48, 32), "red").save(out, "JPEG", exif=exif)
+    data = out.getvalue()
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # really has GPS
+    return data
+
+
+def wav_bytes(seconds=0.2) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * int(8000 * seconds))
+    return out.getvalue()
+
+
+def ogg_bytes() -> bytes:
+    """One Ogg page header (capture pattern, version, BOS flag) with an empty Opus head."""
+    head = b"OpusHead" + bytes([1, 1]) + (312).to_bytes(2, "little") + (48000).to_bytes(4, "little") + b"\x00\x00\x00"
+    return (b"OggS\x00\x02" + b"\x00" * 8 + b"\x01\x00\x00\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+            + bytes([1, len(head)]) + head)
+
+
+def upload(data: bytes, name: str, content_type="application/octet-stream"):
+    return (io.BytesIO(data), name, content_type)
+
+
+def form(title="Repair the road to the school", body="It floods.\nChildren walk in water.", cat=None,
+         action="draft", **files):
+    d = {"title": title, "body": body, "action": action}
+    if cat is not None:
+        d["category"] = str(cat)
+    d.update(files)
+    return d
+
+
+def extra_resident(world, name):
+    user = make_user(name)
+    cs.add_resident(world["coma"], world.a, user)
+    db.session.commit()
+    return user
+
+
+def in_order(html, *needles):
+    positions = [html.find(n) for n in needles]
+    assert all(p >= 0 for p in positions), list(zip(needles, positions))
+    assert positions == sorted(positions), list(zip(needles, positions))
+
+
+# --- 1. Journeys -------------------------------------------------------------------------------
+
+def test_draft_with_photos_and_voice_edit_publish_and_file_visibility(app, world):
+    resa = en(app, "resa")
+    cat = category_id(world.a)
+    html = page(resa, "/c/dorf-a/proposals/new")
+    assert 'enctype="multipart/form-data"' in html
+    assert re.search(r'<input[^>]*accept="audio/\*"[^>]*capture', html), "the recorder needs accept=audio/* capture"
+    start = audit_seq(world.a)
+
+    r = resa.post("/c/dorf-a/proposals/new", form(cat=cat, photos=[upload(png(), "well.png", "image/png"),
+                                                                   upload(jpeg_with_gps(), "村口 \"路\".jpg")],
+                                                  voice=upload(wav_bytes(), "voice.wav", "audio/x-wav")))
+    pid = new_id(r)
+    p = proposal(pid)
+    assert p.state == "draft" and p.author_id == world["resa"].id and p.published_at is None
+    atts = attachments_of(pid)
+    assert [(a.kind, a.content_type) for a in atts] == [("image", "image/png"), ("image", "image/jpeg"),
+                                                        ("audio", "audio/wav")]
+    assert actions_after(world.a, start) == ["proposal.created"] + ["attachment.added"] * 3
+    draft_page = follow(resa, r)
+    assert "Your draft is saved" in draft_page
+    assert file_ids(draft_page) == [a.id for a in atts]
+    assert draft_page.count("<img ") == 2 and draft_page.count("<audio ") == 1
+
+    # Served with the right type; the photo's location is gone.
+    served = {}
+    for a in atts:
+        resp = resa.get(f"/c/dorf-a/files/{a.id}")
+        assert resp.status_code == 200 and resp.mimetype == a.content_type, (a.id, resp.status_code, resp.mimetype)
+        assert resp.headers["Content-Disposition"].startswith("inline;")
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        served[a.content_type] = resp.data
+    jpeg = served["image/jpeg"]
+    assert b"Exif" not in jpeg and b"SecretPhone" not in jpeg
+    img = Image.open(io.BytesIO(jpeg))
+    assert img.format == "JPEG" and not img.getexif() and not img.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert Image.open(io.BytesIO(served["image/png"])).format == "PNG"
+    assert served["audio/wav"] == wav_bytes()
+
+    # A draft and its files do not exist for anyone but the author (the committee included).
+    for role in ("visitor", "meda", "coma", "comb", "root", "penda"):
+        other = client_as(app, role)
+        assert other.get(f"/c/dorf-a/proposals/{pid}").status_code == 404, role
+        for a in atts:
+            assert other.get(f"/c/dorf-a/files/{a.id}").status_code == 404, (role, a.id)
+        assert f"/proposals/{pid}\"" not in page(other, "/c/dorf-a/proposals/"), role
+
+    # The author changes the draft: new title, another category, one more photo (OGG voice too).
+    other_cat = ps.categories(world.a)[1].id
+    html = page(resa, f"/c/dorf-a/proposals/{pid}/edit")
+    assert 'value="Repair the road to the school"' in html
+    seq = audit_seq(world.a)
+    r = resa.post(f"/c/dorf-a/proposals/{pid}/edit",
+                  form(title="Repair the school road", cat=other_cat, photos=[upload(png("blue"), "b.png")],
+                       voice=upload(ogg_bytes(), "note.ogg", "audio/ogg")))
+    assert r.status_code == 303
+    p = proposal(pid)
+    assert (p.title, p.category_id, p.state) == ("Repair the school road", other_cat, "draft")
+    assert [a.content_type for a in attachments_of(pid)][3:] == ["image/png", "audio/ogg"]
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["proposal.edited", "attachment.added", "attachment.added"]
+    assert '"title":"Repair the school road"' in evs[0].payload and '"category"' in evs[0].payload
+
+    # A fifth photo is one too many: refused with a message, nothing written.
+    before = row_counts()
+    r = resa.post(f"/c/dorf-a/proposals/{pid}/edit",
+                  form(title="Five photos", cat=other_cat, photos=[upload(png("white"), "c.png"),
+                                                                   upload(png("black"), "d.png")]))
+    assert r.status_code == 400 and "At most 4 photos" in r.get_data(as_text=True)
+    assert row_counts() == before
+
+    # Publish: now everyone sees it and its files; the text can no longer be changed.
+    seq = audit_seq(world.a)
+    html = follow(resa, resa.post(f"/c/dorf-a/proposals/{pid}/publish", token_from=f"/c/dorf-a/proposals/{pid}"))
+    assert "Your proposal is published" in html
+    assert actions_after(world.a, seq) == ["proposal.published"]
+    assert proposal(pid).state == "published" and proposal(pid).published_at is not None
+    visitor = en(app, "visitor")
+    html = page(visitor, f"/c/dorf-a/proposals/{pid}")
+    assert "Repair the school road" in html and "Collecting support" in html
+    for a in attachments_of(pid):
+        resp = visitor.get(f"/c/dorf-a/files/{a.id}")
+        assert resp.status_code == 200 and resp.mimetype == a.content_type
+    assert resa.get(f"/c/dorf-a/proposals/{pid}/edit").status_code == 403
+    before = row_counts()
+    assert resa.post(f"/c/dorf-a/proposals/{pid}/edit", form(title="Late", cat=cat)).status_code == 403
+    assert row_counts() == before
+    chain_ok(world.a)
+
+
+def test_new_proposal_published_at_once(app, world):
+    resa = en(app, "resa")
+    seq = audit_seq(world.a)
+    pid = new_id(resa.post("/c/dorf-a/proposals/new", form(cat=category_id(world.a), action="publish")))
+    assert proposal(pid).state == "published"
+    assert actions_after(world.a, seq) == ["proposal.created", "proposal.published"]
+    assert "Repair the road to the school" in page(en(app, "visitor"), "/c/dorf-a/proposals/")
+
+
+def test_support_review_answer_progress_done(app, world):
+    set_threshold(world.a, 2, days=15)
+    extra_resident(world, "resc")
+    pid = make_proposal(world).id
+    meda, resc, coma = en(app, "meda"), en(app, "resc"), en(app, "coma")
+    url = f"/c/dorf-a/proposals/{pid}"
+
+    # A visitor is asked to sign in; the author cannot back their own proposal.
+    html = page(en(app, "visitor"), url)
+    assert "Sign in to support" in html and "0 neighbours support this" in html
+    html = page(en(app, "resa"), url)
+    assert f"{url}/support" not in html
+
+    # The first neighbour supports (twice: counted once), withdraws, supports again.
+    seq = audit_seq(world.a)
+    html = follow(meda, meda.post(f"{url}/support", token_from=url))
+    assert "your support is counted" in html and "1 neighbour supports this" in html
+    assert "With 2 supports the committee must answer." in html and "You support this proposal." in html
+    html = follow(meda, meda.post(f"{url}/support", token_from=url))
+    assert "You already support this proposal." in html and "1 neighbour supports this" in html
+    html = follow(meda, meda.post(f"{url}/unsupport", token_from=url))
+    assert "0 neighbours support this" in html
+    follow(meda, meda.post(f"{url}/support", token_from=url))
+    assert actions_after(world.a, seq) == ["proposal.supported", "proposal.unsupported", "proposal.supported"]
+    assert proposal(pid).state == "published"
+
+    # The second neighbour reaches the threshold: under review, with the deadline on the page.
+    seq = audit_seq(world.a)
+    html = follow(resc, resc.post(f"{url}/support", token_from=url))
+    p = proposal(pid)
+    assert p.state == "under_review" and p.support_count == 2
+    assert timedelta(days=14, hours=23) < p.answer_due_at - p.review_started_at <= timedelta(days=15)
+    due = format_date(p.answer_due_at.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date(), "long",
+                      locale="en")
+    assert "Waiting for the committee" in html
+    assert f"The committee must answer by {due}." in html
+    assert f"{url}/unsupport" not in html  # support cannot be taken back once under review
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["proposal.supported", "proposal.review_started"]
+    assert evs[1].actor_id is None and evs[1].actor_role == "system"
+    assert db.session.execute(select(func.count()).select_from(ProposalSupport)
+                              .where(ProposalSupport.proposal_id == pid)).scalar_one() == 2
+
+    # Residents cannot answer; the committee does.
+    before = row_counts()
+    assert resc.post(f"{url}/answer", {"decision": "accepted", "body": "Yes"}, token_from=url).status_code == 403
+    assert row_counts() == before
+    html = page(coma, url)
+    assert f"{url}/answer" in html
+    assert "Write the official answer" in page(coma, f"{url}/answer")
+    seq = audit_seq(world.a)
+    r = coma.post(f"{url}/answer", {"decision": "accepted",
+                                    "body": "We will repair the road in May.\nThe township pays."},
+                  token_from=f"{url}/answer")
+    html = follow(coma, r)
+    assert "The official answer is published." in html
+    ev = events_after(world.a, seq)
+    assert [e.action for e in ev] == ["proposal.answered"] and '"decision":"accepted"' in ev[0].payload
+    assert '"on_time":true' in ev[0].payload
+    p = proposal(pid)
+    a = db.session.execute(select(OfficialAnswer).where(OfficialAnswer.proposal_id == pid)).scalar_one()
+    assert p.state == "accepted" and a.author_id == world["coma"].id
+
+    # Everyone sees the answer prominently: right after the proposal, with who and when.
+    html = page(en(app, "visitor"), url)
+    answered_on = format_date(a.created_at.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date(),
+                              "long", locale="en")
+    assert '<section class="answer answer-accepted"' in html
+    assert "Official answer of the committee" in html and "We will repair the road in May.<br>" in html
+    assert f"Answered by Coma on {answered_on}" in html and "on time" in html
+    in_order(html, "<h1>", '<section class="answer', 'class="support-box"', 'class="comments"')
+
+    # Progress reports; "finished" makes it Done.
+    seq = audit_seq(world.a)
+    html = follow(coma, coma.post(f"{url}/progress", {"body": "Gravel delivered."}, token_from=url))
+    assert "Gravel delivered." in html and proposal(pid).state == "accepted"
+    html = follow(coma, coma.post(f"{url}/progress", {"body": "Road repaired.", "implemented": "y"}, token_from=url))
+    assert proposal(pid).state == "implemented" and proposal(pid).implemented_at is not None
+    assert "Road repaired." in html and "Done" in html
+    assert actions_after(world.a, seq) == ["proposal.progress", "proposal.progress"]
+    assert db.session.execute(select(func.count()).select_from(ProgressUpdate)).scalar_one() == 2
+    # Done: no more reports, no answer, no support.
+    before = row_counts()
+    assert coma.post(f"{url}/progress", {"body": "More."}, token_from=url).status_code == 403
+    assert coma.post(f"{url}/answer", {"decision": "rejected", "body": "x"}, token_from=url).status_code == 403
+    assert resc.post(f"{url}/support", token_from=url).status_code == 403
+    assert row_counts() == before
+    html = page(en(app, "visitor"), f"/c/dorf-a/proposals/?state=implemented")
+    assert "Repair the road to the school" in html or "Fix the road to the school" in html
+    chain_ok(world.a)
+
+
+def test_withdraw_asks_first(app, world):
+    pid = make_proposal(world).id
+    url = f"/c/dorf-a/proposals/{pid}"
+    resa = en(app, "resa")
+    html = page(resa, url)
+    assert f'href="{url}/withdraw"' in html  # a link to a confirmation page, not a one-tap button
+    before = row_counts()
+    html = page(resa, f"{url}/withdraw")
+    assert "Withdraw the proposal?" in html and "cannot be undone" in html and "No, keep it" in html
+    assert f'action="{url}/withdraw"' in html
+    assert row_counts() == before and proposal(pid).state == "published"  # asking changes nothing
+    seq = audit_seq(world.a)
+    html = follow(resa, resa.post(f"{url}/withdraw", token_from=f"{url}/withdraw"))
+    assert "Your proposal has been withdrawn." in html and "Withdrawn" in html
+    p = proposal(pid)
+    assert p.state == "withdrawn" and p.withdrawn_at is not None
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["proposal.withdrawn"] and '"from":"published"' in evs[0].payload
+    # Nothing more can happen to it.
+    meda = en(app, "meda")
+    before = row_counts()
+    assert resa.get(f"{url}/withdraw").status_code == 403
+    assert meda.post(f"{url}/support", token_from=url).status_code == 403
+    assert meda.post(f"{url}/comments", {"body": "late"}, token_from=url).status_code == 403
+    assert row_counts() == before
+    chain_ok(world.a)
+
+
+def test_comments_and_one_level_of_replies(app, world):
+    pid = make_proposal(world).id
+    url = f"/c/dorf-a/proposals/{pid}"
+    meda, coma, resa = en(app, "meda"), en(app, "coma"), en(app, "resa")
+    seq = audit_seq(world.a)
+    r = meda.post(f"{url}/comments", {"body": "Good idea.\nThe bridge too: https://example.org/bridge"},
+                  token_from=url)
+    assert r.status_code == 303
+    top_id = int(re.search(r"#comment-(\d+)$", r.headers["Location"]).group(1))
+    html = follow(meda, r)
+    assert "Your comment is published." in html and f'id="comment-{top_id}"' in html
+    assert '<a href="https://example.org/bridge" rel="nofollow ugc noopener noreferrer">' in html
+    r = coma.post(f"{url}/comments", {"body": "We know the bridge.", "parent_id": str(top_id)}, token_from=url)
+    reply_id = int(re.search(r"#comment-(\d+)$", r.headers["Location"]).group(1))
+    # A reply to a reply joins the same thread: one level only.
+    r = resa.post(f"{url}/comments", {"body": "Thanks!", "parent_id": str(reply_id)}, token_from=url)
+    reply2_id = int(re.search(r"#comment-(\d+)$", r.headers["Location"]).group(1))
+    assert db.session.get(Comment, reply_id).parent_id == top_id
+    assert db.session.get(Comment, reply2_id).parent_id == top_id
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["comment.added"] * 3
+    assert f'"parent":{top_id}' in evs[2].payload
+
+    html = page(en(app, "visitor"), url)
+    threads = re.findall(r'<div class="comment-thread">(.*?)(?=<div class="comment-thread">|</section>)', html, re.S)
+    assert len(threads) == 1
+    assert '<div class="replies">' in threads[0] and threads[0].count('class="comment"') == 3
+    assert "Sign in to comment" in html and 'name="parent_id"' not in html
+    html = page(meda, url)
+    # Reply forms hang under the top-level comment only.
+    assert re.findall(r'name="parent_id" value="(\d+)"', html) == [str(top_id)]
+    counts = page(en(app, "visitor"), "/c/dorf-a/proposals/")
+    assert "3 comments" in counts
+    chain_ok(world.a)
+
+
+def test_flag_queue_hide_restore_and_dismiss(app, world):
+    p = make_proposal(world)
+    pid, url = p.id, f"/c/dorf-a/proposals/{p.id}"
+    rude = ps_comment(world, p, "meda", "You are all lazy, call 13800000000")
+    resa, coma, visitor = en(app, "resa"), en(app, "coma"), en(app, "visitor")
+
+    # Anyone signed in reports; not their own text.
+    html = page(resa, url)
+    assert f'href="/c/dorf-a/moderation/flag/comment/{rude.id}"' in html
+    assert f'href="/c/dorf-a/moderation/flag/proposal/{pid}"' not in html  # own proposal
+    assert "Report" not in page(visitor, url).split('class="comments"')[1]
+    html = page(resa, f"/c/dorf-a/moderation/flag/comment/{rude.id}")
+    assert "You are all lazy" in html  # the excerpt being reported
+    seq = audit_seq(world.a)
+    html = follow(resa, resa.post(f"/c/dorf-a/moderation/flag/comment/{rude.id}", {"reason": "Insulting, phone number"},
+                                  token_from=url))
+    assert "The committee will look at it." in html
+    meda = en(app, "meda")
+    follow(meda, meda.post(f"/c/dorf-a/moderation/flag/proposal/{pid}", {"reason": "Looks like advertising"},
+                           token_from=url))
+    evs = events_after(world.a, seq)
+    assert [(e.action, e.subject_type) for e in evs] == [("content.flagged", "comment"), ("content.flagged", "proposal")]
+
+    # The committee's queue lists both, with the reasons.
+    html = page(coma, "/c/dorf-a/moderation/")
+    assert "Insulting, phone number" in html and "Looks like advertising" in html
+    assert "You are all lazy" in html and "Fix the road to the school" in html
+    assert resa.get("/c/dorf-a/moderation/").status_code == 403
+
+    # Hide the comment with a public reason: shown in its place; the text is kept for the committee.
+    seq = audit_seq(world.a)
+    html = follow(coma, coma.post(f"/c/dorf-a/moderation/comment/{rude.id}/hide", {"reason": "Insulting words"},
+                                  token_from=url))
+    assert "It is hidden." in html
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["content.hidden"] and '"reason":"Insulting words"' in evs[0].payload
+    db.session.expire_all()
+    kept = db.session.get(Comment, rude.id)
+    assert kept.body == "You are all lazy, call 13800000000" and kept.is_hidden and kept.hidden_by_id == world["coma"].id
+    for who in (visitor, resa, meda):
+        html = page(who, url)
+        assert "Hidden by the committee: Insulting words" in html
+        assert "13800000000" not in html and "You are all lazy" not in html
+    html = page(coma, url)
+    assert "Hidden by the committee: Insulting words" in html and "You are all lazy, call 13800000000" in html
+    assert "13800000000" not in page(visitor, "/c/dorf-a/proposals/")
+    html = page(coma, "/c/dorf-a/moderation/")
+    assert "Insulting, phone number" not in html and "Looks like advertising" in html  # the comment's reports closed
+    # Nobody but the committee can see the hidden text through the report page either.
+    assert "13800000000" not in page(resa, f"/c/dorf-a/moderation/flag/comment/{rude.id}")
+
+    # Restore it.
+    seq = audit_seq(world.a)
+    follow(coma, coma.post(f"/c/dorf-a/moderation/comment/{rude.id}/restore", {"reason": "Number was the office's"},
+                           token_from=url))
+    assert actions_after(world.a, seq) == ["content.restored"]
+    html = page(visitor, url)
+    assert "You are all lazy" in html and "Hidden by the committee" not in html
+
+    # Dismiss the report on the proposal: it stays visible, the queue is empty.
+    seq = audit_seq(world.a)
+    html = follow(coma, coma.post(f"/c/dorf-a/moderation/proposal/{pid}/dismiss", token_from=url))
+    assert "The reports are closed; it stays visible." in html
+    assert actions_after(world.a, seq) == ["content.flags_dismissed"]
+    assert "No reports are waiting." in page(coma, "/c/dorf-a/moderation/")
+    assert db.session.execute(select(func.count()).select_from(Flag).where(Flag.resolved_at.is_(None))).scalar_one() == 0
+    assert not proposal(pid).is_hidden
+    chain_ok(world.a)
+
+
+def ps_comment(world, p, who, body, parent=None):
+    from portal.comments import services as comments
+
+    c = comments.add_comment(world[who], world.a, p, body, parent)
+    db.session.commit()
+    return c
+
+
+def test_hidden_proposal_and_its_files(app, world):
+    resa = en(app, "resa")
+    pid = new_id(resa.post("/c/dorf-a/proposals/new",
+                           form(title="Sell the old school", body="Secret plan: my cousin buys it cheap.",
+                                cat=category_id(world.a), action="publish",
+                                photos=[upload(png(), "school.png", "image/png")])))
+    att = attachments_of(pid)[0]
+    url, file_url = f"/c/dorf-a/proposals/{pid}", f"/c/dorf-a/files/{att.id}"
+    coma, meda, visitor = en(app, "coma"), en(app, "meda"), en(app, "visitor")
+    seq = audit_seq(world.a)
+    follow(coma, coma.post(f"/c/dorf-a/moderation/proposal/{pid}/hide", {"reason": "Private dispute"}, token_from=url))
+    assert actions_after(world.a, seq) == ["content.hidden"]
+    assert proposal(pid).body == "Secret plan: my cousin buys it cheap."  # kept
+    for who, name in ((visitor, "visitor"), (meda, "meda"), (resa, "author")):
+        html = page(who, url)
+        assert "Hidden by the committee: Private dispute" in html, name
+        assert "my cousin" not in html and "Sell the old school" not in html, name
+        assert file_url not in html, name
+        assert who.get(file_url).status_code == 404, name
+        listing = page(who, "/c/dorf-a/proposals/")
+        assert url + '"' not in listing and "Sell the old school" not in listing, name
+    html = page(coma, url)
+    assert "Hidden by the committee: Private dispute" in html and "my cousin buys it cheap" in html
+    assert coma.get(file_url).status_code == 200
+    listing = page(coma, "/c/dorf-a/proposals/")
+    assert "Sell the old school" in listing and "Hidden" in listing
+    # Hidden: no support, no comments.
+    before = row_counts()
+    assert meda.post(f"{url}/support", token_from=url).status_code == 403
+    assert meda.post(f"{url}/comments", {"body": "x"}, token_from=url).status_code == 403
+    assert row_counts() == before
+    follow(coma, coma.post(f"/c/dorf-a/moderation/proposal/{pid}/restore", {"reason": "Checked"}, token_from=url))
+    assert visitor.get(file_url).status_code == 200
+    assert "Sell the old school" in page(visitor, "/c/dorf-a/proposals/")
+    chain_ok(world.a)
