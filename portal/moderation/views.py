@@ -37,8 +37,10 @@ def flag(subject_type, subject_id):
         db.session.commit()
         flash(_("Thank you. The committee will look at it."), "success")
         return redirect(entry.url(obj), code=303)
+    # Hidden text stays hidden on the report page too: only the committee reads it.
+    excerpt = entry.excerpt(obj) if not obj.is_hidden or perm.can_moderate(g.ctx) else None
     return render_template("moderation/flag.html", form=form, entry=entry, obj=obj,
-                           excerpt=entry.excerpt(obj)), (400 if request.method == "POST" else 200)
+                           excerpt=excerpt), (400 if request.method == "POST" else 200)
 
 
 @bp.get("/")
