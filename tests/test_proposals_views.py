@@ -544,3 +544,136 @@ def test_hidden_proposal_and_its_files(app, world):
     assert visitor.get(file_url).status_code == 200
     assert "Sell the old school" in page(visitor, "/c/dorf-a/proposals/")
     chain_ok(world.a)
+
+
+# --- list page: filters, sorts, search, keyset pages ---------------------------------------------
+
+ITEM_RE = re.compile(r'<h2 class="item-title"><a href="/c/dorf-a/proposals/(\d+)">')
+NEXT_RE = re.compile(r'<a rel="next" href="([^"]+)">More proposals</a>')
+
+
+def walk(client, url) -> list[int]:
+    """Follow "More proposals" from `url` to the end: every id in page order."""
+    seen, pages = [], 0
+    while url:
+        html = page(client, url)
+        seen.extend(int(i) for i in ITEM_RE.findall(html))
+        m = NEXT_RE.search(html)
+        url = unescape(m.group(1)) if m else None
+        pages += 1
+        assert pages < 50
+    return seen
+
+
+def _seed_list(world):
+    """45 public proposals in A with tied timestamps and tied support counts, plus a draft,
+    a hidden one and some of B: the list must page through ties without losing or repeating."""
+    set_threshold(world.a, 1000)
+    cats = ps.categories(world.a)
+    made = []
+    for i in range(45):
+        body = "村口的路灯坏了 street lamp" if i % 4 == 0 else f"Our well number {i} is dry"
+        p = ps.create_proposal(world["resa"], world.a, f"Proposal {i:02d}", body, cats[i % 3].id, publish=True)
+        made.append(p)
+    db.session.flush()
+    base = utcnow().replace(microsecond=123457) - timedelta(days=3)
+    for i, p in enumerate(made):
+        # groups of 5 share one timestamp; support counts 0..3 repeat
+        p.published_at = base + timedelta(seconds=i // 5, microseconds=(i // 5) * 7)
+        p.support_count = i % 4
+        if i % 9 == 0:
+            p.state = "under_review"
+        elif i % 9 == 1:
+            p.state = "accepted"
+        elif i % 9 == 2:
+            p.state = "withdrawn"
+    draft = ps.create_proposal(world["resa"], world.a, "Secret draft", "draft", cats[0].id)
+    hidden = ps.create_proposal(world["resa"], world.a, "Hidden one", "hidden", cats[0].id, publish=True)
+    from portal.moderation import services as mod
+
+    mod.hide(world["coma"], world.a, hidden, "rude")
+    ps.create_proposal(world["resb"], world.b, "Proposal of B", "well", ps.categories(world.b)[0].id, publish=True)
+    db.session.commit()
+    return made, draft, hidden
+
+
+def _expected(made, key, reverse=True, where=lambda p: True):
+    rows = [p for p in made if where(p)]
+    return [p.id for p in sorted(rows, key=lambda p: (key(p), p.id), reverse=reverse)]
+
+
+def test_list_sorts_walk_every_page_once(app, world):
+    made, draft, hidden = _seed_list(world)
+    db.session.expire_all()
+    made = [db.session.get(Proposal, p.id) for p in made]
+    visitor = en(app, "visitor")
+    newest = walk(visitor, "/c/dorf-a/proposals/")
+    assert newest == _expected(made, lambda p: p.published_at)
+    assert len(newest) == 45 and draft.id not in newest and hidden.id not in newest
+    assert walk(visitor, "/c/dorf-a/proposals/?sort=supported") == _expected(made, lambda p: p.support_count)
+    oldest = walk(visitor, "/c/dorf-a/proposals/?sort=oldest")
+    assert oldest == _expected(made, lambda p: p.published_at, reverse=False,
+                               where=lambda p: p.state in ("published", "under_review"))
+    # The committee also sees the hidden one, marked.
+    coma = en(app, "coma")
+    assert walk(coma, "/c/dorf-a/proposals/").count(hidden.id) == 1
+    # Filters stay on the following pages.
+    open_ = walk(visitor, "/c/dorf-a/proposals/?state=open&sort=supported")
+    assert open_ == _expected(made, lambda p: p.support_count, where=lambda p: p.state in ("published", "under_review"))
+    assert walk(visitor, "/c/dorf-a/proposals/?state=accepted") == _expected(
+        made, lambda p: p.published_at, where=lambda p: p.state == "accepted")
+    cat = ps.categories(world.a)[1]
+    by_cat = walk(visitor, f"/c/dorf-a/proposals/?category={cat.id}&sort=supported")
+    assert by_cat == _expected(made, lambda p: p.support_count, where=lambda p: p.category_id == cat.id)
+    html = page(visitor, f"/c/dorf-a/proposals/?category={cat.id}&state=under_review")
+    assert re.search(rf'<option (selected value="{cat.id}"|value="{cat.id}" selected)>', html)
+    assert '<option value="under_review" selected>' in html
+
+
+def test_list_search_in_chinese_and_english(app, world):
+    made, _draft, hidden = _seed_list(world)
+    visitor = en(app, "visitor")
+    lamp = {p.id for i, p in enumerate(made) if i % 4 == 0}
+    assert set(walk(visitor, "/c/dorf-a/proposals/?q=路灯")) == lamp
+    assert set(walk(visitor, "/c/dorf-a/proposals/?q=" + "%E8%B7%AF%E7%81%AF")) == lamp
+    wells = {p.id for i, p in enumerate(made) if i % 4}
+    assert set(walk(visitor, "/c/dorf-a/proposals/?q=well")) == wells  # B's "well" is not here
+    assert set(walk(visitor, "/c/dorf-a/proposals/?q=WELL+number")) == wells  # case does not matter
+    assert walk(visitor, "/c/dorf-a/proposals/?q=Proposal+07") == [made[7].id]  # titles too
+    assert walk(visitor, "/c/dorf-a/proposals/?q=hidden") == []  # hidden text is not searchable by the public
+    html = page(visitor, "/c/dorf-a/proposals/?q=nothing+like+this")
+    assert "No proposals match." in html and 'value="nothing like this"' in html
+    assert walk(visitor, "/c/dorf-a/proposals/?q=%25") == []  # a literal % matches nothing here
+
+
+def test_oversight_lists_overdue_by_days_and_shows_figures(app, world):
+    set_threshold(world.a, 1, days=15)
+    titles = ["Late 3 days", "Late 20 days", "Late 8 days", "Answered late", "Answered in time", "Not due yet"]
+    ps_ = {t: make_proposal(world, title=t) for t in titles}
+    for p in ps_.values():
+        ps.support(world["meda"], world.a, p)
+    db.session.commit()
+    now = utcnow()
+    for t, days in (("Late 3 days", 3), ("Late 20 days", 20), ("Late 8 days", 8)):
+        p = ps_[t]
+        p.answer_due_at = now - timedelta(days=days, hours=2)
+        p.review_started_at = p.answer_due_at - timedelta(days=15)
+    late = ps_["Answered late"]
+    late.review_started_at, late.answer_due_at = now - timedelta(days=30), now - timedelta(days=15)
+    db.session.commit()
+    ps.answer(world["coma"], world.a, late, "rejected", "No budget.")
+    ps.answer(world["coma"], world.a, ps_["Answered in time"], "planned", "In the plan.")
+    db.session.commit()
+    html = page(en(app, "visitor"), "/c/dorf-a/proposals/oversight")
+    in_order(html, "Late 20 days", "Late 8 days", "Late 3 days")
+    assert "20 days overdue" in html and "8 days overdue" in html and "3 days overdue" in html
+    for t in ("Answered late", "Answered in time", "Not due yet"):
+        assert t not in html
+    figures = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html))
+    assert figures["Proposals answered after review"] == "2"
+    assert figures["Answered on time"] == "50%"
+    assert figures["Waiting for an answer"] == "4" and figures["Past the deadline"] == "3"
+    assert float(figures["Median days to answer"]) == pytest.approx(15.0, abs=0.1)
+    # B's figures are B's own.
+    html = page(en(app, "visitor"), "/c/dorf-a/proposals/oversight".replace("dorf-a", "dorf-b"))
+    assert "No answer is overdue." in html and "Late 20 days" not in html

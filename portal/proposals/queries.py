@@ -80,7 +80,8 @@ def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Pa
         stmt = stmt.where(Proposal.category_id == lq.category_id)
     if lq.q:
         pattern = _like(lq.q[:SEARCH_MAX])
-        stmt = stmt.where(or_(Proposal.title.like(pattern, escape="\\"), Proposal.body.like(pattern, escape="\\")))
+        # ILIKE: "Well" finds "well" on PostgreSQL as it does on SQLite (whose LIKE ignores ASCII case).
+        stmt = stmt.where(or_(Proposal.title.ilike(pattern, escape="\\"), Proposal.body.ilike(pattern, escape="\\")))
     cur = parse_cursor(lq.after) if lq.after else None
     if lq.sort == "supported":
         if cur:
