@@ -221,8 +221,10 @@ def run_wrk(url: str, cookie: str | None = None, duration: int = DURATION) -> di
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:(.*)", out)
     total = re.search(r"(\d+) requests in", out)
-    return {"rps": float(rps.group(1)), "p50": pct(50), "p99": pct(99), "requests": int(total.group(1)) if total else 0,
-            "non2xx": int(bad.group(1)) if bad else 0, "errors": errors.group(1).strip() if errors else ""}
+    n = int(total.group(1)) if total else 0
+    return {"rps": float(rps.group(1)), "p50": pct(50) if n else None, "p99": pct(99) if n else None,
+            "requests": n, "non2xx": int(bad.group(1)) if bad else 0,
+            "errors": errors.group(1).strip() if errors else ""}
 
 
 # --------------------------------------------------------------------------- report

@@ -1,0 +1,525 @@
+#!/usr/bin/env python3
+"""Throughput of the proposal list and detail pages at village scale (issue 3, last bullet).
+
+    python bench/proposals.py
+
+What it does, all on 127.0.0.1 and inside a temporary directory:
+  1. migrates a fresh SQLite database. Through the real services (so the audit
+     chain is real and verified at the end): one community, its committee member,
+     proposal settings (threshold 30 supports), 2,000 verified residents
+     (memberships added with add_resident), one resident who signs in, and one
+     "busy" proposal written, supported, commented (500 comments, a third of them
+     replies, a few hidden by the committee) and answered through the services.
+     In bulk (SQLAlchemy Core executemany, not audited; these rows only exist to
+     give the pages realistic volume): 9,999 more published proposals with
+     Chinese titles and bodies over two years, in every public state, with
+     200,000 supports in all from the 2,000 residents (heavy-tailed: most
+     proposals have a handful, a few have hundreds) and Proposal.support_count
+     equal to the rows; official answers for the answered ones; ~15,000 comments
+     spread over the other proposals so the list page's comment counts are real.
+  2. starts a bare Flask "hello" and the portal, each under `gunicorn -w 2`
+     (PORTAL_CONFIG=development, DATABASE_URL = the temp file);
+  3. signs in as a verified resident and checks every page answers 200;
+     follows the list page's "More proposals" (rel=next, keyset cursor) link
+     BENCH_DEEP pages deep to get a deep page's URL;
+  4. runs `wrk -t1 -c8 -d6s --latency` per page; prints req/s, p50/p99, the
+     ratio to the bare baseline (mean of before and after) and the HTML size,
+     and whether each list/detail page meets the issue's target (>= 25 % of the
+     bare req/s and p99 < 50 ms);
+  5. when a target is missed, profiles the pages in-process (Flask test client on
+     the same database, same config): per-request time split into SQL (count and
+     ms), template rendering and the rest, then cProfile's top functions for the
+     slowest list and detail page.
+
+Servers are stopped on every exit path; every wait and loop is bounded.
+Environment: BENCH_DURATION (seconds per wrk run, default 6), BENCH_DEEP (pages
+to follow for the deep keyset page, default 10), BENCH_PROFILE=0 to skip step 5.
+"""
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import random
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (DURATION, ROOT, USER_AGENT, Server, baseline_lines, check_page,  # noqa: E402
+                     compile_catalogs, log, machine_line, next_link, now_line, portal_on_path, preflight,
+                     run_wrk, sign_in, start_hello, start_portal, stop_on_sigterm, table)
+
+PROPOSALS = 10_000
+SUPPORTS = 200_000
+RESIDENTS = 2_000
+BUSY_COMMENTS = 500
+BUSY_SUPPORTERS = 40          # through services.support(); the bulk supplies the rest of the 200,000
+OTHER_COMMENTS = 15_000       # spread over the bulk proposals (list page comment counts)
+THRESHOLD = 30
+DEEP_PAGES = int(os.environ.get("BENCH_DEEP", "10"))
+PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
+TARGET_RATIO, TARGET_P99 = 0.25, 50.0
+PASSWORD = "bench-pass-2026"
+SLUG = "bench-p"
+COMMITTEE = "benchcom"
+RESIDENT = "benchres"
+SEARCH_COMMON = "路灯"         # in a few hundred titles and bodies
+SEARCH_NONE = "无人机"          # in none: the whole community is scanned
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+# --------------------------------------------------------------------------- text
+
+PLACES = ["村口", "小学门口", "3 号楼", "5 组", "菜市场", "健身广场", "东门", "老年活动中心", "河边步道",
+          "停车场", "村委会旁", "卫生室门前", "北山脚下", "幼儿园", "公交站", "文化礼堂", "二号桥", "垃圾中转站",
+          "7 号楼后面", "祠堂前", "水库边", "新村安置小区", "西街", "篮球场"]
+TITLES = {
+    "roads": ["修补{p}的坑洼路面", "{p}加装路灯", "{p}增设减速带", "拓宽{p}的道路", "规范{p}的停车",
+              "{p}路口增设红绿灯", "硬化{p}到主路的土路", "{p}人行道被占用,请清理"],
+    "sanitation": ["{p}垃圾分类点清运不及时", "{p}污水井盖有异味", "整治{p}的乱堆乱放", "{p}增设公共厕所",
+                   "清理{p}附近河道的漂浮物", "{p}的路灯旁垃圾桶太少", "{p}下水道经常堵塞"],
+    "safety": ["{p}安装监控摄像头", "{p}消防通道被占用", "{p}电动车楼道充电隐患大", "{p}护栏损坏需要修理",
+               "{p}夜间照明不足,请加路灯", "{p}的水塘边缺少防护栏", "{p}流浪狗伤人,请处理"],
+    "funds": ["公开{y}年集体资金收支明细", "{p}修缮费用使用情况请说明", "集体土地租金分配方案征求意见",
+              "公开{p}工程的招标结果", "{y}年村级公益事业经费怎么用", "{p}征地补偿款发放进度"],
+    "other": ["{p}组织老年人文娱活动", "在{p}增加快递柜", "{p}开设暑期儿童托管班", "改善{p}的手机信号",
+              "{p}开通到镇上的公交车", "{p}建一个便民图书角"],
+}
+OPENINGS = ["我住在{p}附近,", "最近好几位邻居都反映,", "这个问题已经存在两年多了,", "上个月开会时大家提过,",
+            "作为在{p}住了二十年的老住户,", "家里老人孩子每天都要经过{p},"]
+PROBLEMS = ["下雨天路上全是积水,孩子上学要蹚水走。", "晚上没有灯,老人摔倒过好几次。",
+            "垃圾堆了好几天没人清运,夏天味道很大。", "电动车停得到处都是,消防车根本开不进来。",
+            "账目一直没有公开,大家心里有疑问。", "快递只能放在门口,经常丢件。",
+            "车开得太快,去年出过一次事故。", "附近没有路灯,年轻人下夜班回来很不安全。"]
+ASKS = ["希望村委会能尽快安排人来看一看。", "建议在年底前解决,费用可以从公益金里出。",
+        "请在村务公开栏里把结果贴出来。", "如果需要出工,我们组可以出两个人帮忙。",
+        "希望能给大家一个明确的答复和时间表。", "请委员会调查一下,给大家一个说法。"]
+COMMENTS = ["同意,我家门口也是这样。", "支持!早就该修了。", "我觉得可以先找施工队报个价。",
+            "上次下大雨我家老人就在这里摔了一跤。", "这个钱应该从哪里出?请委员会说明一下。",
+            "附议,希望尽快解决。", "可以考虑装太阳能路灯,省电费。", "我们组愿意出工出力。",
+            "去年已经反映过一次,没有下文。", "建议先开个会,听听大家的意见。",
+            "别光说不做,什么时候动工?", "谢谢提出这个建议,说出了大家的心声。"]
+REPLIES = ["同意你的看法。", "我问过了,施工队说要两周。", "这个情况我也遇到过。", "补充一点:晚上更严重。",
+           "@楼上 说得对。", "委员会上周已经派人看过了。"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = ["秀英", "建国", "桂兰", "志强", "芳", "德明", "丽华", "伟", "敏", "军", "霞", "海燕", "国庆", "春梅",
+         "大爷", "阿姨", "小红", "明", "静", "强"]
+
+
+def title_for(rng: random.Random, cat: str) -> str:
+    return rng.choice(TITLES[cat]).format(p=rng.choice(PLACES), y=rng.choice((2024, 2025, 2026)))[:120]
+
+
+def body_for(rng: random.Random) -> str:
+    p = rng.choice(PLACES)
+    paras = [rng.choice(OPENINGS).format(p=p) + rng.choice(PROBLEMS)]
+    paras += [rng.choice(PROBLEMS) for _ in range(rng.randint(0, 2))]
+    paras.append(rng.choice(ASKS))
+    return "\n".join(paras)
+
+
+def support_counts(rng: random.Random, n: int, total: int, cap: int) -> list[int]:
+    """n heavy-tailed counts (log-normal) that add up to exactly `total`, each <= cap."""
+    weights = [rng.lognormvariate(0.0, 1.3) for _ in range(n)]
+    scale = total / sum(weights)
+    counts = [min(cap, int(w * scale)) for w in weights]
+    for _ in range(20):  # bounded: hand out the rounding rest to proposals below the cap
+        rest = total - sum(counts)
+        if rest == 0:
+            break
+        open_ = [i for i, c in enumerate(counts) if c < cap]
+        for i in rng.sample(open_, min(rest, len(open_))):
+            counts[i] += 1
+    if sum(counts) != total:
+        raise RuntimeError("could not distribute the supports")
+    return counts
+
+
+# --------------------------------------------------------------------------- seeding
+
+def seed(db_url: str) -> dict:
+    """Migrate and fill the database; returns what the benchmark needs to know."""
+    portal_on_path()
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from portal import audit, create_app
+    from portal.auth import services as accounts
+    from portal.auth.models import User
+    from portal.comments import services as comments
+    from portal.comments.models import Comment
+    from portal.communities import services as cs
+    from portal.extensions import db
+    from portal.moderation import services as moderation
+    from portal.proposals import services as ps
+    from portal.proposals.models import OfficialAnswer, Proposal, ProposalSupport
+
+    rng = random.Random(2026)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url})
+    started = time.monotonic()
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        # -- through the services: community, committee, settings, residents (audited)
+        com = accounts.register_user(COMMITTEE, "王秀英 (村委会)", PASSWORD)
+        res = accounts.register_user(RESIDENT, "张桂兰", PASSWORD)
+        c = cs.create_community(None, SLUG, "东山村 (bench)", "浙江省 安吉县", "village")
+        cs.appoint_committee(None, c, com)
+        ps.update_settings(com, c, THRESHOLD, None, 15)
+        cats = {cat.key: cat.id for cat in ps.categories(c)}
+        digest = accounts.hash_password(PASSWORD)  # one real hash shared by the bulk residents
+        users = [User(username=f"r{i:04d}", display_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                      password_hash=digest) for i in range(1, RESIDENTS)]
+        db.session.add_all(users)
+        db.session.flush()
+        for i, u in enumerate([res] + users):
+            cs.add_resident(com, c, u)
+            if i % 500 == 499:
+                db.session.commit()
+        db.session.commit()
+        resident_ids = [res.id] + [u.id for u in users]
+        log(f"  community, committee, {len(resident_ids)} verified residents (audited): "
+            f"{time.monotonic() - started:.1f}s")
+
+        # -- in bulk: 9,999 proposals, answers, supports, comments (Core executemany)
+        conn = db.session.connection()
+        conn.exec_driver_sql("PRAGMA synchronous=OFF")  # this connection only; the file is as usual
+        n_bulk = PROPOSALS - 1
+        keys = list(cats)
+        span = 730 * 86400
+        published = sorted(NOW - timedelta(seconds=rng.randint(3 * 86400, span)) for _ in range(n_bulk))
+        counts = support_counts(rng, n_bulk, SUPPORTS - BUSY_SUPPORTERS, RESIDENTS - 1)
+        proposals, answers, supports = [], [], []
+        for i in range(n_bulk):
+            pid, pub, n = i + 1, published[i], counts[i]
+            author = rng.choice(resident_ids)
+            cat = rng.choice(keys)
+            row = dict(id=pid, community_id=c.id, author_id=author, category_id=cats[cat],
+                       title=title_for(rng, cat), body=body_for(rng), state="published", origin="web",
+                       support_count=n, created_at=pub - timedelta(minutes=rng.randint(5, 3000)),
+                       published_at=pub, review_started_at=None, answer_due_at=None, answered_at=None,
+                       implemented_at=None, withdrawn_at=None, hidden_at=None, hidden_reason="",
+                       hidden_by_id=None)
+            if n >= THRESHOLD:
+                started_at = pub + timedelta(days=rng.randint(1, 20))
+                row.update(review_started_at=started_at, answer_due_at=started_at + timedelta(days=15))
+                row["state"] = rng.choices(("under_review", "accepted", "rejected", "planned", "implemented"),
+                                           (25, 30, 15, 15, 15))[0]
+                if row["state"] != "under_review":
+                    answered = started_at + timedelta(days=rng.randint(1, 25))
+                    decision = "accepted" if row["state"] == "implemented" else row["state"]
+                    row["answered_at"] = answered
+                    answers.append(dict(proposal_id=pid, author_id=com.id, decision=decision,
+                                        body="经委员会讨论," + rng.choice(ASKS), created_at=answered))
+                    if row["state"] == "implemented":
+                        row["implemented_at"] = answered + timedelta(days=rng.randint(5, 60))
+            elif rng.random() < 0.08:
+                row.update(state="withdrawn", withdrawn_at=pub + timedelta(days=rng.randint(1, 30)))
+            if rng.random() < 0.005:
+                row.update(hidden_at=pub + timedelta(days=1), hidden_reason="含有个人电话号码",
+                           hidden_by_id=com.id)
+            proposals.append(row)
+            backers = [u for u in rng.sample(resident_ids, min(n + 1, len(resident_ids))) if u != author][:n]
+            for u in backers:
+                supports.append(dict(proposal_id=pid, user_id=u, origin="web",
+                                     created_at=pub + timedelta(minutes=rng.randint(1, 20000))))
+        conn.execute(Proposal.__table__.insert(), proposals)
+        conn.execute(OfficialAnswer.__table__.insert(), answers)
+        t_sup = time.monotonic()
+        for k in range(0, len(supports), 50_000):
+            conn.execute(ProposalSupport.__table__.insert(), supports[k:k + 50_000])
+        log(f"  {n_bulk} proposals, {len(answers)} answers, {len(supports)} supports in bulk "
+            f"(supports {time.monotonic() - t_sup:.1f}s): {time.monotonic() - started:.1f}s")
+
+        rows, next_id = [], 1
+        commented = rng.sample(range(1, n_bulk + 1), 6000)
+        left = OTHER_COMMENTS
+        for pid in commented:  # bounded by len(commented)
+            if left <= 0:
+                break
+            k = min(left, 1 + int(rng.expovariate(1 / 3)))
+            tops: list[int] = []
+            for _ in range(k):
+                parent = rng.choice(tops) if tops and rng.random() < 0.3 else None
+                rows.append(dict(id=next_id, community_id=c.id, subject_type="proposal", subject_id=pid,
+                                 parent_id=parent, author_id=rng.choice(resident_ids),
+                                 body=rng.choice(REPLIES if parent else COMMENTS), origin="web",
+                                 created_at=published[pid - 1] + timedelta(hours=rng.randint(1, 500)),
+                                 hidden_at=None, hidden_reason="", hidden_by_id=None))
+                if parent is None:
+                    tops.append(next_id)
+                next_id += 1
+            left -= k
+        conn.execute(Comment.__table__.insert(), rows)
+        db.session.commit()
+        ordinary = next(pid for pid in commented[:200]
+                        if proposals[pid - 1]["state"] == "published" and 5 <= counts[pid - 1] < THRESHOLD
+                        and proposals[pid - 1]["hidden_at"] is None)
+        log(f"  {len(rows)} comments on {len(commented)} proposals in bulk: {time.monotonic() - started:.1f}s")
+
+        # -- through the services: the busy proposal (audited)
+        author = db.session.get(User, resident_ids[7])
+        busy = ps.create_proposal(author, c, "关于修建村口到小学那段路和加装路灯的建议",
+                                  "下雨天路上全是积水,孩子们上学要蹚水走。\n晚上没有灯,老人摔倒过好几次。\n"
+                                  "希望村里能把这段路垫高,修一条排水沟,再装几盏太阳能路灯。\n"
+                                  "费用可以从今年的公益事业经费里出,我们 5 组愿意出工。",
+                                  cats["roads"], publish=True)
+        supporters = [res] + [u for u in users[100:100 + BUSY_SUPPORTERS] if u.id != author.id][:BUSY_SUPPORTERS - 1]
+        for u in supporters:
+            ps.support(u, c, busy)
+        db.session.commit()
+        pool = users[200:1200]
+        tops = []
+        for i in range(BUSY_COMMENTS):
+            u = pool[i % len(pool)]
+            parent = rng.choice(tops[-30:]) if tops and i % 3 == 2 else None
+            cm = comments.add_comment(u, c, busy, rng.choice(REPLIES if parent else COMMENTS), parent)
+            if parent is None:
+                tops.append(cm)
+            if i % 97 == 50:
+                moderation.hide(com, c, cm, "人身攻击")
+            if i % 100 == 99:
+                db.session.commit()
+        ps.answer(com, c, busy, "accepted", "村委会已经开会讨论,同意修路并加装 6 盏太阳能路灯。\n"
+                                            "工程预计下月开工,费用从公益事业经费中列支。")
+        db.session.commit()
+        log(f"  busy proposal #{busy.id}: {len(supporters)} supports, {BUSY_COMMENTS} comments "
+            f"({len(tops)} threads), answered (audited): {time.monotonic() - started:.1f}s")
+
+        # -- checks: counts agree with the rows, the chain verifies
+        mismatched = db.session.execute(
+            select(func.count()).select_from(Proposal).where(
+                Proposal.support_count != select(func.count()).select_from(ProposalSupport)
+                .where(ProposalSupport.proposal_id == Proposal.id).scalar_subquery())).scalar_one()
+        facts = {
+            "proposals": db.session.execute(select(func.count()).select_from(Proposal)).scalar_one(),
+            "supports": db.session.execute(select(func.count()).select_from(ProposalSupport)).scalar_one(),
+            "comments": db.session.execute(select(func.count()).select_from(Comment)).scalar_one(),
+            "states": dict(db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all()),
+            "busy": busy.id, "ordinary": ordinary, "events": c.audit_seq,
+            "busy_comments": db.session.execute(select(func.count()).select_from(Comment).where(
+                Comment.subject_type == "proposal", Comment.subject_id == busy.id)).scalar_one(),
+        }
+        ok = audit.verify_community(c).ok
+        db.session.remove()
+        db.engine.dispose()
+    facts["seconds"] = time.monotonic() - started
+    if mismatched:
+        raise SystemExit(f"seeding left {mismatched} proposals whose support_count differs from their rows")
+    if facts["supports"] != SUPPORTS or facts["proposals"] != PROPOSALS:
+        raise SystemExit(f"seeding made {facts['proposals']} proposals and {facts['supports']} supports")
+    if not ok:
+        raise SystemExit("seeding produced a broken audit chain")
+    return facts
+
+
+# --------------------------------------------------------------------------- profiling
+
+def profile(db_url: str, cases: list[tuple[str, str, str | None]], n: int = 30) -> list[str]:
+    """In-process split of each page's time (same database, same config class as the server), then
+    cProfile of the slowest list and detail page. Cases with a cookie run as the signed-in resident
+    (signed in again through the test client). Returns report lines."""
+    portal_on_path()
+    import re
+
+    from flask import before_render_template, template_rendered
+    from sqlalchemy import event
+
+    from config import DevelopmentConfig
+    from portal import create_app
+    from portal.extensions import db
+
+    cfg = type("BenchConfig", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": db_url})
+    app = create_app(cfg)
+    acc = {"sql": 0.0, "stmts": 0, "render": 0.0}
+    clock: dict[str, float | None] = {"sql": None, "render": None}
+
+    def before_sql(*_a):
+        clock["sql"] = time.perf_counter()
+
+    def after_sql(*_a):
+        if clock["sql"] is not None:
+            acc["sql"] += time.perf_counter() - clock["sql"]
+            clock["sql"] = None
+        acc["stmts"] += 1
+
+    def on_before(sender, template, context, **kw):
+        if clock["render"] is None:
+            clock["render"] = time.perf_counter()
+
+    def on_rendered(sender, template, context, **kw):
+        if clock["render"] is not None:
+            acc["render"] += time.perf_counter() - clock["render"]
+            clock["render"] = None
+
+    headers = {"User-Agent": USER_AGENT}
+    lines = ["", "In-process split (Flask test client, same database and config, no HTTP, no gunicorn; "
+             f"mean of {n} requests after warm-up):", "",
+             f"| {'page':<46} | {'total ms':>8} | {'SQL ms':>6} | {'stmts':>5} | {'render ms':>9} | {'other ms':>8} |",
+             f"|{'-' * 48}|{'-' * 10}|{'-' * 8}|{'-' * 7}|{'-' * 11}|{'-' * 10}|"]
+    slowest: dict[str, tuple[float, str, str, bool]] = {}
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before_sql)
+        event.listen(engine, "after_cursor_execute", after_sql)
+        before_render_template.connect(on_before, app)
+        template_rendered.connect(on_rendered, app)
+        try:
+            anon, resident = app.test_client(), app.test_client()
+            page = resident.get("/login", headers=headers).get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            r = resident.post("/login", headers=headers, data={"csrf_token": token, "login": RESIDENT,
+                                                                "password": PASSWORD, "next": ""})
+            if r.status_code not in (302, 303):
+                raise RuntimeError(f"profile: sign-in answered {r.status_code}")
+            for label, path, ck in cases:
+                client = resident if ck else anon
+                for _ in range(3):  # warm-up: template compilation, catalog loading
+                    client.get(path, headers=headers)
+                acc.update(sql=0.0, stmts=0, render=0.0)
+                t = time.perf_counter()
+                for _ in range(n):
+                    r = client.get(path, headers=headers)
+                    if r.status_code != 200:
+                        raise RuntimeError(f"profile: {path} answered {r.status_code}")
+                total = (time.perf_counter() - t) / n * 1000
+                sql, render = acc["sql"] / n * 1000, acc["render"] / n * 1000
+                lines.append(f"| {label:<46} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
+                             f"{render:>9.1f} | {total - sql - render:>8.1f} |")
+                kind = "list" if label.startswith("list") else "detail" if label.startswith("detail") else ""
+                if kind and (kind not in slowest or total > slowest[kind][0]):
+                    slowest[kind] = (total, label, path, bool(ck))
+            for kind, (_t, label, path, signed_in) in sorted(slowest.items()):
+                client = resident if signed_in else anon
+                prof = cProfile.Profile()
+                prof.enable()
+                for _ in range(10):
+                    client.get(path, headers=headers)
+                prof.disable()
+                for order, restrict, what in (("tottime", 16, "top functions by own time"),
+                                              ("cumulative", r"main/(portal|templates)", "project code by "
+                                               "cumulative time")):
+                    out = io.StringIO()
+                    st = pstats.Stats(prof, stream=out)
+                    st.sort_stats(order).print_stats(restrict, 22) if isinstance(restrict, str) \
+                        else st.sort_stats(order).print_stats(restrict)
+                    text = out.getvalue().replace(str(ROOT) + "/", "").replace(
+                        str(Path(pstats.__file__).parent) + "/site-packages/", "")
+                    body = text[text.find("   ncalls"):] if "   ncalls" in text else text
+                    lines += ["", f"cProfile, slowest {kind} page: {label}, 10 requests, {what} (seconds):",
+                              "```", body.rstrip(), "```"]
+        finally:
+            event.remove(engine, "before_cursor_execute", before_sql)
+            event.remove(engine, "after_cursor_execute", after_sql)
+            before_render_template.disconnect(on_before, app)
+            template_rendered.disconnect(on_rendered, app)
+            db.session.remove()
+            db.engine.dispose()
+    return lines
+
+
+# --------------------------------------------------------------------------- main
+
+def main() -> int:
+    if rc := preflight():
+        return rc
+    stop_on_sigterm()
+    t0 = time.monotonic()
+    load_start = os.getloadavg()[0]
+    servers: list[Server] = []
+    with tempfile.TemporaryDirectory(prefix="yishi-bench-") as tmp:
+        tmp = Path(tmp)
+        db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        try:
+            compile_catalogs()
+            log("seeding a temporary SQLite database …")
+            facts = seed(db_url)
+            log(f"  seeded in {facts['seconds']:.1f}s")
+
+            hello = start_hello(tmp)
+            servers.append(hello)
+            portal = start_portal(db_url, tmp)
+            servers.append(portal)
+            hello.wait_ready()
+            portal.wait_ready("/healthz")
+            cookie = sign_in(portal.base, RESIDENT, PASSWORD)
+
+            base = f"/c/{SLUG}/proposals"
+            deep, page = f"{base}/", check_page(portal.base + f"{base}/", None)
+            for _ in range(DEEP_PAGES):  # bounded: follow the keyset cursor
+                link = next_link(page["body"])
+                if not link:
+                    break
+                deep = urllib.parse.urljoin(f"{base}/", link)
+                page = check_page(portal.base + deep, None)
+            busy, ordinary = f"{base}/{facts['busy']}", f"{base}/{facts['ordinary']}"
+            q_common = urllib.parse.quote(SEARCH_COMMON)
+            q_none = urllib.parse.quote(SEARCH_NONE)
+            cases = [
+                ("list, newest (first page)", f"{base}/", None),
+                ("list, most supported", f"{base}/?sort=supported", None),
+                (f"list, newest, {DEEP_PAGES} pages deep (keyset)", deep, None),
+                ("list, search, common word (many hits)", f"{base}/?q={q_common}", None),
+                ("list, search, absent word (no hit)", f"{base}/?q={q_none}", None),
+                ("list, newest (signed in)", f"{base}/", cookie),
+                (f"detail, {BUSY_COMMENTS} comments", busy, None),
+                ("detail, ordinary", ordinary, None),
+                (f"detail, {BUSY_COMMENTS} comments (signed in)", busy, cookie),
+                ("detail, ordinary (signed in)", ordinary, cookie),
+            ]
+            floor = [("portal /healthz (floor: no page, no template)", "/healthz", None)]
+            pages = {label: check_page(portal.base + path, ck) for label, path, ck in floor + cases}
+            hello_page = check_page(hello.base + "/", None)
+
+            log(f"wrk -t1 -c8 -d{DURATION}s, {len(cases) + 3} runs …")
+            results = []
+            base1 = run_wrk(hello.base + "/")
+            for label, path, ck in floor + cases:
+                results.append((label, run_wrk(portal.base + path, ck)))
+            base2 = run_wrk(hello.base + "/")
+            load_end = os.getloadavg()[0]
+        finally:
+            for s in reversed(servers):
+                s.stop()
+
+        bare, base_lines = baseline_lines(base1, base2)
+        targeted = {label for label, _, _ in cases}
+        missed = [label for label, r in results if label in targeted and
+                  (r["rps"] / bare < TARGET_RATIO or r["p99"] is None or r["p99"] >= TARGET_P99)]
+        prof_lines = []
+        if PROFILE and missed:
+            log("a target is missed: profiling in-process …")
+            prof_lines = profile(db_url, floor + cases)
+
+    rows = [("bare Flask hello (before)", base1, hello_page), ("bare Flask hello (after)", base2, hello_page)] + \
+        [(label, r, pages[label]) for label, r in results]
+    st = facts["states"]
+    lines = [
+        now_line("Yishi proposals benchmark"),
+        machine_line() + f" (at start {load_start:.2f}, after wrk {load_end:.2f})",
+        f"data: {facts['proposals']} proposals in {SLUG} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(st.items(), key=lambda kv: -kv[1])) + f"), "
+        f"{facts['supports']} supports from {RESIDENTS} residents, {facts['comments']} comments "
+        f"({facts['busy_comments']} on #{facts['busy']}), {facts['events']} audit events; seeded in "
+        f"{facts['seconds']:.0f}s",
+        f"SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s; target per list/detail page: >= "
+        f"{TARGET_RATIO:.0%} of bare req/s and p99 < {TARGET_P99:.0f} ms",
+        base_lines[0],
+        "",
+        *table(rows, bare, width=46, targets=(TARGET_RATIO, TARGET_P99), target_labels=targeted),
+    ]
+    if len(base_lines) > 1:
+        lines.append("\n" + base_lines[1])
+    lines.append(f"\ntargets met on {len(targeted) - len(missed)} of {len(targeted)} list/detail pages")
+    lines += prof_lines
+    lines.append(f"\n(total {time.monotonic() - t0:.0f}s)")
+    print("\n".join(lines))
+    bad = [label for label, r in results if r["non2xx"] or r["errors"]]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
