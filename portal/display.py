@@ -90,6 +90,22 @@ def _set_cookie(response, name, value):
                         secure=current_app.config.get("PREF_COOKIE_SECURE", False))
 
 
+@bp.get("/display")
+def toggle_mode_visitor():
+    """Visitors switch with a plain GET form: it only changes their own cookie, so public
+    pages need no CSRF token and hence no session cookie (they stay cacheable). Signed-in
+    people use the POST form, which also saves the choice in their profile."""
+    target = safe_next(request.args.get("next"))
+    response = redirect(target, code=303)
+    mode = request.args.get("toggle")
+    if current_user.is_authenticated or mode not in MODES:
+        return response
+    modes = dict(current_modes())
+    modes[mode] = not modes[mode]
+    _set_cookie(response, DISPLAY_COOKIE, ",".join(m for m in MODES if modes[m]))
+    return response
+
+
 @bp.post("/display")
 def toggle_mode():
     mode = request.form.get("toggle")

@@ -209,6 +209,7 @@ SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 ROUTES = [
     Route("/", "GET", _fixed("/"), expect(200)),
     Route("/healthz", "GET", _fixed("/healthz"), expect(200)),
+    Route("/display", "GET", _fixed("/display?toggle=large&next=/c/dorf-a/"), expect(303)),
     Route("/display", "POST", _fixed("/display"), expect(DONE),
           lambda w, r: {"toggle": "large", "next": "/c/dorf-a/"}),
     # Signed-in people asking for the register page are sent to their account (302, a plain GET

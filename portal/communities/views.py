@@ -28,8 +28,9 @@ def _back():
 @bp.get("/")
 def home():
     ctx = g.ctx
+    can_join = perm.can_request_join(ctx)
     return render_template("communities/home.html", community=g.community, ctx=ctx,
-                           join_form=JoinForm(), can_join=perm.can_request_join(ctx),
+                           join_form=JoinForm() if can_join else None, can_join=can_join,
                            member_count=_member_count())
 
 
@@ -53,6 +54,9 @@ def join():
     return redirect(url_for("communities.home"), code=303)
 
 
+PENDING_SHOWN = 10
+
+
 @bp.get("/members")
 def members():
     require(perm.can_manage_members(g.ctx))
@@ -62,10 +66,12 @@ def members():
 def _render_members(status=200, add_form=None, reject_forms=None):
     page = _page_arg()
     size = 20
+    # The oldest waiting requests first, a few at a time: the page stays small on a phone.
+    pending_q = select(Membership).where(Membership.community_id == g.community.id, Membership.status == "pending")
     pending = db.session.execute(
-        select(Membership).where(Membership.community_id == g.community.id, Membership.status == "pending")
-        .order_by(Membership.requested_at, Membership.id).limit(200)
+        pending_q.order_by(Membership.requested_at, Membership.id).limit(PENDING_SHOWN)
     ).scalars().all()
+    pending_total = db.session.execute(select(func.count()).select_from(pending_q.subquery())).scalar_one()
     verified_q = (select(Membership).where(Membership.community_id == g.community.id,
                                            Membership.status == "verified"))
     total = db.session.execute(select(func.count()).select_from(verified_q.subquery())).scalar_one()
@@ -77,6 +83,7 @@ def _render_members(status=200, add_form=None, reject_forms=None):
     ).scalars().all()
     return render_template(
         "communities/members.html", community=g.community, pending=pending, verified=verified,
+        pending_total=pending_total,
         page=page, pages=pages, total=total,
         add_form=add_form or AddResidentForm(), reject_forms=reject_forms or {}, role_form=RoleForm(),
         empty_form=EmptyForm(),

@@ -10,7 +10,6 @@ from ..communities.scoping import community_blueprint
 from ..display import select_locale
 from ..errors import PortalError
 from ..extensions import db
-from ..moderation.forms import ModerateForm
 from ..permissions import require
 from ..uploads import services as uploads
 from . import permissions as perm
@@ -114,13 +113,15 @@ def detail(proposal_id):
         "proposals/detail.html", p=p, answer=queries.answer_for(p), progress=queries.progress_for(p),
         thread=comments.thread(g.community, p), files=files,
         supported=services.has_supported(ctx.user, p) if ctx.verified else False,
-        threshold=services.threshold_for(g.community), comment_form=CommentForm(),
+        threshold=services.threshold_for(g.community),
+        # Forms only for those who get them: a form makes a CSRF token, and so a session cookie.
+        comment_form=CommentForm() if perm.can_comment(ctx, p) else None,
         can=dict(edit=perm.can_edit(ctx, p), withdraw=perm.can_withdraw(ctx, p), support=perm.can_support(ctx, p),
                  unsupport=perm.can_unsupport(ctx, p), answer=perm.can_answer(ctx, p),
                  progress=perm.can_report_progress(ctx, p), comment=perm.can_comment(ctx, p),
                  see_hidden=perm.can_see_hidden_text(ctx, p), moderate=ctx.has_role("committee"),
                  flag=ctx.signed_in),
-        progress_form=ProgressForm(), moderate_form=ModerateForm(),
+        progress_form=ProgressForm() if perm.can_report_progress(ctx, p) else None,
     )
 
 
