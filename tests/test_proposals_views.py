@@ -677,3 +677,125 @@ def test_oversight_lists_overdue_by_days_and_shows_figures(app, world):
     # B's figures are B's own.
     html = page(en(app, "visitor"), "/c/dorf-a/proposals/oversight".replace("dorf-a", "dorf-b"))
     assert "No answer is overdue." in html and "Late 20 days" not in html
+
+
+# --- 2. Objects of community B addressed through community A: 404 for everyone, nothing written ---
+
+ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
+
+
+def _b_objects(world):
+    """A published proposal of B with a comment and a photo, a draft and a hidden one of B,
+    B's category: each id is also valid in B (so a 404 in A is the scoping, not a missing row)."""
+    from portal.comments import services as comments
+    from portal.moderation import services as mod
+    from portal.uploads import services as up
+    from werkzeug.datastructures import FileStorage
+
+    set_threshold(world.b, 1)
+    b = world.b
+    cat = ps.categories(b)[0]
+    pub = ps.create_proposal(world["resb"], b, "B road", "B body", cat.id, publish=True)
+    draft = ps.create_proposal(world["resb"], b, "B draft", "B body", cat.id)
+    hidden = ps.create_proposal(world["resb"], b, "B hidden", "B body", cat.id, publish=True)
+    mod.hide(world["comb"], b, hidden, "rude")
+    review = ps.create_proposal(world["resb"], b, "B review", "B body", cat.id, publish=True)
+    ps.support(world["comb"], b, review)
+    accepted = ps.create_proposal(world["resb"], b, "B accepted", "B body", cat.id, publish=True)
+    ps.support(world["comb"], b, accepted)
+    ps.answer(world["comb"], b, accepted, "accepted", "yes")
+    comment = comments.add_comment(world["comb"], b, pub, "B comment")
+    att = up.save_image(b, world["resb"], FileStorage(io.BytesIO(png()), filename="b.png"), "proposal", pub.id)
+    db.session.commit()
+    return {"proposal": [pub.id, draft.id, hidden.id, review.id, accepted.id], "comment": [comment.id],
+            "category": [cat.id], "attachment": [att.id]}
+
+
+def _scoped_routes(app):
+    """Every (method, rule) of proposals, moderation and files that takes an object id."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in ("proposals", "moderation", "files") or "<id:" not in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((method, rule.rule))
+    return sorted(found)
+
+
+def _urls_for(rule, ids, slug="dorf-a"):
+    url = rule.replace("<slug:slug>", slug)
+    if "<id:proposal_id>" in url:
+        return [url.replace("<id:proposal_id>", str(i)) for i in ids["proposal"]]
+    if "<id:category_id>" in url:
+        return [url.replace("<id:category_id>", str(i)) for i in ids["category"]]
+    if "<id:attachment_id>" in url:
+        return [url.replace("<id:attachment_id>", str(i)) for i in ids["attachment"]]
+    assert "<string:subject_type>/<id:subject_id>" in url, rule
+    return [url.replace("<string:subject_type>/<id:subject_id>", f"{t}/{i}")
+            for t in ("proposal", "comment") for i in ids[t]]
+
+
+def _valid_data(world, community):
+    return {"title": "T", "body": "Text", "category": str(ps.categories(community)[0].id), "action": "publish",
+            "decision": "accepted", "implemented": "y", "reason": "Because", "parent_id": ""}
+
+
+def test_scoped_route_table_is_complete(app):
+    routes = _scoped_routes(app)
+    assert len(routes) >= 18, routes
+    for _method, rule in routes:
+        assert _urls_for(rule, {"proposal": [1], "comment": [1], "category": [1], "attachment": [1]})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_objects_of_b_through_a_are_404(app, world, role):
+    ids = _b_objects(world)
+    data = _valid_data(world, world.a)
+    client = client_as(app, role)
+    before = row_counts()
+    wrong = []
+    for method, rule in _scoped_routes(app):
+        for url in _urls_for(rule, ids):
+            r = client.get(url) if method == "GET" else client.post(url, data, token_from="/login")
+            if r.status_code != 404:
+                wrong.append((method, url, r.status_code))
+            else:
+                assert error_page_parts(r)[0], url
+    assert not wrong, wrong
+    # A comment of B as the parent of a reply in A.
+    if role in ("resa", "meda", "coma"):
+        pa = make_proposal(world, author="meda" if role == "resa" else "resa")
+        before = row_counts()
+        r = client.post(f"/c/dorf-a/proposals/{pa.id}/comments", {"body": "reply", "parent_id": str(ids["comment"][0])},
+                        token_from=f"/c/dorf-a/proposals/{pa.id}")
+        assert r.status_code == 404
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ["comb", "resb"])
+def test_objects_of_a_through_b_are_404(app, world, role):
+    """The other direction, by B's committee and resident."""
+    from portal.comments import services as comments
+
+    set_threshold(world.a, 1)
+    a = world.a
+    pub = make_proposal(world)
+    c = comments.add_comment(world["meda"], a, pub, "A comment")
+    from werkzeug.datastructures import FileStorage
+
+    from portal.uploads import services as up
+
+    att = up.save_image(a, world["resa"], FileStorage(io.BytesIO(png()), filename="a.png"), "proposal", pub.id)
+    db.session.commit()
+    ids = {"proposal": [pub.id], "comment": [c.id], "category": [category_id(a)], "attachment": [att.id]}
+    data = _valid_data(world, world.b)
+    client = client_as(app, role)
+    before = row_counts()
+    wrong = []
+    for method, rule in _scoped_routes(app):
+        for url in _urls_for(rule, ids, "dorf-b"):
+            r = client.get(url) if method == "GET" else client.post(url, data, token_from="/login")
+            if r.status_code != 404:
+                wrong.append((method, url, r.status_code))
+    assert not wrong, wrong
+    assert row_counts() == before

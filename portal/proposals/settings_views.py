@@ -59,8 +59,9 @@ def add_category():
 
 @bp.post("/settings/categories/<id:category_id>/toggle")
 def toggle_category(category_id):
-    require(perm.can_manage_settings(g.ctx))
+    # Load first: a category of another community is a 404 for everyone, never a 403.
     cat = get_or_404(ProposalCategory, g.community, category_id)
+    require(perm.can_manage_settings(g.ctx))
     services.set_category_active(current_user, g.community, cat, not cat.active)
     db.session.commit()
     flash(_("The category is updated."), "success")
