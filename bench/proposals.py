@@ -361,63 +361,64 @@ def profile(db_url: str, cases: list[tuple[str, str, str | None]], n: int = 30) 
              f"| {'page':<46} | {'total ms':>8} | {'SQL ms':>6} | {'stmts':>5} | {'render ms':>9} | {'other ms':>8} |",
              f"|{'-' * 48}|{'-' * 10}|{'-' * 8}|{'-' * 7}|{'-' * 11}|{'-' * 10}|"]
     slowest: dict[str, tuple[float, str, str, bool]] = {}
+    # No app context is held around the requests: Flask would reuse it, and with it `g` and the
+    # signed-in user of the first request, for every following one.
     with app.app_context():
         engine = db.engine
-        event.listen(engine, "before_cursor_execute", before_sql)
-        event.listen(engine, "after_cursor_execute", after_sql)
-        before_render_template.connect(on_before, app)
-        template_rendered.connect(on_rendered, app)
-        try:
-            anon, resident = app.test_client(), app.test_client()
-            page = resident.get("/login", headers=headers).get_data(as_text=True)
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            r = resident.post("/login", headers=headers, data={"csrf_token": token, "login": RESIDENT,
-                                                                "password": PASSWORD, "next": ""})
-            if r.status_code not in (302, 303):
-                raise RuntimeError(f"profile: sign-in answered {r.status_code}")
-            for label, path, ck in cases:
-                client = resident if ck else anon
-                for _ in range(3):  # warm-up: template compilation, catalog loading
-                    client.get(path, headers=headers)
-                acc.update(sql=0.0, stmts=0, render=0.0)
-                t = time.perf_counter()
-                for _ in range(n):
-                    r = client.get(path, headers=headers)
-                    if r.status_code != 200:
-                        raise RuntimeError(f"profile: {path} answered {r.status_code}")
-                total = (time.perf_counter() - t) / n * 1000
-                sql, render = acc["sql"] / n * 1000, acc["render"] / n * 1000
-                lines.append(f"| {label:<46} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
-                             f"{render:>9.1f} | {total - sql - render:>8.1f} |")
-                kind = "list" if label.startswith("list") else "detail" if label.startswith("detail") else ""
-                if kind and (kind not in slowest or total > slowest[kind][0]):
-                    slowest[kind] = (total, label, path, bool(ck))
-            for kind, (_t, label, path, signed_in) in sorted(slowest.items()):
-                client = resident if signed_in else anon
-                prof = cProfile.Profile()
-                prof.enable()
-                for _ in range(10):
-                    client.get(path, headers=headers)
-                prof.disable()
-                for order, restrict, what in (("tottime", 16, "top functions by own time"),
-                                              ("cumulative", r"main/(portal|templates)", "project code by "
-                                               "cumulative time")):
-                    out = io.StringIO()
-                    st = pstats.Stats(prof, stream=out)
-                    st.sort_stats(order).print_stats(restrict, 22) if isinstance(restrict, str) \
-                        else st.sort_stats(order).print_stats(restrict)
-                    text = out.getvalue().replace(str(ROOT) + "/", "").replace(
-                        str(Path(pstats.__file__).parent) + "/site-packages/", "")
-                    body = text[text.find("   ncalls"):] if "   ncalls" in text else text
-                    lines += ["", f"cProfile, slowest {kind} page: {label}, 10 requests, {what} (seconds):",
-                              "```", body.rstrip(), "```"]
-        finally:
-            event.remove(engine, "before_cursor_execute", before_sql)
-            event.remove(engine, "after_cursor_execute", after_sql)
-            before_render_template.disconnect(on_before, app)
-            template_rendered.disconnect(on_rendered, app)
-            db.session.remove()
-            db.engine.dispose()
+    event.listen(engine, "before_cursor_execute", before_sql)
+    event.listen(engine, "after_cursor_execute", after_sql)
+    before_render_template.connect(on_before, app)
+    template_rendered.connect(on_rendered, app)
+    try:
+        anon, resident = app.test_client(), app.test_client()
+        page = resident.get("/login", headers=headers).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        r = resident.post("/login", headers=headers, data={"csrf_token": token, "login": RESIDENT,
+                                                            "password": PASSWORD, "next": ""})
+        if r.status_code not in (302, 303):
+            raise RuntimeError(f"profile: sign-in answered {r.status_code}")
+        for label, path, ck in cases:
+            client = resident if ck else anon
+            for _ in range(3):  # warm-up: template compilation, catalog loading
+                client.get(path, headers=headers)
+            acc.update(sql=0.0, stmts=0, render=0.0)
+            t = time.perf_counter()
+            for _ in range(n):
+                r = client.get(path, headers=headers)
+                if r.status_code != 200:
+                    raise RuntimeError(f"profile: {path} answered {r.status_code}")
+            total = (time.perf_counter() - t) / n * 1000
+            sql, render = acc["sql"] / n * 1000, acc["render"] / n * 1000
+            lines.append(f"| {label:<46} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
+                         f"{render:>9.1f} | {total - sql - render:>8.1f} |")
+            kind = "list" if label.startswith("list") else "detail" if label.startswith("detail") else ""
+            if kind and (kind not in slowest or total > slowest[kind][0]):
+                slowest[kind] = (total, label, path, bool(ck))
+        for kind, (_t, label, path, signed_in) in sorted(slowest.items()):
+            client = resident if signed_in else anon
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(10):
+                client.get(path, headers=headers)
+            prof.disable()
+            for order, restrict, what in (("tottime", 16, "top functions by own time"),
+                                          ("cumulative", r"main/(portal|templates)", "project code by "
+                                           "cumulative time")):
+                out = io.StringIO()
+                st = pstats.Stats(prof, stream=out)
+                st.sort_stats(order).print_stats(restrict, 22) if isinstance(restrict, str) \
+                    else st.sort_stats(order).print_stats(restrict)
+                text = out.getvalue().replace(str(ROOT) + "/", "").replace(
+                    str(Path(pstats.__file__).parent) + "/site-packages/", "")
+                body = text[text.find("   ncalls"):] if "   ncalls" in text else text
+                lines += ["", f"cProfile, slowest {kind} page: {label}, 10 requests, {what} (seconds):",
+                          "```", body.rstrip(), "```"]
+    finally:
+        event.remove(engine, "before_cursor_execute", before_sql)
+        event.remove(engine, "after_cursor_execute", after_sql)
+        before_render_template.disconnect(on_before, app)
+        template_rendered.disconnect(on_rendered, app)
+        engine.dispose()
     return lines
 
 
