@@ -799,3 +799,190 @@ def test_objects_of_a_through_b_are_404(app, world, role):
                 wrong.append((method, url, r.status_code))
     assert not wrong, wrong
     assert row_counts() == before
+
+
+# --- 3. Hostile text: never markup, wherever it is shown --------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+JS = "javascript:alert(1)"
+PAYLOADS = (SCRIPT, IMG, JS)
+
+
+class _Inspector(HTMLParser):
+    """What the browser would build from the page: tags, attributes and text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: (v or "") for k, v in attrs}))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def assert_inert(html: str, where: str, shown=()):
+    """No script but the portal's own files, no event handler, no javascript: address, no picture
+    but the portal's; external links only http(s) with rel=nofollow; and each of `shown` appears
+    as plain text (so the check is not passing on an empty page)."""
+    parser = _Inspector()
+    parser.feed(html)
+    for tag, attrs in parser.tags:
+        handlers = [k for k in attrs if k.startswith("on")]
+        assert not handlers, (where, tag, attrs)
+        if tag == "script":
+            assert attrs.get("src", "").startswith("/static/"), (where, attrs)
+        if tag in ("img", "audio", "source", "iframe", "embed", "object", "video"):
+            assert tag in ("img", "audio"), (where, tag)
+            assert re.match(r"^/(c/dorf-a/files/\d+|static/)", attrs.get("src", "")), (where, tag, attrs)
+        for key in ("href", "src", "action", "formaction", "xlink:href"):
+            value = re.sub(r"[\s\x00-\x1f]", "", attrs.get(key, "")).lower()
+            assert not value.startswith(("javascript:", "data:", "vbscript:")), (where, tag, attrs)
+        if tag == "a" and re.match(r"^[a-z]+:", attrs.get("href", "")):
+            assert attrs["href"].startswith(("http://", "https://")), (where, attrs)
+            assert "nofollow" in attrs.get("rel", ""), (where, attrs)
+    text = "".join(parser.text)
+    # Attribute values count as shown too (a reason in an input's value, a title in an option).
+    values = " ".join(v for _t, a in parser.tags for v in a.values())
+    for payload in shown:
+        assert payload in text or payload in values, (where, payload)
+    low = html.lower()
+    assert "<script>alert" not in low and "<img src=x" not in low, where
+
+
+def _hostile_world(app, world):
+    """Every writable field of proposals holds an attack string, written through the pages."""
+    coma, resa, meda = client_as(app, "coma"), client_as(app, "resa"), client_as(app, "meda")
+    set_threshold(world.a, 1, days=15)
+    r = coma.post("/c/dorf-a/proposals/settings/categories", {"key": "evil", "name_zh": SCRIPT, "name_en": IMG + JS},
+                  token_from="/c/dorf-a/proposals/settings")
+    assert r.status_code == 303, r.get_data(as_text=True)[:3000]
+    cat = db.session.execute(select(ProposalCategory).where(ProposalCategory.key == "evil")).scalar_one()
+    body = (f"{IMG}\n{JS}\nSee https://example.org/a?x=1&y=2 and http://evil.example/{IMG}\n"
+            f"and <a href=\"{JS}\">click</a>")
+    r = resa.post("/c/dorf-a/proposals/new",
+                  form(title=SCRIPT + IMG, body=body, cat=cat.id, action="publish",
+                       photos=[upload(png(), SCRIPT + IMG + ".png", "image/png")]),
+                  token_from="/c/dorf-a/proposals/new")
+    pid = new_id(r)
+    pid2 = new_id(resa.post("/c/dorf-a/proposals/new", form(title=IMG + " overdue", body=SCRIPT, cat=cat.id,
+                                                             action="publish"), token_from="/c/dorf-a/proposals/new"))
+    draft = new_id(resa.post("/c/dorf-a/proposals/new", form(title=JS + IMG, body=SCRIPT, cat=cat.id),
+                             token_from="/c/dorf-a/proposals/new"))
+    url = f"/c/dorf-a/proposals/{pid}"
+    for p_ in (pid, pid2):
+        assert meda.post(f"/c/dorf-a/proposals/{p_}/support", token_from=url).status_code == 303
+    r = meda.post(f"{url}/comments", {"body": f"{SCRIPT} {JS} https://example.org/c"}, token_from=url)
+    top = int(r.headers["Location"].rsplit("-", 1)[1])
+    r = coma.post(f"{url}/comments", {"body": IMG, "parent_id": str(top)}, token_from=url)
+    reply = int(r.headers["Location"].rsplit("-", 1)[1])
+    assert meda.post(f"/c/dorf-a/moderation/flag/proposal/{pid}", {"reason": SCRIPT + JS}, token_from=url).status_code == 303
+    assert resa.post(f"/c/dorf-a/moderation/flag/comment/{top}", {"reason": IMG}, token_from=url).status_code == 303
+    assert resa.post(f"/c/dorf-a/moderation/flag/comment/{reply}", {"reason": JS}, token_from=url).status_code == 303
+    assert coma.post(f"/c/dorf-a/moderation/comment/{reply}/hide", {"reason": SCRIPT + IMG},
+                     token_from=url).status_code == 303
+    assert coma.post(f"{url}/answer", {"decision": "accepted", "body": f"{SCRIPT}\n{JS} https://example.org/ans"},
+                     token_from=url).status_code == 303
+    assert coma.post(f"{url}/progress", {"body": IMG + JS}, token_from=url).status_code == 303
+    p2 = db.session.get(Proposal, pid2)
+    p2.answer_due_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    return {"coma": coma, "resa": resa, "meda": meda, "visitor": client_as(app, "visitor")}, pid, pid2, draft, top, reply
+
+
+def test_hostile_text_is_inert_on_every_proposal_page(app, world):
+    clients, pid, pid2, draft, top, reply = _hostile_world(app, world)
+    url, url2 = f"/c/dorf-a/proposals/{pid}", f"/c/dorf-a/proposals/{pid2}"
+    pages = [
+        ("visitor", "/c/dorf-a/proposals/", [SCRIPT + IMG, SCRIPT]),  # titles, category names (zh)
+        ("visitor", "/c/dorf-a/proposals/?lang=en", [IMG + JS]),  # category name (en)
+        ("visitor", "/c/dorf-a/proposals/?q=" + "%3Cscript%3E", [SCRIPT + IMG]),  # the search box echo
+        ("resa", "/c/dorf-a/proposals/", [JS + IMG]),  # own draft in "My drafts"
+        ("visitor", url, [SCRIPT + IMG, IMG, JS, SCRIPT, IMG + JS]),  # title, body, comment, answer, progress
+        ("meda", url, [SCRIPT + IMG, "Hidden by the committee: " + SCRIPT + IMG]),
+        ("coma", url, [IMG, SCRIPT + IMG]),  # the hidden reply, for the committee
+        ("visitor", url2, [IMG + " overdue", SCRIPT]),
+        ("resa", f"/c/dorf-a/proposals/{draft}", [JS + IMG]),
+        ("resa", f"/c/dorf-a/proposals/{draft}/edit", [JS + IMG, SCRIPT]),  # values back in the inputs
+        ("resa", "/c/dorf-a/proposals/new", [SCRIPT]),  # category option
+        ("resa", f"{url2}/withdraw", [IMG + " overdue"]),
+        ("coma", f"{url2}/answer", [IMG + " overdue", SCRIPT]),
+        ("coma", "/c/dorf-a/moderation/", [SCRIPT + IMG, SCRIPT + JS, IMG]),  # excerpts and reasons
+        ("meda", f"/c/dorf-a/moderation/flag/comment/{reply}", ["Hidden by the committee: " + SCRIPT + IMG]),
+        ("resa", f"/c/dorf-a/moderation/flag/comment/{top}", [SCRIPT]),
+        ("visitor", "/c/dorf-a/proposals/oversight", [IMG + " overdue"]),
+        ("coma", "/c/dorf-a/proposals/settings", [SCRIPT, IMG + JS]),
+        ("resa", "/c/dorf-a/audit/", [SCRIPT]),  # payloads: titles, reasons, category names
+        ("coma", "/c/dorf-a/audit/?action=content.hidden", []),
+        ("coma", "/c/dorf-a/audit/?action=proposals.category_added", []),
+    ]
+    for who, address, shown in pages:
+        html = page(clients[who], address)
+        assert_inert(html, f"{address} as {who}", shown)
+        assert SCRIPT + IMG + ".png" not in html  # the uploaded file's name is never echoed raw
+    # Only http(s) links became links, each with rel=nofollow.
+    html = page(clients["visitor"], url)
+    links = re.findall(r'<a href="([^"]+)" rel="nofollow ugc noopener noreferrer">', html)
+    assert links == ["https://example.org/a?x=1&amp;y=2", "http://evil.example/", "https://example.org/ans",
+                     "https://example.org/c"], links
+    assert str(escape(f'<a href="{JS}">click</a>')) in html
+    # The audit trail holds the hostile text as data; the page shows it escaped.
+    audit = page(clients["coma"], "/c/dorf-a/audit/")
+    assert str(escape(SCRIPT)) in audit or "\\u003cscript" in audit
+    chain_ok(world.a)
+
+
+@pytest.mark.parametrize("name, decoded", [
+    ('pic "with" quotes.png', "pic _with_ quotes.png"),
+    ("村口\r\nX-Evil: 1.png", "村口X-Evil_ 1.png"),
+    ('"; filename="evil.html', None),
+    ("..\\..\\etc\\passwd.png", "passwd.png"),
+    ("村口的路.jpg", "村口的路.png"),  # the extension of what is really stored
+    (SCRIPT + ".png", None),
+    ("\u202egnp.exe", None),
+])
+def test_content_disposition_of_hostile_file_names(app, world, name, decoded):
+    """Names as a client may send them (the service gets them verbatim; browsers would
+    percent-encode quotes and line breaks in the multipart header, the test client cannot)."""
+    from werkzeug.datastructures import FileStorage
+
+    from portal.uploads import services as up
+
+    p = make_proposal(world)
+    att = up.save_image(world.a, world["resa"], FileStorage(io.BytesIO(png()), filename=name), "proposal", p.id)
+    db.session.commit()
+    r = client_as(app, "visitor").get(f"/c/dorf-a/files/{att.id}")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    header = r.headers["Content-Disposition"]
+    assert "\r" not in header and "\n" not in header
+    m = re.fullmatch(r"""inline; filename="([A-Za-z0-9._-]+)"; filename\*=UTF-8''([A-Za-z0-9%._~-]+)""", header)
+    assert m, header
+    assert m.group(1).endswith(".png") and not m.group(1).startswith(".")
+    full = unquote(m.group(2))
+    assert full.endswith(".png") and not any(c in full for c in '"\\/\r\n<>:\u202e'), full
+    if decoded:
+        assert full == decoded, full
+    # The name is shown nowhere, escaped or not.
+    html = page(client_as(app, "visitor"), f"/c/dorf-a/proposals/{p.id}")
+    assert "evil.html" not in html and "passwd" not in html and "X-Evil" not in html and "quotes" not in html
+
+
+def test_chinese_file_name_through_the_form(app, world):
+    resa = client_as(app, "resa")
+    pid = new_id(resa.post("/c/dorf-a/proposals/new",
+                           form(cat=category_id(world.a), action="publish",
+                                photos=[upload(png(), "村口的路 (2).png", "image/png")],
+                                voice=upload(wav_bytes(), "录音 1.wav", "audio/wav")),
+                           token_from="/c/dorf-a/proposals/new"))
+    photo, voice = attachments_of(pid)
+    r = client_as(app, "visitor").get(f"/c/dorf-a/files/{photo.id}")
+    assert r.headers["Content-Disposition"] == (
+        "inline; filename=\"2.png\"; filename*=UTF-8''%E6%9D%91%E5%8F%A3%E7%9A%84%E8%B7%AF%20%282%29.png")
+    r = client_as(app, "visitor").get(f"/c/dorf-a/files/{voice.id}")
+    assert r.mimetype == "audio/wav"
+    assert unquote(r.headers["Content-Disposition"].split("UTF-8''")[1]) == "录音 1.wav"
