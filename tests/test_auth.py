@@ -159,3 +159,15 @@ def test_session_cookie_flags(app):
     r = c.post("/login", {"login": "jan", "password": PASSWORD})
     cookie = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("session=")][0]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_visitor_choices_carry_over_to_the_new_account(client):
+    client.get("/display?toggle=large&next=/")
+    client.get("/?lang=en")
+    r = client.post("/register", {"username": "oldman", "display_name": "Old", "password": PASSWORD,
+                                  "confirm": PASSWORD}, token_from="/register")
+    assert r.status_code == 303
+    user = db.session.execute(select(User).where(User.username == "oldman")).scalar_one()
+    assert user.display_large is True and user.display_contrast is False and user.locale == "en"
+    page = client.get("/").get_data(as_text=True)
+    assert "mode-large" in page and 'lang="en"' in page

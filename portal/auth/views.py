@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..display import current_modes
 from ..errors import PortalError
 from ..extensions import db, login_manager
 from ..security import safe_next
@@ -42,8 +43,12 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
+            # What the visitor chose before registering (language, large text, contrast) carries over.
+            modes = current_modes()
+            chosen = request.cookies.get("lang")
             user = services.register_user(form.username.data, form.display_name.data, form.password.data,
-                                          locale=None)
+                                          locale=chosen if chosen in current_app.config["LANGUAGES"] else None)
+            services.update_profile(user, user.display_name, user.locale, modes["large"], modes["contrast"])
             _begin(user)
             flash(_("Welcome, %(name)s. Your account is ready: choose your community to ask to join.",
                     name=user.display_name), "success")
