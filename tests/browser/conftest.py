@@ -99,9 +99,14 @@ def _seed(app):
 
     from ..helpers import build_world, make_user
 
-    # scrypt takes half a second a password: hash each distinct password once.
+    # The seeded people get a cheaper scrypt (n=4096 instead of 32768), hashed once per
+    # distinct password: seeding and each sign-in stay fast. Sign-ups in the journeys
+    # use the real hash.
+    from werkzeug.security import generate_password_hash
+
     real_hash, hashes = accounts.hash_password, {}
-    accounts.hash_password = lambda pw: hashes.get(pw) or hashes.setdefault(pw, real_hash(pw))
+    accounts.hash_password = lambda pw: hashes.get(pw) or hashes.setdefault(
+        pw, generate_password_hash(pw, method="scrypt:4096:8:1"))
     try:
         _seed_data(app, demo, cs, db, build_world, make_user)
     finally:
@@ -122,7 +127,48 @@ def _seed_data(app, demo, cs, db, build_world, make_user):
             cs.request_join(make_user(f"wait{i}", name), w.a, "我住在三组，门牌 12 号。" if i == 0 else "")
         db.session.commit()
         demo.seed()
+        _demo_ids(w)
+        db.session.commit()
         db.session.remove()
+
+
+def _demo_ids(w):
+    """Ids of the demo's proposals and comments for the page catalogue; a reported
+    comment so that the committee's moderation queue is not empty."""
+    from sqlalchemy import select
+
+    from .pages import IDS
+
+    try:
+        from portal.comments.models import Comment
+        from portal.moderation import services as moderation
+        from portal.proposals.models import Proposal
+    except ImportError:  # proposals not there yet
+        return
+    from portal.auth.services import find_user
+    from portal.communities.models import Community
+    from portal.extensions import db
+
+    dongshan = db.session.execute(select(Community).where(Community.slug == "dongshan")).scalar_one()
+    titles = {"road": "修一修通往小学的那段路", "lights": "村口装几盏路灯", "bins": "垃圾桶每天清运一次",
+              "draft": "广场舞音响晚上九点后调小声"}
+    for key, title in titles.items():
+        IDS[key] = db.session.execute(select(Proposal.id).where(
+            Proposal.community_id == dongshan.id, Proposal.title == title)).scalar_one()
+    # Long unbroken words and links (people paste them) must not widen the page at 320px.
+    from portal.proposals import services as proposals
+
+    long_one = proposals.create_proposal(
+        find_user("zhao"), dongshan, "Dorfentwicklungsbeiratssitzungsprotokollveröffentlichungspflicht",
+        "见 https://example.org/village/records/2026/very-long-path-without-any-spaces-at-all-"
+        "0123456789abcdefghijklmnopqrstuvwxyz 和 " + "长" * 80, proposals.categories(dongshan)[0].id, publish=True)
+    IDS["long"] = long_one.id
+    comments = db.session.execute(select(Comment).where(Comment.community_id == dongshan.id)
+                                  .order_by(Comment.id)).scalars().all()
+    IDS["comment"] = comments[0].id
+    moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
+    moderation.flag(find_user("13800000001"), dongshan,
+                    db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.")
 
 
 @pytest.fixture(scope="session")
