@@ -986,3 +986,325 @@ def test_chinese_file_name_through_the_form(app, world):
     r = client_as(app, "visitor").get(f"/c/dorf-a/files/{voice.id}")
     assert r.mimetype == "audio/wav"
     assert unquote(r.headers["Content-Disposition"].split("UTF-8''")[1]) == "录音 1.wav"
+
+
+# --- withdrawing a draft ------------------------------------------------------------------------
+
+def test_withdrawn_draft_stays_private_and_the_list_still_works(app, world):
+    """A draft the author withdraws was never published: it must not become public (and its
+    missing publication date must not break the list page for everyone)."""
+    resa = en(app, "resa")
+    pid = new_id(resa.post("/c/dorf-a/proposals/new", form(title="Private idea", cat=category_id(world.a),
+                                                           photos=[upload(png(), "p.png", "image/png")])))
+    att = attachments_of(pid)[0]
+    make_proposal(world, title="A public one")
+    r = resa.post(f"/c/dorf-a/proposals/{pid}/withdraw", token_from=f"/c/dorf-a/proposals/{pid}")
+    assert r.status_code == 303 and proposal(pid).state == "withdrawn" and proposal(pid).published_at is None
+    assert "Private idea" in page(resa, f"/c/dorf-a/proposals/{pid}")  # still the author's
+    for role in ("visitor", "meda", "coma"):
+        other = en(app, role)
+        for sort in ("newest", "supported", "oldest"):
+            html = page(other, f"/c/dorf-a/proposals/?sort={sort}&state=")
+            assert "Private idea" not in html, (role, sort)
+        assert "A public one" in page(other, "/c/dorf-a/proposals/")
+        assert "Private idea" not in page(other, "/c/dorf-a/proposals/?state=withdrawn")
+        assert other.get(f"/c/dorf-a/proposals/{pid}").status_code == 404, role
+        assert other.get(f"/c/dorf-a/files/{att.id}").status_code == 404, role
+        assert other.get(f"/c/dorf-a/moderation/flag/proposal/{pid}").status_code == 404, role
+    assert "Private idea" not in page(en(app, "resa"), "/c/dorf-a/proposals/?state=withdrawn")
+
+
+# --- 4. Bad input: refused with a message, never a 500, nothing written -----------------------------
+
+def refused(response, status=400, message=None):
+    """A refusal: the status, and words saying what is wrong (form errors or the error page)."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == status, (response.status_code, html[:1500])
+    assert "Traceback" not in html
+    title, lead = error_page_parts(response)
+    errors = re.findall(r'<p class="error"[^>]*>(.*?)</p>', html, re.S)
+    assert (title and lead) or errors, "no message says what is wrong"
+    if message:
+        assert message in html, (message, errors, lead)
+    return html
+
+
+BAD_CURSORS = [
+    "abc", "1", "1.", ".1", "1.2.3", "-1.5", "5.-1", "1e5.3", "0x10.3", " 1.2", "1.2 ", "１.２", "1.0",
+    "99999999999999999999.5", "4611686018427387903.5", "253402300800000000.5", "5.99999999999", "5.2147483648",
+    "x" * 5000,
+]
+
+
+def test_bad_cursors_are_400(app, world):
+    make_proposal(world)
+    visitor = en(app, "visitor")
+    for sort in ("newest", "supported", "oldest"):
+        for after in BAD_CURSORS:
+            r = visitor.get("/c/dorf-a/proposals/", query_string={"after": after, "sort": sort})
+            assert r.status_code == 400, (sort, after[:40], r.status_code)
+            refused(r)
+    # A count cursor is out of range for the time sorts' … and the other way round.
+    refused(visitor.get("/c/dorf-a/proposals/?sort=supported&after=2147483648.5"))
+    refused(visitor.get("/c/dorf-a/proposals/?after=1%00.5"))
+
+
+def test_good_cursor_edges(app, world):
+    make_proposal(world)
+    visitor = en(app, "visitor")
+    for sort, after in (("newest", "0.1"), ("supported", "2147483647.2147483647"), ("oldest", "253402214399999999.1"),
+                        ("newest", "1.7")):
+        r = visitor.get("/c/dorf-a/proposals/", query_string={"after": after, "sort": sort})
+        assert r.status_code == 200, (sort, after)
+
+
+def test_bad_list_parameters_are_400(app, world):
+    make_proposal(world)
+    visitor = en(app, "visitor")
+    for query in ("sort=best", "sort=NEWEST", "state=draft", "state=open%00", "state=nonsense", "category=abc",
+                  "category=99999", "category=-1", "category=1%20OR%201%3D1", "q=" + "x" * 101,
+                  "sort=best&sort=newest", f"category={category_id(world.b)}"):
+        r = visitor.get("/c/dorf-a/proposals/?" + query)
+        assert r.status_code == 400, (query[:40], r.status_code)
+        refused(r)
+
+
+def _inactive_category(world):
+    cat = ps.categories(world.a)[-1]
+    ps.set_category_active(world["coma"], world.a, cat, False)
+    db.session.commit()
+    return cat.id
+
+
+@pytest.mark.parametrize("where", ["new", "edit"])
+def test_unknown_categories_are_refused(app, world, where):
+    values = {"missing": "99999", "of-b": str(category_id(world.b)), "inactive": str(_inactive_category(world)),
+              "garbage": "roads", "empty": "", "huge": "9" * 30, "negative": "-1"}
+    resa = en(app, "resa")
+    url = "/c/dorf-a/proposals/new"
+    if where == "edit":
+        url = f"/c/dorf-a/proposals/{make_proposal(world, publish=False).id}/edit"
+    before = row_counts()
+    for case, value in values.items():
+        d = form(action="publish")
+        d["category"] = value
+        r = resa.post(url, d, token_from=url)
+        assert r.status_code == 400, (case, r.status_code)
+        assert 'id="category-error"' in refused(r), case  # the message is at the category field
+    assert row_counts() == before
+
+
+def test_over_long_or_empty_proposal_text(app, world):
+    resa = en(app, "resa")
+    before = row_counts()
+    for field, size in (("title", 121), ("title", 10000), ("body", 5001), ("body", 10000), ("title", 0),
+                        ("body", 0)):
+        d = form(cat=category_id(world.a), action="publish")
+        d[field] = "长" * size
+        r = resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new")
+        assert r.status_code == 400, (field, size)
+        assert 'class="alert alert-error"' in refused(r), (field, size)
+    assert row_counts() == before
+
+
+def _proposal_under(world, state):
+    set_threshold(world.a, 1)
+    p = make_proposal(world)
+    if state in ("under_review", "accepted"):
+        ps.support(world["meda"], world.a, p)
+    if state == "accepted":
+        ps.answer(world["coma"], world.a, p, "accepted", "Yes.")
+    db.session.commit()
+    return p
+
+
+BAD_POSTS = {
+    "comments": ("meda", "published", [{"body": "x" * 2001}, {"body": "长" * 10000}, {"body": "   "}, {}]),
+    "answer": ("coma", "under_review", [
+        {"decision": "accepted", "body": "x" * 5001}, {"decision": "accepted", "body": "长" * 10000},
+        {"decision": "accepted", "body": ""}, {"decision": "implemented", "body": "Done"},
+        {"decision": "withdrawn", "body": "Done"}, {"decision": "", "body": "Done"}, {"body": "Done"},
+        {"decision": "accepted' OR '1'='1", "body": "Done"}]),
+    "progress": ("coma", "accepted", [{"body": "x" * 5001}, {"body": "长" * 10000, "implemented": "y"},
+                                      {"body": ""}]),
+}
+
+
+@pytest.mark.parametrize("route", sorted(BAD_POSTS))
+def test_bad_answers_comments_and_progress(app, world, route):
+    role, state, cases = BAD_POSTS[route]
+    p = _proposal_under(world, state)
+    client = en(app, role)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    before = row_counts()
+    for data in cases:
+        r = client.post(f"{url}/{route}", data, token_from=url)
+        assert r.status_code == 400, ({k: v[:20] for k, v in data.items()}, r.status_code)
+        refused(r)
+    assert row_counts() == before
+    assert proposal(p.id).state == state
+
+
+def test_bad_reply_parents(app, world):
+    from portal.comments import services as comments
+
+    p = make_proposal(world)
+    top = ps_comment(world, p, "coma", "first")
+    assert top.id == 1  # so "１" would have been read as this comment's id
+    other = make_proposal(world, title="Other")
+    other_comment = ps_comment(world, other, "coma", "on another page")
+    pb = ps.create_proposal(world["resb"], world.b, "B", "B", category_id(world.b), publish=True)
+    b_comment = comments.add_comment(world["comb"], world.b, pb, "B comment")
+    db.session.commit()
+    meda = en(app, "meda")
+    url = f"/c/dorf-a/proposals/{p.id}"
+    before = row_counts()
+    for value, status in (("abc", 400), ("-1", 400), ("１", 400), ("1.0", 400), ("0x1", 400), ("1" * 11, 400),
+                          (" 1", 400), ("0", 404), ("99999", 404), ("9999999999", 404),
+                          (str(other_comment.id), 404), (str(b_comment.id), 404)):
+        r = meda.post(f"{url}/comments", {"body": "reply", "parent_id": value}, token_from=url)
+        assert r.status_code == status, (value, r.status_code)
+        refused(r, status)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("subject", ["proposal", "comment"])
+def test_bad_reasons(app, world, subject):
+    from portal.moderation import services as mod
+
+    p = make_proposal(world)
+    obj = p if subject == "proposal" else ps_comment(world, p, "meda", "a comment")
+    hidden_p = make_proposal(world, title="hidden")
+    hidden = hidden_p if subject == "proposal" else ps_comment(world, p, "meda", "hidden comment")
+    mod.hide(world["coma"], world.a, hidden, "hidden first")
+    db.session.commit()
+    client = en(app, "coma")
+    before = row_counts()
+    for action in ("flag", "hide", "restore"):
+        target = hidden if action == "restore" else obj
+        url = (f"/c/dorf-a/moderation/flag/{subject}/{target.id}" if action == "flag"
+               else f"/c/dorf-a/moderation/{subject}/{target.id}/{action}")
+        for reason in ("x" * 301, "长" * 10000, "", "   ", None):
+            r = client.post(url, {} if reason is None else {"reason": reason}, token_from="/login")
+            assert r.status_code == 400, (action, (reason or "")[:10], r.status_code)
+            refused(r)
+    assert row_counts() == before
+
+
+def test_unknown_moderation_subjects_are_404(app, world):
+    make_proposal(world)
+    client = en(app, "coma")
+    before = row_counts()
+    for url in ("/c/dorf-a/moderation/flag/user/1", "/c/dorf-a/moderation/flag/proposal_support/1",
+                "/c/dorf-a/moderation/flag/PROPOSAL/1", "/c/dorf-a/moderation/flag/__class__/1",
+                "/c/dorf-a/moderation/user/1/hide", "/c/dorf-a/moderation/audit_event/1/hide",
+                "/c/dorf-a/moderation/proposal/0/hide", "/c/dorf-a/moderation/proposal/abc/hide",
+                "/c/dorf-a/moderation/proposal/99999999999/dismiss", "/c/dorf-a/moderation/proposal/2/dismiss"):
+        r = client.post(url, {"reason": "x"})
+        assert r.status_code == 404, (url, r.status_code)
+        refused(r, 404)
+    assert row_counts() == before
+
+
+def test_settings_out_of_range(app, world):
+    coma = en(app, "coma")
+    before = row_counts()
+    for data in (
+        {"support_threshold": "0", "answer_days": "15"},
+        {"support_threshold": "100001", "answer_days": "15"},
+        {"support_threshold": "-5", "answer_days": "15"},
+        {"support_threshold": "abc", "answer_days": "15"},
+        {"support_threshold": "1e3", "answer_days": "15"},
+        {"support_threshold": "9" * 30, "answer_days": "15"},
+        {"support_threshold": "", "answer_days": "15"},
+        {"support_threshold": "10", "answer_days": "0"},
+        {"support_threshold": "10", "answer_days": "366"},
+        {"support_threshold": "10", "answer_days": "15", "threshold_percent": "0"},
+        {"support_threshold": "10", "answer_days": "15", "threshold_percent": "101"},
+        {"support_threshold": "10", "answer_days": "15", "threshold_percent": "50%"},
+    ):
+        r = coma.post("/c/dorf-a/proposals/settings", data, token_from="/c/dorf-a/proposals/settings")
+        assert r.status_code == 400, (data, r.status_code)
+        assert 'class="alert alert-error"' in refused(r), data
+    assert row_counts() == before
+    assert ps.threshold_for(world.a) == 10
+
+
+def test_bad_categories(app, world):
+    coma = en(app, "coma")
+    before = row_counts()
+    for data in (
+        {"key": "bad key", "name_zh": "坏", "name_en": "Bad"},
+        {"key": "路", "name_zh": "路", "name_en": "Road"},
+        {"key": "roads", "name_zh": "重复", "name_en": "Duplicate"},
+        {"key": "ROADS", "name_zh": "重复", "name_en": "Duplicate"},
+        {"key": "k" * 31, "name_zh": "长", "name_en": "Long"},
+        {"key": "ok", "name_zh": "长" * 41, "name_en": "Long"},
+        {"key": "ok", "name_zh": "长", "name_en": "e" * 61},
+        {"key": "ok", "name_zh": "", "name_en": "Empty"},
+    ):
+        r = coma.post("/c/dorf-a/proposals/settings/categories", data, token_from="/c/dorf-a/proposals/settings")
+        assert r.status_code == 400, (data, r.status_code)
+        refused(r)
+    assert row_counts() == before
+
+
+def test_photos_and_recordings_that_are_not_what_they_claim(app, world):
+    resa = en(app, "resa")
+    before = row_counts()
+    not_pictures = {
+        "text named .jpg": upload(b"hello, this is not a picture", "photo.jpg", "image/jpeg"),
+        "html as png": upload(b"<!doctype html><script>alert(1)</script>", "x.png", "image/png"),
+        "svg": upload(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "x.svg", "image/svg+xml"),
+        "truncated png": upload(png()[:60], "cut.png", "image/png"),
+        "gif": upload(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "a.gif", "image/gif"),
+        "empty": upload(b"", "empty.jpg", "image/jpeg"),
+    }
+    for label, bad in not_pictures.items():
+        d = form(cat=category_id(world.a), action="publish", photos=[upload(png(), "good.png", "image/png"), bad])
+        html = refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"))
+        assert re.search(r"Photos must be JPEG, PNG or WebP|could not be read|is empty", html), label
+    not_sound = {
+        "html": b"<!doctype html><html><script>alert(1)</script></html>", "picture": png(),
+        "text": b"just words", "exe": b"MZ\x90\x00" + b"\x00" * 60,
+    }
+    for label, data in not_sound.items():
+        d = form(cat=category_id(world.a), voice=upload(data, "voice.ogg", "audio/ogg"))
+        html = refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"))
+        assert "The recording must be a sound file" in html, label
+    # ...and on the edit page of a draft.
+    pid = make_proposal(world, publish=False).id
+    before = row_counts()
+    d = form(cat=category_id(world.a), voice=upload(not_sound["html"], "v.webm", "audio/webm"))
+    refused(resa.post(f"/c/dorf-a/proposals/{pid}/edit", d, token_from="/login"),
+            message="The recording must be a sound file")
+    assert row_counts() == before
+
+
+def test_too_many_photos(app, world):
+    resa = en(app, "resa")
+    before = row_counts()
+    d = form(cat=category_id(world.a), photos=[upload(png(c), f"{c}.png", "image/png")
+                                               for c in ("red", "green", "blue", "white", "black")])
+    refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"), message="At most 4 photos")
+    assert row_counts() == before
+
+
+def test_oversized_files_and_requests(app, world):
+    resa = en(app, "resa")
+    app.config["UPLOAD_IMAGE_MAX_BYTES"] = 2000
+    app.config["UPLOAD_AUDIO_MAX_BYTES"] = 2000
+    before = row_counts()
+    noisy = io.BytesIO()
+    Image.effect_noise((200, 200), 100).convert("RGB").save(noisy, "PNG")
+    d = form(cat=category_id(world.a), photos=[upload(noisy.getvalue(), "big.png", "image/png")])
+    refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"),
+            message="The photo is larger than")
+    d = form(cat=category_id(world.a), voice=upload(wav_bytes(2.0), "long.wav", "audio/wav"))
+    refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"),
+            message="The recording is larger than")
+    # The whole request over the upload limit: a 413 page.
+    app.config["UPLOAD_REQUEST_MAX"] = 50_000
+    d = form(cat=category_id(world.a), photos=[upload(png() + b"\x00" * 60_000, "big.png", "image/png")])
+    refused(resa.post("/c/dorf-a/proposals/new", d, token_from="/c/dorf-a/proposals/new"), 413)
+    assert row_counts() == before

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..communities.scoping import community_blueprint
+from ..errors import render_error
 from ..extensions import db
 from ..permissions import require
 from . import permissions as perm
@@ -22,7 +23,8 @@ def _subject(subject_type: str, subject_id: int):
         abort(404)
     obj = db.session.execute(select(entry.model).where(
         entry.model.id == subject_id, entry.model.community_id == g.community.id)).scalar_one_or_none()
-    if obj is None or getattr(obj, "state", None) == "draft":
+    # Content that was never public (a draft, a withdrawn draft) cannot be reported or moderated.
+    if obj is None or not getattr(obj, "is_public", True):
         abort(404)
     return entry, obj
 
@@ -74,8 +76,8 @@ def _moderate(subject_type, subject_id, action):
         services.dismiss(current_user, g.community, obj)
     else:
         if not form.validate_on_submit():
-            flash(_("Please give the public reason."), "error")
-            return redirect(entry.url(obj), code=303)
+            # An error page, not a redirect: a refused request says so with its status.
+            return render_error(400, _("Please give the public reason, in at most 300 characters."))
         getattr(services, action)(current_user, g.community, obj, form.reason.data)
     db.session.commit()
     flash({"hide": _("It is hidden. The reason is shown in its place."),

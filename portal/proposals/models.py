@@ -79,6 +79,11 @@ class Proposal(Hideable, db.Model):
     author = relationship("User", foreign_keys=[author_id], lazy="raise")
     category = relationship("ProposalCategory", lazy="raise")
 
+    @property
+    def is_public(self) -> bool:
+        """Ever published. A draft withdrawn by its author was never public and stays the author's."""
+        return self.state != "draft" and self.published_at is not None
+
     __table_args__ = (
         CheckConstraint("state in ('draft', 'published', 'under_review', 'accepted', 'rejected', 'planned', "
                         "'implemented', 'withdrawn')", name="state"),

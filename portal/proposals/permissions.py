@@ -9,7 +9,7 @@ def _is_author(ctx: Ctx, p) -> bool:
 
 
 def can_view(ctx: Ctx, p) -> bool:
-    return p.state != "draft" or _is_author(ctx, p)
+    return p.is_public or _is_author(ctx, p)
 
 
 def can_see_hidden_text(ctx: Ctx, p) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -39,8 +40,13 @@ def _ts(dt: datetime) -> int:
     return int(dt.timestamp() * 1_000_000)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_TS = (datetime(9999, 12, 31, tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1)
+_CURSOR_RE = re.compile(r"^([0-9]{1,18})\.([0-9]{1,10})$")
+
+
 def _from_ts(v: int) -> datetime:
-    return datetime.fromtimestamp(v / 1_000_000, tz=timezone.utc)
+    return _EPOCH + timedelta(microseconds=v)  # exact: no float rounding
 
 
 def _cursor(p: Proposal, sort: str) -> str:
@@ -49,16 +55,17 @@ def _cursor(p: Proposal, sort: str) -> str:
     return f"{_ts(p.published_at)}.{p.id}"
 
 
-def parse_cursor(raw: str) -> tuple[int, int] | None:
-    """'<number>.<id>' or None; anything malformed is ignored (first page)."""
-    try:
-        a, b = raw.split(".", 1)
-        a_i, b_i = int(a), int(b)
-    except (ValueError, AttributeError):
+def parse_cursor(raw: str, sort: str = "newest") -> tuple[int, int] | None:
+    """'<number>.<id>' as written by _cursor() for `sort`, or None when malformed or out of
+    range (the view answers 400: a cursor only comes from our own "more" link)."""
+    m = _CURSOR_RE.match(raw or "")
+    if not m:
         return None
-    if not (0 <= a_i < 2**62 and 0 < b_i < 2**31):
+    a, b = int(m.group(1)), int(m.group(2))
+    limit = 2**31 if sort == "supported" else _MAX_TS
+    if not (0 <= a < limit and 0 < b < 2**31):
         return None
-    return a_i, b_i
+    return a, b
 
 
 def _like(term: str) -> str:
@@ -67,7 +74,7 @@ def _like(term: str) -> str:
 
 def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Page:
     stmt = (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
-            .where(Proposal.community_id == community.id))
+            .where(Proposal.community_id == community.id, Proposal.published_at.is_not(None)))
     if lq.state == "open":
         stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
     elif lq.state in PUBLIC_STATES:
@@ -82,7 +89,7 @@ def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Pa
         pattern = _like(lq.q[:SEARCH_MAX])
         # ILIKE: "Well" finds "well" on PostgreSQL as it does on SQLite (whose LIKE ignores ASCII case).
         stmt = stmt.where(or_(Proposal.title.ilike(pattern, escape="\\"), Proposal.body.ilike(pattern, escape="\\")))
-    cur = parse_cursor(lq.after) if lq.after else None
+    cur = parse_cursor(lq.after, lq.sort) if lq.after else None
     if lq.sort == "supported":
         if cur:
             stmt = stmt.where(or_(Proposal.support_count < cur[0],

@@ -54,8 +54,8 @@ def index():
     if not form.validate():
         abort(400)
     after = request.args.get("after", "")
-    if len(after) > 40:
-        abort(400)
+    if after and queries.parse_cursor(after, form.sort.data or "newest") is None:
+        abort(400)  # not a cursor our "more" link wrote: garbage, negative, out of range
     cat_id = int(form.category.data) if form.category.data else None
     lq = queries.ListQuery(state=form.state.data or "", category_id=cat_id, sort=form.sort.data or "newest",
                            q=(form.q.data or "").strip(), after=after)
@@ -186,9 +186,12 @@ def support(proposal_id):
 def unsupport(proposal_id):
     p = _load(proposal_id)
     require(perm.can_unsupport(g.ctx, p))
-    services.unsupport(current_user, g.community, p)
+    removed = services.unsupport(current_user, g.community, p)
     db.session.commit()
-    flash(_("Your support has been withdrawn."), "success")
+    if removed:
+        flash(_("Your support has been withdrawn."), "success")
+    else:
+        flash(_("You were not supporting this proposal."), "info")
     return _to_detail(p)
 
 
@@ -226,12 +229,13 @@ def comment(proposal_id):
     if not form.validate_on_submit():
         abort(400)
     parent = None
-    if form.parent_id.data:
-        if not form.parent_id.data.isdigit():
+    raw_parent = form.parent_id.data or ""
+    if raw_parent:
+        if not (raw_parent.isascii() and raw_parent.isdigit()):  # not "１" or "-1"
             abort(400)
-        parent = comments.get_comment(g.community, int(form.parent_id.data))
-        if parent is None:
-            abort(404)
+        parent = comments.get_comment(g.community, int(raw_parent))
+        if parent is None or parent.subject_type != p.__tablename__ or parent.subject_id != p.id:
+            abort(404)  # no such comment on this page
     c = comments.add_comment(current_user, g.community, p, form.body.data, parent)
     db.session.commit()
     flash(_("Your comment is published."), "success")
