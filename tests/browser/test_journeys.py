@@ -178,10 +178,8 @@ def test_visitor_modes_and_language_persist(browsing, js):
     ctx.close()
 
 
-@pytest.mark.xfail(strict=True, reason="register_user() does not take over the visitor's display cookie: "
-                                       "large text switches off at the moment an elderly person signs up "
-                                       "(portal/auth/views.py register; reported, not fixed here)")
 def test_large_text_chosen_as_visitor_survives_registering(browsing):
+    """An elderly person who switched to large text keeps it (and the language) on signing up."""
     ctx = browsing.new_context(mode="large")
     page = ctx.new_page()
     page.goto("/register?lang=en")
@@ -191,10 +189,13 @@ def test_large_text_chosen_as_visitor_survives_registering(browsing):
     page.fill("#password", "a-good-pass-2026")
     page.fill("#confirm", "a-good-pass-2026")
     submit(page, "form[action$='/register'] button[type=submit]")
-    try:
-        assert_modes(page, large=True, contrast=False)
-    finally:
-        ctx.close()
+    assert "Keeps Large" in page.inner_text("nav.usernav")
+    assert_modes(page, large=True, contrast=False)
+    assert html_state(page)["lang"] == "en"
+    page.click("nav.usernav a[href='/account']")
+    page.wait_for_url(re.compile(r"/account$"))
+    assert_modes(page, large=True, contrast=False)  # kept in the profile, not just the cookie
+    ctx.close()
 
 
 FOCUS_JS = """() => { const el = document.activeElement; if (!el || el === document.body) return null;
