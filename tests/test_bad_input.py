@@ -69,10 +69,18 @@ class Field:
     data: Callable  # (world, value) -> form data
     at_max: str | None = None  # a value of exactly max characters that must be accepted
     stored: Callable | None = None  # world -> the stored value, to check at_max round-trips
+    method: str = "POST"  # GET: a filter form, the value travels in the query string
+    page: bool = False  # refused with the error page (and its message) instead of the form again
 
     @property
     def id(self):
         return self.form
+
+    def send(self, client, url, world, value, lang=None):
+        data = self.data(world, value)
+        if self.method == "GET":
+            return client.get(url, query_string={**data, **({"lang": lang} if lang else {})})
+        return client.post(url + (f"?lang={lang}" if lang else ""), data)
 
 
 def _register(field):
@@ -125,6 +133,96 @@ def _fixed(url):
     return lambda w: url
 
 
+# --- Proposals, comments and moderation (resa is the author of every proposal) ---
+
+
+def _proposal_url(state="published", suffix=""):
+    """Makes a proposal of resa in `state` and returns its address (+ suffix)."""
+    def make(w):
+        from portal.proposals import services as ps
+
+        from .proposals_support import make_proposal, set_threshold
+
+        p = make_proposal(w)
+        if state in ("under_review", "accepted"):
+            set_threshold(w.a, 1)
+            ps.support(w["meda"], w.a, p)
+        if state == "accepted":
+            ps.answer(w["coma"], w.a, p, "accepted", "We will.")
+        db.session.commit()
+        return f"/c/dorf-a/proposals/{p.id}{suffix}"
+    return make
+
+
+def _moderation_url(action):
+    def make(w):
+        pid = _proposal_url()(w).rsplit("/", 1)[1]
+        return f"/c/dorf-a/moderation/flag/proposal/{pid}" if action == "flag" \
+            else f"/c/dorf-a/moderation/proposal/{pid}/{action}"
+    return make
+
+
+def _new_proposal(field):
+    def data(w, v):
+        from .proposals_support import category_id
+
+        d = {"title": "Repair the well", "body": "It is dry.", "category": str(category_id(w.a)), "action": "publish"}
+        d[field] = v
+        return d
+    return data
+
+
+def _category_form(field):
+    def data(w, v):
+        d = {"key": "water", "name_zh": "饮水", "name_en": "Water"}
+        d[field] = v
+        return d
+    return data
+
+
+def _latest(model_path, attr, **where):
+    def stored(w):
+        import importlib
+
+        module, name = model_path.rsplit(".", 1)
+        model = getattr(importlib.import_module(module), name)
+        db.session.expire_all()
+        q = select(getattr(model, attr)).filter_by(**where).order_by(model.id.desc()).limit(1)
+        return db.session.execute(q).scalar_one()
+    return stored
+
+
+PROPOSAL_FIELDS = [
+    Field("ProposalForm.title", 120, "resa", _fixed("/c/dorf-a/proposals/new"), _new_proposal("title"),
+          at_max="村" * 120, stored=_latest("portal.proposals.models.Proposal", "title")),
+    Field("ProposalForm.body", 5000, "resa", _fixed("/c/dorf-a/proposals/new"), _new_proposal("body"),
+          at_max="村" * 5000, stored=_latest("portal.proposals.models.Proposal", "body")),
+    Field("AnswerForm.body", 5000, "coma", _proposal_url("under_review", "/answer"),
+          lambda w, v: {"decision": "accepted", "body": v},
+          at_max="村" * 5000, stored=_latest("portal.proposals.models.OfficialAnswer", "body")),
+    Field("ProgressForm.body", 5000, "coma", _proposal_url("accepted", "/progress"),
+          lambda w, v: {"body": v}, page=True,
+          at_max="村" * 5000, stored=_latest("portal.proposals.models.ProgressUpdate", "body")),
+    Field("CommentForm.body", 2000, "meda", _proposal_url(suffix="/comments"), lambda w, v: {"body": v}, page=True,
+          at_max="村" * 2000, stored=_latest("portal.comments.models.Comment", "body")),
+    Field("CommentForm.parent_id", 10, "meda", _proposal_url(suffix="/comments"),
+          lambda w, v: {"body": "A reply", "parent_id": v}, page=True),
+    Field("CategoryForm.key", 30, "coma", _fixed("/c/dorf-a/proposals/settings/categories"), _category_form("key"),
+          at_max="k" * 30, stored=_latest("portal.proposals.models.ProposalCategory", "key")),
+    Field("CategoryForm.name_zh", 40, "coma", _fixed("/c/dorf-a/proposals/settings/categories"),
+          _category_form("name_zh"), at_max="村" * 40,
+          stored=_latest("portal.proposals.models.ProposalCategory", "name_zh")),
+    Field("CategoryForm.name_en", 60, "coma", _fixed("/c/dorf-a/proposals/settings/categories"),
+          _category_form("name_en"), at_max="e" * 60,
+          stored=_latest("portal.proposals.models.ProposalCategory", "name_en")),
+    Field("SearchForm.q", 100, "visitor", _fixed("/c/dorf-a/proposals/"), lambda w, v: {"q": v}, method="GET",
+          page=True),
+    Field("FlagForm.reason", 300, "meda", _moderation_url("flag"), lambda w, v: {"reason": v},
+          at_max="村" * 300, stored=_latest("portal.moderation.models.Flag", "reason")),
+    Field("ModerateForm.reason", 300, "coma", _moderation_url("hide"), lambda w, v: {"reason": v}, page=True,
+          at_max="村" * 300, stored=_latest("portal.proposals.models.Proposal", "hidden_reason")),
+]
+
 FIELDS = [
     Field("RegisterForm.username", 32, "visitor", _fixed("/register"), _register("username"),
           at_max="n" + "a" * 31, stored=lambda w: _user_field("n" + "a" * 31, "username")(w)),
@@ -155,12 +253,13 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-]
+] + PROPOSAL_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
                  "PasswordForm.new", "PasswordForm.confirm"}
 
-FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms")
+FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
+                "portal.moderation.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 
@@ -203,16 +302,18 @@ def test_over_long_field_is_refused(app, world, field, size):
     value = ("/" if field.form == "LoginForm.next" else "x") + "x" * (length - 1)
     url = field.url(world)
     before = row_counts()
-    r = client.post(url, field.data(world, value))
+    r = field.send(client, url, world, value)
     assert r.status_code == 400, r.status_code
-    assert form_messages(r), "no message tells what is wrong"
+    assert form_messages(r) or (field.page and all(error_page_parts(r))), "no message tells what is wrong"
     if field.form in SECRET_FIELDS:
         assert value not in r.get_data(as_text=True), "a password was echoed back"
     assert row_counts() == before
     # The same in English: a message too.
-    r = client.post(url + "?lang=en", field.data(world, value))
+    r = field.send(client, url, world, value, lang="en")
     assert r.status_code == 400
-    assert form_messages(r)
+    assert form_messages(r) or (field.page and all(error_page_parts(r)))
+    if field.page:
+        assert_error_page(r, 400, "en")
     assert row_counts() == before
 
 
@@ -220,8 +321,8 @@ def test_over_long_field_is_refused(app, world, field, size):
 def test_longest_allowed_value_is_stored_whole(app, world, field):
     """Exactly max characters (Chinese where free text) pass the form and fit the column."""
     client = client_as(app, field.role)
-    r = client.post(field.url(world), field.data(world, field.at_max))
-    assert r.status_code == 303, form_messages(r)
+    r = field.send(client, field.url(world), world, field.at_max)
+    assert r.status_code == 303, (r.status_code, form_messages(r), error_page_parts(r))
     if field.stored:
         assert field.stored(world) == field.at_max.strip()
 
