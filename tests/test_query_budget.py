@@ -144,3 +144,143 @@ def test_statements_per_page_do_not_grow_with_data(app, fast_hashing):
     # Later pages of the member list cost what the first one does.
     pages = [len(statements_for(clients["coma"], f"/c/dorf-a/members?page={n}")) for n in (1, 2, 3)]
     assert pages[0] == pages[1] == pages[2], pages
+
+
+# --- Proposals: the list, detail, oversight, reports and settings pages ---------------------------
+
+PROPOSAL_CAP = CAP
+
+
+def _grow_proposals(w, start: int, stop: int, ctx: dict) -> None:
+    """Items start..stop-1 of everything a proposal page can show a lot of, bulk-inserted:
+    people, proposals (open, overdue, answered, resa's drafts), supports, comments and replies
+    on one proposal, progress reports on an answered one, open reports, categories."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from portal.comments.models import Comment
+    from portal.communities.models import Membership
+    from portal.db import utcnow
+    from portal.moderation.models import Flag
+    from portal.proposals.models import Proposal, ProposalCategory, ProposalSupport, ProgressUpdate
+
+    n = stop - start
+    people = _people(f"p{start}x", n)
+    now = utcnow()
+    db.session.execute(insert(Membership), [
+        {"community_id": w.a.id, "user_id": u.id, "status": "verified", "requested_at": now, "decided_at": now}
+        for u in people])
+    cats = ctx["cats"]
+    rows = []
+    for k, u in enumerate(people):
+        i = start + k
+        state = ("published", "under_review", "accepted", "implemented", "withdrawn")[i % 5]
+        rows.append({
+            "community_id": w.a.id, "author_id": u.id, "category_id": cats[i % len(cats)], "title": f"Well {i}",
+            "body": f"The well number {i} is dry.", "state": state, "support_count": i % 17,
+            "created_at": now - timedelta(days=40, minutes=i), "published_at": now - timedelta(days=30, minutes=i),
+            "review_started_at": now - timedelta(days=25) if state != "published" else None,
+            "answer_due_at": now - timedelta(days=10, minutes=i) if state != "published" else None,
+            "answered_at": now - timedelta(days=20) if state in ("accepted", "implemented") else None,
+        })
+        rows.append({"community_id": w.a.id, "author_id": w["resa"].id, "category_id": cats[0],
+                     "title": f"Draft {i}", "body": "draft", "state": "draft", "created_at": now})
+    db.session.execute(insert(Proposal), rows)
+    db.session.execute(insert(ProposalSupport), [
+        {"proposal_id": ctx["detail"], "user_id": u.id, "created_at": now} for u in people])
+    db.session.execute(insert(Comment), [
+        {"community_id": w.a.id, "subject_type": "proposal", "subject_id": ctx["detail"],
+         "parent_id": ctx["first_comment"] if (start + k) % 2 and ctx.get("first_comment") else None,
+         "author_id": u.id, "body": f"Comment {start + k}", "created_at": now,
+         "hidden_at": now if k % 7 == 3 else None, "hidden_reason": "rude" if k % 7 == 3 else ""}
+        for k, u in enumerate(people)])
+    if not ctx.get("first_comment"):
+        ctx["first_comment"] = db.session.execute(select(Comment.id).order_by(Comment.id).limit(1)).scalar_one()
+    comment_ids = db.session.execute(select(Comment.id).order_by(Comment.id.desc()).limit(n)).scalars().all()
+    db.session.execute(insert(Flag), [
+        {"community_id": w.a.id, "subject_type": "comment", "subject_id": cid, "user_id": u.id,
+         "reason": "rude", "created_at": now} for cid, u in zip(comment_ids, people)])
+    db.session.execute(insert(ProgressUpdate), [
+        {"proposal_id": ctx["answered"], "author_id": u.id, "body": f"Step {start + k}", "created_at": now}
+        for k, u in enumerate(people)])
+    db.session.execute(insert(ProposalCategory), [
+        {"community_id": w.a.id, "key": f"cat{start + k}", "name_zh": f"类{start + k}", "name_en": f"Cat {start + k}",
+         "position": 10 + start + k, "active": k % 2 == 0} for k in range(n)])
+    db.session.commit()
+
+
+def _proposal_world(w) -> dict:
+    """The proposals every page is measured on, with 2 photos, an answer and a report."""
+    from portal.moderation import services as mod
+    from portal.proposals import services as ps
+    from portal.uploads.models import Attachment
+
+    from .proposals_support import make_proposal, set_threshold
+
+    set_threshold(w.a, 1)
+    detail = make_proposal(w, title="The well is dry")
+    ps.support(w["meda"], w.a, detail)
+    answered = make_proposal(w, title="Road")
+    ps.support(w["meda"], w.a, answered)
+    ps.answer(w["coma"], w.a, answered, "accepted", "We will.")
+    mod.flag(w["meda"], w.a, answered, "spam")
+    set_threshold(w.a, 100000)
+    for k in range(2):
+        db.session.add(Attachment(community_id=w.a.id, owner_type="proposal", owner_id=detail.id, kind="image",
+                                  original_name="p.png", content_type="image/png", size_bytes=10, sha256="0" * 64,
+                                  storage_key=f"{w.a.id}/00/{k}.png", width=40, height=30,
+                                  created_by_id=w["resa"].id))
+    db.session.commit()
+    return {"detail": detail.id, "answered": answered.id, "cats": [c.id for c in ps.categories(w.a)]}
+
+
+def test_proposal_pages_do_not_grow_with_data(app, fast_hashing):
+    w = build_world()
+    ctx = _proposal_world(w)
+    _grow_proposals(w, 0, 5, ctx)
+    detail, answered = f"/c/dorf-a/proposals/{ctx['detail']}", f"/c/dorf-a/proposals/{ctx['answered']}"
+    far = "253402214399999999.2147483647"  # a later page: everything older than the end of time
+    pages = [
+        ("proposals list (visitor)", None, "/c/dorf-a/proposals/"),
+        ("proposals list, most supported (resident with drafts)", "resa", "/c/dorf-a/proposals/?sort=supported"),
+        ("proposals list, oldest open (committee)", "coma", "/c/dorf-a/proposals/?sort=oldest"),
+        ("proposals list, state + category + search", None,
+         f"/c/dorf-a/proposals/?state=open&category={ctx['cats'][1]}&q=well"),
+        ("proposals list, later page", None, f"/c/dorf-a/proposals/?after={far}"),
+        ("proposal detail (visitor)", None, detail),
+        ("proposal detail (supporter)", "meda", detail),
+        ("proposal detail (author)", "resa", detail),
+        ("proposal detail (committee)", "coma", detail),
+        ("answered proposal with progress (visitor)", None, answered),
+        ("answered proposal with progress (committee)", "coma", answered),
+        ("oversight (visitor)", None, "/c/dorf-a/proposals/oversight"),
+        ("reports queue (committee)", "coma", "/c/dorf-a/moderation/"),
+        ("report form (resident)", "resa", f"/c/dorf-a/moderation/flag/comment/{ctx['first_comment']}"),
+        ("proposal settings (committee)", "coma", "/c/dorf-a/proposals/settings"),
+        ("new proposal form (resident)", "resa", "/c/dorf-a/proposals/new"),
+    ]
+    clients = {}
+    for who in {p[1] for p in pages}:
+        clients[who] = Client(app)
+        if who:
+            clients[who].login(who)
+
+    def measure():
+        return {name: statements_for(clients[who], url) for name, who, url in pages}
+
+    small = measure()
+    _grow_proposals(w, 5, 500, ctx)
+    large = measure()
+    report = "\n".join(f"{name:55} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
+    print("\nSQL statements per proposal page (5 -> 500 proposals, supports, comments, reports)\n" + report)
+    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
+    over = [name for name, _, _ in pages if len(large[name]) > PROPOSAL_CAP]
+    detail_sql = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
+    assert not grew and not over, \
+        f"grew with data: {grew}; over the cap of {PROPOSAL_CAP}: {over}\n{report}\n\n{detail_sql}"
+    # The large pages really show a lot: 500 comments, 100 overdue answers.
+    html = clients[None].get(detail).get_data(as_text=True)
+    assert html.count('class="comment"') >= 400
+    html = clients[None].get("/c/dorf-a/proposals/oversight").get_data(as_text=True)
+    assert html.count('class="row overdue"') == 100
