@@ -98,10 +98,13 @@ def _save_files(form, p):
     existing = uploads.attachments_for(g.community, "proposal", [p.id]).get(p.id, [])
     if len([a for a in existing if a.kind == "image"]) + len(photos) > MAX_PHOTOS:
         raise PortalError(_("At most %(num)d photos.", num=MAX_PHOTOS))
+    voice = form.voice.data if form.voice.data and getattr(form.voice.data, "filename", "") else None
+    if voice is not None and any(a.kind == "audio" for a in existing):
+        raise PortalError(_("This proposal already has a voice recording."))  # one recording, like the form says
     for f in photos:
         uploads.save_image(g.community, current_user, f, "proposal", p.id)
-    if form.voice.data and getattr(form.voice.data, "filename", ""):
-        uploads.save_audio(g.community, current_user, form.voice.data, "proposal", p.id)
+    if voice is not None:
+        uploads.save_audio(g.community, current_user, voice, "proposal", p.id)
 
 
 @bp.get("/<id:proposal_id>")
