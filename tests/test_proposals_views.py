@@ -862,7 +862,7 @@ def assert_inert(html: str, where: str, shown=()):
 
 def _hostile_world(app, world):
     """Every writable field of proposals holds an attack string, written through the pages."""
-    coma, resa, meda = client_as(app, "coma"), client_as(app, "resa"), client_as(app, "meda")
+    coma, resa, meda = en(app, "coma"), en(app, "resa"), en(app, "meda")
     set_threshold(world.a, 1, days=15)
     r = coma.post("/c/dorf-a/proposals/settings/categories", {"key": "evil", "name_zh": SCRIPT, "name_en": IMG + JS},
                   token_from="/c/dorf-a/proposals/settings")
@@ -897,7 +897,9 @@ def _hostile_world(app, world):
     p2 = db.session.get(Proposal, pid2)
     p2.answer_due_at = utcnow() - timedelta(days=3)
     db.session.commit()
-    return {"coma": coma, "resa": resa, "meda": meda, "visitor": client_as(app, "visitor")}, pid, pid2, draft, top, reply
+    clients = {"coma": coma, "resa": resa, "meda": meda, "visitor": en(app, "visitor"),
+               "visitor-zh": client_as(app, "visitor")}
+    return clients, pid, pid2, draft, top, reply
 
 
 def test_hostile_text_is_inert_on_every_proposal_page(app, world):
@@ -906,6 +908,8 @@ def test_hostile_text_is_inert_on_every_proposal_page(app, world):
     pages = [
         ("visitor", "/c/dorf-a/proposals/", [SCRIPT + IMG, SCRIPT]),  # titles, category names (zh)
         ("visitor", "/c/dorf-a/proposals/?lang=en", [IMG + JS]),  # category name (en)
+        ("visitor-zh", "/c/dorf-a/proposals/", [SCRIPT]),  # category name (zh)
+        ("visitor-zh", url, [SCRIPT + IMG]),
         ("visitor", "/c/dorf-a/proposals/?q=" + "%3Cscript%3E", [SCRIPT + IMG]),  # the search box echo
         ("resa", "/c/dorf-a/proposals/", [JS + IMG]),  # own draft in "My drafts"
         ("visitor", url, [SCRIPT + IMG, IMG, JS, SCRIPT, IMG + JS]),  # title, body, comment, answer, progress
@@ -914,7 +918,7 @@ def test_hostile_text_is_inert_on_every_proposal_page(app, world):
         ("visitor", url2, [IMG + " overdue", SCRIPT]),
         ("resa", f"/c/dorf-a/proposals/{draft}", [JS + IMG]),
         ("resa", f"/c/dorf-a/proposals/{draft}/edit", [JS + IMG, SCRIPT]),  # values back in the inputs
-        ("resa", "/c/dorf-a/proposals/new", [SCRIPT]),  # category option
+        ("resa", "/c/dorf-a/proposals/new", [IMG + JS]),  # category option (en)
         ("resa", f"{url2}/withdraw", [IMG + " overdue"]),
         ("coma", f"{url2}/answer", [IMG + " overdue", SCRIPT]),
         ("coma", "/c/dorf-a/moderation/", [SCRIPT + IMG, SCRIPT + JS, IMG]),  # excerpts and reasons
