@@ -81,6 +81,24 @@ def create_app(config=None) -> Flask:
         return {"modes": current_modes(), "current_locale": select_locale(),
                 "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url}
 
+    # Static files carry a version in their URL, so browsers may keep them a week
+    # (fewer requests on a weak signal) and still get a new stylesheet after an upgrade.
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    app.config.setdefault("ASSET_VERSION", digest.hexdigest()[:10])
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 7 * 24 * 3600
+
+    def asset(filename: str) -> str:
+        from flask import url_for
+
+        return url_for("static", filename=filename, v=app.config["ASSET_VERSION"])
+
+    app.jinja_env.globals["asset"] = asset
+
     from .audit.labels import action_label, role_label
 
     from .proposals.labels import state_label

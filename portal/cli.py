@@ -171,7 +171,7 @@ def register_cli(app: Flask) -> None:
     @translate.command("update")
     def translate_update():
         """Extract strings and merge them into every catalog."""
-        _babel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "pgettext:1c,2", "--no-location",
+        _babel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "pgettext:1c,2", "--no-location", "--ignore-dirs", ".* instance artifacts",
                "--sort-output", "-o", "translations/messages.pot", ".")
         _babel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
 

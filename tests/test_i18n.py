@@ -8,6 +8,8 @@ English text into translations/en/LC_MESSAGES/messages.po (both plural forms).
 """
 from __future__ import annotations
 
+import os
+
 import re
 from collections import Counter
 from pathlib import Path
@@ -122,8 +124,13 @@ def extract_source(out_dir: Path) -> Catalog:
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update(parse_keywords(EXTRA_KEYWORDS))
     template = Catalog(project="Yishi", charset="utf-8")
+    def wanted(path: str) -> bool:
+        # Babel skips folders starting with "_" by default, which would miss templates/_macros.
+        name = os.path.basename(path)
+        return not name.startswith(".") and name not in ("instance", "artifacts", "__pycache__")
+
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords):
+            str(ROOT), method_map, options_map, keywords=keywords, directory_filter=wanted):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     with (out_dir / "messages.pot").open("wb") as f:  # kept for a look when the test fails
         write_po(f, template, sort_output=True)
