@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# Two workers: the suite runs on both cores (each worker has its own database).
+PYTEST_ARGS ?= -n 2
 export FLASK_APP = wsgi.py
 
 .PHONY: run test test-pg install install-test translations translations-update bench clean
@@ -30,14 +32,15 @@ run: install translations
 
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install-test translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The suite against the local PostgreSQL server (a fresh database per run).
 test-pg: install-test translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install-test
+bench: install-test translations
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/proposals.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo
