@@ -236,7 +236,9 @@ def comment(proposal_id):
     if raw_parent:
         if not (raw_parent.isascii() and raw_parent.isdigit()):  # not "１" or "-1"
             abort(400)
-        parent = comments.get_comment(g.community, int(raw_parent))
+        parent_id = int(raw_parent)
+        # Beyond the id column's range is no comment (and PostgreSQL would refuse to compare it).
+        parent = comments.get_comment(g.community, parent_id) if parent_id < 2**31 else None
         if parent is None or parent.subject_type != p.__tablename__ or parent.subject_id != p.id:
             abort(404)  # no such comment on this page
     c = comments.add_comment(current_user, g.community, p, form.body.data, parent)
