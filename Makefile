@@ -32,7 +32,8 @@ run: install translations
 
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install-test translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 ## The suite against the local PostgreSQL server (a fresh database per run).
 test-pg: install-test translations
