@@ -269,13 +269,21 @@ def test_draft_with_photos_and_voice_edit_publish_and_file_visibility(app, world
     chain_ok(world.a)
 
 
-def test_new_proposal_published_at_once(app, world):
+def test_new_proposal_published_at_once_with_an_ogg_recording(app, world):
     resa = en(app, "resa")
     seq = audit_seq(world.a)
-    pid = new_id(resa.post("/c/dorf-a/proposals/new", form(cat=category_id(world.a), action="publish")))
+    pid = new_id(resa.post("/c/dorf-a/proposals/new", form(cat=category_id(world.a), action="publish",
+                                                           voice=upload(ogg_bytes(), "rec", "application/octet-stream"))))
     assert proposal(pid).state == "published"
-    assert actions_after(world.a, seq) == ["proposal.created", "proposal.published"]
-    assert "Repair the road to the school" in page(en(app, "visitor"), "/c/dorf-a/proposals/")
+    assert actions_after(world.a, seq) == ["proposal.created", "attachment.added", "proposal.published"]
+    visitor = en(app, "visitor")
+    assert "Repair the road to the school" in page(visitor, "/c/dorf-a/proposals/")
+    (voice,) = attachments_of(pid)
+    html = page(visitor, f"/c/dorf-a/proposals/{pid}")
+    assert f'<audio controls preload="none" src="/c/dorf-a/files/{voice.id}">' in html
+    r = visitor.get(f"/c/dorf-a/files/{voice.id}")
+    # The type comes from the content (no extension, a generic type from the browser).
+    assert r.status_code == 200 and r.mimetype == "audio/ogg" and r.data == ogg_bytes()
 
 
 def test_support_review_answer_progress_done(app, world):
