@@ -4,9 +4,9 @@ Every page runs a fixed number of statements whatever the number of proposals,
 supports or comments (tests/test_query_budget covers it)."""
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
-import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select
@@ -36,11 +36,11 @@ class Page:
     next_cursor: str | None
 
 
-def _ts(dt: datetime) -> int:
-    return int(dt.timestamp() * 1_000_000)
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _ts(dt: datetime) -> int:
+    return (dt - _EPOCH) // timedelta(microseconds=1)  # exact integer microseconds, no float
 _MAX_TS = (datetime(9999, 12, 31, tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1)
 _CURSOR_RE = re.compile(r"^([0-9]{1,18})\.([0-9]{1,10})$")
 
