@@ -27,9 +27,9 @@ What it does, all on 127.0.0.1 and inside a temporary directory:
      and whether each list/detail page meets the issue's target (>= 25 % of the
      bare req/s and p99 < 50 ms);
   5. when a target is missed, profiles the pages in-process (Flask test client on
-     the same database, same config): per-request time split into SQL (count and
-     ms), template rendering and the rest, then cProfile's top functions for the
-     slowest list and detail page.
+     the same database, same config): per-request CPU time split into SQL (count
+     and ms), template rendering and the rest, then cProfile's top functions for
+     the first list page and the slowest list and detail pages.
 
 Servers are stopped on every exit path; every wait and loop is bounded.
 Environment: BENCH_DURATION (seconds per wrk run, default 6), BENCH_DEEP (pages
@@ -320,8 +320,10 @@ def seed(db_url: str) -> dict:
 
 def profile(db_url: str, cases: list[tuple[str, str, str | None]], n: int = 30) -> list[str]:
     """In-process split of each page's time (same database, same config class as the server), then
-    cProfile of the slowest list and detail page. Cases with a cookie run as the signed-in resident
-    (signed in again through the test client). Returns report lines."""
+    cProfile of the first list page and of the slowest list and detail pages. Cases with a cookie run
+    as the signed-in resident (signed in again through the test client). Times are this process's CPU
+    time (time.process_time), which other load on a shared machine disturbs less than the wall clock.
+    Returns report lines."""
     portal_on_path()
     import re
 
@@ -338,29 +340,32 @@ def profile(db_url: str, cases: list[tuple[str, str, str | None]], n: int = 30) 
     clock: dict[str, float | None] = {"sql": None, "render": None}
 
     def before_sql(*_a):
-        clock["sql"] = time.perf_counter()
+        clock["sql"] = time.process_time()
 
     def after_sql(*_a):
         if clock["sql"] is not None:
-            acc["sql"] += time.perf_counter() - clock["sql"]
+            acc["sql"] += time.process_time() - clock["sql"]
             clock["sql"] = None
         acc["stmts"] += 1
 
     def on_before(sender, template, context, **kw):
         if clock["render"] is None:
-            clock["render"] = time.perf_counter()
+            clock["render"] = time.process_time()
 
     def on_rendered(sender, template, context, **kw):
         if clock["render"] is not None:
-            acc["render"] += time.perf_counter() - clock["render"]
+            acc["render"] += time.process_time() - clock["render"]
             clock["render"] = None
 
     headers = {"User-Agent": USER_AGENT}
     lines = ["", "In-process split (Flask test client, same database and config, no HTTP, no gunicorn; "
-             f"mean of {n} requests after warm-up):", "",
+             f"CPU ms per request, mean of {n} after warm-up; SQL = statement execution and fetch, render = "
+             "render_template, other = the rest: routing, session, forms, ORM objects, queries' Python side):",
+             "",
              f"| {'page':<46} | {'total ms':>8} | {'SQL ms':>6} | {'stmts':>5} | {'render ms':>9} | {'other ms':>8} |",
              f"|{'-' * 48}|{'-' * 10}|{'-' * 8}|{'-' * 7}|{'-' * 11}|{'-' * 10}|"]
     slowest: dict[str, tuple[float, str, str, bool]] = {}
+    first_list: tuple[str, str, bool] | None = None
     # No app context is held around the requests: Flask would reuse it, and with it `g` and the
     # signed-in user of the first request, for every following one.
     with app.app_context():
@@ -382,36 +387,42 @@ def profile(db_url: str, cases: list[tuple[str, str, str | None]], n: int = 30) 
             for _ in range(3):  # warm-up: template compilation, catalog loading
                 client.get(path, headers=headers)
             acc.update(sql=0.0, stmts=0, render=0.0)
-            t = time.perf_counter()
+            t = time.process_time()
             for _ in range(n):
                 r = client.get(path, headers=headers)
                 if r.status_code != 200:
                     raise RuntimeError(f"profile: {path} answered {r.status_code}")
-            total = (time.perf_counter() - t) / n * 1000
+            total = (time.process_time() - t) / n * 1000
             sql, render = acc["sql"] / n * 1000, acc["render"] / n * 1000
             lines.append(f"| {label:<46} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
                          f"{render:>9.1f} | {total - sql - render:>8.1f} |")
             kind = "list" if label.startswith("list") else "detail" if label.startswith("detail") else ""
             if kind and (kind not in slowest or total > slowest[kind][0]):
                 slowest[kind] = (total, label, path, bool(ck))
-        for kind, (_t, label, path, signed_in) in sorted(slowest.items()):
+            if kind == "list" and first_list is None:
+                first_list = (label, path, bool(ck))
+        targets = [("first list", *first_list)] if first_list else []
+        targets += [(f"slowest {kind}", label, path, signed_in)
+                    for kind, (_t, label, path, signed_in) in sorted(slowest.items())
+                    if (label, path, signed_in) != first_list]
+        for which, label, path, signed_in in targets:
             client = resident if signed_in else anon
             prof = cProfile.Profile()
             prof.enable()
             for _ in range(10):
                 client.get(path, headers=headers)
             prof.disable()
-            for order, restrict, what in (("tottime", 16, "top functions by own time"),
+            for order, restrict, what in (("tottime", 12, "top functions by own time"),
                                           ("cumulative", r"main/(portal|templates)", "project code by "
                                            "cumulative time")):
                 out = io.StringIO()
                 st = pstats.Stats(prof, stream=out)
-                st.sort_stats(order).print_stats(restrict, 22) if isinstance(restrict, str) \
+                st.sort_stats(order).print_stats(restrict, 16) if isinstance(restrict, str) \
                     else st.sort_stats(order).print_stats(restrict)
                 text = out.getvalue().replace(str(ROOT) + "/", "").replace(
                     str(Path(pstats.__file__).parent) + "/site-packages/", "")
                 body = text[text.find("   ncalls"):] if "   ncalls" in text else text
-                lines += ["", f"cProfile, slowest {kind} page: {label}, 10 requests, {what} (seconds):",
+                lines += ["", f"cProfile, {which} page: {label}, 10 requests, {what} (seconds):",
                           "```", body.rstrip(), "```"]
     finally:
         event.remove(engine, "before_cursor_execute", before_sql)
