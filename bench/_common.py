@@ -227,6 +227,18 @@ def run_wrk(url: str, cookie: str | None = None, duration: int = DURATION) -> di
             "errors": errors.group(1).strip() if errors else ""}
 
 
+def settle(result: dict, connections: int = 8, limit: float = 15.0) -> None:
+    """Let the server finish what wrk left behind before the next run.
+
+    When wrk stops, up to `connections` requests are still queued in gunicorn's sync workers, and
+    they are served even though nobody reads the answers. After a slow page that is seconds of work,
+    which landed in the next page's measurement (seen: p99 of a 40 ms page going from 80 to 550 ms
+    right after the 500-comment page, normal again after a pause). Waits about twice the time those
+    requests take at the rate just measured, bounded."""
+    rps = result.get("rps") or 0.0
+    time.sleep(min(limit, max(0.5, 2 * connections / rps if rps > 0 else limit)))
+
+
 # --------------------------------------------------------------------------- report
 
 def machine_line() -> str:
