@@ -437,11 +437,51 @@ def test_comments_and_one_level_of_replies(app, world):
     assert '<div class="replies">' in threads[0] and threads[0].count('class="comment"') == 3
     assert "Sign in to comment" in html and 'name="parent_id"' not in html
     html = page(meda, url)
-    # Reply forms hang under the top-level comment only.
+    # One reply link per thread; the reply form appears under the thread it names, nowhere else.
+    assert re.findall(r'reply_to=(\d+)#reply-', html) == [str(top_id)]
+    assert 'name="parent_id" value="' not in html.replace('name="parent_id" value=""', "")
+    html = page(meda, f"{url}?reply_to={top_id}")
     assert re.findall(r'name="parent_id" value="(\d+)"', html) == [str(top_id)]
+    assert html.index(f'id="comment-{reply2_id}"') < html.index(f'id="reply-{top_id}"')
+    for other in (str(reply_id), "x", "-1", "99999999999"):  # a reply, or nonsense: no form, no error
+        assert 'name="parent_id" value="' not in page(meda, f"{url}?reply_to={other}").replace(
+            'name="parent_id" value=""', "")
+    assert "reply_to=" not in page(en(app, "visitor"), url)
     counts = page(en(app, "visitor"), "/c/dorf-a/proposals/")
     assert "3 comments" in counts
     chain_ok(world.a)
+
+
+def test_long_discussions_are_paged_by_thread(app, world):
+    from portal.comments import services as cs
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    tops = [cs.add_comment(world["meda"], world.a, p, f"Point number {i}.") for i in range(120)]
+    for top in (tops[0], tops[119]):
+        cs.add_comment(world["coma"], world.a, p, f"Answer to {top.id}.", parent=top)
+    db.session.commit()
+    visitor = en(app, "visitor")
+    first = page(visitor, url)
+    assert "Comments (122)" in first and "Page 1 of 3" in first
+    assert first.count('<div class="comment-thread">') == 50
+    assert f"Answer to {tops[0].id}." in first and "Point number 50." not in first
+    assert 'href="/c/dorf-a/proposals/%d?cpage=2#comments-h"' % p.id in first
+    last = page(visitor, f"{url}?cpage=3")
+    assert last.count('<div class="comment-thread">') == 20 and "Page 3 of 3" in last
+    assert f"Answer to {tops[119].id}." in last and "Point number 99." not in last
+    beyond = page(visitor, f"{url}?cpage=99")  # past the end: the last page
+    assert beyond.count('<div class="comment-thread">') == 20 and "Page 3 of 3" in beyond
+    assert "Page 1 of 3" in page(visitor, f"{url}?cpage=x")
+    # A reply on page 3 comes back to page 3, with the reply form link keeping the page.
+    meda = en(app, "meda")
+    assert f"cpage=3&amp;reply_to={tops[110].id}#reply-{tops[110].id}" in page(meda, f"{url}?cpage=3")
+    r = meda.post(f"{url}/comments", {"body": "Me too.", "parent_id": str(tops[110].id)}, token_from=url)
+    assert r.status_code == 303 and f"?cpage=3#comment-" in r.headers["Location"]
+    assert "Me too." in follow(meda, r)
+    r = meda.post(f"{url}/comments", {"body": "A new point."}, token_from=url)
+    assert "?cpage=3#comment-" in r.headers["Location"]
+    r = meda.post(f"{url}/comments", {"body": "Still on page one.", "parent_id": str(tops[3].id)}, token_from=url)
+    assert "cpage" not in r.headers["Location"]
 
 
 def test_flag_queue_hide_restore_and_dismiss(app, world):

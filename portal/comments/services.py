@@ -1,8 +1,10 @@
 """Add and list comments. The subject's own permission decides who may comment."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -12,6 +14,7 @@ from .models import Comment
 
 BODY_MAX = 2000
 THREAD_LIMIT = 1000
+THREADS_PER_PAGE = 50  # a long discussion is read a page of threads at a time (page weight, time)
 
 
 def add_comment(actor, community, subject, body: str, parent: Comment | None = None,
@@ -43,14 +46,20 @@ def get_comment(community, comment_id: int) -> Comment | None:
     ).scalar_one_or_none()
 
 
-def thread(community, subject) -> list[tuple[Comment, list[Comment]]]:
-    """Top-level comments in order, each with its replies: one query, authors joined."""
-    rows = db.session.execute(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.community_id == community.id, Comment.subject_type == subject.__tablename__,
-               Comment.subject_id == subject.id)
-        .order_by(Comment.id).limit(THREAD_LIMIT)
-    ).scalars().all()
+@dataclass(frozen=True)
+class ThreadPage:
+    items: list  # [(top-level comment, [replies])]
+    page: int
+    pages: int
+    total: int  # every comment on the subject, replies included
+
+
+def _on(community, subject):
+    return (Comment.community_id == community.id, Comment.subject_type == subject.__tablename__,
+            Comment.subject_id == subject.id)
+
+
+def _group(rows) -> list[tuple[Comment, list[Comment]]]:
     tops: dict[int, tuple[Comment, list[Comment]]] = {}
     order: list[int] = []
     for c in rows:
@@ -61,6 +70,46 @@ def thread(community, subject) -> list[tuple[Comment, list[Comment]]]:
         if c.parent_id is not None and c.parent_id in tops:
             tops[c.parent_id][1].append(c)
     return [tops[i] for i in order]
+
+
+def thread(community, subject) -> list[tuple[Comment, list[Comment]]]:
+    """Top-level comments in order, each with its replies: one query, authors joined."""
+    rows = db.session.execute(
+        select(Comment).options(joinedload(Comment.author)).where(*_on(community, subject))
+        .order_by(Comment.id).limit(THREAD_LIMIT)
+    ).scalars().all()
+    return _group(rows)
+
+
+def thread_page(community, subject, page: int = 1, per_page: int = THREADS_PER_PAGE) -> ThreadPage:
+    """One page of threads (top-level comments with all their replies) in three statements,
+    whatever the length of the discussion. A page past the end shows the last one."""
+    tops_n, total = db.session.execute(
+        select(func.coalesce(func.sum(case((Comment.parent_id.is_(None), 1), else_=0)), 0), func.count())
+        .where(*_on(community, subject))
+    ).one()
+    pages = max(1, -(-int(tops_n) // per_page))
+    page = min(max(1, page), pages)
+    top_ids = select(Comment.id).where(*_on(community, subject), Comment.parent_id.is_(None)) \
+        .order_by(Comment.id).limit(per_page).offset((page - 1) * per_page).scalar_subquery()
+    rows = db.session.execute(
+        select(Comment).options(joinedload(Comment.author))
+        .where(*_on(community, subject), or_(Comment.id.in_(top_ids), Comment.parent_id.in_(top_ids)))
+        .order_by(Comment.id)
+    ).scalars().all()
+    return ThreadPage(_group(rows), page, pages, int(total))
+
+
+def page_of(comment: Comment, per_page: int = THREADS_PER_PAGE) -> int:
+    """The page of thread_page() that shows `comment` (a reply is on its thread's page)."""
+    top = comment.parent_id or comment.id
+    before = db.session.execute(
+        select(func.count()).where(Comment.community_id == comment.community_id,
+                                   Comment.subject_type == comment.subject_type,
+                                   Comment.subject_id == comment.subject_id,
+                                   Comment.parent_id.is_(None), Comment.id <= top)
+    ).scalar_one()
+    return max(1, -(-before // per_page))
 
 
 def count_for(community, subject_type: str, subject_ids: list[int]) -> dict[int, int]:

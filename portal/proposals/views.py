@@ -40,8 +40,13 @@ def _category_choices():
     return [(c.id, c.label(loc)) for c in services.categories(g.community)]
 
 
-def _to_detail(p, anchor=""):
-    return redirect(url_for("proposals.detail", proposal_id=p.id) + anchor, code=303)
+def _to_detail(p, anchor="", **args):
+    return redirect(url_for("proposals.detail", proposal_id=p.id, **args) + anchor, code=303)
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else default
 
 
 @bp.get("/")
@@ -114,7 +119,8 @@ def detail(proposal_id):
     files = uploads.attachments_for(g.community, "proposal", [p.id]).get(p.id, [])
     return render_template(
         "proposals/detail.html", p=p, answer=queries.answer_for(p), progress=queries.progress_for(p),
-        thread=comments.thread(g.community, p), files=files,
+        thread=comments.thread_page(g.community, p, _int_arg("cpage", 1)), reply_to=_int_arg("reply_to", None),
+        files=files,
         supported=services.has_supported(ctx.user, p) if ctx.verified else False,
         threshold=services.threshold_for(g.community),
         # Forms only for those who get them: a form makes a CSRF token, and so a session cookie.
@@ -244,7 +250,8 @@ def comment(proposal_id):
     c = comments.add_comment(current_user, g.community, p, form.body.data, parent)
     db.session.commit()
     flash(_("Your comment is published."), "success")
-    return _to_detail(p, f"#comment-{c.id}")
+    page = comments.page_of(c)
+    return _to_detail(p, f"#comment-{c.id}", **({"cpage": page} if page > 1 else {}))
 
 
 @bp.get("/oversight")
