@@ -106,6 +106,8 @@ def create_app(config=None) -> Flask:
 
     app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label)
     app.jinja_env.filters["plaintext"] = plaintext
+    from . import dates
+    dates.register(app)  # after Flask-Babel's own filters, which these replace
     app.after_request(remember_choices)
     app.after_request(security_headers)
 

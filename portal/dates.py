@@ -1,0 +1,64 @@
+"""The `dateformat` and `datetimeformat` template filters: Flask-Babel's output, with Babel's
+per-call work (named format → pattern string → parsed pattern) done once per locale and format.
+
+A list of fifty proposals or comments formats a date on every row; Babel looks the pattern up
+and parses it again each time, which was about a sixth of a long page's rendering time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from babel import dates as bd
+from flask_babel import get_locale, get_timezone
+
+NAMED = ("full", "long", "medium", "short")
+_cache: dict[tuple, tuple] = {}
+
+
+def _patterns(locale, kind: str, fmt: str) -> tuple:
+    key = (str(locale), kind, fmt)
+    found = _cache.get(key)
+    if found is None:
+        if kind == "date":
+            found = (bd.parse_pattern(bd.get_date_format(fmt, locale=locale) if fmt in NAMED else fmt),)
+        elif fmt in NAMED:
+            found = (str(bd.get_datetime_format(fmt, locale=locale)).replace("'", ""),
+                     bd.parse_pattern(bd.get_time_format(fmt, locale=locale)),
+                     bd.parse_pattern(bd.get_date_format(fmt, locale=locale)))
+        else:
+            found = (None, bd.parse_pattern(fmt), None)
+        _cache[key] = found
+    return found
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    """Naive values are UTC (as Flask-Babel assumes), shown in the portal's time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(get_timezone())
+
+
+def datetimeformat(value: dt.datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    locale = get_locale()
+    value = _local(value)
+    outer, time_p, date_p = _patterns(locale, "datetime", format)
+    if outer is None:
+        return time_p.apply(value, locale)
+    return (outer.replace("{0}", time_p.apply(value.timetz(), locale, reference_date=value.date()))
+            .replace("{1}", date_p.apply(value.date(), locale)))
+
+
+def dateformat(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _local(value).date()
+    (pattern,) = _patterns(get_locale(), "date", format)
+    return pattern.apply(value, get_locale())
+
+
+def register(app) -> None:
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.filters["dateformat"] = dateformat
