@@ -28,6 +28,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'yishi.sqlite3'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Visitors' copies of public community pages (portal/pagecache.py): seconds, entries per worker.
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
@@ -64,6 +67,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    PAGE_CACHE_SECONDS = 0  # off: tests change data behind the chain's back; tests/test_pagecache.py turns it on
 
 
 class ProductionConfig(Config):

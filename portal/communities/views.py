@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..pagecache import for_visitors
 from ..auth.services import find_user
 from ..errors import PortalError
 from ..extensions import db
@@ -26,6 +27,7 @@ def _back():
 
 
 @bp.get("/")
+@for_visitors
 def home():
     ctx = g.ctx
     can_join = perm.can_request_join(ctx)

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..pagecache import for_visitors
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint
 from ..display import select_locale
@@ -50,6 +51,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 
 @bp.get("/")
+@for_visitors
 def index():
     form = SearchForm(request.args)
     cats = services.categories(g.community)
@@ -113,6 +115,7 @@ def _save_files(form, p):
 
 
 @bp.get("/<id:proposal_id>")
+@for_visitors
 def detail(proposal_id):
     p = _load(proposal_id)
     ctx = g.ctx
@@ -255,6 +258,7 @@ def comment(proposal_id):
 
 
 @bp.get("/oversight")
+@for_visitors
 def oversight():
     return render_template("proposals/oversight.html", overdue=queries.overdue(g.community),
                            figures=queries.figures(g.community))

@@ -1,0 +1,125 @@
+"""Visitors' page cache: served again only while nothing the page shows has changed."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import g
+
+from portal import pagecache
+from portal.extensions import db
+from portal.proposals.models import Proposal
+
+from .proposals_support import make_proposal
+from .security_support import client_as
+from .test_query_budget import counting
+
+
+@pytest.fixture
+def cache(app):
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    c = pagecache.cache_of(app)
+    c.clear()
+    return c
+
+
+def visitor(app, lang="en"):
+    c = client_as(app, "visitor")
+    c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    return c
+
+
+def body(client, url):
+    r = client.get(url)
+    assert r.status_code == 200, (url, r.status_code)
+    return r.get_data(as_text=True)
+
+
+def test_a_visitor_is_served_from_the_cache_until_the_chain_moves(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    v = visitor(app)
+    first = body(v, url)
+    with counting() as statements:
+        again = body(v, url)
+    assert again == first and cache.hits == 1
+    assert len(statements) == 1  # the community row (its audit_seq), nothing of the page
+    # A support is audited, the community's audit_seq moves: the next visitor sees it.
+    resident = client_as(app, "meda")
+    assert resident.post(f"{url}/support", token_from=url).status_code == 303
+    fresh = body(v, url)
+    assert fresh != first and cache.hits == 1
+    assert body(v, url) == fresh and cache.hits == 2
+
+
+def test_what_the_chain_does_not_mark_expires(app, world, cache, monkeypatch):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    v = visitor(app)
+    body(v, url)
+    db.session.get(Proposal, p.id).title = "Renamed behind the chain"
+    db.session.commit()
+    assert "Renamed behind the chain" not in body(v, url)  # within the lifetime: the cached copy
+    later = time.monotonic() + 31
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    assert "Renamed behind the chain" in body(v, url)
+
+
+def test_language_and_modes_are_separate_copies(app, world, cache):
+    url = "/c/dorf-a/proposals/"
+    assert "Proposals" in body(visitor(app, "en"), url)
+    zh = body(visitor(app, "zh-CN"), url)
+    assert "提案" in zh and "<html lang=\"zh-Hans\"" in zh
+    v = visitor(app, "en")
+    assert v.get(f"/display?toggle=large&next={url}").status_code == 303
+    large = body(v, url)
+    assert 'class="mode-large"' in large and body(v, url) == large
+    assert cache.hits == 1  # only the second large-mode read; every first read was rendered
+
+
+def test_signed_in_people_and_flash_messages_are_never_cached(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    resident = client_as(app, "meda")
+    body(resident, url), body(resident, url)
+    assert cache.hits == 0 and not cache.entries
+    v = visitor(app)
+    with v.http._c.session_transaction() as s:
+        s["_flashes"] = [("success", "Flashed once")]
+    assert "Flashed once" in body(v, url)
+    assert not cache.entries
+    assert "Flashed once" not in body(v, url)  # shown once, then the page is cacheable
+    assert len(cache.entries) == 1
+
+
+def test_a_response_that_sets_a_cookie_or_fails_is_not_kept(app, world, cache):
+    from flask_wtf.csrf import generate_csrf
+
+    with app.test_request_context("/c/dorf-a/"):
+        g.community = world.a
+        calls = []
+
+        @pagecache.for_visitors
+        def with_form():
+            calls.append(1)
+            return f"token {generate_csrf()}"  # touches the session: a cookie would be set
+
+        with_form(), with_form()
+    assert len(calls) == 2 and not cache.entries
+    assert visitor(app).get("/c/dorf-a/proposals/999999").status_code == 404
+    assert not cache.entries
+
+
+def test_the_cache_is_bounded(app, world, cache):
+    cache.size = 3
+    v = visitor(app)
+    for n in range(5):
+        body(v, f"/c/dorf-a/proposals/?q=word{n}")
+    assert len(cache.entries) == 3
+    assert [k[2] for k in cache.entries] == [f"/c/dorf-a/proposals/?q=word{n}" for n in (2, 3, 4)]
+
+
+def test_off_when_configured_off(app, world):
+    assert app.config["PAGE_CACHE_SECONDS"] == 0 and pagecache.cache_of(app) is None
+    v = visitor(app)
+    body(v, "/c/dorf-a/"), body(v, "/c/dorf-a/")
