@@ -7,3 +7,4 @@ from .comments.models import Comment  # noqa: F401
 from .moderation.models import Flag  # noqa: F401
 from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory,  # noqa: F401
                                ProposalSettings, ProposalSupport)
+from .roster.models import Household, HouseholdMember, LoginCard  # noqa: F401

@@ -203,6 +203,63 @@ PROPOSAL_ROUTES = [
     # Files are shown to whoever may see what they belong to (a published proposal: everyone).
     Route("/c/<slug:slug>/files/<id:attachment_id>", "GET", _file, expect(200)),
 ]
+# --- Roster (issue 7): import, households, login cards -------------------------------------------
+
+def _roster_csv(w, r):
+    import io
+    return {"roster": (io.BytesIO("姓名,户,手机\n王秀英,三组12号,\n".encode()), "roster.csv")}
+
+
+def _household(w):
+    from portal.extensions import db
+    from portal.roster import csvfile, services as rs
+
+    rows, _ = csvfile.parse("姓名,户\n王秀英,三组12号\n王建国,三组12号\n")
+    rs.import_roster(w["coma"], w.a, rows)
+    db.session.commit()
+    from portal.roster.models import Household
+    return db.session.query(Household).filter_by(community_id=w.a.id).one()
+
+
+def _representative_form(w, r):
+    from portal.roster.models import Household, HouseholdMember
+    from portal.extensions import db
+    h = db.session.query(Household).filter_by(community_id=w.a.id).one_or_none()
+    if h is None:  # a request that never reaches a household (unknown community)
+        return {"h1-membership_id": "1"}
+    other = db.session.query(HouseholdMember).filter(HouseholdMember.household_id == h.id,
+                                                     HouseholdMember.membership_id != h.representative_id).one()
+    return {f"h{h.id}-membership_id": str(other.membership_id)}
+
+
+def _card_url(w):
+    from portal.extensions import db
+    from portal.roster import services as rs
+
+    _card, token = rs.issue_card(w["coma"], w.a, membership(w.a, w["resa"]))
+    db.session.commit()
+    return f"/card/{token}"
+
+
+ROSTER_ROUTES = [
+    Route("/c/<slug:slug>/roster/", "GET", _fixed("/c/dorf-a/roster/"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/roster/preview", "POST", _fixed("/c/dorf-a/roster/preview"), only(["coma"], 200),
+          _roster_csv),
+    Route("/c/<slug:slug>/roster/import", "POST", _fixed("/c/dorf-a/roster/import"), only(["coma"], DONE),
+          lambda w, r: {"roster_text": "姓名,户\n王秀英,三组12号\n"}),
+    Route("/c/<slug:slug>/roster/households", "GET", _fixed("/c/dorf-a/roster/households"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/roster/households/<id:household_id>/representative", "POST",
+          lambda w: f"/c/dorf-a/roster/households/{_household(w).id}/representative", only(["coma"], DONE),
+          _representative_form),
+    # Not for oneself: resa's card is printed by the committee (meda's here, to be any other member).
+    Route("/c/<slug:slug>/roster/cards/<id:member_id>", "POST",
+          lambda w: f"/c/dorf-a/roster/cards/{mid('a', 'meda')(w)}", only(["coma"], 200)),
+    # The card is a bearer link: whoever holds it may use it (and is then signed in as its owner).
+    Route("/card/<token>", "GET", _card_url, expect(200)),
+    Route("/card/<token>", "POST", _card_url, expect(DONE),
+          lambda w, r: {"secret": "246810", "confirm": "246810"}),
+]
+
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -259,10 +316,10 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
-MEMBER_ROUTES = [r for r in ROUTES if "<id:member_id>" in r.rule]
+MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py
 MEMBER_DATA = {
     "approve": {},
     "reject": {"reason": "Not from here"},

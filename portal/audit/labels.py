@@ -29,6 +29,10 @@ ACTIONS = {
     "proposals.settings_changed": _l("Proposal settings changed"),
     "proposals.category_added": _l("Proposal category added"),
     "proposals.category_changed": _l("Proposal category changed"),
+    "roster.imported": _l("Residents imported from the roster"),
+    "household.representative": _l("Household representative chosen"),
+    "login_card.issued": _l("Login card printed"),
+    "login_card.used": _l("Login card used"),
 }
 
 ROLES = {

@@ -28,7 +28,8 @@ def _load_user(token: str):
     return services.load_session_user(token, current_app.config["SESSION_IDLE_DAYS"])
 
 
-def _begin(user) -> None:
+def begin_session(user) -> None:
+    """Sign `user` in on a fresh session (used by login, registration and login cards)."""
     session.clear()  # a new session id at every login (no fixation)
     services.start_session(user)
     db.session.commit()
@@ -49,7 +50,7 @@ def register():
             user = services.register_user(form.username.data, form.display_name.data, form.password.data,
                                           locale=chosen if chosen in current_app.config["LANGUAGES"] else None)
             services.update_profile(user, user.display_name, user.locale, modes["large"], modes["contrast"])
-            _begin(user)
+            begin_session(user)
             flash(_("Welcome, %(name)s. Your account is ready: choose your community to ask to join.",
                     name=user.display_name), "success")
             return redirect(url_for("main.home"), code=303)
@@ -92,7 +93,7 @@ def login():
         else:
             throttle.clear_account(login_name)
             services.log_security("login", user=user, remote_addr=addr)
-            _begin(user)
+            begin_session(user)
             return redirect(safe_next(form.next.data, url_for("main.home")), code=303)
     elif request.method == "POST":
         status = 400
