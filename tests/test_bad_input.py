@@ -192,6 +192,32 @@ def _latest(model_path, attr, **where):
     return stored
 
 
+def _card_url(w):
+    from portal.roster import services as rs
+
+    _card, token = rs.issue_card(w["coma"], w.a, membership(w.a, w["resa"]))
+    db.session.commit()
+    return f"/card/{token}"
+
+
+def _card_form(field):
+    def data(w, v):
+        d = {"secret": "13572468", "confirm": "13572468"}
+        d[field] = v
+        if field == "secret":
+            d["confirm"] = v
+        return d
+    return data
+
+
+ROSTER_FIELDS = [
+    Field("CardSecretForm.secret", 128, "visitor", _card_url, _card_form("secret"), at_max="p" * 128),
+    Field("CardSecretForm.confirm", None, "visitor", _card_url, _card_form("confirm")),
+    # The checked file travels back whole in a hidden field; anything else is refused (error page).
+    Field("ConfirmForm.roster_text", 400 * 1024, "coma", _fixed("/c/dorf-a/roster/import"),
+          lambda w, v: {"roster_text": v}, page=True),
+]
+
 PROPOSAL_FIELDS = [
     Field("ProposalForm.title", 120, "resa", _fixed("/c/dorf-a/proposals/new"), _new_proposal("title"),
           at_max="村" * 120, stored=_latest("portal.proposals.models.Proposal", "title")),
@@ -253,13 +279,13 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-] + PROPOSAL_FIELDS
+] + PROPOSAL_FIELDS + ROSTER_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
-                 "PasswordForm.new", "PasswordForm.confirm"}
+                 "PasswordForm.new", "PasswordForm.confirm", "CardSecretForm.secret", "CardSecretForm.confirm"}
 
 FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
-                "portal.moderation.forms")
+                "portal.moderation.forms", "portal.roster.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 

@@ -61,8 +61,8 @@ def confirm_import():
     if not form.validate_on_submit():
         abort(400)
     rows, errors = csvfile.parse(form.roster_text.data)
-    if errors:
-        abort(400)
+    if errors or any(r.errors for r in rows):
+        abort(400)  # the preview never offers to confirm such a file
     try:
         counts = services.import_roster(g.ctx.user, g.community, rows)
     except PortalError as exc:
