@@ -56,6 +56,7 @@ def seed() -> bool:
     communities.approve_member(li, heping, m)
     communities.request_join(users["zhang"], heping, "")
     _proposals(dongshan, users)
+    _roster(dongshan, wang)
     db.session.commit()
     return True
 
@@ -100,3 +101,21 @@ def _memberships(community):
     from .communities.models import Membership
 
     return db.session.execute(select(Membership).where(Membership.community_id == community.id)).scalars().all()
+
+
+# Elderly villagers from the paper roster: no phone of their own, they sign in with a login card.
+ROSTER = """姓名,户,手机
+王秀兰,三组 12 号,
+王建国,三组 12 号,
+李桂兰,五组 3 号,
+赵德福,五组 3 号,
+孙玉珍,一组 8 号,
+"""
+
+
+def _roster(community, committee_member):
+    from .roster import csvfile
+    from .roster import services as roster
+
+    rows, _errors = csvfile.parse(ROSTER)
+    roster.import_roster(committee_member, community, rows)

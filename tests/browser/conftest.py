@@ -169,6 +169,15 @@ def _demo_ids(w):
     moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
     moderation.flag(find_user("13800000001"), dongshan,
                     db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.")
+    # A login card of an imported villager, for the page where it is used.
+    from portal.communities.models import Membership
+    from portal.roster import services as roster
+
+    auntie = db.session.execute(select(Membership).join(Membership.user).where(
+        Membership.community_id == dongshan.id, Membership.user.has(display_name="王秀兰"))).scalar_one()
+    _card, IDS["card"] = roster.issue_card(find_user("wang"), dongshan, auntie)
+    IDS["zhang_member"] = db.session.execute(select(Membership.id).where(
+        Membership.community_id == dongshan.id, Membership.user_id == find_user("zhang").id)).scalar_one()
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,22 @@ def _flag_with_errors(page):
     _submit(page, "form[action*='/moderation/flag/']")
 
 
+ROSTER_WITH_ERRORS = "姓名,户,手机\n王秀英,三组 12 号,\n,三组 12 号,\n李四,四组,12345\n".encode()
+ROSTER_NEW = "姓名,户,手机\n周大妈,六组 2 号,\n吴大爷,六组 2 号,13912345678\n".encode()
+
+
+def _upload(data):
+    def act(page):
+        page.set_input_files("#roster", files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": data}])
+        _submit(page, "form[action$='/roster/preview']")
+    return act
+
+
+def _print_card(page):
+    # zhang's card: printing voids the earlier cards of that person only (not the demo card used below).
+    _submit(page, f"form[action$='/roster/cards/{IDS['zhang_member']}']")
+
+
 # Ids of objects in the demo data, filled in by the live server fixture.
 IDS: dict[str, int] = {}
 
@@ -103,6 +119,12 @@ PAGES = [
     PageSpec("proposal-settings", "wang", "/c/dongshan/proposals/settings"),
     PageSpec("moderation-queue", "wang", "/c/dongshan/moderation/"),
     PageSpec("moderation-flag", "zhang", "/c/dongshan/moderation/flag/comment/{comment}"),
+    # Roster, households and login cards (committee), and the page a card's QR code opens.
+    PageSpec("roster-import", "wang", "/c/dongshan/roster/", main=True),
+    PageSpec("roster-preview", "wang", "/c/dongshan/roster/", _upload(ROSTER_NEW)),
+    PageSpec("households", "wang", "/c/dongshan/roster/households", main=True),
+    PageSpec("login-card-print", "wang", "/c/dongshan/members", _print_card, main=True),
+    PageSpec("login-card-use", None, "/card/{card}", main=True),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -127,6 +149,8 @@ PAGES = [
     PageSpec("moderation-flag-errors", "zhang", "/c/dongshan/moderation/flag/comment/{comment}",
              _flag_with_errors, 400, variant=True),
     PageSpec("error-403", "resa", "/c/dorf-a/members", status=403, variant=True),
+    PageSpec("roster-preview-errors", "wang", "/c/dongshan/roster/", _upload(ROSTER_WITH_ERRORS), 400, variant=True),
+    PageSpec("login-card-invalid", None, "/card/not-a-card", status=404, variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}
