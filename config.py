@@ -24,10 +24,19 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _speech_tools() -> bool:
+    import shutil
+
+    return bool(shutil.which("espeak-ng") and shutil.which("opusenc"))
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'yishi.sqlite3'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Read-aloud (espeak-ng + opusenc): on where both are installed; READ_ALOUD=0 turns it off.
+    READ_ALOUD = os.environ.get("READ_ALOUD", "1") != "0" and _speech_tools()
+    SPEECH_CACHE = os.environ.get("SPEECH_CACHE", "")  # default: instance/speech
     # Visitors' copies of public community pages (portal/pagecache.py): seconds, entries per worker.
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "30"))
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))

@@ -39,6 +39,7 @@ _TITLES = {
     413: _l("The upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("Not available right now"),
 }
 
 _MESSAGES = {
@@ -50,6 +51,7 @@ _MESSAGES = {
     413: _l("What you sent is larger than allowed. Please send something smaller."),
     429: _l("Please wait a little and try again."),
     500: _l("The error has been noted. Nothing you sent was saved; please try again later."),
+    503: _l("This part of the portal is not working at the moment. Please try again later."),
 }
 
 

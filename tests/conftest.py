@@ -79,8 +79,14 @@ def is_postgres() -> bool:
     return bool(PG_URL)
 
 
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory):
+    """Spoken texts, shared by the tests of a run (the same text is spoken once)."""
+    return str(tmp_path_factory.mktemp("speech"))
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, tmp_path, speech_cache):
     if PG_URL:
         url = database_url
     else:
@@ -88,7 +94,7 @@ def app(database_url, tmp_path):
         shutil.copy(database_url, path)
         url = f"sqlite:///{path}"
     application = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(tmp_path / "uploads"),
-                              "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
+                              "SPEECH_CACHE": speech_cache, "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
     with application.app_context():
         yield application
         db.session.remove()

@@ -155,6 +155,9 @@ def _proposal_form(w, r):
             "action": "publish"}
 
 
+from portal.readaloud.speech import available as _speech_available  # noqa: E402
+
+_SPEECH = _speech_available()
 VERIFIED = ["resa", "meda", "coma"]
 NOT_AUTHOR = ["nobody", "penda", "reja", "meda", "coma", "comb", "root"]
 PROPOSAL_ROUTES = [
@@ -202,6 +205,9 @@ PROPOSAL_ROUTES = [
           only(["coma"], DONE)),
     # Files are shown to whoever may see what they belong to (a published proposal: everyone).
     Route("/c/<slug:slug>/files/<id:attachment_id>", "GET", _file, expect(200)),
+    # Read-aloud: whoever may read the text may hear it (a 404 where the speech tools are missing).
+    Route("/c/<slug:slug>/speak/<string:kind>/<id:obj_id>/<string:part>.ogg", "GET",
+          lambda w: f"/c/dorf-a/speak/proposal/{_proposal()(w)}/text.ogg", expect(200 if _SPEECH else 404)),
 ]
 # --- Roster (issue 7): import, households, login cards -------------------------------------------
 

@@ -188,7 +188,8 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     path = folder / "live.sqlite3"
     _migrate(f"sqlite:///{path}")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path)})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path),
+                      "SPEECH_CACHE": str(tmp_path_factory.mktemp("speech"))})
     _seed(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in failure reports
     thread = _ServerThread(app)

@@ -1,0 +1,2 @@
+"""Read-aloud without JavaScript: an <audio> element whose source the server speaks with
+espeak-ng and compresses with opusenc, cached on disk by content hash."""

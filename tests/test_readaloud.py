@@ -1,0 +1,110 @@
+"""Read-aloud: spoken by the server from the stored text, cached, only for what one may read."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from portal.moderation import services as moderation
+from portal.extensions import db
+from portal.readaloud import speech
+
+from .proposals_support import make_proposal, set_threshold
+from .security_support import client_as
+from .test_proposals_views import en, page
+
+SPEECH = speech.available()
+needs_speech = pytest.mark.skipif(not SPEECH and os.environ.get("YISHI_REQUIRE_SPEECH") != "1",
+                                  reason="espeak-ng/opusenc not installed (CI installs them)")
+
+
+def test_ci_has_the_speech_tools():
+    """CI installs espeak-ng and opus-tools: there, read-aloud must really be tested."""
+    if os.environ.get("YISHI_REQUIRE_SPEECH") == "1":
+        assert SPEECH, "espeak-ng and opusenc must be installed (apt-get install -y espeak-ng opus-tools)"
+    assert speech.voice_for("村口装几盏路灯 please") == "cmn" and speech.voice_for("Fix the road") == "en"
+    long = "一句话。" * 1000
+    assert len(speech.clip(long)) <= speech.TEXT_MAX and speech.clip(long).endswith("。")
+
+
+@needs_speech
+def test_spoken_once_then_served_from_the_cache(app, world, monkeypatch):
+    p = make_proposal(world, title="村口装几盏路灯", body="晚上太黑，老人出门不安全。")
+    url = f"/c/dorf-a/speak/proposal/{p.id}/text.ogg"
+    visitor = client_as(app, "visitor")
+    r = visitor.get(url)
+    assert r.status_code == 200 and r.mimetype == "audio/ogg"
+    audio = r.get_data()
+    assert audio[:4] == b"OggS" and b"OpusHead" in audio[:200]
+    assert 2_000 < len(audio) < 120_000  # compressed: tens of KB, not a WAV's hundreds
+    assert "private" in r.headers["Cache-Control"]
+    calls = []
+    real = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a) or real(*a, **k))
+    again = visitor.get(url)
+    assert again.status_code == 200 and again.get_data() == audio and calls == []
+    # The page carries the control: a plain <audio>, no script needed, nothing loaded until played.
+    html = page(en(app, "visitor"), f"/c/dorf-a/proposals/{p.id}")
+    assert re.search(rf'<audio controls preload="none" aria-labelledby="[^"]+" src="{re.escape(url)}">', html)
+    assert "Listen: the proposal" in html
+
+
+@needs_speech
+def test_only_what_one_may_read(app, world):
+    draft = make_proposal(world, publish=False)
+    visitor, author = client_as(app, "visitor"), client_as(app, "resa")
+    assert visitor.get(f"/c/dorf-a/speak/proposal/{draft.id}/text.ogg").status_code == 404
+    assert author.get(f"/c/dorf-a/speak/proposal/{draft.id}/text.ogg").status_code == 200
+    p = make_proposal(world)
+    moderation.hide(world["coma"], world.a, p, "private data")
+    db.session.commit()
+    assert visitor.get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 404
+    assert client_as(app, "coma").get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 200
+    # No answer yet, an unknown block or kind, another community's proposal: nothing.
+    q = make_proposal(world)
+    for path in (f"proposal/{q.id}/answer", f"proposal/{q.id}/other", f"letters/{q.id}/text",
+                 f"proposal/{q.id}/{'x' * 30}"):
+        assert visitor.get(f"/c/dorf-a/speak/{path}.ogg").status_code == 404, path
+    assert visitor.get(f"/c/dorf-b/speak/proposal/{q.id}/text.ogg").status_code == 404
+
+
+@needs_speech
+def test_the_answer_is_read_too(app, world):
+    from portal.proposals import services as ps
+
+    set_threshold(world.a, 1)
+    p = make_proposal(world)
+    ps.support(world["meda"], world.a, p)
+    ps.answer(world["coma"], world.a, p, "accepted", "We will put up three lights in March.")
+    db.session.commit()
+    r = client_as(app, "visitor").get(f"/c/dorf-a/speak/proposal/{p.id}/answer.ogg")
+    assert r.status_code == 200 and r.get_data()[:4] == b"OggS"
+    assert "Listen: the answer" in page(en(app, "visitor"), f"/c/dorf-a/proposals/{p.id}")
+
+
+def test_without_the_tools_the_control_is_hidden_and_the_portal_works(app, world):
+    app.config["READ_ALOUD"] = False
+    p = make_proposal(world)
+    html = page(en(app, "visitor"), f"/c/dorf-a/proposals/{p.id}")
+    assert "<audio" not in html and "Fix the road to the school" in html
+    assert client_as(app, "visitor").get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 404
+
+
+@needs_speech
+def test_a_failing_synthesis_is_a_503_not_a_crash(app, world, monkeypatch):
+    p = make_proposal(world, body="这一句从没有被读过。")
+
+    def broken(*a, **k):
+        raise subprocess.CalledProcessError(1, a[0])
+    monkeypatch.setattr(speech.subprocess, "run", broken)
+    assert client_as(app, "visitor").get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 503
+
+
+@needs_speech
+def test_rate_limited(app, world):
+    p = make_proposal(world)
+    v = client_as(app, "visitor")
+    codes = [v.get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
