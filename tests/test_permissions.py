@@ -395,7 +395,7 @@ def check(response, expected, url, method, rule=None):
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
-            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png")
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png", "audio/ogg")
 
 
 @pytest.mark.parametrize("role", ROLES)
