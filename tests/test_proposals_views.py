@@ -198,7 +198,7 @@ def test_draft_with_photos_and_voice_edit_publish_and_file_visibility(app, world
     draft_page = follow(resa, r)
     assert "Your draft is saved" in draft_page
     assert file_ids(draft_page) == [a.id for a in atts]
-    assert draft_page.count("<img ") == 2 and draft_page.count("<audio ") == 1
+    assert draft_page.count("<img ") == 2 and draft_page.count("<audio ") == 1 + (app.config["READ_ALOUD"] is True)  # the recording (+ read-aloud)
 
     # Served with the right type; the photo's location is gone.
     served = {}
@@ -892,7 +892,7 @@ def assert_inert(html: str, where: str, shown=()):
             assert attrs.get("src", "").startswith("/static/"), (where, attrs)
         if tag in ("img", "audio", "source", "iframe", "embed", "object", "video"):
             assert tag in ("img", "audio"), (where, tag)
-            assert re.match(r"^/(c/dorf-a/files/\d+|static/)", attrs.get("src", "")), (where, tag, attrs)
+            assert re.match(r"^/(c/dorf-a/files/\d+|c/dorf-a/speak/proposal/\d+/(text|answer)\.ogg|static/)", attrs.get("src", "")), (where, tag, attrs)
         for key in ("href", "src", "action", "formaction", "xlink:href"):
             value = re.sub(r"[\s\x00-\x1f]", "", attrs.get(key, "")).lower()
             assert not value.startswith(("javascript:", "data:", "vbscript:")), (where, tag, attrs)
