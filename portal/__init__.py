@@ -61,6 +61,8 @@ def create_app(config=None) -> Flask:
     from .moderation.views import bp as moderation_bp
     from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
     from .proposals.views import bp as proposals_bp
+    from .assisted.views import bp as assisted_bp
+    from .proposals import assisted_views  # noqa: F401  (routes on the proposals blueprint)
     from .readaloud.views import bp as readaloud_bp
     from .roster.views import bp as roster_bp, cards as cards_bp
     from .proposals import readaloud as _proposal_texts  # noqa: F401  (registers what can be read aloud)
@@ -68,7 +70,7 @@ def create_app(config=None) -> Flask:
     from . import comments  # noqa: F401
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
-               moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp):
+               moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp, assisted_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers

@@ -119,3 +119,20 @@ def _roster(community, committee_member):
 
     rows, _errors = csvfile.parse(ROSTER)
     roster.import_roster(committee_member, community, rows)
+    _assisted(community, committee_member)
+
+
+def _assisted(community, committee_member):
+    """王建国 came to the village office: the committee recorded his support for the bins."""
+    from sqlalchemy import select as _select
+
+    from .assisted import services as assisted
+    from .proposals import services as proposals
+    from .auth.models import User
+    from .proposals.models import Proposal
+
+    grandpa = db.session.execute(_select(User).where(User.display_name == "王建国")).scalar_one()
+    bins = db.session.execute(_select(Proposal).where(Proposal.community_id == community.id,
+                                                      Proposal.title == "垃圾桶每天清运一次")).scalar_one()
+    assisted.act_for(committee_member, community, grandpa, "proposal.supported", True, True,
+                     lambda: (proposals.support(grandpa, community, bins, origin="assisted"), bins)[1])

@@ -8,3 +8,4 @@ from .moderation.models import Flag  # noqa: F401
 from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory,  # noqa: F401
                                ProposalSettings, ProposalSupport)
 from .roster.models import Household, HouseholdMember, LoginCard  # noqa: F401
+from .assisted.models import AssistedAction  # noqa: F401

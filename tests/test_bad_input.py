@@ -210,6 +210,35 @@ def _card_form(field):
     return data
 
 
+def _assisted_support(field):
+    def data(w, v):
+        d = {"resident": "meda", "present": "y", "agreed": "y"}
+        d[field] = v
+        return d
+    return data
+
+
+def _assisted_entry_url(w):
+    from portal.assisted import services as assisted
+    from portal.proposals import services as ps
+
+    p = ps.create_proposal(w["coma"], w.a, "Lights", "Dark.", ps.categories(w.a)[0].id, publish=True)
+    entry = assisted.act_for(w["coma"], w.a, w["resa"], "proposal.supported", True, True,
+                             lambda: (ps.support(w["resa"], w.a, p, origin="assisted"), p)[1])
+    db.session.commit()
+    from portal.assisted.models import AssistedAction
+    entry = db.session.execute(select(AssistedAction).order_by(AssistedAction.id.desc()).limit(1)).scalar_one()
+    return f"/c/dorf-a/assisted/{entry.id}/dispute"
+
+
+ASSISTED_FIELDS = [
+    # A refused support form goes back to the proposal with a message (flash), not a form page.
+    Field("ResidentForm.resident", 32, "coma", _proposal_url(suffix="/support/assisted"),
+          _assisted_support("resident"), page=True),
+    Field("DisputeForm.reason", 500, "resa", _assisted_entry_url, lambda w, v: {"reason": v},
+          at_max="说" * 500, stored=_latest("portal.assisted.models.AssistedAction", "dispute_reason")),
+]
+
 ROSTER_FIELDS = [
     Field("CardSecretForm.secret", 128, "visitor", _card_url, _card_form("secret"), at_max="p" * 128),
     Field("CardSecretForm.confirm", None, "visitor", _card_url, _card_form("confirm")),
@@ -279,13 +308,14 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-] + PROPOSAL_FIELDS + ROSTER_FIELDS
+] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
                  "PasswordForm.new", "PasswordForm.confirm", "CardSecretForm.secret", "CardSecretForm.confirm"}
 
 FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
-                "portal.moderation.forms", "portal.roster.forms")
+                "portal.moderation.forms", "portal.roster.forms",
+                "portal.assisted.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 

@@ -266,6 +266,37 @@ ROSTER_ROUTES = [
           lambda w, r: {"secret": "246810", "confirm": "246810"}),
 ]
 
+# --- Assisted participation: the committee acts with a resident present ------------------------
+
+def _assisted_entry(w):
+    from portal.assisted import services as assisted
+    from portal.extensions import db
+    from portal.proposals import services as ps
+
+    p = ps.create_proposal(w["coma"], w.a, "Lights at the gate", "It is dark.", ps.categories(w.a)[0].id,
+                           publish=True)
+    assisted.act_for(w["coma"], w.a, w["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(w["resa"], w.a, p, origin="assisted"), p)[1])
+    db.session.commit()
+    from portal.assisted.models import AssistedAction
+    return db.session.query(AssistedAction).order_by(AssistedAction.id.desc()).first().id
+
+
+ASSISTED_FORM = {"present": "y", "agreed": "y"}
+ASSISTED_ROUTES = [
+    Route("/c/<slug:slug>/proposals/assisted", "GET", _fixed("/c/dorf-a/proposals/assisted"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/proposals/assisted", "POST", _fixed("/c/dorf-a/proposals/assisted"), only(["coma"], DONE),
+          lambda w, r: {**_proposal_form(w, r), **ASSISTED_FORM, "resident": "resa"}),
+    Route("/c/<slug:slug>/proposals/<id:proposal_id>/support/assisted", "POST", _p("/support/assisted"),
+          only(["coma"], DONE), lambda w, r: {**ASSISTED_FORM, "resident": "meda"}),
+    Route("/c/<slug:slug>/assisted/", "GET", _fixed("/c/dorf-a/assisted/"), only(VERIFIED, 200)),
+    # Only the resident it was recorded for may object; to other members it does not exist.
+    Route("/c/<slug:slug>/assisted/<id:entry_id>/dispute", "POST",
+          lambda w: f"/c/dorf-a/assisted/{_assisted_entry(w)}/dispute",
+          expect(403, visitor=LOGIN, resa=DONE, meda=404, coma=404), lambda w, r: {"reason": "I did not say that"}),
+    Route("/c/<slug:slug>/assisted/disputes", "GET", _fixed("/c/dorf-a/assisted/disputes"), only(["coma"], 200)),
+]
+
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -322,7 +353,7 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES + ROSTER_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py

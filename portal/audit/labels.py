@@ -33,6 +33,8 @@ ACTIONS = {
     "household.representative": _l("Household representative chosen"),
     "login_card.issued": _l("Login card printed"),
     "login_card.used": _l("Login card used"),
+    "assisted.recorded": _l("Recorded by the committee with a resident present"),
+    "assisted.disputed": _l("Resident objected to an assisted action"),
 }
 
 ROLES = {

@@ -94,10 +94,22 @@ def login():
             throttle.clear_account(login_name)
             services.log_security("login", user=user, remote_addr=addr)
             begin_session(user)
+            _assisted_notice(user)
             return redirect(safe_next(form.next.data, url_for("main.home")), code=303)
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _assisted_notice(user) -> None:
+    """At sign-in, tell the person what the committee recorded with them since they last looked."""
+    from ..assisted.services import unseen_count
+
+    n = unseen_count(user)
+    if n:
+        flash(ngettext("The committee recorded %(num)d action with you. Your community page shows it under "
+                       "'Recorded with me'.", "The committee recorded %(num)d actions with you. Your community page "
+                       "shows them under 'Recorded with me'.", n), "info")
 
 
 @bp.post("/logout")

@@ -31,9 +31,13 @@ def can_withdraw(ctx: Ctx, p) -> bool:
     return ctx.verified and _is_author(ctx, p) and p.state in ("draft", "published", "under_review")
 
 
+def can_support_state(p) -> bool:
+    """The proposal takes supports now (whoever gives them)."""
+    return p.state in ("published", "under_review") and not p.is_hidden
+
+
 def can_support(ctx: Ctx, p) -> bool:
-    return (ctx.verified and not _is_author(ctx, p) and p.state in ("published", "under_review")
-            and not p.is_hidden)
+    return ctx.verified and not _is_author(ctx, p) and can_support_state(p)
 
 
 def can_unsupport(ctx: Ctx, p) -> bool:

@@ -174,3 +174,13 @@ def figures(community, now: datetime | None = None) -> Figures:
         on_time_share=round(100 * sum(on_time) / len(on_time)) if on_time else None,
         waiting=waiting, overdue=late,
     )
+
+
+def assisted_support_count(p: Proposal) -> int:
+    """Supports recorded by the committee with the resident present (shown to everyone)."""
+    from .models import ProposalSupport
+
+    if not p.support_count:
+        return 0
+    return db.session.execute(select(func.count()).select_from(ProposalSupport).where(
+        ProposalSupport.proposal_id == p.id, ProposalSupport.origin == "assisted")).scalar_one()

@@ -5,6 +5,9 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..assisted import permissions as assisted_perm
+from ..assisted import services as assisted
+from ..assisted.forms import ResidentForm
 from ..pagecache import for_visitors
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint
@@ -70,7 +73,8 @@ def index():
     counts = comments.count_for(g.community, "proposal", [p.id for p in page.items])
     drafts = queries.drafts_of(g.community, current_user) if g.ctx.verified else []
     return render_template("proposals/index.html", page=page, form=form, lq=lq, counts=counts, drafts=drafts,
-                           can_create=perm.can_create(g.ctx), threshold=services.threshold_for(g.community))
+                           can_create=perm.can_create(g.ctx), can_assist=assisted_perm.can_record(g.ctx),
+                           threshold=services.threshold_for(g.community))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -134,6 +138,10 @@ def detail(proposal_id):
                  see_hidden=perm.can_see_hidden_text(ctx, p), moderate=ctx.has_role("committee"),
                  flag=ctx.signed_in),
         progress_form=ProgressForm() if perm.can_report_progress(ctx, p) else None,
+        assisted_mark=assisted.recorded(g.community, p, "proposal.created") if p.origin == "assisted" else None,
+        assisted_supports=queries.assisted_support_count(p),
+        assisted_form=ResidentForm(formdata=None) if assisted_perm.can_record(ctx) and perm.can_support_state(p)
+        else None,
     )
 
 

@@ -125,6 +125,10 @@ PAGES = [
     PageSpec("households", "wang", "/c/dongshan/roster/households", main=True),
     PageSpec("login-card-print", "wang", "/c/dongshan/members", _print_card, main=True),
     PageSpec("login-card-use", None, "/card/{card}", main=True),
+    # Assisted participation: the committee with a resident present; the resident's own list.
+    PageSpec("proposal-assisted-new", "wang", "/c/dongshan/proposals/assisted"),
+    PageSpec("assisted-mine", "13800000001", "/c/dongshan/assisted/"),
+    PageSpec("assisted-disputes", "wang", "/c/dongshan/assisted/disputes"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.

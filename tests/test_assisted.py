@@ -1,0 +1,138 @@
+"""Assisted participation: the committee acts with a resident present, openly and disputably."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.assisted import services as assisted
+from portal.assisted.models import AssistedAction
+from portal.extensions import db
+from portal.proposals import services as ps
+from portal.proposals.models import Proposal, ProposalSupport
+
+from .helpers import PASSWORD
+from .proposals_support import category_id, make_proposal
+from .security_support import client_as, row_counts
+from .test_proposals_views import audit_seq, chain_ok, en, events_after, follow, page
+
+FORM = {"present": "y", "agreed": "y"}
+
+
+def test_committee_writes_a_proposal_with_a_resident(app, world):
+    coma = en(app, "coma")
+    seq = audit_seq(world.a)
+    url = "/c/dorf-a/proposals/assisted"
+    r = coma.post(url, {**FORM, "resident": "resa", "title": "Bench at the bus stop", "body": "Old people wait long.",
+                        "category": str(category_id(world.a))}, token_from=url)
+    assert r.status_code == 303
+    html = follow(coma, r)
+    assert "published in the name of" in html
+    p = db.session.execute(select(Proposal).where(Proposal.title == "Bench at the bus stop")).scalar_one()
+    assert p.author_id == world["resa"].id and p.origin == "assisted" and p.state == "published"
+    # Everyone sees who recorded it with whom.
+    visitor_html = page(en(app, "visitor"), f"/c/dorf-a/proposals/{p.id}")
+    assert f"recorded by {world['coma'].display_name} with {world['resa'].display_name}" in visitor_html
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["proposal.created", "proposal.published", "assisted.recorded"]
+    assert evs[0].actor_id == world["resa"].id and evs[2].actor_id == world["coma"].id
+    assert f'"resident":{world["resa"].id}' in evs[2].payload
+    chain_ok(world.a)
+
+
+def test_both_confirmations_a_resident_and_never_oneself(app, world):
+    coma = en(app, "coma")
+    url = "/c/dorf-a/proposals/assisted"
+    base = {"title": "T", "body": "B", "category": str(category_id(world.a))}
+    before = row_counts()
+    for data, message in (
+        ({**base, "resident": "resa", "present": "y"}, "This field is required."),
+        ({**base, "resident": "resa", "agreed": "y"}, "This field is required."),
+        ({**base, **FORM, "resident": "nobody"}, "not a verified resident"),  # signed up, not a member
+        ({**base, **FORM, "resident": "resb"}, "not a verified resident"),  # another community
+        ({**base, **FORM, "resident": "no-such-person"}, "not a verified resident"),
+        ({**base, **FORM, "resident": "coma"}, "cannot record an action for yourself"),
+    ):
+        r = coma.post(url, data, token_from=url)
+        assert r.status_code == 400 and message in r.get_data(as_text=True), data
+    assert row_counts() == before
+    # The database refuses it too.
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.add(AssistedAction(community_id=world.a.id, resident_id=world["coma"].id,
+                                          recorded_by_id=world["coma"].id, kind="x", subject_type="proposal",
+                                          subject_id=1, present=True, agreed=True))
+    db.session.rollback()
+
+
+def test_support_recorded_with_a_resident_counts_by_origin(app, world):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    coma = en(app, "coma")
+    html = page(coma, url)
+    assert "Record the support of a resident who is here" in html
+    assert "Record the support" not in page(en(app, "meda"), url)  # residents do not get the form
+    r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "meda"}, token_from=url)
+    assert r.status_code == 303
+    assert "The support of" in follow(coma, r)
+    s = db.session.execute(select(ProposalSupport).where(ProposalSupport.proposal_id == p.id)).scalar_one()
+    assert s.user_id == world["meda"].id and s.origin == "assisted"
+    visitor = page(en(app, "visitor"), url)
+    assert "1 neighbour supports this" in visitor and "1 of them recorded by the committee" in visitor
+    # Twice: refused with a message, nothing added.
+    r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "meda"}, token_from=url)
+    assert "already supports this proposal" in follow(coma, r)
+    # The author cannot be made to support their own proposal.
+    r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "resa"}, token_from=url)
+    assert "your support is already counted" in follow(coma, r)
+    assert db.session.execute(select(ProposalSupport).where(ProposalSupport.proposal_id == p.id)).scalars().all() == [s]
+
+
+def _assisted_support(world):
+    p = make_proposal(world, author="coma")
+    assisted.act_for(world["coma"], world.a, world["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(world["resa"], world.a, p, origin="assisted"), p)[1])
+    db.session.commit()
+    return db.session.execute(select(AssistedAction)).scalar_one()
+
+
+def test_the_resident_is_told_at_sign_in_and_can_object_within_a_week(app, world):
+    entry = _assisted_support(world)
+    resa = en(app, "visitor")
+    r = resa.post("/login", {"login": "resa", "password": PASSWORD})
+    assert "The committee recorded 1 action with you." in follow(resa, r)
+    mine = page(resa, "/c/dorf-a/assisted/")
+    assert "Proposal supported" in mine and "This is not what I wanted" in mine
+    assert db.session.get(AssistedAction, entry.id).seen_at is not None
+    # Seen: no notice at the next sign-in.
+    again = en(app, "visitor")
+    assert "The committee recorded" not in follow(again, again.post("/login", {"login": "resa", "password": PASSWORD}))
+    seq = audit_seq(world.a)
+    url = f"/c/dorf-a/assisted/{entry.id}/dispute"
+    r = resa.post(url, {"reason": ""}, token_from="/c/dorf-a/assisted/")
+    assert r.status_code == 400 and "This field is required." in r.get_data(as_text=True)
+    r = resa.post(url, {"reason": "I never agreed to this."}, token_from="/c/dorf-a/assisted/")
+    assert r.status_code == 303
+    assert "You objected on" in follow(resa, r)
+    assert [e.action for e in events_after(world.a, seq)] == ["assisted.disputed"]
+    assert "I never agreed to this." in page(en(app, "coma"), "/c/dorf-a/assisted/disputes")
+    r = resa.post(url, {"reason": "Again"}, token_from="/c/dorf-a/assisted/")
+    assert "already disputed" in follow(resa, r)
+    chain_ok(world.a)
+
+
+def test_no_objection_after_seven_days_and_none_for_others(app, world):
+    entry = _assisted_support(world)
+    entry.created_at = entry.created_at - timedelta(days=8)
+    db.session.commit()
+    resa, meda = en(app, "resa"), en(app, "meda")
+    assert "This is not what I wanted" not in page(resa, "/c/dorf-a/assisted/")
+    before = row_counts()
+    r = resa.post(f"/c/dorf-a/assisted/{entry.id}/dispute", {"reason": "late"}, token_from="/c/dorf-a/assisted/")
+    assert "More than 7 days have passed" in follow(resa, r)
+    r = meda.post(f"/c/dorf-a/assisted/{entry.id}/dispute", {"reason": "not mine"}, token_from="/c/dorf-a/assisted/")
+    assert r.status_code == 404
+    assert "Nothing has been recorded with you." in page(meda, "/c/dorf-a/assisted/")
+    assert row_counts() == before
