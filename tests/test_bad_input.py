@@ -83,15 +83,22 @@ class Field:
         return client.post(url + (f"?lang={lang}" if lang else ""), data)
 
 
-def _register(field):
-    def data(w, v):
-        d = {"username": "newcomer", "display_name": "New", "password": PASSWORD, "confirm": PASSWORD}
-        d[field] = v
-        if field == "password":
-            d["confirm"] = v
-        return d
-    return data
+def _form(defaults, mirror: str | None = None):
+    """Form data builders for field cases: `defaults` (a dict, or world -> dict) with one field
+    set to the value; `mirror` names the field whose confirmation field gets it too."""
+    def for_field(field):
+        def data(w, v):
+            d = dict(defaults(w) if callable(defaults) else defaults)
+            d[field] = v
+            if mirror and field == mirror:
+                d["confirm"] = v
+            return d
+        return data
+    return for_field
 
+
+_register = _form({"username": "newcomer", "display_name": "New", "password": PASSWORD, "confirm": PASSWORD},
+                  mirror="password")
 
 def _user_field(username, attr):
     def stored(w):
@@ -107,23 +114,10 @@ def _community_field(slug, attr):
     return stored
 
 
-def _community_form(field):
-    def data(w, v):
-        d = {"slug": "dorf-c", "name": "Dorf C", "region": "Region C", "kind": "village", "default_locale": "zh_Hans"}
-        d[field] = v
-        return d
-    return data
+_community_form = _form({"slug": "dorf-c", "name": "Dorf C", "region": "Region C", "kind": "village",
+                         "default_locale": "zh_Hans"})
 
-
-def _password_form(field):
-    def data(w, v):
-        d = {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
-        d[field] = v
-        if field == "new":
-            d["confirm"] = v
-        return d
-    return data
-
+_password_form = _form({"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}, mirror="new")
 
 def _reject_url(w):
     return f"/c/dorf-a/members/{membership(w.a, w['penda']).id}/reject"
@@ -162,23 +156,15 @@ def _moderation_url(action):
     return make
 
 
-def _new_proposal(field):
-    def data(w, v):
-        from .proposals_support import category_id
+def _proposal_defaults(w):
+    from .proposals_support import category_id
 
-        d = {"title": "Repair the well", "body": "It is dry.", "category": str(category_id(w.a)), "action": "publish"}
-        d[field] = v
-        return d
-    return data
+    return {"title": "Repair the well", "body": "It is dry.", "category": str(category_id(w.a)), "action": "publish"}
 
 
-def _category_form(field):
-    def data(w, v):
-        d = {"key": "water", "name_zh": "饮水", "name_en": "Water"}
-        d[field] = v
-        return d
-    return data
+_new_proposal = _form(_proposal_defaults)
 
+_category_form = _form({"key": "water", "name_zh": "饮水", "name_en": "Water"})
 
 def _latest(model_path, attr, **where):
     def stored(w):
@@ -200,23 +186,9 @@ def _card_url(w):
     return f"/card/{token}"
 
 
-def _card_form(field):
-    def data(w, v):
-        d = {"secret": "13572468", "confirm": "13572468"}
-        d[field] = v
-        if field == "secret":
-            d["confirm"] = v
-        return d
-    return data
+_card_form = _form({"secret": "13572468", "confirm": "13572468"}, mirror="secret")
 
-
-def _assisted_support(field):
-    def data(w, v):
-        d = {"resident": "meda", "present": "y", "agreed": "y"}
-        d[field] = v
-        return d
-    return data
-
+_assisted_support = _form({"resident": "meda", "present": "y", "agreed": "y"})
 
 def _assisted_entry_url(w):
     from portal.assisted import services as assisted
