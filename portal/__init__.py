@@ -61,11 +61,12 @@ def create_app(config=None) -> Flask:
     from .moderation.views import bp as moderation_bp
     from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
     from .proposals.views import bp as proposals_bp
+    from .rules.views import bp as rules_bp
     from .uploads.views import bp as files_bp
     from . import comments  # noqa: F401
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
-               moderation_bp, files_bp):
+               moderation_bp, files_bp, rules_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers

@@ -126,11 +126,13 @@ def upgrade():
 
     op.create_table('rule_clause',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('chapter_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_rule_clause_community_id_community')),
     sa.ForeignKeyConstraint(['chapter_id'], ['rule_chapter.id'], name=op.f('fk_rule_clause_chapter_id_rule_chapter')),
     sa.ForeignKeyConstraint(['version_id'], ['rule_version.id'], name=op.f('fk_rule_clause_version_id_rule_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_clause')),

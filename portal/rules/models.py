@@ -100,6 +100,7 @@ class RuleClause(db.Model):
     __tablename__ = "rule_clause"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("rule_version.id"))
     chapter_id: Mapped[int] = mapped_column(ForeignKey("rule_chapter.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 第 n 条, counted through the whole document

@@ -187,7 +187,7 @@ def apply_amendments(version, amendments: list[Amendment]) -> None:
         elif a.kind == "new":
             after = by_key.get(a.after_key)
             chapter_id = after.chapter_id if after else chapters[-1].id
-            clause = RuleClause(version_id=version.id, chapter_id=chapter_id, number=0, key=new_key(),
+            clause = RuleClause(community_id=version.community_id, version_id=version.id, chapter_id=chapter_id, number=0, key=new_key(),
                                 text=a.final_text)
             db.session.add(clause)
             clauses.insert(clauses.index(after) + 1 if after else len(clauses), clause)

@@ -89,7 +89,7 @@ def copy_version(actor, community, source: RuleVersion, reason: str) -> RuleVers
         db.session.add(new)
         mapping[ch.id] = new
     db.session.flush()
-    db.session.add_all([RuleClause(version_id=version.id, chapter_id=mapping[c.chapter_id].id, number=c.number,
+    db.session.add_all([RuleClause(community_id=version.community_id, version_id=version.id, chapter_id=mapping[c.chapter_id].id, number=c.number,
                                    key=c.key, text=c.text) for c in clauses])
     db.session.flush()
     return version
@@ -163,7 +163,7 @@ def add_clause(actor, community, version, chapter, text: str) -> RuleClause:
     require_draft(version)
     text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."))
     chapters, clauses = _ordered(version)
-    clause = RuleClause(version_id=version.id, chapter_id=chapter.id, number=0, key=new_key(), text=text)
+    clause = RuleClause(community_id=version.community_id, version_id=version.id, chapter_id=chapter.id, number=0, key=new_key(), text=text)
     # At the end of its chapter.
     position = max((i + 1 for i, c in enumerate(clauses)
                     if next(ch.number for ch in chapters if ch.id == c.chapter_id) <= chapter.number), default=0)
