@@ -64,7 +64,9 @@ class FilingForm(FlaskForm):
     reference = StringField(_l("Filing reference number"), validators=[DataRequired(), Length(max=FILING_REF_MAX)])
 
 
-class CommentForm(FlaskForm):
+class ClauseCommentForm(FlaskForm):
+    """A comment on a clause or an amendment."""
+
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
     parent_id = HiddenField(validators=[Optional(), Length(max=10)])
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..permissions import require
 from . import permissions as perm
 from . import phases, queries, services
-from .forms import KIND_LABELS, AmendmentForm, CommentForm, DocumentForm
+from .forms import KIND_LABELS, AmendmentForm, ClauseCommentForm, DocumentForm
 from .models import Amendment, RuleClause, RuleDocument, RuleVersion
 
 bp = community_blueprint("rules", __name__, "/rules")
@@ -158,7 +158,7 @@ def _clause_page(v, c, form=None, status=200):
         supported=queries.supported_ids(ctx.user, [a.id for a in amendments]), today=today,
         thread=comments.thread(g.community, c), days_left=phases.days_left(v, today),
         amend_form=(form or AmendmentForm()) if can_amend else None,
-        comment_form=CommentForm() if can_comment else None,
+        comment_form=ClauseCommentForm() if can_comment else None,
         can=dict(amend=can_amend, comment=can_comment, flag=ctx.signed_in, moderate=perm.can_see_hidden(ctx),
                  see_hidden=perm.can_see_hidden(ctx))), status
 
@@ -181,7 +181,7 @@ def amend(version_id, clause_id):
 
 def _post_comment(v, subject, back):
     require(perm.can_comment(g.ctx, v, services.local_today()))
-    form = CommentForm()
+    form = ClauseCommentForm()
     if not form.validate_on_submit():
         abort(400)
     parent = None
@@ -217,7 +217,7 @@ def amendment(version_id, amendment_id):
         text_ops=diff_text(target.text if target and a.kind == "change" else "", a.proposed_text),
         merged_ops=diff_text(a.proposed_text, a.merged_text) if a.decision == "merged" else None,
         supported=phases.has_supported(ctx.user, a) if ctx.verified else False,
-        thread=comments.thread(g.community, a), comment_form=CommentForm() if can_comment else None,
+        thread=comments.thread(g.community, a), comment_form=ClauseCommentForm() if can_comment else None,
         can=dict(support=perm.can_support(ctx, v, a, today), comment=can_comment, flag=ctx.signed_in,
                  moderate=perm.can_see_hidden(ctx), see_hidden=perm.can_see_hidden(ctx)))
 
