@@ -188,3 +188,56 @@ def test_clause_of_another_version_is_404(app, world):
     other = make_rules(world, "consultation")
     clause = db.session.execute(select(RuleClause).where(RuleClause.version_id == other.id)).scalars().first()
     assert client_as(app, "resa").get(f"/c/dorf-a/rules/v/{v.id}/clauses/{clause.id}").status_code == 404
+
+
+def test_hostile_text_in_every_rules_field_is_escaped(app, world):
+    """Attack strings in every field a person can fill in, through the pages themselves;
+    every rules page (and the audit trail) shows them as text, never as markup."""
+    from markupsafe import escape
+
+    from portal.rules import adoption
+
+    from .test_bad_input import IMG, SCRIPT, _assert_inert
+
+    evil = SCRIPT + IMG
+    coma, resa, meda = client_as(app, "coma"), client_as(app, "resa"), client_as(app, "meda")
+    assert coma.post("/c/dorf-a/rules/new", {"title": evil, "kind": "other"}).status_code == 303
+    v = db.session.execute(select(RuleVersion)).scalar_one()
+    base = f"/c/dorf-a/rules/v/{v.id}"
+    chapter = services.chapters_of(v)[0]
+    assert coma.post(f"{base}/chapters/{chapter.id}", {"title": evil}).status_code == 303
+    assert coma.post(f"{base}/chapters", {"title": evil}).status_code == 303
+    for _ in range(2):
+        assert coma.post(base + "/clauses", {"text": evil, "chapter": str(chapter.id)}).status_code == 303
+    t = today()
+    assert coma.post(base + "/consultation", {"start": t.isoformat(), "end": t.isoformat()}).status_code == 303
+    first = _clauses(v)[0]
+    assert resa.post(f"{base}/clauses/{first.id}/amendments",
+                     {"kind": "change", "text": evil + " new", "rationale": evil}).status_code == 303
+    a = db.session.execute(select(Amendment)).scalar_one()
+    assert meda.post(f"{base}/clauses/{first.id}/comments", {"body": evil}).status_code == 303
+    assert meda.post(f"{base}/amendments/{a.id}/comments", {"body": evil}).status_code == 303
+    end_consultation(_version(v.id))
+    db.session.commit()
+    assert coma.post(base + "/start-revision").status_code == 303
+    assert coma.post(f"{base}/amendments/{a.id}/decide",
+                     {"decision": "merged", "merged_text": evil + " merged", "reason": evil}).status_code == 303
+    assert coma.post(base + "/conclude", {"reason": evil}).status_code == 303
+    nxt = db.session.execute(select(RuleVersion).where(RuleVersion.number == 2)).scalar_one()
+    assert coma.post(f"/c/dorf-a/rules/v/{nxt.id}/adoption-vote").status_code == 303
+    adoption.record_adoption_result(_version(nxt.id), None, passed=True, poll_id=None, summary=evil)
+    db.session.commit()
+    assert coma.post(f"/c/dorf-a/rules/v/{nxt.id}/filing", {"filed_on": t.isoformat(), "reference": IMG}).status_code == 303
+    doc = f"/c/dorf-a/rules/{v.document_id}"
+    pages = [doc, doc + "/adopted", doc + "/print", doc + "/history", f"{doc}/history?from={v.id}&to={nxt.id}",
+             "/c/dorf-a/rules/", base, f"{base}/clauses/{first.id}", f"{base}/amendments/{a.id}", f"{base}/revision",
+             f"/c/dorf-a/rules/v/{nxt.id}", "/c/dorf-a/audit/"]
+    for who, client in (("coma", coma), ("resa", resa), ("visitor", client_as(app, "visitor"))):
+        for url in pages:
+            r = client.get(url)
+            if r.status_code != 200:
+                continue  # the revision page and the audit trail are not for everyone
+            html = r.get_data(as_text=True)
+            _assert_inert(html, f"{url} as {who}")
+    html = coma.get(doc + "/print").get_data(as_text=True)
+    assert str(escape(SCRIPT)) in html and str(escape(IMG)) in html
