@@ -72,6 +72,10 @@ def open_version(document) -> RuleVersion | None:
         RuleVersion.document_id == document.id, RuleVersion.status.in_(OPEN_STATUSES))).scalars().first()
 
 
+def open_version_document(version) -> RuleDocument:
+    return db.session.get(RuleDocument, version.document_id)
+
+
 def copy_version(actor, community, source: RuleVersion, reason: str) -> RuleVersion:
     """The next version of source's document as a draft holding source's text (keys kept)."""
     number = db.session.execute(select(func.max(RuleVersion.number)).where(

@@ -50,6 +50,15 @@ def _flag_with_errors(page):
     _submit(page, "form[action*='/moderation/flag/']")
 
 
+def _amend_without_reason(page):
+    page.fill("#rationale", "")
+    _submit(page, "form[action$='/amendments']")
+
+
+def _filing_without_reference(page):
+    _submit(page, "form[action$='/filing']")
+
+
 # Ids of objects in the demo data, filled in by the live server fixture.
 IDS: dict[str, int] = {}
 
@@ -103,6 +112,18 @@ PAGES = [
     PageSpec("proposal-settings", "wang", "/c/dongshan/proposals/settings"),
     PageSpec("moderation-queue", "wang", "/c/dongshan/moderation/"),
     PageSpec("moderation-flag", "zhang", "/c/dongshan/moderation/flag/comment/{comment}"),
+    # Village rules (portal/rules/demo.py and tests/browser/conftest.py _rules_ids).
+    PageSpec("rules", None, "/c/dongshan/rules/", main=True),
+    PageSpec("rules-document", None, "/c/dongshan/rules/{rules_doc}", main=True),
+    PageSpec("rules-adopted", None, "/c/dongshan/rules/{rules_doc}/adopted"),
+    PageSpec("rules-print", None, "/c/dongshan/rules/{rules_doc}/print", main=True),
+    PageSpec("rules-history", None, "/c/dongshan/rules/{rules_doc}/history", main=True),
+    PageSpec("rules-consultation", "zhang", "/c/dongshan/rules/v/{rules_consultation}", main=True),
+    PageSpec("rules-clause", "zhang", "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}", main=True),
+    PageSpec("rules-amendment", "zhao", "/c/dongshan/rules/v/{rules_consultation}/amendments/{rules_amendment}"),
+    PageSpec("rules-draft", "wang", "/c/dongshan/rules/v/{rules_draft}", main=True),
+    PageSpec("rules-revision", "wang", "/c/dongshan/rules/v/{rules_revision}/revision", main=True),
+    PageSpec("rules-filing", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -127,6 +148,16 @@ PAGES = [
     PageSpec("moderation-flag-errors", "zhang", "/c/dongshan/moderation/flag/comment/{comment}",
              _flag_with_errors, 400, variant=True),
     PageSpec("error-403", "resa", "/c/dorf-a/members", status=403, variant=True),
+    PageSpec("rules-committee-index", "wang", "/c/dongshan/rules/", variant=True),
+    PageSpec("rules-clause-edit", "wang", "/c/dongshan/rules/v/{rules_draft}/clauses/{rules_draft_clause}/edit",
+             variant=True),
+    PageSpec("rules-consultation-committee", "wang", "/c/dongshan/rules/v/{rules_consultation}", variant=True),
+    PageSpec("rules-clause-visitor", None, "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}",
+             variant=True),
+    PageSpec("rules-amend-errors", "zhang", "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}",
+             _amend_without_reason, 400, variant=True),
+    PageSpec("rules-filing-errors", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing", _filing_without_reference,
+             400, variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}
