@@ -241,3 +241,30 @@ def test_hostile_text_in_every_rules_field_is_escaped(app, world):
             _assert_inert(html, f"{url} as {who}")
     html = coma.get(doc + "/print").get_data(as_text=True)
     assert str(escape(SCRIPT)) in html and str(escape(IMG)) in html
+
+
+def test_amendments_and_clause_comments_use_the_one_moderation(app, world):
+    """Report, the committee's queue, hide with a public reason: the same as for proposals.
+    The clause itself is the committee's text and cannot be reported."""
+    from portal.comments.models import Comment
+
+    v = make_rules(world, "consultation")
+    first = _clauses(v)[0]
+    base = f"/c/dorf-a/rules/v/{v.id}"
+    resa, meda, coma = client_as(app, "resa"), client_as(app, "meda"), client_as(app, "coma")
+    assert resa.post(f"{base}/clauses/{first.id}/amendments",
+                     {"kind": "delete", "rationale": "Rude words here"}).status_code == 303
+    a = db.session.execute(select(Amendment)).scalar_one()
+    assert resa.post(f"{base}/clauses/{first.id}/comments", {"body": "Rude comment"}).status_code == 303
+    cid = db.session.execute(select(Comment.id)).scalar_one()
+    assert meda.post(f"/c/dorf-a/moderation/flag/rule_amendment/{a.id}", {"reason": "Rude"}).status_code == 303
+    assert meda.post(f"/c/dorf-a/moderation/flag/comment/{cid}", {"reason": "Rude"}).status_code == 303
+    assert meda.get(f"/c/dorf-a/moderation/flag/rule_clause/{first.id}").status_code == 404
+    queue = coma.get("/c/dorf-a/moderation/").get_data(as_text=True)
+    assert f"{base}/amendments/{a.id}" in queue and f"{base}/clauses/{first.id}#comment-{cid}" in queue
+    r = coma.post(f"/c/dorf-a/moderation/rule_amendment/{a.id}/hide", {"reason": "Insulting words"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"{base}/amendments/{a.id}")
+    page = main_text(meda.get(f"{base}/amendments/{a.id}?lang=en"))
+    assert "Hidden by the committee: Insulting words" in page and "Rude words here" not in page
+    assert meda.post(f"{base}/amendments/{a.id}/support").status_code == 403  # hidden: no support
+    assert "Rude words here" in main_text(coma.get(f"{base}/amendments/{a.id}?lang=en"))  # the committee reads it
