@@ -57,6 +57,9 @@ def seed() -> bool:
     communities.request_join(users["zhang"], heping, "")
     _proposals(dongshan, users)
     _roster(dongshan, wang)
+    from .rules import demo as rules_demo
+
+    rules_demo.seed(dongshan, users)
     db.session.commit()
     return True
 

@@ -9,3 +9,5 @@ from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, Proposa
                                ProposalSettings, ProposalSupport)
 from .roster.models import Household, HouseholdMember, LoginCard  # noqa: F401
 from .assisted.models import AssistedAction  # noqa: F401
+from .rules.models import (Amendment, AmendmentSupport, RuleChapter, RuleClause, RuleDocument,  # noqa: F401
+                           RuleVersion)

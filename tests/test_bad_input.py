@@ -250,6 +250,73 @@ PROPOSAL_FIELDS = [
           at_max="村" * 300, stored=_latest("portal.proposals.models.Proposal", "hidden_reason")),
 ]
 
+def _rules_url(phase, suffix):
+    def make(w):
+        from .rules_support import make_rules
+        from .test_permissions import _rules_url as url_of
+
+        v = make_rules(w, phase)
+        db.session.commit()
+        return url_of(w, v, suffix)
+    return make
+
+
+def _clause_data(field):
+    def data(w, v):
+        from .test_permissions import _rules_chapter_id
+
+        d = {"text": "Keep the lanes clear.", "chapter": str(_rules_chapter_id(w))}
+        d[field] = v
+        return d
+    return data
+
+
+def _with(base, field):
+    return lambda w, v: {**base, field: v}
+
+
+_AMEND = {"kind": "change", "text": "A new text.", "rationale": "Clearer"}
+_DECIDE = {"decision": "merged", "merged_text": "The merged text.", "reason": "Both ideas"}
+_RULE = "portal.rules.models."
+RULES_FIELDS = [
+    Field("DocumentForm.title", 120, "coma", _fixed("/c/dorf-a/rules/new"),
+          lambda w, v: {"title": v, "kind": "village_rules"}, at_max="村" * 120,
+          stored=_latest(_RULE + "RuleDocument", "title")),
+    Field("ChapterForm.title", 120, "coma", _rules_url("drafting", "/chapters"), lambda w, v: {"title": v},
+          page=True, at_max="村" * 120, stored=_latest(_RULE + "RuleChapter", "title")),
+    Field("ClauseForm.text", 2000, "coma", _rules_url("drafting", "/clauses"), _clause_data("text"), page=True,
+          at_max="村" * 2000, stored=_latest(_RULE + "RuleClause", "text")),
+    Field("ReasonForm.reason", 300, "coma", _rules_url("adopted", "{doc}/redraft"), lambda w, v: {"reason": v},
+          page=True, at_max="村" * 300, stored=_latest(_RULE + "RuleVersion", "reason")),
+    Field("AmendmentForm.text", 2000, "resa", _rules_url("consultation", "/clauses/{clause}/amendments"),
+          _with(_AMEND, "text"), at_max="村" * 2000, stored=_latest(_RULE + "Amendment", "proposed_text")),
+    Field("AmendmentForm.rationale", 2000, "resa", _rules_url("consultation", "/clauses/{clause}/amendments"),
+          _with(_AMEND, "rationale"), at_max="村" * 2000, stored=_latest(_RULE + "Amendment", "rationale")),
+    Field("DecisionForm.merged_text", 2000, "coma", _rules_url("revision", "/amendments/{amendment}/decide"),
+          _with(_DECIDE, "merged_text"), page=True, at_max="村" * 2000,
+          stored=_latest(_RULE + "Amendment", "merged_text")),
+    Field("DecisionForm.reason", 300, "coma", _rules_url("revision", "/amendments/{amendment}/decide"),
+          _with(_DECIDE, "reason"), page=True, at_max="村" * 300,
+          stored=_latest(_RULE + "Amendment", "decision_reason")),
+    Field("FilingForm.reference", 60, "coma", _rules_url("adopted", "/filing"),
+          lambda w, v: {"filed_on": _today(), "reference": v}, at_max="村" * 60,
+          stored=_latest(_RULE + "RuleVersion", "filing_reference", status="adopted")),
+    Field("ClauseCommentForm.body", 2000, "resa", _rules_url("consultation", "/clauses/{clause}/comments"),
+          lambda w, v: {"body": v}, page=True, at_max="村" * 2000,
+          stored=_latest("portal.comments.models.Comment", "body")),
+    Field("ClauseCommentForm.parent_id", 10, "resa", _rules_url("consultation", "/clauses/{clause}/comments"),
+          lambda w, v: {"body": "A reply", "parent_id": v}, page=True),
+    Field("MoveForm.direction", 4, "coma", _rules_url("drafting", "/clauses/{clause}/move"),
+          lambda w, v: {"direction": v}, page=True, at_max="down"),
+]
+
+
+def _today():
+    from .rules_support import today
+
+    return today().isoformat()
+
+
 FIELDS = [
     Field("RegisterForm.username", 32, "visitor", _fixed("/register"), _register("username"),
           at_max="n" + "a" * 31, stored=lambda w: _user_field("n" + "a" * 31, "username")(w)),
@@ -280,14 +347,14 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS
+] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
                  "PasswordForm.new", "PasswordForm.confirm", "CardSecretForm.secret", "CardSecretForm.confirm"}
 
 FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
                 "portal.moderation.forms", "portal.roster.forms",
-                "portal.assisted.forms")
+                "portal.assisted.forms", "portal.rules.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 

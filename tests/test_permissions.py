@@ -297,6 +297,146 @@ ASSISTED_ROUTES = [
     Route("/c/<slug:slug>/assisted/disputes", "GET", _fixed("/c/dorf-a/assisted/disputes"), only(["coma"], 200)),
 ]
 
+
+# --- Village rules: documents, drafting, consultation, revision, filing --------------------------
+# Each path function makes a rules document of community A in the phase the route needs (see
+# tests/rules_support.py): drafts are the committee's (404 for everyone else), residents take
+# part during the consultation, only the committee changes phases.
+
+def _rules(phase="consultation", suffix="", community="a"):
+    def make(w):
+        from portal.extensions import db
+
+        from .rules_support import make_rules
+
+        v = make_rules(w, phase, community)
+        db.session.commit()
+        return _rules_url(w, v, suffix)
+    return make
+
+
+def _rules_url(w, v, suffix):
+    from portal.extensions import db
+    from portal.rules import services as rs
+    from portal.rules.models import Amendment
+
+    from .rules_support import today
+
+    if "{doc}" in suffix:
+        return f"/c/dorf-a/rules/{v.document_id}" + suffix.replace("{doc}", "")
+    clause = rs.clauses_of(v)[0]
+    chapter = rs.chapters_of(v)[0]
+    amendment = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalars().first()
+    if amendment is None and "{amendment}" in suffix:
+        from portal.rules import phases
+
+        amendment = phases.propose_amendment(w["resa"], w.a, v, "delete", clause, "", "Not needed", today())
+        db.session.commit()
+    return (f"/c/dorf-a/rules/v/{v.id}" + suffix.replace("{clause}", str(clause.id))
+            .replace("{chapter}", str(chapter.id)).replace("{amendment}", str(amendment.id if amendment else 0)))
+
+
+def _rules_decided(w):
+    """A version in revision whose only amendment is decided: ready to be concluded."""
+    from portal.extensions import db
+    from portal.rules import phases
+    from portal.rules.models import Amendment
+
+    from .rules_support import make_rules
+
+    v = make_rules(w, "revision")
+    a = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
+    phases.decide_amendment(w["coma"], w.a, v, a, "rejected", "Too strict")
+    db.session.commit()
+    return f"/c/dorf-a/rules/v/{v.id}/conclude"
+
+
+def _rules_ended(w):
+    from portal.extensions import db
+
+    from .rules_support import end_consultation, make_rules
+
+    v = make_rules(w, "consultation")
+    end_consultation(v)
+    db.session.commit()
+    return f"/c/dorf-a/rules/v/{v.id}/start-revision"
+
+
+def _consultation_dates(w, r):
+    from .rules_support import today
+
+    return {"start": today().isoformat(), "end": today().isoformat()}
+
+
+def _first_chapter(w, r):
+    return {"text": "Keep the lanes clear.", "chapter": str(_rules_chapter_id(w))}
+
+
+def _rules_chapter_id(w):
+    from portal.extensions import db
+    from portal.rules.models import RuleChapter, RuleVersion
+
+    v = db.session.execute(db.select(RuleVersion).where(RuleVersion.community_id == w.a.id)
+                           .order_by(RuleVersion.id.desc())).scalars().first()
+    if v is None:  # no rules yet (e.g. the unknown-community test): any id will do
+        return 1
+    return db.session.execute(db.select(RuleChapter.id).where(RuleChapter.version_id == v.id)).scalars().first()
+
+
+DRAFT_ONLY = expect(404, coma=DONE)  # a draft does not exist for anyone but the committee
+RV = "/c/<slug:slug>/rules/v/<id:version_id>"
+RULES_ROUTES = [
+    Route("/c/<slug:slug>/rules/", "GET", _fixed("/c/dorf-a/rules/"), expect(200)),
+    Route("/c/<slug:slug>/rules/new", "POST", _fixed("/c/dorf-a/rules/new"), only(["coma"], DONE),
+          lambda w, r: {"title": "Village rules", "kind": "village_rules"}),
+    Route("/c/<slug:slug>/rules/<id:document_id>", "GET", _rules("adopted", "{doc}"), expect(200)),
+    Route("/c/<slug:slug>/rules/<id:document_id>/adopted", "GET", _rules("adopted", "{doc}/adopted"), expect(200)),
+    Route("/c/<slug:slug>/rules/<id:document_id>/print", "GET", _rules("adopted", "{doc}/print"), expect(200)),
+    Route("/c/<slug:slug>/rules/<id:document_id>/history", "GET", _rules("adopted", "{doc}/history"), expect(200)),
+    Route("/c/<slug:slug>/rules/<id:document_id>/redraft", "POST", _rules("adopted", "{doc}/redraft"),
+          only(["coma"], DONE), lambda w, r: {"reason": "Parking rules"}),
+    Route(RV, "GET", _rules(), expect(200)),
+    Route(RV + "/chapters", "POST", _rules("drafting", "/chapters"), DRAFT_ONLY, lambda w, r: {"title": "附则"}),
+    Route(RV + "/chapters/<id:chapter_id>", "POST", _rules("drafting", "/chapters/{chapter}"), DRAFT_ONLY,
+          lambda w, r: {"title": "总则"}),
+    Route(RV + "/clauses", "POST", _rules("drafting", "/clauses"), DRAFT_ONLY, _first_chapter),
+    Route(RV + "/clauses/<id:clause_id>/edit", "GET", _rules("drafting", "/clauses/{clause}/edit"),
+          expect(404, coma=200)),
+    Route(RV + "/clauses/<id:clause_id>/edit", "POST", _rules("drafting", "/clauses/{clause}/edit"), DRAFT_ONLY,
+          lambda w, r: {"text": "Keep the lanes clear."}),
+    Route(RV + "/clauses/<id:clause_id>/move", "POST", _rules("drafting", "/clauses/{clause}/move"), DRAFT_ONLY,
+          lambda w, r: {"direction": "down"}),
+    Route(RV + "/clauses/<id:clause_id>/delete", "POST", _rules("drafting", "/clauses/{clause}/delete"), DRAFT_ONLY),
+    Route(RV + "/clauses/<id:clause_id>", "GET", _rules("consultation", "/clauses/{clause}"), expect(200)),
+    Route(RV + "/clauses/<id:clause_id>/comments", "POST", _rules("consultation", "/clauses/{clause}/comments"),
+          only(VERIFIED, DONE), lambda w, r: {"body": "Agreed."}),
+    Route(RV + "/clauses/<id:clause_id>/amendments", "POST", _rules("consultation", "/clauses/{clause}/amendments"),
+          only(VERIFIED, DONE), lambda w, r: {"kind": "change", "text": "A new text.", "rationale": "Clearer"}),
+    Route(RV + "/amendments/<id:amendment_id>", "GET", _rules("consultation", "/amendments/{amendment}"),
+          expect(200)),
+    Route(RV + "/amendments/<id:amendment_id>/support", "POST", _rules("consultation", "/amendments/{amendment}/support"),
+          only(["meda", "coma"], DONE)),
+    Route(RV + "/amendments/<id:amendment_id>/comments", "POST",
+          _rules("consultation", "/amendments/{amendment}/comments"), only(VERIFIED, DONE),
+          lambda w, r: {"body": "Agreed."}),
+    Route(RV + "/amendments/<id:amendment_id>/decide", "POST", _rules("revision", "/amendments/{amendment}/decide"),
+          only(["coma"], DONE), lambda w, r: {"decision": "rejected", "reason": "Too strict"}),
+    Route(RV + "/revision", "GET", _rules("revision", "/revision"), only(["coma"], 200)),
+    Route(RV + "/consultation", "POST", _rules("drafting", "/consultation"), DRAFT_ONLY, _consultation_dates),
+    Route(RV + "/start-revision", "POST", _rules_ended, only(["coma"], DONE)),
+    Route(RV + "/conclude", "POST", _rules_decided, only(["coma"], DONE), lambda w, r: {"reason": "One change"}),
+    Route(RV + "/adoption-vote", "POST", _rules("vote_draft", "/adoption-vote"), DRAFT_ONLY),
+    Route(RV + "/filing", "GET", _rules("adopted", "/filing"), only(["coma"], 200)),
+    Route(RV + "/filing", "POST", _rules("adopted", "/filing"), only(["coma"], DONE),
+          lambda w, r: {"filed_on": _today_iso(), "reference": "Ref 12"}),
+]
+
+
+def _today_iso():
+    from .rules_support import today
+
+    return today().isoformat()
+
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -353,7 +493,7 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py
@@ -590,3 +730,75 @@ def test_demoted_committee_member_loses_rights_at_once(app, world):
 
     db.session.commit()
     assert coma.get("/c/dorf-a/members").status_code == 403
+
+
+# --- Village rules × phase: the same action in every phase it is not allowed in ---------------
+# (The table above has each rules route in the phase where it is allowed.) Residents amend,
+# comment and support only during the consultation; only the committee changes a phase and
+# only from the right one; nobody edits a version that left drafting, an adopted one least of all.
+
+PHASE_ROLES = ("visitor", "resa", "meda", "coma", "comb")
+REFUSED = {"visitor": LOGIN, "resa": 403, "meda": 403, "coma": 403, "comb": 403}
+HIDDEN_DRAFT = {role: 404 for role in PHASE_ROLES}  # drafts: 404 for all but the committee
+HIDDEN_DRAFT["coma"] = 403
+
+_NOT_DRAFTING = ("consultation", "revision", "adoption_vote", "adopted")
+_EDIT_DATA = {"text": "Changed.", "title": "Changed", "chapter": "1", "direction": "down", "start": "2099-01-01",
+              "end": "2099-01-02", "reason": "r", "kind": "delete", "rationale": "r", "body": "b",
+              "decision": "rejected", "filed_on": "2026-01-01", "reference": "x"}
+PHASE_CASES = (
+    [(f"edit {p}", p, "/clauses/{clause}/edit", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"move {p}", p, "/clauses/{clause}/move", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"delete {p}", p, "/clauses/{clause}/delete", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"add clause {p}", p, "/clauses", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"add chapter {p}", p, "/chapters", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"amend {p}", p, "/clauses/{clause}/amendments", REFUSED) for p in ("revision", "adoption_vote", "adopted")]
+    + [("amend drafting", "drafting", "/clauses/{clause}/amendments", HIDDEN_DRAFT)]
+    + [(f"comment {p}", p, "/clauses/{clause}/comments", REFUSED) for p in ("revision", "adoption_vote", "adopted")]
+    + [(f"support {p}", p, "/amendments/{amendment}/support", REFUSED) for p in ("revision",)]
+    + [(f"decide {p}", p, "/amendments/{amendment}/decide", REFUSED) for p in ("consultation",)]
+    + [(f"consultation {p}", p, "/consultation", REFUSED) for p in _NOT_DRAFTING]
+    + [(f"revision {p}", p, "/start-revision", REFUSED) for p in ("consultation", "revision", "adopted")]
+    + [(f"conclude {p}", p, "/conclude", REFUSED) for p in ("consultation", "adoption_vote", "adopted")]
+    + [("vote from a first draft", "drafting", "/adoption-vote", HIDDEN_DRAFT)]
+    + [(f"vote {p}", p, "/adoption-vote", REFUSED) for p in ("consultation", "revision", "adopted")]
+    + [(f"filing {p}", p, "/filing", REFUSED) for p in ("consultation", "revision", "adoption_vote")]
+)
+
+
+@pytest.mark.parametrize("role", PHASE_ROLES)
+@pytest.mark.parametrize("case", PHASE_CASES, ids=lambda c: c[0])
+def test_rules_action_in_the_wrong_phase(app, world, case, role):
+    _name, phase, suffix, expected = case
+    url = _rules(phase, suffix)(world)
+    client = client_as(app, role)
+    before = row_counts()
+    response = client.post(url, _EDIT_DATA)
+    gettable = {"/clauses/{clause}/edit": RV + "/clauses/<id:clause_id>/edit", "/filing": RV + "/filing"}
+    check(response, expected[role], url, "POST", gettable.get(suffix))
+    assert row_counts() == before, "a refused phase change wrote to the database"
+
+
+@pytest.mark.parametrize("role", ["coma", "resa", "visitor"])
+def test_rules_of_another_community_are_404(app, world, role):
+    """Documents, versions, clauses and amendments of B addressed through A."""
+    from portal.extensions import db
+    from portal.rules import phases
+    from portal.rules import services as rs
+
+    from .rules_support import make_rules, today
+
+    v = make_rules(world, "consultation", "b")
+    clause = rs.clauses_of(v)[0]
+    am = phases.propose_amendment(world["resb"], world.b, v, "delete", clause, "", "why", today())
+    db.session.commit()
+    client = client_as(app, role)
+    before = row_counts()
+    base = f"/c/dorf-a/rules/v/{v.id}"
+    for url in (base, f"{base}/clauses/{clause.id}", f"{base}/amendments/{am.id}", f"/c/dorf-a/rules/{v.document_id}",
+                f"/c/dorf-a/rules/{v.document_id}/history"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"{base}/clauses/{clause.id}/amendments", f"{base}/amendments/{am.id}/support",
+                f"{base}/clauses/{clause.id}/comments", f"{base}/start-revision"):
+        assert client.post(url, _EDIT_DATA).status_code == 404, url
+    assert row_counts() == before

@@ -284,3 +284,90 @@ def test_proposal_pages_do_not_grow_with_data(app, fast_hashing):
     assert html.count('<div class="comment-thread">') == 50 and 'cpage=2' in html
     html = clients[None].get("/c/dorf-a/proposals/oversight").get_data(as_text=True)
     assert html.count('class="row overdue"') == 100
+
+
+# --- Village rules: the same statements with 10 and with 300 clauses, amendments and comments ----
+
+def _grow_rules(w, v, nxt, start: int, stop: int) -> None:
+    """Clauses start..stop-1 in both versions (v in revision, nxt its draft), an amendment and
+    a comment on each, supports on the first amendment, bulk-inserted."""
+    from sqlalchemy import insert, select
+
+    from portal.comments.models import Comment
+    from portal.db import utcnow
+    from portal.rules.models import Amendment, AmendmentSupport, RuleChapter, RuleClause
+
+    now = utcnow()
+    people = _people(f"r{start}x", stop - start)
+    for version in (v, nxt):
+        chapter = db.session.execute(select(RuleChapter.id).where(RuleChapter.version_id == version.id)).scalar()
+        db.session.execute(insert(RuleClause), [
+            {"community_id": w.a.id, "version_id": version.id, "chapter_id": chapter, "number": 100 + i,
+             "key": f"k{i:05d}", "text": f"第 {i} 条：村民应当爱护第 {i} 号公共设施。" + ("" if version is v else "新")}
+            for i in range(start, stop)])
+    clause_ids = db.session.execute(select(RuleClause.id).where(RuleClause.version_id == v.id)
+                                    .order_by(RuleClause.id.desc()).limit(stop - start)).scalars().all()
+    db.session.execute(insert(Amendment), [
+        {"community_id": w.a.id, "version_id": v.id, "author_id": u.id, "kind": "change", "target_key": f"k{i:05d}",
+         "proposed_text": f"第 {i} 条：村民必须爱护公共设施。", "rationale": "更清楚", "support_count": i % 7,
+         "created_at": now, "decision": "rejected" if i % 2 else None, "decision_reason": "不需要" if i % 2 else ""}
+        for i, u in zip(range(start, stop), people)])
+    db.session.execute(insert(Comment), [
+        {"community_id": w.a.id, "subject_type": "rule_clause", "subject_id": cid, "author_id": u.id,
+         "body": "同意", "created_at": now} for cid, u in zip(clause_ids, people)])
+    first = db.session.execute(select(Amendment.id).where(Amendment.version_id == v.id)
+                               .order_by(Amendment.id).limit(1)).scalar_one()
+    db.session.execute(insert(AmendmentSupport), [{"amendment_id": first, "user_id": u.id, "created_at": now}
+                                                  for u in people])
+    db.session.commit()
+
+
+def test_rules_pages_do_not_grow_with_clauses(app, fast_hashing):
+    from portal.rules import phases
+    from portal.rules import services as rs
+    from portal.rules.models import Amendment
+
+    from .rules_support import make_rules
+
+    w = build_world()
+    adopted = make_rules(w, "adopted")
+    v = make_rules(w, "revision")
+    amendment = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
+    phases.decide_amendment(w["coma"], w.a, v, amendment, "accepted", "ok")
+    db.session.commit()
+    _grow_rules(w, v, adopted, 0, 5)  # 10 clauses
+    clause = rs.clauses_of(v)[0]
+    doc = f"/c/dorf-a/rules/{adopted.document_id}"
+    base = f"/c/dorf-a/rules/v/{v.id}"
+    pages = [
+        ("rules list (visitor)", None, "/c/dorf-a/rules/"),
+        ("rules document (visitor)", None, doc),
+        ("rules adopted text (visitor)", None, doc + "/adopted"),
+        ("rules print view (visitor)", None, doc + "/print"),
+        ("rules history with diff (visitor)", None, doc + "/history"),
+        ("rules version in revision (resident)", "resa", base),
+        ("rules version (committee)", "coma", base),
+        ("rules clause with amendments and comments (resident)", "resa", f"{base}/clauses/{clause.id}"),
+        ("rules amendment (resident)", "meda", f"{base}/amendments/{amendment.id}"),
+        ("rules revision page (committee)", "coma", base + "/revision"),
+    ]
+    clients = {}
+    for who in {p[1] for p in pages}:
+        clients[who] = Client(app)
+        if who:
+            clients[who].login(who)
+
+    def measure():
+        return {name: statements_for(clients[who], url) for name, who, url in pages}
+
+    small = measure()
+    _grow_rules(w, v, adopted, 5, 300)  # 300 clauses and more
+    large = measure()
+    report = "\n".join(f"{name:55} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
+    print("\nSQL statements per rules page (10 -> 300 clauses, amendments, comments)\n" + report)
+    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
+    over = [name for name, _, _ in pages if len(large[name]) > CAP]
+    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
+    assert not grew and not over, f"grew with data: {grew}; over the cap of {CAP}: {over}\n{report}\n\n{detail}"
+    assert clients["coma"].get(base + "/revision").get_data(as_text=True).count('class="row amendment"') >= 300
+    assert clients[None].get(doc + "/adopted").get_data(as_text=True).count('class="rule-clause"') >= 300

@@ -13,7 +13,7 @@ from portal.db import TZDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006_rules'
 branch_labels = None
 depends_on = None
 

@@ -167,6 +167,7 @@ def _demo_ids(w):
                                   .order_by(Comment.id)).scalars().all()
     IDS["comment"] = comments[0].id
     moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
+    _rules_ids(dongshan)
     moderation.flag(find_user("13800000001"), dongshan,
                     db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.")
     # A login card of an imported villager, for the page where it is used.
@@ -178,6 +179,39 @@ def _demo_ids(w):
     _card, IDS["card"] = roster.issue_card(find_user("wang"), dongshan, auntie)
     IDS["zhang_member"] = db.session.execute(select(Membership.id).where(
         Membership.community_id == dongshan.id, Membership.user_id == find_user("zhang").id)).scalar_one()
+
+
+def _rules_ids(dongshan):
+    """The demo's rules (portal/rules/demo.py), plus a document in revision and an adopted,
+    not yet filed one, so that the committee's revision and filing pages are in the catalogue."""
+    from sqlalchemy import select
+
+    from portal.auth.services import find_user
+    from portal.extensions import db
+    from portal.rules import services as rs
+    from portal.rules.models import Amendment, RuleDocument, RuleVersion
+
+    from ..helpers import World
+    from ..rules_support import make_rules
+    from .pages import IDS
+
+    def version(title, status):
+        return db.session.execute(select(RuleVersion).join(RuleDocument, RuleDocument.id == RuleVersion.document_id)
+                                  .where(RuleDocument.community_id == dongshan.id, RuleDocument.title == title,
+                                         RuleVersion.status == status)).scalar_one()
+
+    adopted = version("东山村村规民约", "adopted")
+    consultation = version("东山村村规民约", "consultation")
+    draft = version("东山村环境卫生公约", "drafting")
+    IDS.update(rules_doc=adopted.document_id, rules_consultation=consultation.id, rules_draft=draft.id,
+               rules_clause=rs.clauses_of(consultation)[4].id, rules_draft_clause=rs.clauses_of(draft)[0].id,
+               rules_amendment=db.session.execute(select(Amendment.id).where(
+                   Amendment.version_id == consultation.id).order_by(Amendment.id)).scalars().first())
+    w = World(dongshan, None, {k: find_user(k) for k in ("wang", "zhang", "zhao")})
+    revision = make_rules(w, "revision", committee="wang", residents=("zhang", "zhao"))
+    IDS["rules_revision"] = revision.id
+    unfiled = make_rules(w, "adopted", committee="wang", residents=("zhang", "zhao"))
+    IDS["rules_unfiled"] = unfiled.id
 
 
 @pytest.fixture(scope="session")

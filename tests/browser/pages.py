@@ -64,6 +64,13 @@ def _upload(data):
 def _print_card(page):
     # zhang's card: printing voids the earlier cards of that person only (not the demo card used below).
     _submit(page, f"form[action$='/roster/cards/{IDS['zhang_member']}']")
+def _amend_without_reason(page):
+    page.fill("#rationale", "")
+    _submit(page, "form[action$='/amendments']")
+
+
+def _filing_without_reference(page):
+    _submit(page, "form[action$='/filing']")
 
 
 # Ids of objects in the demo data, filled in by the live server fixture.
@@ -129,6 +136,18 @@ PAGES = [
     PageSpec("proposal-assisted-new", "wang", "/c/dongshan/proposals/assisted"),
     PageSpec("assisted-mine", "13800000001", "/c/dongshan/assisted/"),
     PageSpec("assisted-disputes", "wang", "/c/dongshan/assisted/disputes"),
+    # Village rules (portal/rules/demo.py and tests/browser/conftest.py _rules_ids).
+    PageSpec("rules", None, "/c/dongshan/rules/", main=True),
+    PageSpec("rules-document", None, "/c/dongshan/rules/{rules_doc}", main=True),
+    PageSpec("rules-adopted", None, "/c/dongshan/rules/{rules_doc}/adopted"),
+    PageSpec("rules-print", None, "/c/dongshan/rules/{rules_doc}/print", main=True),
+    PageSpec("rules-history", None, "/c/dongshan/rules/{rules_doc}/history", main=True),
+    PageSpec("rules-consultation", "zhang", "/c/dongshan/rules/v/{rules_consultation}", main=True),
+    PageSpec("rules-clause", "zhang", "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}", main=True),
+    PageSpec("rules-amendment", "zhao", "/c/dongshan/rules/v/{rules_consultation}/amendments/{rules_amendment}"),
+    PageSpec("rules-draft", "wang", "/c/dongshan/rules/v/{rules_draft}", main=True),
+    PageSpec("rules-revision", "wang", "/c/dongshan/rules/v/{rules_revision}/revision", main=True),
+    PageSpec("rules-filing", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -155,6 +174,16 @@ PAGES = [
     PageSpec("error-403", "resa", "/c/dorf-a/members", status=403, variant=True),
     PageSpec("roster-preview-errors", "wang", "/c/dongshan/roster/", _upload(ROSTER_WITH_ERRORS), 400, variant=True),
     PageSpec("login-card-invalid", None, "/card/not-a-card", status=404, variant=True),
+    PageSpec("rules-committee-index", "wang", "/c/dongshan/rules/", variant=True),
+    PageSpec("rules-clause-edit", "wang", "/c/dongshan/rules/v/{rules_draft}/clauses/{rules_draft_clause}/edit",
+             variant=True),
+    PageSpec("rules-consultation-committee", "wang", "/c/dongshan/rules/v/{rules_consultation}", variant=True),
+    PageSpec("rules-clause-visitor", None, "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}",
+             variant=True),
+    PageSpec("rules-amend-errors", "zhang", "/c/dongshan/rules/v/{rules_consultation}/clauses/{rules_clause}",
+             _amend_without_reason, 400, variant=True),
+    PageSpec("rules-filing-errors", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing", _filing_without_reference,
+             400, variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}

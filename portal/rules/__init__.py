@@ -1,0 +1,1 @@
+"""Village rules (村规民约): clause-by-clause deliberation, amendments, versions, adoption."""

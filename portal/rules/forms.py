@@ -1,0 +1,75 @@
+"""Rules forms: shape only (lengths, types, choices); services check the rules."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .models import CHAPTER_MAX, CLAUSE_MAX, FILING_REF_MAX, RATIONALE_MAX, REASON_MAX, TITLE_MAX
+
+KIND_LABELS = {
+    "village_rules": _l("Village rules and conventions"),
+    "residents_convention": _l("Residents' convention"),
+    "sanitation_agreement": _l("Sanitation agreement"),
+    "other": _l("Other agreement"),
+}
+
+
+class DocumentForm(FlaskForm):
+    title = StringField(_l("Title of the document"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), validators=[DataRequired()])
+
+
+class ChapterForm(FlaskForm):
+    title = StringField(_l("Chapter title"), validators=[DataRequired(), Length(max=CHAPTER_MAX)])
+
+
+class ClauseForm(FlaskForm):
+    text = TextAreaField(_l("Text of the clause"), validators=[DataRequired(), Length(max=CLAUSE_MAX)])
+    chapter = SelectField(_l("Chapter"), coerce=int, validators=[Optional()])
+
+
+class ConsultationForm(FlaskForm):
+    start = DateField(_l("First day of the consultation"), validators=[DataRequired()])
+    end = DateField(_l("Last day of the consultation"), validators=[DataRequired()])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason (public)"), validators=[DataRequired(), Length(max=REASON_MAX)])
+
+
+class AmendmentForm(FlaskForm):
+    kind = RadioField(_l("What do you propose?"), choices=[("change", _l("Change this clause")),
+                                                           ("delete", _l("Delete this clause")),
+                                                           ("new", _l("Add a new clause after it"))],
+                      default="change", validators=[DataRequired()])
+    text = TextAreaField(_l("Your text for the clause"), validators=[Optional(), Length(max=CLAUSE_MAX)],
+                         description=_l("Leave empty when you propose to delete the clause."))
+    rationale = TextAreaField(_l("Why?"), validators=[DataRequired(), Length(max=RATIONALE_MAX)])
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("accepted", _l("Accept as proposed")),
+                                                   ("merged", _l("Merge with edits")),
+                                                   ("rejected", _l("Reject"))],
+                          validators=[DataRequired()])
+    merged_text = TextAreaField(_l("Edited text (only when merging)"),
+                                validators=[Optional(), Length(max=CLAUSE_MAX)])
+    reason = StringField(_l("Public reason for the decision"), validators=[DataRequired(), Length(max=REASON_MAX)])
+
+
+class FilingForm(FlaskForm):
+    filed_on = DateField(_l("Date of filing"), validators=[DataRequired()])
+    reference = StringField(_l("Filing reference number"), validators=[DataRequired(), Length(max=FILING_REF_MAX)])
+
+
+class ClauseCommentForm(FlaskForm):
+    """A comment on a clause or an amendment."""
+
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
+    parent_id = HiddenField(validators=[Optional(), Length(max=10)])
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired(), Length(max=4)])
