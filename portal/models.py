@@ -7,3 +7,5 @@ from .comments.models import Comment  # noqa: F401
 from .moderation.models import Flag  # noqa: F401
 from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory,  # noqa: F401
                                ProposalSettings, ProposalSupport)
+from .mediation.models import (Agreement, AgreementTerm, CaseSession, CorrectionRequest,  # noqa: F401
+                               FollowUp, MediationCase, MediatorAssignment, Rating)
