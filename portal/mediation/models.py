@@ -48,6 +48,8 @@ class MediationCase(db.Model):
     consent_text: Mapped[str] = mapped_column(Text)
     referral: Mapped[str] = mapped_column(String(12), default="")
     other_party_agreed: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The state the case ended in, kept when it is anonymised (for the statistics).
+    final_state: Mapped[str] = mapped_column(String(20), default="")
     # Timestamps for deadlines and statistics (kept after anonymisation).
     requested_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     triaged_at: Mapped[datetime | None] = mapped_column(TZDateTime)
