@@ -188,7 +188,8 @@ def declare_conflict(actor, community, case: MediationCase, assignment: Mediator
 
 def request_other_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment,
                            reason: str) -> None:
-    if not assignment.active or case.state not in ("accepted", "mediating"):
+    if not assignment.active or case.state not in ("accepted", "mediating") or \
+            actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     assignment.change_requested_at, assignment.change_reason = utcnow(), _text(reason, NOTE_MAX)
     _audit(community, actor, "mediation.other_mediator_asked", case, {"mediator": assignment.mediator_id})
@@ -216,6 +217,8 @@ def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: s
     action = {"written": "agree_written", "oral": "agree_oral", "failed": "fail"}.get(kind)
     if action is None:
         raise RuleViolation(_l("Please choose one of the listed answers."))
+    if not states.can(case.state, action):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
     agreement = None
     if kind == "failed":
         note = _text(note, NOTE_MAX, True)
@@ -242,6 +245,8 @@ def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: s
 def record_follow_up(actor, community, case: MediationCase, kept: str, note: str) -> FollowUp:
     if kept not in TERM_KEPT:
         raise RuleViolation(_l("Please choose one of the listed answers."))
+    if not states.can(case.state, "follow_up"):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
     _move(case, "follow_up")
     f = FollowUp(case_id=case.id, kept=kept, note=_text(note, NOTE_MAX), created_by_id=actor.id)
     db.session.add(f)
@@ -278,6 +283,8 @@ def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rat
 # -- the parties' rights: their data and corrections ----------------------------
 
 def request_correction(actor, community, case: MediationCase, body: str) -> CorrectionRequest:
+    if case.state == "anonymised" or actor.id not in (case.requester_id, case.other_party_id):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
     c = CorrectionRequest(case_id=case.id, user_id=actor.id, body=_text(body, NOTE_MAX, True))
     db.session.add(c)
     db.session.flush()
