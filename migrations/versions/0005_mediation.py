@@ -41,6 +41,7 @@ def upgrade():
     sa.Column('consent_text', sa.Text(), nullable=False),
     sa.Column('referral', sa.String(length=12), nullable=False),
     sa.Column('other_party_agreed', sa.Boolean(), nullable=True),
+    sa.Column('final_state', sa.String(length=20), nullable=False),
     sa.Column('requested_at', TZDateTime(), nullable=False),
     sa.Column('triaged_at', TZDateTime(), nullable=True),
     sa.Column('assigned_at', TZDateTime(), nullable=True),

@@ -25,7 +25,7 @@ def _fail(case, rel, key, form, exc=None):
                 first = f
                 break
         first.errors = list(first.errors) + [exc.message]
-    return case_page(case, rel, {key: form}, 400)
+    return case_page(case, rel, {key: form}, 400, record=False)
 
 
 def _done(case, message, anchor=""):

@@ -157,7 +157,9 @@ def _save_files(form, case):
 
 # -- the case page ------------------------------------------------------------------------
 
-def case_page(case, rel, forms=None, status=200):
+def case_page(case, rel, forms=None, status=200, record=True):
+    """The case page; `record` False when a refused form shows it again (the look at the
+    case was recorded when the page was opened; a refused request writes nothing)."""
     ctx = g.ctx
     forms = forms or {}
     assignments = db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)
@@ -193,8 +195,9 @@ def case_page(case, rel, forms=None, status=200):
     for key, cls in defaults.items():
         if can[key] and key not in forms:
             forms[key] = cls(formdata=None)
-    services.record_view(ctx.user, g.community, case, "case", audit_role(rel))
-    db.session.commit()
+    if record:
+        services.record_view(ctx.user, g.community, case, "case", audit_role(rel))
+        db.session.commit()
     return render_template("mediation/case.html", case=case, rel=rel, can=can, forms=forms, people=people,
                            assignments=assignments, sessions=sessions, agreement=agreement,
                            follow_ups=follow_ups, files=files, mine=mine), status
