@@ -56,6 +56,9 @@ def seed() -> bool:
     communities.approve_member(li, heping, m)
     communities.request_join(users["zhang"], heping, "")
     _proposals(dongshan, users)
+    from .mediation import demo as mediation_demo
+
+    mediation_demo.seed(dongshan, users)
     db.session.commit()
     return True
 

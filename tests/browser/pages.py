@@ -50,6 +50,10 @@ def _flag_with_errors(page):
     _submit(page, "form[action*='/moderation/flag/']")
 
 
+def _mediation_new_with_errors(page):
+    _submit(page, "form[action$='/mediation/new']")  # nothing filled in, no consent
+
+
 # Ids of objects in the demo data, filled in by the live server fixture.
 IDS: dict[str, int] = {}
 
@@ -103,6 +107,16 @@ PAGES = [
     PageSpec("proposal-settings", "wang", "/c/dongshan/proposals/settings"),
     PageSpec("moderation-queue", "wang", "/c/dongshan/moderation/"),
     PageSpec("moderation-flag", "zhang", "/c/dongshan/moderation/flag/comment/{comment}"),
+    # Mediation (人民调解): 孙大爷 asked, 王秀英 decides, 赵德明 mediates, 张桂兰 and 刘芳 are parties.
+    PageSpec("mediation-mine", "zhang", "/c/dongshan/mediation/"),
+    PageSpec("mediation-new", "zhang", "/c/dongshan/mediation/new", main=True),
+    PageSpec("mediation-committee", "wang", "/c/dongshan/mediation/committee", main=True),
+    PageSpec("mediation-triage", "wang", "/c/dongshan/mediation/{case_waiting}", main=True),
+    PageSpec("mediation-mediator", "zhao", "/c/dongshan/mediation/{case_busy}", main=True),
+    PageSpec("mediation-party", "liu", "/c/dongshan/mediation/{case_agreement}"),
+    PageSpec("mediation-outcome", "zhao", "/c/dongshan/mediation/{case_busy}/outcome"),
+    PageSpec("mediation-agreement", "liu", "/c/dongshan/mediation/{case_agreement}/agreement", main=True),
+    PageSpec("mediation-figures", None, "/c/dongshan/mediation/figures"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -127,6 +141,10 @@ PAGES = [
     PageSpec("moderation-flag-errors", "zhang", "/c/dongshan/moderation/flag/comment/{comment}",
              _flag_with_errors, 400, variant=True),
     PageSpec("error-403", "resa", "/c/dorf-a/members", status=403, variant=True),
+    PageSpec("mediation-new-errors", "zhang", "/c/dongshan/mediation/new", _mediation_new_with_errors, 400,
+             variant=True),
+    PageSpec("mediation-committee-case", "wang", "/c/dongshan/mediation/{case_agreement}", variant=True),
+    PageSpec("mediation-other-party", "zhang", "/c/dongshan/mediation/{case_busy}", variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}
