@@ -13,7 +13,7 @@ from . import permissions as perm
 from . import services
 from .forms import CorrectionForm, FollowUpForm, OtherPartyForm, OutcomeForm, RatingForm, SessionForm, TriageForm
 from .models import MediatorAssignment
-from .views import _assign_form, _change_form, _names, audit_role, bp, case_page, load_case, to_case
+from .views import _assign_form, _change_form, _names, _record_view, bp, case_page, load_case, to_case
 
 
 def _fail(case, rel, key, form, exc=None):
@@ -152,10 +152,10 @@ def outcome(case_id):
         except PortalError as exc:
             db.session.rollback()
             form.kind.errors = list(form.kind.errors) + [exc.message]
+    html = render_template("mediation/outcome.html", case=case, form=form)
     if request.method == "GET":
-        services.record_view(current_user, g.community, case, "outcome form", audit_role(rel))
-        db.session.commit()
-    return render_template("mediation/outcome.html", case=case, form=form), status
+        _record_view(case, "outcome form", rel)
+    return html, status
 
 
 @bp.post("/<id:case_id>/follow-up")

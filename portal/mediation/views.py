@@ -195,12 +195,17 @@ def case_page(case, rel, forms=None, status=200, record=True):
     for key, cls in defaults.items():
         if can[key] and key not in forms:
             forms[key] = cls(formdata=None)
-    if record:
-        services.record_view(ctx.user, g.community, case, "case", audit_role(rel))
-        db.session.commit()
-    return render_template("mediation/case.html", case=case, rel=rel, can=can, forms=forms, people=people,
+    html = render_template("mediation/case.html", case=case, rel=rel, can=can, forms=forms, people=people,
                            assignments=assignments, sessions=sessions, agreement=agreement,
-                           follow_ups=follow_ups, files=files, mine=mine), status
+                           follow_ups=follow_ups, files=files, mine=mine)
+    if record:  # after rendering, so that nothing the page shows is loaded again after the commit
+        _record_view(case, "case", rel)
+    return html, status
+
+
+def _record_view(case, what, rel):
+    services.record_view(g.ctx.user, g.community, case, what, audit_role(rel))
+    db.session.commit()
 
 
 def _names(ids) -> dict:
@@ -236,11 +241,12 @@ def agreement(case_id):
     c, rel = load_case(case_id)
     a = db.session.execute(select(Agreement).where(Agreement.case_id == c.id)).scalar_one_or_none()
     require(perm.can_print_agreement(rel, c, a is not None and a.kind == "written"))
-    people = _names([c.requester_id, c.other_party_id] + list(queries.mediator_ids(c)))
-    services.record_view(current_user, g.community, c, "agreement", audit_role(rel))
-    db.session.commit()
-    return render_template("mediation/agreement.html", case=c, a=a, people=people,
-                           mediators=[people[i] for i in queries.mediator_ids(c) if i in people])
+    mediators = queries.mediator_ids(c)
+    people = _names([c.requester_id, c.other_party_id] + list(mediators))
+    html = render_template("mediation/agreement.html", case=c, a=a, people=people,
+                           mediators=[people[i] for i in sorted(mediators) if i in people])
+    _record_view(c, "agreement", rel)
+    return html
 
 
 @bp.get("/<id:case_id>/export.json")
