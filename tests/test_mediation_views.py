@@ -1,0 +1,88 @@
+"""Mediation pages: hostile text in every field stays text, on every page that shows it;
+the audit page does not tell residents who is in a mediation case."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from markupsafe import escape
+
+from portal.communities import services as cs
+from portal.extensions import db
+from portal.mediation import services as ms
+
+from .helpers import Client, make_user
+from .security_support import use_fast_passwords
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+EVIL = SCRIPT + IMG
+
+
+def _assert_inert(html: str, where: str):
+    low = html.lower()
+    assert "<script" not in low, f"live <script> on {where}"
+    assert "<img" not in low, f"live <img> on {where}"
+    assert "onerror=alert(1)>" not in low, where
+
+
+@pytest.fixture
+def hostile(app, world, monkeypatch):
+    """A case where every free-text field, and the names of the people, are attack strings."""
+    use_fast_passwords(monkeypatch)
+    w = world
+    evil = make_user("evilparty", name=EVIL)
+    cs.add_resident(w["coma"], w.a, evil)
+    w["resa"].display_name = EVIL
+    case = ms.file_request(w["resa"], w.a, category="other", what_happened=EVIL, what_they_want=EVIL,
+                           other_party_name=EVIL[:80], other_party_contact=IMG, other_party=evil,
+                           contact_time=SCRIPT, urgency="urgent", consent=True)
+    ms.triage(w["coma"], w.a, case, True, EVIL)
+    ms.other_party_answer(w["coma"], w.a, case, True)
+    a = ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
+    ms.request_other_mediator(evil, w.a, case, a, EVIL)
+    ms.add_session(w["meda"], w.a, case, date(2026, 11, 1), EVIL[:120], EVIL, EVIL)
+    ms.record_outcome(w["meda"], w.a, case, "written", facts=EVIL, issues=EVIL, terms=[(EVIL, IMG, None)])
+    ms.record_follow_up(w["coma"], w.a, case, "partly", EVIL)
+    ms.request_correction(evil, w.a, case, EVIL)
+    db.session.commit()
+    return w, case
+
+
+def test_hostile_text_is_escaped_on_every_mediation_page(app, hostile):
+    w, case = hostile
+    base = f"/c/dorf-a/mediation/{case.id}"
+    pages = [("coma", base), ("resa", base), ("evilparty", base), ("meda", base), ("resa", base + "/agreement"),
+             ("coma", "/c/dorf-a/mediation/committee"), ("resa", "/c/dorf-a/mediation/"),
+             ("coma", "/c/dorf-a/audit/"), ("resa", "/c/dorf-a/mediation/figures")]
+    for who, url in pages:
+        client = Client(app)
+        client.login(who)
+        r = client.get(url)
+        assert r.status_code == 200, (url, who)
+        html = r.get_data(as_text=True)
+        _assert_inert(html, f"{url} as {who}")
+        if url == base:
+            assert str(escape(SCRIPT)) in html  # shown, as text
+    client = Client(app)
+    client.login("coma")
+    r = client.post(base + "/close")
+    assert r.status_code == 303
+    _assert_inert(client.get(base).get_data(as_text=True), "closed case")
+
+
+def test_hostile_text_in_forms_shown_again(app, hostile):
+    w, case = hostile
+    client = Client(app)
+    client.login("resa")
+    r = client.post("/c/dorf-a/mediation/new", {"category": "nope" + IMG, "what_happened": EVIL,
+                                                "what_they_want": EVIL, "other_party_name": EVIL,
+                                                "other_party_username": EVIL[:32], "urgency": "normal",
+                                                "consent": "y"})
+    assert r.status_code == 400
+    _assert_inert(r.get_data(as_text=True), "intake form with errors")
+    r = client.post("/c/dorf-a/mediation/new", {"category": "family", "what_happened": "x", "what_they_want": "y",
+                                                "other_party_name": "z", "other_party_username": IMG[:32],
+                                                "urgency": "normal", "consent": "y"})
+    assert r.status_code == 400  # no such resident: the name comes back escaped in the message
+    _assert_inert(r.get_data(as_text=True), "unknown other party")
