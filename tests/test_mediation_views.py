@@ -86,3 +86,34 @@ def test_hostile_text_in_forms_shown_again(app, hostile):
                                                 "urgency": "normal", "consent": "y"})
     assert r.status_code == 400  # no such resident: the name comes back escaped in the message
     _assert_inert(r.get_data(as_text=True), "unknown other party")
+
+
+def test_audit_page_does_not_tell_residents_who_is_in_a_case(app, world, monkeypatch):
+    """The chain keeps who looked at which case; the audit page shows residents only when
+    and what for mediation events, the committee everything."""
+    from .mediation_support import make_case
+
+    use_fast_passwords(monkeypatch)
+    world["resa"].display_name = "申请人小红"
+    world["meda"].display_name = "调解员老赵"
+    db.session.commit()
+    case = make_case(world, "mediating")
+    meda = Client(app)
+    meda.login("meda")
+    assert meda.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
+    bystander = make_user("bystander")
+    cs.add_resident(world["coma"], world.a, bystander)
+    db.session.commit()
+    client = Client(app)
+    client.login("bystander")
+    for action in ("mediation.requested", "mediation.viewed", "mediation.mediator_assigned"):
+        html = client.get(f"/c/dorf-a/audit/?action={action}").get_data(as_text=True)
+        assert "申请人小红" not in html and "调解员老赵" not in html, action
+        assert "mediation_case" not in html and "Only the committee" in client.get(
+            f"/c/dorf-a/audit/?action={action}&lang=en").get_data(as_text=True)
+    html = client.get(f"/c/dorf-a/audit/?actor={world['resa'].id}").get_data(as_text=True)
+    assert "mediation_case" not in html
+    coma = Client(app)
+    coma.login("coma")
+    html = coma.get("/c/dorf-a/audit/?action=mediation.requested").get_data(as_text=True)
+    assert "申请人小红" in html and "mediation_case" in html
