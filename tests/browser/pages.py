@@ -145,6 +145,7 @@ PAGES = [
              variant=True),
     PageSpec("mediation-committee-case", "wang", "/c/dongshan/mediation/{case_agreement}", variant=True),
     PageSpec("mediation-other-party", "zhang", "/c/dongshan/mediation/{case_busy}", variant=True),
+    PageSpec("audit-resident-mediation", "zhang", "/c/dongshan/audit/?action=mediation.requested", variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}
