@@ -17,6 +17,7 @@ from .security_support import use_fast_passwords
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 EVIL = SCRIPT + IMG
+EVIL_NAME = "<script>x</script>" + IMG  # fits a display name (50)
 
 
 def _assert_inert(html: str, where: str):
@@ -31,9 +32,9 @@ def hostile(app, world, monkeypatch):
     """A case where every free-text field, and the names of the people, are attack strings."""
     use_fast_passwords(monkeypatch)
     w = world
-    evil = make_user("evilparty", name=EVIL)
+    evil = make_user("evilparty", name=EVIL_NAME)
     cs.add_resident(w["coma"], w.a, evil)
-    w["resa"].display_name = EVIL
+    w["resa"].display_name = EVIL_NAME
     case = ms.file_request(w["resa"], w.a, category="other", what_happened=EVIL, what_they_want=EVIL,
                            other_party_name=EVIL[:80], other_party_contact=IMG, other_party=evil,
                            contact_time=SCRIPT, urgency="urgent", consent=True)
