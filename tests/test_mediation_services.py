@@ -251,6 +251,10 @@ def test_party_export_and_correction(app, w):
     r = opa.post(f"/c/dorf-a/mediation/{case.id}/correction", {"body": "我的电话是 13900000000"})
     assert r.status_code == 303
     assert db.session.execute(select(CorrectionRequest.body)).scalar_one() == "我的电话是 13900000000"
+    coma = Client(app)
+    coma.login("coma")
+    assert "我的电话是 13900000000" in coma.get(f"/c/dorf-a/mediation/{case.id}").get_data(as_text=True)
+    assert "我的电话是 13900000000" not in opa.get(f"/c/dorf-a/mediation/{case.id}").get_data(as_text=True)
     actions = [e.action for e in db.session.execute(select(AuditEvent).where(
         AuditEvent.subject_type == "mediation_case", AuditEvent.subject_id == case.id)).scalars()]
     assert "mediation.exported" in actions and "mediation.correction_asked" in actions

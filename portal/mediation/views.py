@@ -23,7 +23,7 @@ from .forms import (MAX_PHOTOS, AssignForm, CaseFilterForm, ChangeMediatorForm, 
                     IntakeForm, OtherPartyForm, RatingForm, SessionForm, TriageForm)
 from .labels import (CATEGORY_LABELS, KEPT_LABELS, OUTCOME_LABELS, OVERDUE_LABELS, REFERRAL_LABELS,
                      STATE_LABELS)
-from .models import Agreement, CaseSession, FollowUp, MediationCase, MediatorAssignment
+from .models import Agreement, CaseSession, CorrectionRequest, FollowUp, MediationCase, MediatorAssignment
 
 bp = community_blueprint("mediation", __name__, "/mediation")
 UPLOAD_ENDPOINTS = {"mediation.new"}
@@ -173,6 +173,8 @@ def case_page(case, rel, forms=None, status=200, record=True):
     follow_ups = db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)
                                     .order_by(FollowUp.id)).scalars().all()
     files = uploads.attachments_for(g.community, "mediation_case", [case.id])[case.id]
+    corrections = db.session.execute(select(CorrectionRequest).where(CorrectionRequest.case_id == case.id)
+                                     .order_by(CorrectionRequest.id)).scalars().all() if "committee" in rel else []
     rated = services.has_rated(case, ctx.user) if perm.is_party(rel) else True
     mine = next((a for a in active if a.mediator_id == ctx.user.id), None)
     can = dict(
@@ -197,7 +199,7 @@ def case_page(case, rel, forms=None, status=200, record=True):
             forms[key] = cls(formdata=None)
     html = render_template("mediation/case.html", case=case, rel=rel, can=can, forms=forms, people=people,
                            assignments=assignments, sessions=sessions, agreement=agreement,
-                           follow_ups=follow_ups, files=files, mine=mine)
+                           follow_ups=follow_ups, files=files, mine=mine, corrections=corrections)
     if record:  # after rendering, so that nothing the page shows is loaded again after the commit
         _record_view(case, "case", rel)
     return html, status
