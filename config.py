@@ -63,6 +63,12 @@ class Config:
     SESSION_IDLE_DAYS = 30
     PAGE_SIZE = 20
     DEMO_ALLOWED = True
+    # Mediation: closed cases are anonymised after this many days (`flask mediation
+    # anonymise-due`); the committee sees cases as overdue after these many days without
+    # a triage decision, or without an outcome after a mediator was assigned.
+    MEDIATION_RETENTION_DAYS = int(os.environ.get("MEDIATION_RETENTION_DAYS", 3 * 365))
+    MEDIATION_TRIAGE_DAYS = int(os.environ.get("MEDIATION_TRIAGE_DAYS", 3))
+    MEDIATION_OUTCOME_DAYS = int(os.environ.get("MEDIATION_OUTCOME_DAYS", 30))
 
 
 class DevelopmentConfig(Config):

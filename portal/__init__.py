@@ -58,6 +58,7 @@ def create_app(config=None) -> Flask:
     from .communities.views import bp as communities_bp
     from .display import bp as display_bp
     from .main import bp as main_bp
+    from .mediation.views import bp as mediation_bp
     from .moderation.views import bp as moderation_bp
     from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
     from .proposals.views import bp as proposals_bp
@@ -72,7 +73,7 @@ def create_app(config=None) -> Flask:
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
                moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp, assisted_bp,
-               rules_bp):
+               rules_bp, mediation_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers

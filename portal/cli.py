@@ -1,4 +1,4 @@
-"""flask create-admin / create-community / grant-role / audit verify / seed-demo / translate."""
+"""flask create-admin / create-community / grant-role / audit verify / seed-demo / mediation / translate."""
 from __future__ import annotations
 
 import subprocess
@@ -161,6 +161,10 @@ def register_cli(app: Flask) -> None:
 
         created = seed()
         click.echo("demo data created" if created else "demo data already present")
+
+    from .mediation.cli import mediation_group
+
+    app.cli.add_command(mediation_group)
 
     translate = click.Group("translate", help="Translation workflow (pybabel).")
     app.cli.add_command(translate)

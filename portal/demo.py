@@ -60,6 +60,9 @@ def seed() -> bool:
     from .rules import demo as rules_demo
 
     rules_demo.seed(dongshan, users)
+    from .mediation import demo as mediation_demo
+
+    mediation_demo.seed(dongshan, users)
     db.session.commit()
     return True
 

@@ -11,3 +11,5 @@ from .roster.models import Household, HouseholdMember, LoginCard  # noqa: F401
 from .assisted.models import AssistedAction  # noqa: F401
 from .rules.models import (Amendment, AmendmentSupport, RuleChapter, RuleClause, RuleDocument,  # noqa: F401
                            RuleVersion)
+from .mediation.models import (Agreement, AgreementTerm, CaseSession, CorrectionRequest,  # noqa: F401
+                               FollowUp, MediationCase, MediatorAssignment, Rating)

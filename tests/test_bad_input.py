@@ -317,6 +317,97 @@ def _today():
     return today().isoformat()
 
 
+# --- Mediation (resa asks, meda mediates, coma decides) ---
+
+
+def _mediation_url(state, suffix=""):
+    def make(w):
+        from .mediation_support import make_case
+
+        return f"/c/dorf-a/mediation/{make_case(w, state).id}{suffix}"
+    return make
+
+
+def _intake(field):
+    def data(w, v):
+        d = {"category": "family", "what_happened": "x", "what_they_want": "y", "other_party_name": "z",
+             "urgency": "normal", "consent": "y"}
+        d[field] = v
+        return d
+    return data
+
+
+def _outcome(field, kind="written"):
+    def data(w, v):
+        d = {"kind": kind, "facts": "事实", "term1": "第一条", "referral": "court", "note": "可去法院"}
+        d[field] = v
+        return d
+    return data
+
+
+def _latest_assignment_form(w, v):
+    from portal.mediation.models import MediatorAssignment
+
+    aid = db.session.execute(select(MediatorAssignment.id).order_by(MediatorAssignment.id.desc())).scalars().first()
+    return {"assignment": str(aid), "reason": v}
+
+
+_CASE = "portal.mediation.models.MediationCase"
+_TERM = "portal.mediation.models.AgreementTerm"
+_SESSION = "portal.mediation.models.CaseSession"
+_NEW_CASE = _fixed("/c/dorf-a/mediation/new")
+MEDIATION_FIELDS = [
+    Field("IntakeForm.what_happened", 5000, "resa", _NEW_CASE, _intake("what_happened"), at_max="村" * 5000,
+          stored=_latest(_CASE, "what_happened")),
+    Field("IntakeForm.what_they_want", 5000, "resa", _NEW_CASE, _intake("what_they_want"), at_max="村" * 5000,
+          stored=_latest(_CASE, "what_they_want")),
+    Field("IntakeForm.other_party_name", 80, "resa", _NEW_CASE, _intake("other_party_name"), at_max="村" * 80,
+          stored=_latest(_CASE, "other_party_name")),
+    Field("IntakeForm.other_party_contact", 80, "resa", _NEW_CASE, _intake("other_party_contact"),
+          at_max="1" * 80, stored=_latest(_CASE, "other_party_contact")),
+    Field("IntakeForm.other_party_username", 32, "resa", _NEW_CASE, _intake("other_party_username")),
+    Field("IntakeForm.contact_time", 80, "resa", _NEW_CASE, _intake("contact_time"), at_max="晚" * 80,
+          stored=_latest(_CASE, "contact_time")),
+    Field("IntakeForm.on_behalf_username", 32, "coma", _NEW_CASE, _intake("on_behalf_username")),
+    Field("TriageForm.reason", 5000, "coma", _mediation_url("requested", "/triage"),
+          lambda w, v: {"decision": "decline", "reason": v, "referral": "court"}, at_max="村" * 5000,
+          stored=_latest(_CASE, "decision_reason")),
+    Field("ChangeMediatorForm.reason", 2000, "resa", _mediation_url("mediating", "/other-mediator"),
+          _latest_assignment_form, at_max="村" * 2000,
+          stored=_latest("portal.mediation.models.MediatorAssignment", "change_reason")),
+    Field("SessionForm.place", 120, "meda", _mediation_url("mediating", "/sessions"),
+          lambda w, v: {"held_on": "2026-11-20", "place": v}, at_max="村" * 120, stored=_latest(_SESSION, "place")),
+    Field("SessionForm.attendees", 300, "meda", _mediation_url("mediating", "/sessions"),
+          lambda w, v: {"held_on": "2026-11-20", "place": "p", "attendees": v}, at_max="村" * 300,
+          stored=_latest(_SESSION, "attendees")),
+    Field("SessionForm.notes", 5000, "meda", _mediation_url("mediating", "/sessions"),
+          lambda w, v: {"held_on": "2026-11-20", "place": "p", "notes": v}, at_max="村" * 5000,
+          stored=_latest(_SESSION, "notes")),
+    Field("OutcomeForm.facts", 5000, "meda", _mediation_url("mediating", "/outcome"), _outcome("facts"),
+          at_max="村" * 5000, stored=_latest("portal.mediation.models.Agreement", "facts")),
+    Field("OutcomeForm.issues", 5000, "meda", _mediation_url("mediating", "/outcome"), _outcome("issues"),
+          at_max="村" * 5000, stored=_latest("portal.mediation.models.Agreement", "issues")),
+    Field("OutcomeForm.term1", 5000, "meda", _mediation_url("mediating", "/outcome"), _outcome("term1"),
+          at_max="村" * 5000, stored=_latest(_TERM, "what")),
+    Field("OutcomeForm.how1", 300, "meda", _mediation_url("mediating", "/outcome"), _outcome("how1"),
+          at_max="村" * 300, stored=_latest(_TERM, "how")),
+    Field("OutcomeForm.term2", 5000, "meda", _mediation_url("mediating", "/outcome"), _outcome("term2"),
+          at_max="村" * 5000, stored=_latest(_TERM, "what")),
+    Field("OutcomeForm.how2", 300, "meda", _mediation_url("mediating", "/outcome"),
+          lambda w, v: dict(_outcome("how2")(w, v), term2="第二条"), at_max="村" * 300, stored=_latest(_TERM, "how")),
+    Field("OutcomeForm.note", 5000, "meda", _mediation_url("mediating", "/outcome"), _outcome("note", "failed"),
+          at_max="村" * 5000, stored=_latest(_CASE, "outcome_note")),
+    Field("FollowUpForm.note", 5000, "coma", _mediation_url("agreement_written", "/follow-up"),
+          lambda w, v: {"kept": "partly", "note": v}, at_max="村" * 5000,
+          stored=_latest("portal.mediation.models.FollowUp", "note")),
+    Field("RatingForm.comment", 1000, "resa", _mediation_url("closed", "/rating"),
+          lambda w, v: {"stars": "4", "comment": v}, at_max="村" * 1000,
+          stored=_latest("portal.mediation.models.Rating", "comment")),
+    Field("CorrectionForm.body", 5000, "resa", _mediation_url("mediating", "/correction"),
+          lambda w, v: {"body": v}, at_max="村" * 5000,
+          stored=_latest("portal.mediation.models.CorrectionRequest", "body")),
+]
+
 FIELDS = [
     Field("RegisterForm.username", 32, "visitor", _fixed("/register"), _register("username"),
           at_max="n" + "a" * 31, stored=lambda w: _user_field("n" + "a" * 31, "username")(w)),
@@ -347,14 +438,14 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS
+] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS + MEDIATION_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
                  "PasswordForm.new", "PasswordForm.confirm", "CardSecretForm.secret", "CardSecretForm.confirm"}
 
 FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
                 "portal.moderation.forms", "portal.roster.forms",
-                "portal.assisted.forms", "portal.rules.forms")
+                "portal.assisted.forms", "portal.rules.forms", "portal.mediation.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 
@@ -591,8 +682,9 @@ def test_huge_bodies_are_413_on_every_post_route(app, world, role):
     upload_huge = "x" * (app.config["UPLOAD_REQUEST_MAX"] + 1024)
     for rule in POST_RULES:
         url = _url(rule, world)
-        # Forms with photos and recordings have their own, larger limit (portal/proposals/views.py).
-        uploads = rule.endswith("/proposals/new") or rule.endswith("/edit")
+        # Forms with photos and recordings have their own, larger limit (portal/proposals/views.py,
+        # portal/mediation/views.py).
+        uploads = rule.endswith("/proposals/new") or rule.endswith("/edit") or rule.endswith("/mediation/new")
         data = dict(FORM, message=upload_huge if uploads else huge)
         assert_error_page(client.post(url, data), 413)
         assert_error_page(client.post(url + "?lang=en", data), 413, "en")

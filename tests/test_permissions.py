@@ -437,6 +437,91 @@ def _today_iso():
 
     return today().isoformat()
 
+# --- Mediation (resa asks, meda mediates once assigned): need-to-know, everyone else 404 ------------
+# Visitors are sent to sign in (the same answer for every case id). The full matrix with the
+# other party, a second mediator and a bystander is in test_mediation_access.py.
+
+def _case(state, suffix=""):
+    def make(w):
+        from .mediation_support import make_case
+
+        return f"/c/dorf-a/mediation/{make_case(w, state).id}{suffix}"
+    return make
+
+
+def _assignment_url(w):
+    from portal.mediation import services as ms
+
+    from .mediation_support import make_case
+
+    case = make_case(w, "mediating")
+    return f"/c/dorf-a/mediation/{case.id}/mediators/{ms.active_assignments(case)[0].id}/remove"
+
+
+def _other_mediator_data(w, r):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.mediation.models import MediatorAssignment
+
+    latest = db.session.execute(select(MediatorAssignment.id).order_by(
+        MediatorAssignment.id.desc()).limit(1)).scalar_one_or_none()
+    return {"assignment": str(latest or 1), "reason": ""}
+
+
+def case_access(ok, viewers=("resa", "coma"), refused=403, allowed=()):
+    """`ok` for `allowed`, `refused` for the other viewers of the case, 404 for everyone else."""
+    table = expect(404, visitor=LOGIN)
+    table.update({v: refused for v in viewers})
+    table.update({a: ok for a in allowed})
+    return table
+
+
+WITH_MEDIATOR = ("resa", "meda", "coma")
+MEDIATION_ROUTES = [
+    Route("/c/<slug:slug>/mediation/", "GET", _fixed("/c/dorf-a/mediation/"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/mediation/figures", "GET", _fixed("/c/dorf-a/mediation/figures"), expect(200)),
+    Route("/c/<slug:slug>/mediation/new", "GET", _fixed("/c/dorf-a/mediation/new"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/mediation/new", "POST", _fixed("/c/dorf-a/mediation/new"), only(VERIFIED, DONE),
+          lambda w, r: {"category": "family", "what_happened": "x", "what_they_want": "y",
+                        "other_party_name": "z", "urgency": "normal", "consent": "y"}),
+    Route("/c/<slug:slug>/mediation/committee", "GET", _fixed("/c/dorf-a/mediation/committee"),
+          only(["coma"], 200)),
+    Route("/c/<slug:slug>/mediation/committee/export.json", "GET",
+          _fixed("/c/dorf-a/mediation/committee/export.json"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/mediation/<id:case_id>", "GET", _case("mediating"), case_access(200, WITH_MEDIATOR, 200)),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/agreement", "GET", _case("agreement_written", "/agreement"),
+          case_access(200, WITH_MEDIATOR, 200)),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/export.json", "GET", _case("agreement_written", "/export.json"),
+          case_access(200, WITH_MEDIATOR, allowed=["resa"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/triage", "POST", _case("requested", "/triage"),
+          case_access(DONE, allowed=["coma"]), lambda w, r: {"decision": "accept", "reason": "", "referral": ""}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/other-party", "POST", _case("accepted", "/other-party"),
+          case_access(DONE, allowed=["coma"]), lambda w, r: {"agrees": "yes"}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/mediators", "POST", _case("accepted", "/mediators"),
+          case_access(DONE, allowed=["coma"]), lambda w, r: {"mediator": str(w["meda"].id), "no_conflict": "y"}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/mediators/<id:assignment_id>/remove", "POST", _assignment_url,
+          case_access(DONE, WITH_MEDIATOR, allowed=["coma"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/conflict", "POST", _case("mediating", "/conflict"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["meda"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/other-mediator", "POST", _case("mediating", "/other-mediator"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), _other_mediator_data),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/sessions", "POST", _case("mediating", "/sessions"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["meda"]),
+          lambda w, r: {"held_on": "2026-11-25", "place": "村委会", "attendees": "", "notes": ""}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/outcome", "GET", _case("mediating", "/outcome"),
+          case_access(200, WITH_MEDIATOR, allowed=["meda"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/outcome", "POST", _case("mediating", "/outcome"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["meda"]), lambda w, r: {"kind": "oral", "facts": "口头协议"}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/follow-up", "POST", _case("agreement_written", "/follow-up"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["coma"]), lambda w, r: {"kept": "kept", "note": ""}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/close", "POST", _case("followed_up", "/close"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["coma"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/rating", "POST", _case("closed", "/rating"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), lambda w, r: {"stars": "5", "comment": ""}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/correction", "POST", _case("mediating", "/correction"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), lambda w, r: {"body": "电话写错了"}),
+]
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -493,7 +578,7 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py

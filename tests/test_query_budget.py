@@ -8,9 +8,10 @@ must stay under CAP.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from werkzeug.security import generate_password_hash
 
 from portal import audit
@@ -371,3 +372,96 @@ def test_rules_pages_do_not_grow_with_clauses(app, fast_hashing):
     assert not grew and not over, f"grew with data: {grew}; over the cap of {CAP}: {over}\n{report}\n\n{detail}"
     assert clients["coma"].get(base + "/revision").get_data(as_text=True).count('class="row amendment"') >= 300
     assert clients[None].get(doc + "/adopted").get_data(as_text=True).count('class="rule-clause"') >= 300
+
+
+# --- Mediation: my cases, the committee's list, the case page, the agreement, the figures -------
+
+def _grow_mediation(w, detail_id: int, start: int, stop: int) -> None:
+    """Cases of every state (resa's and others'), with sessions, mediators, terms, follow-ups
+    and ratings on the case that is measured and on the others."""
+    from datetime import date
+
+    from sqlalchemy import insert
+
+    from portal.db import utcnow
+    from portal.mediation.models import (AgreementTerm, CaseSession, MediationCase, MediatorAssignment,
+                                         Rating)
+    from portal.mediation.states import STATES
+
+    now = utcnow()
+    n = stop - start
+    people = _people(f"m{start}x", n)
+    db.session.execute(insert(MediationCase), [
+        {"community_id": w.a.id, "state": STATES[(start + k) % (len(STATES) - 1)], "category": "family",
+         "urgency": "normal", "origin": "self", "requester_id": (w["resa"] if k % 3 == 0 else u).id,
+         "what_happened": f"Story {start + k}", "what_they_want": "peace", "other_party_name": "Other",
+         "consent_version": "v", "consent_text": "ok", "requested_at": now - timedelta(days=k % 40),
+         "assigned_at": now - timedelta(days=k % 50), "outcome_at": now - timedelta(days=k % 20),
+         "final_state": ""} for k, u in enumerate(people)])
+    db.session.execute(insert(CaseSession), [
+        {"case_id": detail_id, "held_on": date(2026, 1, 1 + k % 28), "place": f"Room {start + k}",
+         "attendees": "both", "notes": "private", "created_at": now} for k in range(n)])
+    db.session.execute(insert(MediatorAssignment), [
+        {"case_id": detail_id, "mediator_id": u.id, "assigned_by_id": w["coma"].id, "assigned_at": now,
+         "no_conflict_declared": True, "active": k % 2 == 0, "conflict_declared": k % 2 == 1,
+         "change_reason": ""} for k, u in enumerate(people)])
+    db.session.execute(insert(AgreementTerm), [
+        {"agreement_id": w.agreement_id, "position": start + k, "what": f"Term {start + k}", "how": "so"}
+        for k in range(n)])
+    db.session.execute(insert(Rating), [
+        {"case_id": detail_id, "user_id": u.id, "stars": 1 + k % 5, "comment": "", "created_at": now}
+        for k, u in enumerate(people)])
+    db.session.commit()
+
+
+def test_mediation_pages_do_not_grow_with_data(app, fast_hashing):
+    from portal.mediation import services as ms
+    from portal.mediation.models import Agreement
+
+    from .mediation_support import make_case
+
+    w = build_world()
+    case = make_case(w, "agreement_written")
+    ms.record_follow_up(w["coma"], w.a, case, "partly", "")
+    busy = make_case(w, "mediating")
+    db.session.commit()
+    w.agreement_id = db.session.execute(
+        select(Agreement.id).where(Agreement.case_id == case.id)).scalar_one()
+    _grow_mediation(w, case.id, 0, 5)
+    base = "/c/dorf-a/mediation"
+    pages = [
+        ("my cases (resident)", "resa", f"{base}/"),
+        ("committee list", "coma", f"{base}/committee"),
+        ("committee list, open only", "coma", f"{base}/committee?state=open"),
+        ("case (committee)", "coma", f"{base}/{case.id}"),
+        ("case (requester)", "resa", f"{base}/{case.id}"),
+        ("case in mediation (mediator)", "meda", f"{base}/{busy.id}"),
+        ("agreement print view (requester)", "resa", f"{base}/{case.id}/agreement"),
+        ("outcome form (mediator)", "meda", f"{base}/{busy.id}/outcome"),
+        ("figures (visitor)", None, f"{base}/figures"),
+        ("intake form (resident)", "resa", f"{base}/new"),
+    ]
+    clients = {}
+    for who in {p[1] for p in pages}:
+        clients[who] = Client(app)
+        if who:
+            clients[who].login(who)
+
+    def measure():
+        return {name: statements_for(clients[who], url) for name, who, url in pages}
+
+    small = measure()
+    _grow_mediation(w, case.id, 5, 400)
+    large = measure()
+    report = "\n".join(f"{name:45} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
+    print("\nSQL statements per mediation page (5 -> 400 cases, sessions, mediators, terms, ratings)\n" + report)
+    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
+    over = [name for name, _, _ in pages if len(large[name]) > MEDIATION_CAP]
+    detail_sql = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
+    assert not grew and not over, f"grew with data: {grew}; over the cap of {MEDIATION_CAP}: {over}\n{report}\n\n{detail_sql}"
+    html = clients["coma"].get(f"{base}/{case.id}").get_data(as_text=True)
+    assert html.count("Room ") >= 400  # the large page really shows all sessions
+
+
+# The case page writes its audit event (who looked): the lock, the head and the insert.
+MEDIATION_CAP = CAP + 5

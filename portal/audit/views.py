@@ -59,15 +59,24 @@ def index():
     events = db.session.execute(q.order_by(AuditEvent.seq.desc()).limit(PAGE + 1)).scalars().all()
     more = len(events) > PAGE
     events = events[:PAGE]
-    ids = {e.actor_id for e in events if e.actor_id}
+    # Who is in a mediation case is need-to-know (issue 6): for everyone but the committee,
+    # those events show when and what, not who nor the ids in the details.
+    private = set() if g.ctx.has_role("committee") else {e.id for e in events if is_private(e)}
+    ids = {e.actor_id for e in events if e.actor_id and e.id not in private}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     # The filter offers every known kind of action: no scan of the whole trail per view.
     actions = sorted(ACTIONS)
     return render_template(
         "audit/index.html", community=g.community, events=events, names=names, more=more,
         next_before=events[-1].seq if (more and events) else None, action=action, actor=actor,
-        actions=actions, can_export=perm.can_export_audit(g.ctx),
+        actions=actions, can_export=perm.can_export_audit(g.ctx), private=private,
     )
+
+
+def is_private(event: AuditEvent) -> bool:
+    """Events about a mediation case (and files attached to one)."""
+    return (event.action.startswith("mediation.") or event.subject_type == "mediation_case"
+            or '"mediation_case"' in event.payload)
 
 
 @bp.get("/export.jsonl")

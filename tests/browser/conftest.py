@@ -166,6 +166,13 @@ def _demo_ids(w):
     comments = db.session.execute(select(Comment).where(Comment.community_id == dongshan.id)
                                   .order_by(Comment.id)).scalars().all()
     IDS["comment"] = comments[0].id
+    from portal.mediation.models import MediationCase
+
+    for key, state in (("case_waiting", "requested"), ("case_busy", "mediating"),
+                       ("case_agreement", "agreement_written")):
+        IDS[key] = db.session.execute(select(MediationCase.id).where(
+            MediationCase.community_id == dongshan.id, MediationCase.state == state)
+            .order_by(MediationCase.id)).scalars().first()
     moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
     _rules_ids(dongshan)
     moderation.flag(find_user("13800000001"), dongshan,

@@ -64,6 +64,8 @@ def _upload(data):
 def _print_card(page):
     # zhang's card: printing voids the earlier cards of that person only (not the demo card used below).
     _submit(page, f"form[action$='/roster/cards/{IDS['zhang_member']}']")
+
+
 def _amend_without_reason(page):
     page.fill("#rationale", "")
     _submit(page, "form[action$='/amendments']")
@@ -71,6 +73,10 @@ def _amend_without_reason(page):
 
 def _filing_without_reference(page):
     _submit(page, "form[action$='/filing']")
+
+
+def _mediation_new_with_errors(page):
+    _submit(page, "form[action$='/mediation/new']")  # nothing filled in, no consent
 
 
 # Ids of objects in the demo data, filled in by the live server fixture.
@@ -148,6 +154,16 @@ PAGES = [
     PageSpec("rules-draft", "wang", "/c/dongshan/rules/v/{rules_draft}", main=True),
     PageSpec("rules-revision", "wang", "/c/dongshan/rules/v/{rules_revision}/revision", main=True),
     PageSpec("rules-filing", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing"),
+    # Mediation (人民调解): 孙大爷 asked, 王秀英 decides, 赵德明 mediates, 张桂兰 and 刘芳 are parties.
+    PageSpec("mediation-mine", "zhang", "/c/dongshan/mediation/"),
+    PageSpec("mediation-new", "zhang", "/c/dongshan/mediation/new", main=True),
+    PageSpec("mediation-committee", "wang", "/c/dongshan/mediation/committee", main=True),
+    PageSpec("mediation-triage", "wang", "/c/dongshan/mediation/{case_waiting}", main=True),
+    PageSpec("mediation-mediator", "zhao", "/c/dongshan/mediation/{case_busy}", main=True),
+    PageSpec("mediation-party", "liu", "/c/dongshan/mediation/{case_agreement}"),
+    PageSpec("mediation-outcome", "zhao", "/c/dongshan/mediation/{case_busy}/outcome"),
+    PageSpec("mediation-agreement", "liu", "/c/dongshan/mediation/{case_agreement}/agreement", main=True),
+    PageSpec("mediation-figures", None, "/c/dongshan/mediation/figures"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -184,6 +200,11 @@ PAGES = [
              _amend_without_reason, 400, variant=True),
     PageSpec("rules-filing-errors", "wang", "/c/dongshan/rules/v/{rules_unfiled}/filing", _filing_without_reference,
              400, variant=True),
+    PageSpec("mediation-new-errors", "zhang", "/c/dongshan/mediation/new", _mediation_new_with_errors, 400,
+             variant=True),
+    PageSpec("mediation-committee-case", "wang", "/c/dongshan/mediation/{case_agreement}", variant=True),
+    PageSpec("mediation-other-party", "zhang", "/c/dongshan/mediation/{case_busy}", variant=True),
+    PageSpec("audit-resident-mediation", "zhang", "/c/dongshan/audit/?action=mediation.requested", variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}

@@ -124,7 +124,8 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
 
 
 # Routes that are not HTML pages for people.
-NOT_PAGES = {"static", "main.healthz", "audit.export", "files.get", "display.toggle_mode_visitor"}
+NOT_PAGES = {"static", "main.healthz", "audit.export", "files.get", "display.toggle_mode_visitor",
+             "mediation.export_all", "mediation.export_own"}  # JSON downloads
 
 
 def test_every_page_is_in_the_catalogue(live_server):

@@ -1,0 +1,434 @@
+"""Mediation use cases: explicit actor and community, one function per use case, the
+audit event in the same transaction (ids, states and kinds only: never a name, a
+phone number or any text a person wrote); the view commits."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit
+from ..communities.models import Membership
+from ..db import utcnow
+from ..errors import RuleViolation
+from ..extensions import db
+from . import states
+from .models import (CATEGORIES, REFERRALS, TERM_KEPT, URGENCIES, Agreement, AgreementTerm, CaseSession,
+                     CorrectionRequest, FollowUp, MediationCase, MediatorAssignment, Rating)
+
+TEXT_MAX = 5000
+SHORT_MAX = 80
+NOTE_MAX = 5000
+
+# The consent every request is filed with. A new wording gets a new version id; the
+# text as shown (in the person's language) is stored with the case.
+CONSENT_VERSION = "2026-11-v1"
+CONSENT_TEXT = _l("I agree that the village committee and the mediators assigned to this case may use what I "
+                  "write here, and the contact details of the other party, only to handle this mediation. "
+                  "Only the parties, the assigned mediators and the committee can see the case. I can download "
+                  "what is held about me and ask for corrections. Closed cases are anonymised after the "
+                  "retention period.")
+
+
+def consent_text() -> str:
+    return str(CONSENT_TEXT)
+
+
+def _audit(community, actor, action: str, case: MediationCase, data: dict | None = None, role: str = "resident"):
+    audit.record(community, actor, action, ("mediation_case", case.id), data or {}, actor_role=role)
+
+
+def _move(case: MediationCase, action: str) -> str:
+    try:
+        case.state = states.next_state(case.state, action)
+    except states.IllegalTransition:
+        raise RuleViolation(_l("This cannot be done in the current state of the case.")) from None
+    return case.state
+
+
+def _text(value, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise RuleViolation(_l("Please fill in the required fields."))
+    if len(value) > limit:
+        raise RuleViolation(_l("A text is too long."))
+    return value
+
+
+def verified_member(community, user) -> Membership | None:
+    if user is None:
+        return None
+    return db.session.execute(select(Membership).where(
+        Membership.community_id == community.id, Membership.user_id == user.id,
+        Membership.status == "verified")).scalar_one_or_none()
+
+
+# -- intake ------------------------------------------------------------------
+
+def file_request(actor, community, *, category: str, what_happened: str, what_they_want: str,
+                 other_party_name: str, other_party_contact: str = "", other_party=None, contact_time: str = "",
+                 urgency: str = "normal", consent: bool = False, on_behalf_of=None) -> MediationCase:
+    """A resident asks for mediation; a committee member may file for a resident who came
+    in person (`on_behalf_of`, origin recorded)."""
+    if not consent:
+        raise RuleViolation(_l("Mediation needs your consent to use these details for the case."))
+    if category not in CATEGORIES or urgency not in URGENCIES:
+        raise RuleViolation(_l("Please choose one of the listed answers."))
+    requester = on_behalf_of or actor
+    if verified_member(community, requester) is None:
+        raise RuleViolation(_l("The person asking for mediation must be a verified resident here."))
+    if other_party is not None:
+        if other_party.id == requester.id:
+            raise RuleViolation(_l("The other party cannot be the person asking."))
+        if verified_member(community, other_party) is None:
+            raise RuleViolation(_l("The other party's account is not a verified resident here."))
+    case = MediationCase(
+        community_id=community.id, state="requested", category=category, urgency=urgency,
+        origin="on_behalf" if on_behalf_of is not None else "self", requester_id=requester.id,
+        recorded_by_id=actor.id, what_happened=_text(what_happened, TEXT_MAX, True),
+        what_they_want=_text(what_they_want, TEXT_MAX, True),
+        other_party_name=_text(other_party_name, SHORT_MAX, True),
+        other_party_contact=_text(other_party_contact, SHORT_MAX),
+        other_party_id=other_party.id if other_party is not None else None,
+        contact_time=_text(contact_time, SHORT_MAX), consent_version=CONSENT_VERSION,
+        consent_text=consent_text(), requested_at=utcnow())
+    db.session.add(case)
+    db.session.flush()
+    _audit(community, actor, "mediation.requested", case,
+           {"category": category, "urgency": urgency, "origin": case.origin,
+            "consent_version": CONSENT_VERSION, "other_party_has_account": other_party is not None},
+           "committee" if on_behalf_of is not None else "resident")
+    return case
+
+
+# -- triage (受理) ---------------------------------------------------------------
+
+def triage(actor, community, case: MediationCase, accept: bool, reason: str = "", referral: str = "") -> None:
+    reason = _text(reason, NOTE_MAX)
+    if not accept:
+        if not reason:
+            raise RuleViolation(_l("Please say why the request is declined."))
+        if referral not in REFERRALS:
+            raise RuleViolation(_l("Please say where the person can turn instead."))
+    _move(case, "accept" if accept else "decline")
+    case.triaged_at = utcnow()
+    case.decision_reason, case.referral = reason, ("" if accept else referral)
+    _audit(community, actor, "mediation.triaged", case,
+           {"state": case.state, **({} if accept else {"referral": referral})}, "committee")
+
+
+def other_party_answer(actor, community, case: MediationCase, agrees: bool, role: str = "committee") -> None:
+    if case.state != "accepted" or case.other_party_agreed is not None:
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    case.other_party_agreed = agrees
+    if not agrees:
+        _move(case, "party_refuses")
+    _audit(community, actor, "mediation.other_party_answered", case, {"agrees": agrees, "state": case.state}, role)
+    if agrees:
+        _maybe_start(actor, community, case)
+
+
+def active_assignments(case: MediationCase) -> list[MediatorAssignment]:
+    return db.session.execute(select(MediatorAssignment).where(
+        MediatorAssignment.case_id == case.id, MediatorAssignment.active.is_(True))
+        .order_by(MediatorAssignment.id)).scalars().all()
+
+
+def _maybe_start(actor, community, case: MediationCase) -> None:
+    if case.state == "accepted" and case.other_party_agreed and active_assignments(case):
+        _move(case, "start")
+        _audit(community, actor, "mediation.started", case, {"state": case.state}, "committee")
+
+
+def assign_mediator(actor, community, case: MediationCase, mediator, no_conflict: bool) -> MediatorAssignment:
+    """回避: a party, or a mediator who declared a conflict on this case, is never assigned."""
+    if case.state not in ("accepted", "mediating"):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    m = verified_member(community, mediator)
+    if m is None or "mediator" not in m.role_names:
+        raise RuleViolation(_l("Please choose one of the community's mediators."))
+    if mediator.id in (case.requester_id, case.other_party_id):
+        raise RuleViolation(_l("A party to the dispute cannot mediate it."))
+    if not no_conflict:
+        raise RuleViolation(_l("The mediator must first declare that they have no conflict of interest."))
+    a = db.session.execute(select(MediatorAssignment).where(
+        MediatorAssignment.case_id == case.id, MediatorAssignment.mediator_id == mediator.id)).scalar_one_or_none()
+    if a is not None and a.conflict_declared:
+        raise RuleViolation(_l("This mediator declared a conflict of interest in this case and cannot be assigned."))
+    if a is not None and a.active:
+        raise RuleViolation(_l("This mediator is already assigned."))
+    now = utcnow()
+    if a is None:
+        a = MediatorAssignment(case_id=case.id, mediator_id=mediator.id, assigned_by_id=actor.id)
+        db.session.add(a)
+    a.active, a.no_conflict_declared, a.assigned_at, a.ended_at = True, True, now, None
+    a.change_requested_at, a.change_reason = None, ""
+    case.assigned_at = case.assigned_at or now
+    db.session.flush()
+    _audit(community, actor, "mediation.mediator_assigned", case, {"mediator": mediator.id}, "committee")
+    _maybe_start(actor, community, case)
+    return a
+
+
+def remove_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment) -> None:
+    if not assignment.active or case.state not in ("accepted", "mediating"):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    assignment.active, assignment.ended_at = False, utcnow()
+    _audit(community, actor, "mediation.mediator_removed", case, {"mediator": assignment.mediator_id}, "committee")
+
+
+def declare_conflict(actor, community, case: MediationCase, assignment: MediatorAssignment) -> None:
+    """The mediator steps aside (回避): they can never be assigned to this case again."""
+    if assignment.mediator_id != actor.id or not assignment.active:
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    assignment.active, assignment.conflict_declared, assignment.ended_at = False, True, utcnow()
+    _audit(community, actor, "mediation.conflict_declared", case, {"mediator": actor.id}, "mediator")
+
+
+def request_other_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment,
+                           reason: str) -> None:
+    if not assignment.active or case.state not in ("accepted", "mediating") or \
+            actor.id not in (case.requester_id, case.other_party_id):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    assignment.change_requested_at, assignment.change_reason = utcnow(), _text(reason, NOTE_MAX)
+    _audit(community, actor, "mediation.other_mediator_asked", case, {"mediator": assignment.mediator_id})
+
+
+# -- mediation -----------------------------------------------------------------
+
+def add_session(actor, community, case: MediationCase, held_on: date, place: str, attendees: str,
+                notes: str) -> CaseSession:
+    if case.state != "mediating":
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    s = CaseSession(case_id=case.id, held_on=held_on, place=_text(place, 120, True),
+                    attendees=_text(attendees, 300), notes=_text(notes, NOTE_MAX), created_by_id=actor.id)
+    db.session.add(s)
+    db.session.flush()
+    _audit(community, actor, "mediation.session_added", case, {"session": s.id, "held_on": held_on.isoformat()},
+           "mediator")
+    return s
+
+
+def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: str = "", issues: str = "",
+                   terms=(), note: str = "", referral: str = "") -> Agreement | None:
+    """kind: written (facts, issues, terms each with how and by when), oral (the content
+    in `facts`), or failed (`note` explains the other channels to the parties)."""
+    action = {"written": "agree_written", "oral": "agree_oral", "failed": "fail"}.get(kind)
+    if action is None:
+        raise RuleViolation(_l("Please choose one of the listed answers."))
+    if not states.can(case.state, action):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    agreement = None
+    if kind == "failed":
+        note = _text(note, NOTE_MAX, True)
+        if referral not in REFERRALS:
+            raise RuleViolation(_l("Please say where the person can turn instead."))
+        case.outcome_note, case.referral = note, referral
+    else:
+        terms = [(_text(w, TEXT_MAX), _text(h, TEXT_MAX), d) for w, h, d in terms if (w or "").strip()]
+        facts = _text(facts, TEXT_MAX, True)
+        if kind == "written" and not terms:
+            raise RuleViolation(_l("A written agreement needs at least one agreed term."))
+        agreement = Agreement(case_id=case.id, kind=kind, facts=facts, issues=_text(issues, TEXT_MAX),
+                              created_by_id=actor.id)
+        agreement.terms = [AgreementTerm(position=i, what=w, how=h, due_on=d) for i, (w, h, d) in enumerate(terms)]
+        db.session.add(agreement)
+    _move(case, action)
+    case.outcome_at = utcnow()
+    db.session.flush()
+    _audit(community, actor, "mediation.outcome", case,
+           {"state": case.state, "terms": len(agreement.terms) if agreement else 0}, "mediator")
+    return agreement
+
+
+def record_follow_up(actor, community, case: MediationCase, kept: str, note: str) -> FollowUp:
+    if kept not in TERM_KEPT:
+        raise RuleViolation(_l("Please choose one of the listed answers."))
+    if not states.can(case.state, "follow_up"):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    _move(case, "follow_up")
+    f = FollowUp(case_id=case.id, kept=kept, note=_text(note, NOTE_MAX), created_by_id=actor.id)
+    db.session.add(f)
+    db.session.flush()
+    _audit(community, actor, "mediation.followed_up", case, {"kept": kept}, "committee")
+    return f
+
+
+def close_case(actor, community, case: MediationCase) -> None:
+    _move(case, "close")
+    case.closed_at = utcnow()
+    _audit(community, actor, "mediation.closed", case, {"state": case.state}, "committee")
+
+
+def has_rated(case: MediationCase, user) -> bool:
+    return user is not None and db.session.execute(select(Rating.id).where(
+        Rating.case_id == case.id, Rating.user_id == user.id)).first() is not None
+
+
+def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rating:
+    if case.state not in states.RATEABLE or actor.id not in (case.requester_id, case.other_party_id):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    if not (isinstance(stars, int) and 1 <= stars <= 5):
+        raise RuleViolation(_l("Please choose from 1 to 5 stars."))
+    if has_rated(case, actor):
+        raise RuleViolation(_l("You have already rated this case."))
+    r = Rating(case_id=case.id, user_id=actor.id, stars=stars, comment=_text(comment, 1000))
+    db.session.add(r)
+    db.session.flush()
+    _audit(community, actor, "mediation.rated", case, {})  # the stars are shown in aggregate only
+    return r
+
+
+# -- the parties' rights: their data and corrections ----------------------------
+
+def request_correction(actor, community, case: MediationCase, body: str) -> CorrectionRequest:
+    if case.state == "anonymised" or actor.id not in (case.requester_id, case.other_party_id):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    c = CorrectionRequest(case_id=case.id, user_id=actor.id, body=_text(body, NOTE_MAX, True))
+    db.session.add(c)
+    db.session.flush()
+    _audit(community, actor, "mediation.correction_asked", case, {"request": c.id})
+    return c
+
+
+def record_view(actor, community, case: MediationCase, what: str, role: str) -> None:
+    """Who looked at which case, and at what (case, agreement, file, export): never its contents."""
+    _audit(community, actor, "mediation.viewed", case, {"what": what}, role)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def case_dict(case: MediationCase, *, notes: bool) -> dict:
+    """Everything held in the case (session notes only when asked: mediators and committee)."""
+    agreement = db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
+    sessions = db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)
+                                  .order_by(CaseSession.held_on, CaseSession.id)).scalars().all()
+    follow_ups = db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)
+                                    .order_by(FollowUp.id)).scalars().all()
+    from ..uploads import attachments_for
+
+    files = attachments_for(_community(case), "mediation_case", [case.id])[case.id]
+    return {
+        "case": case.id, "state": case.state, "category": case.category, "urgency": case.urgency,
+        "origin": case.origin, "what_happened": case.what_happened, "what_they_want": case.what_they_want,
+        "other_party": {"name": case.other_party_name, "contact": case.other_party_contact,
+                        "has_account": case.other_party_id is not None},
+        "preferred_contact_time": case.contact_time,
+        "consent": {"version": case.consent_version, "text": case.consent_text},
+        "decision_reason": case.decision_reason, "referral": case.referral, "outcome_note": case.outcome_note,
+        "other_party_agreed": case.other_party_agreed,
+        "dates": {k: _iso(getattr(case, k)) for k in ("requested_at", "triaged_at", "assigned_at", "outcome_at",
+                                                      "closed_at")},
+        "sessions": [{"held_on": _iso(s.held_on), "place": s.place, "attendees": s.attendees,
+                      **({"notes": s.notes} if notes else {})} for s in sessions],
+        "agreement": None if agreement is None else {
+            "kind": agreement.kind, "facts": agreement.facts, "issues": agreement.issues,
+            "terms": [{"what": t.what, "how": t.how, "by": _iso(t.due_on)} for t in agreement.terms]},
+        "follow_ups": [{"kept": f.kept, "note": f.note, "at": _iso(f.created_at)} for f in follow_ups],
+        "files": [{"id": a.id, "kind": a.kind, "name": a.original_name, "type": a.content_type} for a in files],
+    }
+
+
+def _community(case):
+    from ..communities.models import Community
+
+    return db.session.get(Community, case.community_id)
+
+
+def export_party_data(actor, community, case: MediationCase) -> dict:
+    """All the portal holds about this party in this case, as JSON-ready data."""
+    data = case_dict(case, notes=False)
+    data["your_role"] = "requester" if actor.id == case.requester_id else "other_party"
+    data["your_ratings"] = [{"stars": r.stars, "comment": r.comment, "at": _iso(r.created_at)} for r in
+                            db.session.execute(select(Rating).where(Rating.case_id == case.id,
+                                                                    Rating.user_id == actor.id)).scalars()]
+    data["your_correction_requests"] = [{"text": c.body, "at": _iso(c.created_at)} for c in
+                                        db.session.execute(select(CorrectionRequest).where(
+                                            CorrectionRequest.case_id == case.id,
+                                            CorrectionRequest.user_id == actor.id)).scalars()]
+    _audit(community, actor, "mediation.exported", case, {"by": "party"})
+    return data
+
+
+def committee_export(actor, community) -> list[dict]:
+    """The committee's case export: the one place case files leave the portal (audited)."""
+    cases = db.session.execute(select(MediationCase).where(MediationCase.community_id == community.id)
+                               .order_by(MediationCase.id)).scalars().all()
+    out = [case_dict(c, notes=True) for c in cases]
+    audit.record(community, actor, "mediation.cases_exported", ("community", community.id),
+                 {"cases": len(out)}, actor_role="committee")
+    return out
+
+
+# -- retention -----------------------------------------------------------------
+
+def anonymise(case: MediationCase, community) -> None:
+    """Remove every personal field and file; keep category, states, dates and the stars."""
+    from ..uploads.models import Attachment
+
+    case.final_state = case.state
+    _move(case, "anonymise")
+    for attr in ("what_happened", "what_they_want", "other_party_name", "other_party_contact", "contact_time",
+                 "decision_reason", "outcome_note", "consent_text"):
+        setattr(case, attr, "")
+    case.requester_id = case.other_party_id = case.recorded_by_id = None
+    case.anonymised_at = utcnow()
+    for s in db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)).scalars():
+        s.place = s.attendees = s.notes = ""
+    agreement = db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
+    if agreement is not None:
+        agreement.facts = agreement.issues = ""
+        for t in agreement.terms:
+            t.what = t.how = ""
+    for f in db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)).scalars():
+        f.note = ""
+    for r in db.session.execute(select(Rating).where(Rating.case_id == case.id)).scalars():
+        r.user_id, r.comment = None, ""
+    for c in db.session.execute(select(CorrectionRequest).where(CorrectionRequest.case_id == case.id)).scalars():
+        db.session.delete(c)
+    for a in db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)).scalars():
+        a.change_reason = ""
+    files = db.session.execute(select(Attachment).where(
+        Attachment.community_id == community.id, Attachment.owner_type == "mediation_case",
+        Attachment.owner_id == case.id)).scalars().all()
+    keys = [a.storage_key for a in files]
+    for a in files:
+        db.session.delete(a)
+    db.session.flush()
+    _remove_unreferenced(keys)
+    audit.record(community, None, "mediation.anonymised", ("mediation_case", case.id),
+                 {"files_removed": len(keys)}, actor_role="system")
+
+
+def _remove_unreferenced(keys) -> None:
+    """Delete stored files no attachment row refers to any more (identical bytes are shared)."""
+    from contextlib import suppress
+
+    from ..uploads import upload_root
+    from ..uploads.models import Attachment
+
+    root = upload_root()
+    for key in set(keys):
+        if db.session.execute(select(Attachment.id).where(Attachment.storage_key == key)).first() is None:
+            with suppress(FileNotFoundError):
+                (root / key).unlink()
+
+
+def due_for_anonymisation(now, retention_days: int) -> list[MediationCase]:
+    cutoff = now - timedelta(days=retention_days)
+    cases = db.session.execute(select(MediationCase).where(MediationCase.state.in_(states.FINISHED))
+                               .order_by(MediationCase.id)).scalars().all()
+    return [c for c in cases if (c.finished_at or c.requested_at) <= cutoff]
+
+
+def anonymise_due(now, retention_days: int) -> int:
+    from ..communities.models import Community
+
+    done = 0
+    for case in due_for_anonymisation(now, retention_days):
+        anonymise(case, db.session.get(Community, case.community_id))
+        done += 1
+    return done

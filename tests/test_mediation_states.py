@@ -1,0 +1,147 @@
+"""The case state machine: every allowed and every refused transition, and a property
+test that random sequences of real service calls never reach an illegal state or
+lose a case."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.mediation import states
+from portal.mediation.states import IllegalTransition, next_state
+
+# The machine as the issue describes it, written out independently of states.TRANSITIONS.
+EXPECTED = {
+    ("requested", "accept"): "accepted",
+    ("requested", "decline"): "declined",
+    ("accepted", "party_refuses"): "party_declined",
+    ("accepted", "start"): "mediating",
+    ("mediating", "agree_written"): "agreement_written",
+    ("mediating", "agree_oral"): "agreement_oral",
+    ("mediating", "fail"): "failed",
+    ("agreement_written", "follow_up"): "followed_up",
+    ("agreement_oral", "follow_up"): "followed_up",
+    ("followed_up", "close"): "closed",
+    ("declined", "anonymise"): "anonymised",
+    ("party_declined", "anonymise"): "anonymised",
+    ("failed", "anonymise"): "anonymised",
+    ("closed", "anonymise"): "anonymised",
+}
+
+
+@pytest.mark.parametrize("state, action", sorted(EXPECTED))
+def test_allowed_transition(state, action):
+    assert states.can(state, action)
+    assert next_state(state, action) == EXPECTED[(state, action)]
+
+
+REFUSED = [(s, a) for s, a in itertools.product(states.STATES, states.ACTIONS) if (s, a) not in EXPECTED]
+
+
+@pytest.mark.parametrize("state, action", REFUSED)
+def test_refused_transition(state, action):
+    assert not states.can(state, action)
+    with pytest.raises(IllegalTransition):
+        next_state(state, action)
+
+
+def test_tables_agree_and_every_state_is_reachable():
+    table = {(s, a): t for s, moves in states.TRANSITIONS.items() for a, t in moves.items()}
+    assert table == EXPECTED
+    assert set(states.TRANSITIONS) == set(states.STATES)
+    reached, todo = {"requested"}, ["requested"]
+    while todo:
+        for nxt in states.TRANSITIONS[todo.pop()].values():
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    assert reached == set(states.STATES)
+    assert states.allowed("anonymised") == ()
+    with pytest.raises(IllegalTransition):
+        next_state("no-such-state", "accept")
+
+
+# -- the same rules through the services, in random order ------------------------------------
+
+ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict", "session", "written", "oral",
+           "failed", "follow_up", "close", "rate", "correct", "anonymise"]
+
+
+def _do(w, case, action):
+    from portal.mediation import services as ms
+
+    a, coma, meda = w.a, w["coma"], w["meda"]
+    if action == "accept":
+        ms.triage(coma, a, case, True)
+    elif action == "decline":
+        ms.triage(coma, a, case, False, "不属于调解范围", "court")
+    elif action in ("agree", "refuse"):
+        ms.other_party_answer(coma, a, case, action == "agree")
+    elif action == "assign":
+        ms.assign_mediator(coma, a, case, meda, True)
+    elif action in ("remove", "conflict"):
+        active = ms.active_assignments(case)
+        if not active:
+            raise RuleViolation("no mediator")
+        (ms.remove_mediator(coma, a, case, active[0]) if action == "remove"
+         else ms.declare_conflict(meda, a, case, active[0]))
+    elif action == "session":
+        ms.add_session(meda, a, case, date(2026, 11, 1), "村委会", "", "")
+    elif action in ("written", "oral", "failed"):
+        ms.record_outcome(meda, a, case, action, facts="事实", terms=[("做某事", "", None)], note="可去法院",
+                          referral="court")
+    elif action == "follow_up":
+        ms.record_follow_up(coma, a, case, "kept", "")
+    elif action == "close":
+        ms.close_case(coma, a, case)
+    elif action == "rate":
+        ms.rate(w["resa"], a, case, 5, "")
+    elif action == "correct":
+        ms.request_correction(w["resa"], a, case, "请更正")
+    elif action == "anonymise":
+        ms.anonymise(case, a)
+
+
+EDGES = {(s, t) for (s, _a), t in EXPECTED.items()}  # (from, to)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=14))
+def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, sequence):
+    from portal.audit import verify_community
+    from portal.mediation import services as ms
+    from portal.mediation.models import MediationCase
+
+    monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
+    from .mediation_support import make_case
+
+    before = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()
+    case = make_case(world, "requested")
+    for action in sequence:
+        old = case.state
+        try:
+            with db.session.begin_nested():
+                _do(world, case, action)
+        except RuleViolation:
+            db.session.expire(case)
+            assert case.state == old, f"a refused {action} changed the state"
+            continue
+        new = case.state
+        assert new in states.STATES
+        # One service call moves along one edge of the machine (assign/agree may start the
+        # mediation: accepted → mediating), or leaves the state alone.
+        assert old == new or (old, new) in EDGES, (old, action, new)
+        if new == "mediating":
+            assert case.other_party_agreed and ms.active_assignments(case), "mediation without both conditions"
+    db.session.commit()
+    after = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()
+    assert after == before + 1, "a case was lost"
+    assert db.session.get(MediationCase, case.id) is not None
+    assert verify_community(world.a).ok
