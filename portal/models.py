@@ -7,3 +7,5 @@ from .comments.models import Comment  # noqa: F401
 from .moderation.models import Flag  # noqa: F401
 from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory,  # noqa: F401
                                ProposalSettings, ProposalSupport)
+from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollOption, PollResult,  # noqa: F401
+                           RollCallVote, RollEntry)
