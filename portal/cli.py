@@ -162,6 +162,10 @@ def register_cli(app: Flask) -> None:
         created = seed()
         click.echo("demo data created" if created else "demo data already present")
 
+    from .votes.cli import register as register_votes
+
+    register_votes(app)
+
     translate = click.Group("translate", help="Translation workflow (pybabel).")
     app.cli.add_command(translate)
 

@@ -29,6 +29,14 @@ ACTIONS = {
     "proposals.settings_changed": _l("Proposal settings changed"),
     "proposals.category_added": _l("Proposal category added"),
     "proposals.category_changed": _l("Proposal category changed"),
+    "poll.created": _l("Poll created"),
+    "poll.edited": _l("Poll changed"),
+    "poll.opened": _l("Poll opened"),
+    "poll.participated": _l("Took part in a poll"),
+    "poll.paper_entered": _l("Paper ballot totals entered"),
+    "poll.paper_confirmed": _l("Paper ballot totals confirmed"),
+    "poll.closed": _l("Poll closed"),
+    "poll.result_published": _l("Poll result published"),
 }
 
 ROLES = {
