@@ -62,10 +62,11 @@ def create_app(config=None) -> Flask:
     from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
     from .proposals.views import bp as proposals_bp
     from .uploads.views import bp as files_bp
+    from .votes.views import bp as votes_bp
     from . import comments  # noqa: F401
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
-               moderation_bp, files_bp):
+               moderation_bp, files_bp, votes_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers
