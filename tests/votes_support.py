@@ -9,7 +9,8 @@ from portal.votes import services as vs
 
 
 def make_poll(w, state="open", *, kind="yes_no_abstain", secret=True, preset="simple_majority", options=None,
-              k=None, community="a", actor="coma", question="Pave the village square?", commit=True, **kw):
+              k=None, community="a", actor="coma", question="Pave the village square?", commit=True, voter=None,
+              **kw):
     c = getattr(w, community)
     now = utcnow()
     p = vs.create_poll(c, w[actor], question=question, description="The square floods every spring.",
@@ -19,7 +20,7 @@ def make_poll(w, state="open", *, kind="yes_no_abstain", secret=True, preset="si
     if state in ("open", "voted", "closed"):
         vs.open_poll(c, w[actor], p)
     if state in ("voted", "closed"):
-        vs.cast(c, w["resa"], p, [1])
+        vs.cast(c, w[voter or ("resa" if community == "a" else "resb")], p, [1])
     if state == "closed":
         p.closes_at = utcnow() - timedelta(seconds=1)
         db.session.flush()
