@@ -185,3 +185,49 @@ def test_paper_flow_through_the_pages(app, world):
     resa = _as(app, "resa")
     page = resa.get(f"/c/dorf-a/votes/{p.id}", query_string=EN).get_data(as_text=True)
     assert "You voted on paper" in page
+
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+
+def _inert(html, where):
+    low = html.lower()
+    assert "<script" not in low and "<img" not in low and "onerror=alert(1)>" not in low, where
+
+
+def test_hostile_text_is_escaped_on_every_votes_page(app, world):
+    from markupsafe import escape
+
+    from .helpers import make_user
+    from portal.communities import services as cs
+
+    evil = make_user("evilvoter", name=SCRIPT + IMG)
+    cs.add_resident(world["coma"], world.a, evil)
+    db.session.commit()
+    p = make_poll(world, "open", kind="up_to_k", k=2, secret=False, question=SCRIPT + " square?",
+                  options=[SCRIPT, IMG, "plain"])
+    p.description = IMG + "\n" + SCRIPT
+    db.session.commit()
+    vs.cast(world.a, evil, p, [1, 2])
+    db.session.commit()
+    coma, ev = _as(app, "coma"), _as(app, "evilvoter")
+    pages = [(coma, f"/c/dorf-a/votes/{p.id}"), (coma, f"/c/dorf-a/votes/{p.id}/assisted"),
+             (coma, f"/c/dorf-a/votes/{p.id}/paper"), (coma, f"/c/dorf-a/votes/{p.id}/edit"),
+             (coma, "/c/dorf-a/votes/"), (ev, "/c/dorf-a/votes/mine"), (coma, "/c/dorf-a/audit/")]
+    for who, url in pages:
+        r = who.get(url)
+        assert r.status_code in (200, 403), url
+        _inert(r.get_data(as_text=True), url)
+    html = coma.get(f"/c/dorf-a/votes/{p.id}/assisted").get_data(as_text=True)
+    assert str(escape(SCRIPT)) in html and str(escape(IMG)) in html
+    token = coma.token(f"/c/dorf-a/votes/{p.id}")
+    r = coma.post(f"/c/dorf-a/votes/{p.id}/confirm", {"choice": ["1", "2"], "csrf_token": token})
+    _inert(r.get_data(as_text=True), "confirm")
+    make_due(p)
+    for url in (f"/c/dorf-a/votes/{p.id}", f"/c/dorf-a/votes/{p.id}/ballots",
+                f"/c/dorf-a/votes/{p.id}/ballots?tracker=" + "%22%3E%3Cimg"):
+        html = Client(app).get(url).get_data(as_text=True)
+        _inert(html, url)
+    html = Client(app).get(f"/c/dorf-a/votes/{p.id}").get_data(as_text=True)
+    assert str(escape(SCRIPT + IMG)) in html  # the roll-call name, shown escaped
