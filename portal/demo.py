@@ -56,6 +56,9 @@ def seed() -> bool:
     communities.approve_member(li, heping, m)
     communities.request_join(users["zhang"], heping, "")
     _proposals(dongshan, users)
+    from .votes import demo as votes_demo
+
+    votes_demo.seed(dongshan, users)
     db.session.commit()
     return True
 

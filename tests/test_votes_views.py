@@ -99,7 +99,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     page = visitor.get(f"/c/dorf-a/votes/{poll.id}", query_string=EN).get_data(as_text=True)
     result = db.session.get(PollResult, poll.id)
     assert result.ballots_sha256 in page and result.roll_sha256 in page and '<svg class="chart"' in page
-    assert "Passed (Yes 2, No 1, Abstain 0; 3 of 3 took part)" in page
+    assert "Passed (Yes: 2, No: 1, Abstain: 0; 3 of 3 took part)" in page
     assert "Online: 2" in page and "With help of a committee member: 1" in page
     # The published table, sorted by code, and the lookup.
     page = visitor.get(f"/c/dorf-a/votes/{poll.id}/ballots", query_string=EN).get_data(as_text=True)

@@ -93,7 +93,7 @@ def summary(poll: Poll) -> str:
     totals = json.loads(r.totals)
     opts = db.session.execute(select(PollOption).where(PollOption.poll_id == poll.id)
                               .order_by(PollOption.position)).scalars().all()
-    counts = ", ".join(f"{option_label(o)} {totals[o.position - 1]}" for o in opts)
+    counts = _(", ").join(_("%(option)s: %(num)d", option=option_label(o), num=totals[o.position - 1]) for o in opts)
     if not poll.quorum_met:
         verdict = _("Not valid: too few took part")
     elif poll.kind == "yes_no_abstain":

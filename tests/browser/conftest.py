@@ -166,9 +166,25 @@ def _demo_ids(w):
     comments = db.session.execute(select(Comment).where(Comment.community_id == dongshan.id)
                                   .order_by(Comment.id)).scalars().all()
     IDS["comment"] = comments[0].id
+    _vote_ids(dongshan)
     moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
     moderation.flag(find_user("13800000001"), dongshan,
                     db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.")
+
+
+def _vote_ids(dongshan):
+    """The demo polls (portal.votes.demo): open, closed (choice and roll-call), draft, and a receipt code."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.votes.models import Ballot, Poll
+
+    from .pages import IDS
+
+    polls = db.session.execute(select(Poll).where(Poll.community_id == dongshan.id).order_by(Poll.id)).scalars().all()
+    IDS["poll_open"], IDS["poll_closed"], IDS["poll_rollcall"], IDS["poll_draft"] = (p.id for p in polls[:4])
+    IDS["tracker"] = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == IDS["poll_closed"])
+                                        .order_by(Ballot.tracker)).scalars().first()
 
 
 @pytest.fixture(scope="session")
