@@ -231,3 +231,19 @@ def test_hostile_text_is_escaped_on_every_votes_page(app, world):
         _inert(html, url)
     html = Client(app).get(f"/c/dorf-a/votes/{p.id}").get_data(as_text=True)
     assert str(escape(SCRIPT + IMG)) in html  # the roll-call name, shown escaped
+
+
+def test_proposal_and_poll_link_both_ways(app, world):
+    from .proposals_support import make_proposal
+
+    prop = make_proposal(world)
+    coma = _as(app, "coma")
+    page = coma.get(f"/c/dorf-a/proposals/{prop.id}", query_string=EN).get_data(as_text=True)
+    assert f"/c/dorf-a/votes/new?proposal={prop.id}" in page  # the committee can put it to a vote
+    form = coma.get(f"/c/dorf-a/votes/new?proposal={prop.id}").get_data(as_text=True)
+    assert f'value="{prop.id}"' in form
+    p = make_poll(world, "closed", link_kind="proposal", link_id=prop.id)
+    page = Client(app).get(f"/c/dorf-a/proposals/{prop.id}", query_string=EN).get_data(as_text=True)
+    assert f"/c/dorf-a/votes/{p.id}" in page and "Passed" in page and "votes/new" not in page
+    page = Client(app).get(f"/c/dorf-a/votes/{p.id}", query_string=EN).get_data(as_text=True)
+    assert "This vote decides:" in page and f"/c/dorf-a/proposals/{prop.id}" in page

@@ -41,6 +41,12 @@ def vote_label(option) -> str:
     return results.option_label(option)
 
 
+@bp.app_template_global()
+def linked_polls(kind: str, obj_id: int):
+    """Polls (not drafts) that decide an object of another capability, for its page."""
+    return queries.polls_linked_to(g.community, kind, obj_id)
+
+
 @bp.app_template_filter("tracker")
 def _tracker_filter(t: str) -> str:
     return fmt_tracker(t)
