@@ -13,8 +13,10 @@ from base64 import b32encode
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, func, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, func, insert, literal, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
 from ..communities.models import Membership
@@ -187,8 +189,13 @@ def open_poll(community, actor, poll: Poll) -> Poll:
 
 # -- casting ----------------------------------------------------------------------
 
+def _option_count(poll: Poll) -> int:
+    return db.session.execute(select(func.count()).select_from(PollOption)
+                              .where(PollOption.poll_id == poll.id)).scalar_one()
+
+
 def check_choice(poll: Poll, positions) -> list[int]:
-    n = len(_options(poll))
+    n = _option_count(poll)
     try:
         chosen = sorted({int(p) for p in positions})
     except (TypeError, ValueError):
@@ -211,16 +218,22 @@ def _take_part(community, poll: Poll, voter, origin: str, recorded_by) -> None:
         .execution_options(synchronize_session=False)).rowcount
     if locked != 1:
         raise NotOpen(_l("This poll is not open for voting."))
-    if db.session.execute(select(ElectorateEntry.user_id).where(
-            ElectorateEntry.poll_id == poll.id, ElectorateEntry.user_id == voter.id)).first() is None:
-        raise RuleViolation(_l("This person is not on the list of voters of this poll."))
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(RollEntry).values(poll_id=poll.id, user_id=voter.id, origin=origin,
-                                                        recorded_by_id=recorded_by.id if recorded_by else None))
-    except IntegrityError:
+    # One statement: copy the voter's electorate entry into the roll unless the roll has
+    # them already. The UNIQUE(poll_id, user_id) constraint decides (ON CONFLICT DO NOTHING).
+    recorder = recorded_by.id if recorded_by is not None else None
+    insert_ = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_(RollEntry).from_select(
+        ["poll_id", "user_id", "origin", "recorded_by_id"],
+        select(ElectorateEntry.poll_id, ElectorateEntry.user_id, sa_cast(literal(origin), String),
+               sa_cast(literal(recorder, Integer), Integer))
+        .where(ElectorateEntry.poll_id == poll.id, ElectorateEntry.user_id == voter.id)
+    ).on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(RollEntry.id)
+    if db.session.execute(stmt).first() is None:
+        if db.session.execute(select(ElectorateEntry.user_id).where(
+                ElectorateEntry.poll_id == poll.id, ElectorateEntry.user_id == voter.id)).first() is None:
+            raise RuleViolation(_l("This person is not on the list of voters of this poll."))
         raise AlreadyVoted(_l("A vote has already been recorded for this person in this poll. "
-                              "A vote cannot be changed.")) from None
+                              "A vote cannot be changed."))
 
 
 def _write_ballot(poll: Poll, voter, chosen: list[int]) -> str:
@@ -287,7 +300,7 @@ paper_roll_count = _paper_roll_count
 
 
 def _check_paper(poll: Poll, ballots: int, invalid: int, counts: list[int]) -> None:
-    n = len(_options(poll))
+    n = _option_count(poll)
     if len(counts) != n or any(c < 0 for c in counts) or invalid < 0 or invalid > ballots:
         raise RuleViolation(_l("Please give a count (0 or more) for every option."))
     if ballots != _paper_roll_count(poll):

@@ -91,7 +91,8 @@ def detail(poll_id):
     return render_template(
         "votes/detail.html", poll=poll, options=opts, mine=mine, result=r, totals=totals,
         bars=chart(opts, totals) if r else [], link=linked(poll),
-        voted=queries.participation(poll) if poll.state != "draft" else 0,
+        # Closed: the stored turnout (never recounted per request); open: the live count.
+        voted=r.turnout if r is not None else (queries.participation(poll) if poll.state == "open" else 0),
         rollcall=queries.rollcall(poll) if r is not None and not poll.secret else [],
         form=ChoiceForm() if can_cast else None,
         can=dict(cast=can_cast, edit=perm.can_edit(ctx, poll), open=perm.can_open(ctx, poll),
