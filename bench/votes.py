@@ -142,7 +142,7 @@ def _worker(db_url: str, tasks: list[tuple[int, int, int]], queue) -> None:
                 cache[(cid, pid)] = (db.session.get(Community, cid), db.session.get(Poll, pid))
             community, poll = cache[(cid, pid)]
             try:
-                vs.cast(community, SimpleNamespace(id=uid), poll, [1 + (uid + i) % 3])
+                vs.cast(community, SimpleNamespace(id=uid), poll, [1 + (uid * 7 + i // 5) % 3])
                 db.session.commit()
                 done += 1
             except vs.RuleViolation:
@@ -177,6 +177,49 @@ def cast_all(db_url: str, plans: list[tuple[int, int, list[int]]], workers: int)
     done = sum(r[0] for r in results)
     return {"ballots": done, "refused": sum(r[1] for r in results), "seconds": wall,
             "rate": done / wall if wall else 0.0, "workers": len(procs)}
+
+
+def top_up(db_url: str, cid: int, pid: int, total: int) -> int:
+    """Bulk rows (NOT through the service; labelled as such in the report) so that the
+    single poll has `total` ballots for the close and the result-page timing: more
+    voters, their memberships, electorate and roll entries, and ballots with random
+    trackers. Returns how many were added."""
+    import random
+
+    from sqlalchemy import func, insert, select, update
+    from werkzeug.security import generate_password_hash
+
+    from portal.auth.models import User
+    from portal.communities.models import Membership
+    from portal.db import utcnow
+    from portal.extensions import db
+    from portal.votes.models import Ballot, ElectorateEntry, Poll, RollEntry
+    from portal.votes.services import new_tracker
+
+    app = _app(db_url)
+    with app.app_context():
+        have = db.session.execute(select(func.count()).select_from(Ballot).where(Ballot.poll_id == pid)).scalar_one()
+        extra = max(0, total - have)
+        if extra:
+            digest = generate_password_hash("bench-pass-2026", method="pbkdf2:sha256:1000")
+            rng, now = random.Random(5), utcnow()
+            for start in range(0, extra, 5000):
+                chunk = range(start, min(extra, start + 5000))
+                ids = db.session.execute(insert(User).returning(User.id), [
+                    {"username": f"w{i:07d}", "display_name": f"村民 w{i}", "password_hash": digest}
+                    for i in chunk]).scalars().all()
+                db.session.execute(insert(Membership), [
+                    {"community_id": cid, "user_id": u, "status": "verified", "message": "", "reason": "",
+                     "requested_at": now} for u in ids])
+                db.session.execute(insert(ElectorateEntry), [{"poll_id": pid, "user_id": u} for u in ids])
+                db.session.execute(insert(RollEntry), [{"poll_id": pid, "user_id": u, "origin": "web"} for u in ids])
+                db.session.execute(insert(Ballot), [{"poll_id": pid, "tracker": new_tracker(),
+                                                     "choice": str(rng.choice((1, 1, 1, 2, 2, 3)))} for _ in ids])
+            db.session.execute(update(Poll).where(Poll.id == pid)
+                               .values(electorate_count=Poll.electorate_count + extra))
+            db.session.commit()
+        db.engine.dispose()
+    return extra
 
 
 def close_and_check(db_url: str, cid: int, pid: int) -> dict:
@@ -250,7 +293,8 @@ def pages(db_url: str, pid: int, tracker: str, n: int, tmp: Path) -> tuple[list,
     return rows, lines + base_lines[1:]
 
 
-def run(kind: str, db_url: str, n: int, communities: int, workers: int, tmp: Path, with_pages: bool) -> list[str]:
+def run(kind: str, db_url: str, n: int, communities: int, workers: int, tmp: Path, with_pages: bool,
+        page_ballots: int = 0) -> list[str]:
     log(f"[{kind}] migrating and seeding {n:,} voters …")
     migrate(db_url)
     facts = seed(db_url, n, communities)
@@ -258,6 +302,10 @@ def run(kind: str, db_url: str, n: int, communities: int, workers: int, tmp: Pat
     spread = cast_all(db_url, facts["spread"], workers)
     log(f"[{kind}]   {spread['ballots']:,} ballots in {spread['seconds']:.1f}s; casting in one community …")
     single = cast_all(db_url, [facts["single"]], workers)
+    added = 0
+    if with_pages and page_ballots > single["ballots"]:
+        log(f"[{kind}]   topping the single poll up to {page_ballots:,} ballots in bulk …")
+        added = top_up(db_url, facts["single"][0], facts["single"][1], page_ballots)
     log(f"[{kind}]   {single['ballots']:,} ballots in {single['seconds']:.1f}s; closing …")
     check = close_and_check(db_url, facts["single"][0], facts["single"][1])
     lines = [f"### {kind}", "",
@@ -266,6 +314,9 @@ def run(kind: str, db_url: str, n: int, communities: int, workers: int, tmp: Pat
              f"({spread['seconds']:.1f} s; refused {spread['refused']})",
              f"- single community, one poll: {single['ballots']:,} ballots, {single['workers']} worker process(es): "
              f"**{single['rate']:.0f} ballots/s** ({single['seconds']:.1f} s; refused {single['refused']})",
+             *([f"- the single poll was then topped up with {added:,} ballots (and their voters, roll and electorate "
+                f"entries) written in bulk, NOT through the service, to time the close and the result page at "
+                f"{check['ballots']:,} ballots"] if added else []),
              f"- close of the {check['ballots']:,}-ballot poll (tally, both sha256, audit): {check['close_s']:.2f} s; "
              f"recount from the published table: {check['recount_s']:.2f} s, "
              f"{'agrees' if check['recount_ok'] else 'DIFFERS'}; totals {check['totals']}",
@@ -288,6 +339,8 @@ def main() -> int:
                     help="casting processes on PostgreSQL (SQLite uses 1)")
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
     ap.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
+    ap.add_argument("--page-ballots", type=int, default=100_000,
+                    help="ballots in the poll whose result page is timed; above --n the rest is written in bulk")
     ap.add_argument("--pages-on", choices=["sqlite", "pg", "none"], default="pg",
                     help="which database's N-ballot poll to serve for the result-page timing")
     args = ap.parse_args()
@@ -301,7 +354,8 @@ def main() -> int:
         tmp = Path(tmp)
         if not args.no_sqlite:
             url = f"sqlite:///{tmp / 'votes.sqlite3'}"
-            out += run("SQLite", url, args.n, args.communities, 1, tmp, args.pages_on == "sqlite") + [""]
+            out += run("SQLite", url, args.n, args.communities, 1, tmp, args.pages_on == "sqlite",
+                       args.page_ballots) + [""]
         if not args.no_pg:
             from sqlalchemy import create_engine, text
             from sqlalchemy.engine import make_url
@@ -314,7 +368,7 @@ def main() -> int:
             try:
                 url = base.set(database=name).render_as_string(hide_password=False)
                 out += run(f"PostgreSQL ({args.workers} workers)", url, args.n, args.communities, args.workers,
-                           tmp, args.pages_on == "pg")
+                           tmp, args.pages_on == "pg", args.page_ballots)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
