@@ -248,3 +248,30 @@ def test_proposal_and_poll_link_both_ways(app, world):
     assert f"/c/dorf-a/votes/{p.id}" in page and "Passed" in page and "votes/new" not in page
     page = Client(app).get(f"/c/dorf-a/votes/{p.id}", query_string=EN).get_data(as_text=True)
     assert "This vote decides:" in page and f"/c/dorf-a/proposals/{prop.id}" in page
+
+
+def test_published_ballots_are_paged_by_receipt_code(app, world):
+    from portal.communities import services as cs
+
+    from .test_query_budget import _people
+
+    people = _people("many", 60)
+    for u in people:
+        cs.add_resident(world["coma"], world.a, u)
+    db.session.commit()
+    p = make_poll(world, "open")
+    for u in people:
+        vs.cast(world.a, u, p, [1])
+    make_due(p)
+    vs.close_if_due(world.a, p)
+    db.session.commit()
+    client = Client(app)
+    html = client.get(f"/c/dorf-a/votes/{p.id}/ballots", query_string=EN).get_data(as_text=True)
+    first = re.findall(r"<td><code>([A-Z2-7-]{19})</code></td>", html)
+    link = re.search(r'<a rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    html = client.get(link).get_data(as_text=True)
+    rest = re.findall(r"<td><code>([A-Z2-7-]{19})</code></td>", html)
+    assert len(first) == 50 and len(rest) == 10 and first + rest == sorted(first + rest)
+    assert 'rel="next"' not in html
+    for bad in ("x", "AAAA", "a" * 16, "A" * 17):
+        assert client.get(f"/c/dorf-a/votes/{p.id}/ballots?after={bad}").status_code == 400

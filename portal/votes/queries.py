@@ -66,10 +66,12 @@ def rollcall(poll) -> list[tuple[str, str]]:
     return rows
 
 
-def ballots_page(poll, page: int) -> list[tuple[str, str]]:
-    return db.session.execute(
-        select(Ballot.tracker, Ballot.choice).where(Ballot.poll_id == poll.id).order_by(Ballot.tracker)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+def ballots_after(poll, after: str) -> list[tuple[str, str]]:
+    """One page (plus one row, to know whether there is a next page) after a receipt code."""
+    q = select(Ballot.tracker, Ballot.choice).where(Ballot.poll_id == poll.id)
+    if after:
+        q = q.where(Ballot.tracker > after)
+    return db.session.execute(q.order_by(Ballot.tracker).limit(PAGE_SIZE + 1)).all()
 
 
 def find_ballot(poll, tracker: str) -> tuple[str, str] | None:

@@ -2,6 +2,8 @@
 receipt, the published ballots table and the resident's own history."""
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -146,23 +148,23 @@ def ballots(poll_id):
     poll = load(poll_id)
     if not perm.can_see_published(g.ctx, poll):
         abort(404)
-    page = request.args.get("page", "1")
-    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= 10**6:
+    # Keyset pages (after = the last receipt code shown): a deep page of a 100,000-ballot
+    # table costs what the first one does (an OFFSET would walk every row before it).
+    after = request.args.get("after", "")
+    if after and not re.fullmatch(r"[A-Z2-7]{16}", after):
         abort(400)
-    page = int(page)
     form = LookupForm(request.args)
     if not form.validate():
         abort(400)
     r = queries.result(poll)
-    pages = max(1, -(-r.online_ballots // queries.PAGE_SIZE))
-    if page > pages:
-        abort(404)
+    rows = queries.ballots_after(poll, after)
+    next_after = rows[queries.PAGE_SIZE - 1][0] if len(rows) > queries.PAGE_SIZE else None
     opts = queries.options(poll)
     found, asked = None, vs.normalise_tracker(form.tracker.data or "")
     if asked:
         found = queries.find_ballot(poll, asked)
-    return render_template("votes/ballots.html", poll=poll, result=r, rows=queries.ballots_page(poll, page),
-                           page=page, pages=pages, form=form, asked=asked, found=found,
+    return render_template("votes/ballots.html", poll=poll, result=r, rows=rows[:queries.PAGE_SIZE],
+                           after=after, next_after=next_after, form=form, asked=asked, found=found,
                            found_labels=[results.option_label(opts[p - 1]) for p in results.parse_choice(found[1])]
                            if found else [], labels={o.position: results.option_label(o) for o in opts})
 
