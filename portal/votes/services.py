@@ -377,11 +377,11 @@ def close_poll(community, actor, poll: Poll, *, automatic: bool = False) -> Poll
     db.session.flush()
     audit.record(community, actor, "poll.closed", poll, {"automatic": automatic, "early": not due},
                  actor_role="system" if actor is None else "committee")
-    _publish_result(community, poll)
+    _publish_result(community, poll, actor)
     return poll
 
 
-def _publish_result(community, poll: Poll) -> PollResult:
+def _publish_result(community, poll: Poll, actor=None) -> PollResult:
     opts = _options(poll)
     n = len(opts)
     totals = [0] * n
@@ -426,7 +426,7 @@ def _publish_result(community, poll: Poll) -> PollResult:
         except KeyError:
             kind = None
         if kind is not None and kind.on_closed is not None:
-            kind.on_closed(poll, kind.load(community, poll.link_id), None)
+            kind.on_closed(poll, kind.load(community, poll.link_id), actor)  # None: closed at its time
     return r
 
 
