@@ -69,11 +69,12 @@ def create_app(config=None) -> Flask:
     from .proposals import readaloud as _proposal_texts  # noqa: F401  (registers what can be read aloud)
     from .rules.views import bp as rules_bp
     from .uploads.views import bp as files_bp
+    from .votes.views import bp as votes_bp
     from . import comments  # noqa: F401
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
                moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp, assisted_bp,
-               rules_bp, mediation_bp):
+               rules_bp, mediation_bp, votes_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers

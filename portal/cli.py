@@ -165,6 +165,9 @@ def register_cli(app: Flask) -> None:
     from .mediation.cli import mediation_group
 
     app.cli.add_command(mediation_group)
+    from .votes.cli import register as register_votes
+
+    register_votes(app)
 
     translate = click.Group("translate", help="Translation workflow (pybabel).")
     app.cli.add_command(translate)

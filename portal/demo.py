@@ -63,6 +63,9 @@ def seed() -> bool:
     from .mediation import demo as mediation_demo
 
     mediation_demo.seed(dongshan, users)
+    from .votes import demo as votes_demo
+
+    votes_demo.seed(dongshan, users)
     db.session.commit()
     return True
 

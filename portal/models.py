@@ -13,3 +13,5 @@ from .rules.models import (Amendment, AmendmentSupport, RuleChapter, RuleClause,
                            RuleVersion)
 from .mediation.models import (Agreement, AgreementTerm, CaseSession, CorrectionRequest,  # noqa: F401
                                FollowUp, MediationCase, MediatorAssignment, Rating)
+from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollOption, PollResult,  # noqa: F401
+                           RollCallVote, RollEntry)

@@ -408,6 +408,34 @@ MEDIATION_FIELDS = [
           stored=_latest("portal.mediation.models.CorrectionRequest", "body")),
 ]
 
+def _poll_form(field):
+    def data(w, v):
+        from .test_permissions import _poll_form as base
+
+        d = base(w, "coma")
+        if field == "options":
+            d["kind"] = "single"
+        d[field] = v
+        return d
+    return data
+
+
+def _closed_poll_ballots(w):
+    from .votes_support import make_poll
+
+    return f"/c/dorf-a/votes/{make_poll(w, 'closed').id}/ballots"
+
+
+VOTES_FIELDS = [
+    Field("PollForm.question", 200, "coma", _fixed("/c/dorf-a/votes/new"), _poll_form("question"),
+          at_max="村" * 200, stored=_latest("portal.votes.models.Poll", "question")),
+    Field("PollForm.description", 5000, "coma", _fixed("/c/dorf-a/votes/new"), _poll_form("description"),
+          at_max="村" * 5000, stored=_latest("portal.votes.models.Poll", "description")),
+    Field("PollForm.options", 2500, "coma", _fixed("/c/dorf-a/votes/new"), _poll_form("options")),
+    Field("LookupForm.tracker", 40, "visitor", _closed_poll_ballots, lambda w, v: {"tracker": v}, method="GET",
+          page=True),
+]
+
 FIELDS = [
     Field("RegisterForm.username", 32, "visitor", _fixed("/register"), _register("username"),
           at_max="n" + "a" * 31, stored=lambda w: _user_field("n" + "a" * 31, "username")(w)),
@@ -438,14 +466,15 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
-] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS + MEDIATION_FIELDS
+] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS + MEDIATION_FIELDS + VOTES_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
                  "PasswordForm.new", "PasswordForm.confirm", "CardSecretForm.secret", "CardSecretForm.confirm"}
 
 FORM_MODULES = ("portal.auth.forms", "portal.communities.forms", "portal.admin.forms", "portal.proposals.forms",
                 "portal.moderation.forms", "portal.roster.forms",
-                "portal.assisted.forms", "portal.rules.forms", "portal.mediation.forms")
+                "portal.assisted.forms", "portal.rules.forms", "portal.mediation.forms",
+                "portal.votes.forms")
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 

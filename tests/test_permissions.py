@@ -522,6 +522,110 @@ MEDIATION_ROUTES = [
     Route("/c/<slug:slug>/mediation/<id:case_id>/correction", "POST", _case("mediating", "/correction"),
           case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), lambda w, r: {"body": "电话写错了"}),
 ]
+# --- Votes (a poll of community A made in the state the route needs; see tests/votes_support.py) ----
+
+def _poll_url(state="open", suffix="", **kw):
+    def make(w):
+        from .votes_support import make_poll
+
+        p = make_poll(w, state, **kw)
+        return f"/c/dorf-a/votes/{p.id}{suffix}"
+    return make
+
+
+def _all_voted(suffix):
+    def make(w):
+        from portal.extensions import db
+        from portal.votes import services as vs
+
+        from .votes_support import make_poll
+
+        p = make_poll(w, "open")
+        for n in ("resa", "meda", "coma"):
+            vs.cast(w.a, w[n], p, [1])
+        db.session.commit()
+        return f"/c/dorf-a/votes/{p.id}{suffix}"
+    return make
+
+
+def _receipt(w):
+    from sqlalchemy import select
+
+    from portal.votes.models import Ballot
+
+    from .votes_support import make_poll
+
+    p = make_poll(w, "voted")
+    tracker = db_session().execute(select(Ballot.tracker).where(Ballot.poll_id == p.id)).scalar_one()
+    return f"/c/dorf-a/votes/{p.id}/receipt/{tracker}"
+
+
+def _paper_to_confirm(w):
+    """Totals entered by a second committee member (meda, made committee for this), for coma to confirm."""
+    from portal.extensions import db
+    from portal.votes import services as vs
+
+    from .votes_support import make_poll
+
+    cs.grant_role(w["coma"], w.a, membership(w.a, w["meda"]), "committee")
+    p = make_poll(w, "open")
+    vs.enter_paper_totals(w.a, w["meda"], p, 0, 0, [0, 0, 0])
+    db.session.commit()
+    return f"/c/dorf-a/votes/{p.id}/paper/confirm"
+
+
+def db_session():
+    from portal.extensions import db
+
+    return db.session
+
+
+def _poll_form(w, r):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from portal.db import utcnow
+
+    now = utcnow().astimezone(ZoneInfo("Asia/Shanghai"))
+    return {"question": "Pave the square?", "description": "", "kind": "yes_no_abstain", "secrecy": "secret",
+            "preset": "simple_majority", "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
+
+
+VOTES_ROUTES = [
+    Route("/c/<slug:slug>/votes/", "GET", _fixed("/c/dorf-a/votes/"), expect(200)),
+    Route("/c/<slug:slug>/votes/mine", "GET", _fixed("/c/dorf-a/votes/mine"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/votes/new", "GET", _fixed("/c/dorf-a/votes/new"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/votes/new", "POST", _fixed("/c/dorf-a/votes/new"), only(["coma"], DONE), _poll_form),
+    Route("/c/<slug:slug>/votes/<id:poll_id>", "GET", _poll_url(), expect(200)),
+    # A draft is the committee's: for everyone else it does not exist.
+    Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "GET", _poll_url("draft", "/edit"), expect(404, coma=200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "POST", _poll_url("draft", "/edit"), expect(404, coma=DONE),
+          _poll_form),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/open", "POST", _poll_url("draft", "/open"), expect(404, coma=DONE)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/close", "POST", _all_voted("/close"), only(["coma"], DONE)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/confirm", "POST", _poll_url("open", "/confirm"), only(VERIFIED, 200),
+          lambda w, r: {"choice": "1"}),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/cast", "POST", _poll_url("open", "/cast"), only(VERIFIED, DONE),
+          lambda w, r: {"choice": "2"}),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/receipt/<string:tracker>", "GET", _receipt, expect(200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/ballots", "GET", _poll_url("closed", "/ballots"), expect(200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/ballots.csv", "GET", _poll_url("closed", "/ballots.csv"), expect(200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/roll.csv", "GET", _poll_url("closed", "/roll.csv"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "GET", _poll_url("open", "/assisted"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "POST", _poll_url("open", "/assisted"), only(["coma"], DONE),
+          lambda w, r: {"voter": str(w["resa"].id), "choice": "1", "present": "y"}),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/paper", "GET", _poll_url("open", "/paper"), only(["coma"], 200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/paper/mark", "POST", _poll_url("open", "/paper/mark"),
+          only(["coma"], DONE), lambda w, r: {"voters": str(w["resa"].id)}),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/paper/totals", "POST", _poll_url("open", "/paper/totals"),
+          only(["coma"], DONE), lambda w, r: {"ballots": "0", "invalid": "0", "count-1": "0", "count-2": "0",
+                                              "count-3": "0"}),
+    # meda entered these totals (made committee for it): the same person may not confirm them.
+    Route("/c/<slug:slug>/votes/<id:poll_id>/paper/confirm", "POST", _paper_to_confirm,
+          {**only(["coma"], DONE), "meda": 409}),
+]
+
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 
@@ -578,7 +682,7 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES + VOTES_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py
@@ -651,7 +755,8 @@ def check(response, expected, url, method, rule=None):
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
-            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png", "audio/ogg")
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png",
+                                         "audio/ogg", "text/csv")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -13,7 +13,7 @@ from portal.db import TZDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = ('0005_mediation', '0006_rules')  # the capability branches meet here
+down_revision = ('0004_votes', '0005_mediation', '0006_rules')  # the capability branches meet here
 branch_labels = None
 depends_on = None
 

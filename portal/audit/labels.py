@@ -71,6 +71,14 @@ ACTIONS = {
     "mediation.exported": _l("Own case data downloaded"),
     "mediation.cases_exported": _l("Mediation cases exported"),
     "mediation.anonymised": _l("Mediation case anonymised"),
+    "poll.created": _l("Poll created"),
+    "poll.edited": _l("Poll changed"),
+    "poll.opened": _l("Poll opened"),
+    "poll.participated": _l("Took part in a poll"),
+    "poll.paper_entered": _l("Paper ballot totals entered"),
+    "poll.paper_confirmed": _l("Paper ballot totals confirmed"),
+    "poll.closed": _l("Poll closed"),
+    "poll.result_published": _l("Poll result published"),
 }
 
 ROLES = {

@@ -1,22 +1,15 @@
 """Adoption by vote: the one place where the rules meet portal.votes.
 
 A version is adopted only through a closed poll. No page adopts a version by hand:
-`start_adoption_vote` is the committee's button, `record_adoption_result` is called
-only when the poll closes.
-
-WIRING (at merge, when portal/votes exists) — the only two changes needed:
-
-1. In `start_adoption_vote`, after the status change, create the yes/no/abstain poll:
-       from ..votes import services as votes
-       votes.create_poll(..., link_kind="rule_version", link_id=version.id)
-2. Next to it (e.g. a function called when this module is imported), register the link kind:
-       from ..votes.links import LinkKind, register
-       register(LinkKind(kind="rule_version", load=_load_version, title=_title, url=_url,
-                         on_closed=lambda poll, version, actor: record_adoption_result(
-                             version, actor, passed=poll.passed, poll_id=poll.id, summary=<poll result text>)))
+`start_adoption_vote` is the committee's button (it opens a yes/no/abstain poll linked to
+the version), and `record_adoption_result` runs only inside the poll's close, through the
+"rule_version" link kind registered below.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -34,15 +27,40 @@ def _community(version) -> Community:
     return db.session.get(Community, version.community_id)
 
 
-def start_adoption_vote(version: RuleVersion, actor) -> None:
-    """The committee sends a draft that a revision produced to the adoption vote."""
+VOTE_DAYS = 7
+
+
+def start_adoption_vote(version: RuleVersion, actor, *, closes_at=None, secret: bool = True,
+                        preset: str = "villagers_meeting"):
+    """The committee sends a draft that a revision produced to the adoption vote: a yes/no/
+    abstain poll of the verified residents, open from now, linked to the version. Returns it."""
     if version.status != "drafting" or not from_revision(version):
         raise RuleViolation(_l("Only a draft that came out of a revision goes to the adoption vote."))
     if not clauses_of(version):
         raise RuleViolation(_l("The draft has no clauses yet."))
-    version.status, version.status_changed_at = "adoption_vote", utcnow()
-    audit.record(_community(version), actor, "rules.adoption_vote_started", version, {"number": version.number},
-                 actor_role=COMMITTEE)
+    from ..votes import services as votes
+
+    community = _community(version)
+    now = utcnow()
+    version.status, version.status_changed_at = "adoption_vote", now
+    with force_locale(community.default_locale):  # the poll's wording is stored, in the community's language
+        question = gettext("Adopt version %(num)d of “%(title)s”?", num=version.number, title=_title_of(version))
+        description = gettext("Vote yes to adopt this text as the community's rules, no to send it back to drafting.")
+    poll = votes.create_poll(community, actor, question=question[:200], description=description, options=[],
+                             kind="yes_no_abstain", secret=secret, opens_at=now,
+                             closes_at=closes_at or now + timedelta(days=VOTE_DAYS), preset=preset,
+                             link_kind="rule_version", link_id=version.id)
+    votes.open_poll(community, actor, poll)
+    version.poll_id = poll.id
+    audit.record(community, actor, "rules.adoption_vote_started", version,
+                 {"number": version.number, "poll": poll.id}, actor_role=COMMITTEE)
+    return poll
+
+
+def _title_of(version) -> str:
+    from .models import RuleDocument
+
+    return db.session.get(RuleDocument, version.document_id).title
 
 
 def record_adoption_result(version: RuleVersion, actor, *, passed: bool, poll_id: int | None,
@@ -75,3 +93,25 @@ def record_adoption_result(version: RuleVersion, actor, *, passed: bool, poll_id
                  actor_role="system" if actor is None else COMMITTEE)
     return draft
 
+
+
+def _register_link() -> None:
+    """Polls linked to a rule version show it, and their close records the result here."""
+    from flask import url_for
+
+    from ..votes.links import LinkKind, register
+
+    def load(community, version_id):
+        return db.session.execute(select(RuleVersion).where(
+            RuleVersion.id == version_id, RuleVersion.community_id == community.id)).scalar_one_or_none()
+
+    def on_closed(poll, version, actor):
+        if version.status == "adoption_vote" and version.poll_id == poll.id:
+            record_adoption_result(version, actor, passed=bool(poll.passed), poll_id=poll.id,
+                                   summary=poll.summary)
+
+    register(LinkKind("rule_version", load, title=lambda v: f"{_title_of(v)} · v{v.number}",
+                      url=lambda v: url_for("rules.version", version_id=v.id), on_closed=on_closed))
+
+
+_register_link()

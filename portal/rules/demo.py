@@ -40,7 +40,9 @@ def seed(community, users) -> dict:
     phases.start_revision(wang, community, v1, today)
     phases.decide_amendment(wang, community, v1, a, "accepted", "大家都赞成，照原样采纳。")
     v2 = phases.conclude_revision(wang, community, v1, "采纳张桂兰关于焚烧的修改建议")
-    adoption.start_adoption_vote(v2, wang)
+    # Version 2 was adopted at a villagers' meeting held on paper before the portal: its result is
+    # recorded as history (no online poll). New versions go through start_adoption_vote and a poll.
+    v2.status = "adoption_vote"
     adoption.record_adoption_result(v2, wang, passed=True, poll_id=None,
                                     summary="村民会议到会 156 人：赞成 141 票，反对 6 票，弃权 9 票")
     phases.file_version(wang, community, v2, today, "递铺街道备〔2026〕12号", today)

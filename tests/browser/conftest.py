@@ -173,6 +173,7 @@ def _demo_ids(w):
         IDS[key] = db.session.execute(select(MediationCase.id).where(
             MediationCase.community_id == dongshan.id, MediationCase.state == state)
             .order_by(MediationCase.id)).scalars().first()
+    _vote_ids(dongshan)
     moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
     _rules_ids(dongshan)
     moderation.flag(find_user("13800000001"), dongshan,
@@ -219,6 +220,21 @@ def _rules_ids(dongshan):
     IDS["rules_revision"] = revision.id
     unfiled = make_rules(w, "adopted", committee="wang", residents=("zhang", "zhao"))
     IDS["rules_unfiled"] = unfiled.id
+
+
+def _vote_ids(dongshan):
+    """The demo polls (portal.votes.demo): open, closed (choice and roll-call), draft, and a receipt code."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.votes.models import Ballot, Poll
+
+    from .pages import IDS
+
+    polls = db.session.execute(select(Poll).where(Poll.community_id == dongshan.id).order_by(Poll.id)).scalars().all()
+    IDS["poll_open"], IDS["poll_closed"], IDS["poll_rollcall"], IDS["poll_draft"] = (p.id for p in polls[:4])
+    IDS["tracker"] = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == IDS["poll_closed"])
+                                        .order_by(Ballot.tracker)).scalars().first()
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,16 @@ def _answer_with_errors(page):
     _submit(page, "form[action$='/answer']")
 
 
+def _vote_confirm(page):
+    page.check("form[action$='/confirm'] input[name=choice][value='1']")
+    _submit(page, "form[action$='/confirm']")
+
+
+def _new_poll_with_errors(page):
+    page.fill("form[action$='/votes/new'] #question", "")
+    _submit(page, "form[action$='/votes/new']")
+
+
 def _flag_with_errors(page):
     _submit(page, "form[action*='/moderation/flag/']")
 
@@ -164,6 +174,17 @@ PAGES = [
     PageSpec("mediation-outcome", "zhao", "/c/dongshan/mediation/{case_busy}/outcome"),
     PageSpec("mediation-agreement", "liu", "/c/dongshan/mediation/{case_agreement}/agreement", main=True),
     PageSpec("mediation-figures", None, "/c/dongshan/mediation/figures"),
+    # Votes, on the demo polls of 东山村 (portal.votes.demo).
+    PageSpec("votes", None, "/c/dongshan/votes/", main=True),
+    PageSpec("vote-open-resident", "liu", "/c/dongshan/votes/{poll_open}", main=True),
+    PageSpec("vote-confirm", "liu", "/c/dongshan/votes/{poll_open}", _vote_confirm, main=True),
+    PageSpec("vote-result", None, "/c/dongshan/votes/{poll_closed}", main=True),
+    PageSpec("vote-ballots", None, "/c/dongshan/votes/{poll_closed}/ballots?tracker={tracker}", main=True),
+    PageSpec("vote-receipt", None, "/c/dongshan/votes/{poll_closed}/receipt/{tracker}"),
+    PageSpec("vote-new", "wang", "/c/dongshan/votes/new"),
+    PageSpec("vote-assisted", "wang", "/c/dongshan/votes/{poll_open}/assisted"),
+    PageSpec("vote-paper", "wang", "/c/dongshan/votes/{poll_open}/paper"),
+    PageSpec("vote-mine", "13800000001", "/c/dongshan/votes/mine"),
     PageSpec("error-404", None, "/c/no-such-place/", status=404),
     # Variants: the same templates in another state (errors shown, other role or data).
     # Each is checked in every mode, with the locale alternating, to keep the run short.
@@ -205,6 +226,14 @@ PAGES = [
     PageSpec("mediation-committee-case", "wang", "/c/dongshan/mediation/{case_agreement}", variant=True),
     PageSpec("mediation-other-party", "zhang", "/c/dongshan/mediation/{case_busy}", variant=True),
     PageSpec("audit-resident-mediation", "zhang", "/c/dongshan/audit/?action=mediation.requested", variant=True),
+    PageSpec("votes-committee", "wang", "/c/dongshan/votes/", variant=True),
+    PageSpec("vote-open-voted", "zhang", "/c/dongshan/votes/{poll_open}", variant=True),
+    PageSpec("vote-open-committee", "wang", "/c/dongshan/votes/{poll_open}", variant=True),
+    PageSpec("vote-rollcall", "zhao", "/c/dongshan/votes/{poll_rollcall}", variant=True),
+    PageSpec("vote-draft", "wang", "/c/dongshan/votes/{poll_draft}", variant=True),
+    PageSpec("vote-edit", "wang", "/c/dongshan/votes/{poll_draft}/edit", variant=True),
+    PageSpec("vote-new-errors", "wang", "/c/dongshan/votes/new", _new_poll_with_errors, 400, variant=True),
+    PageSpec("vote-ballots-all", None, "/c/dongshan/votes/{poll_closed}/ballots", variant=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}

@@ -1,0 +1,57 @@
+"""Demo polls for 东山村 (called from portal.demo.seed): an open vote linked to a
+proposal with web and assisted ballots, a closed choice poll with its published
+result, a closed roll-call vote, and a draft."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..db import utcnow
+from ..extensions import db
+from . import services as vs
+
+
+def seed(community, users) -> None:
+    from ..proposals.models import Proposal
+
+    wang, zhang, zhao, sun, liu = (users[k] for k in ("wang", "zhang", "zhao", "13800000001", "liu"))
+    now = utcnow()
+    week = dict(opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7))
+    lights = db.session.execute(select(Proposal.id).where(Proposal.community_id == community.id,
+                                                          Proposal.title == "村口装几盏路灯")).scalar_one_or_none()
+    open_poll = vs.create_poll(
+        community, wang, question="同意从集体资金中拿出 1.2 万元，在村口装 6 盏太阳能路灯吗？",
+        description="路灯由村委会统一采购，今年秋收前装好。\n不同意的话，今年就不装了，明年再议。",
+        options=[], kind="yes_no_abstain", secret=True, preset="villagers_meeting",
+        link_kind="proposal" if lights else None, link_id=lights, **week)
+    vs.open_poll(community, wang, open_poll)
+    vs.cast(community, zhang, open_poll, [1])
+    vs.cast_assisted(community, wang, open_poll, sun, [1])
+
+    square = vs.create_poll(
+        community, wang, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
+        options=["晚上 8 点半", "晚上 9 点", "晚上 9 点半"], kind="single", secret=True,
+        preset="simple_majority", **week)
+    vs.open_poll(community, wang, square)
+    for person, choice in ((zhang, 2), (zhao, 2), (liu, 1), (wang, 2)):
+        vs.cast(community, person, square, [choice])
+    vs.cast_assisted(community, wang, square, sun, [3])
+    square.closes_at = utcnow() - timedelta(minutes=5)
+    db.session.flush()
+    vs.close_if_due(community, square)
+
+    budget = vs.create_poll(
+        community, wang, question="通过 2026 年村级财务公开表吗？（记名表决）", description="",
+        options=[], kind="yes_no_abstain", secret=False, preset="two_thirds", **week)
+    vs.open_poll(community, wang, budget)
+    for person, choice in ((zhang, 1), (zhao, 1), (liu, 3)):
+        vs.cast(community, person, budget, [choice])
+    budget.closes_at = utcnow() - timedelta(minutes=5)
+    db.session.flush()
+    vs.close_if_due(community, budget)
+
+    vs.create_poll(community, wang, question="村里的健身器材放在哪里？", description="（草稿）选项还要再商量。",
+                   options=["村委会门口", "小学旁边的空地", "文化广场"], kind="up_to_k", k=2, secret=True,
+                   preset="simple_majority", opens_at=now + timedelta(days=3), closes_at=now + timedelta(days=10))
+    db.session.flush()

@@ -1,0 +1,132 @@
+"""One person, one vote under real concurrency (PostgreSQL only: SQLite has one writer).
+
+Fifty casts by one resident at once (double taps, several tabs) leave exactly one roll
+entry and one ballot; two hundred residents at once leave a tally equal to the number
+of successful casts, and the community's audit chain still verifies. Each writer has
+its own app context, session and connection, as concurrent gunicorn requests do.
+Run with TEST_DATABASE_URL set.
+"""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from portal import create_app
+from portal.audit import verify_community
+from portal.auth.models import User
+from portal.communities import services as cs
+from portal.communities.models import Community
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.votes import services as vs
+from portal.votes.models import Ballot, Poll, PollResult, RollEntry
+
+from .conftest import is_postgres
+from .helpers import PASSWORD
+from .security_support import speed_up
+from .votes_support import make_poll
+
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
+    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
+
+
+@pytest.fixture(autouse=True)
+def _fast(app, monkeypatch):
+    speed_up(app, monkeypatch)
+
+
+def _app(app, n):
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "UPLOAD_ROOT": app.config["UPLOAD_ROOT"],
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": n + 5, "max_overflow": 5}})
+    return other
+
+
+def _run(targets, timeout=120):
+    errors = []
+    barrier = threading.Barrier(len(targets))
+
+    def wrap(fn):
+        def run():
+            try:
+                barrier.wait()
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        return run
+
+    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a cast hung (deadlock?)"
+    assert not errors, errors
+
+
+def _caster(other, poll_id, user_id, outcomes):
+    def run():
+        with other.app_context():
+            community = db.session.execute(select(Community).join(Poll, Poll.community_id == Community.id)
+                                           .where(Poll.id == poll_id)).scalar_one()
+            poll, user = db.session.get(Poll, poll_id), db.session.get(User, user_id)
+            try:
+                vs.cast(community, user, poll, [1 + user_id % 3])
+                db.session.commit()
+                outcomes.append("ok")
+            except RuleViolation:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+    return run
+
+
+def _count(model, poll_id):
+    db.session.expire_all()
+    return db.session.execute(select(func.count()).select_from(model).where(model.poll_id == poll_id)).scalar_one()
+
+
+def test_fifty_concurrent_casts_by_one_resident(app, world):
+    p = make_poll(world, "open")
+    other = _app(app, 50)
+    outcomes = []
+    _run([_caster(other, p.id, world["resa"].id, outcomes) for _ in range(50)])
+    with other.app_context():
+        db.engine.dispose()
+    assert outcomes.count("ok") == 1 and outcomes.count("refused") == 49
+    assert _count(RollEntry, p.id) == 1 and _count(Ballot, p.id) == 1
+    assert verify_community(world.a).ok
+
+
+def test_two_hundred_residents_at_once(app, world):
+    digest = generate_password_hash(PASSWORD, method="scrypt:128:8:1")
+    ids = db.session.execute(insert(User).returning(User.id), [
+        {"username": f"voter{i:03d}", "display_name": f"Voter {i}", "password_hash": digest}
+        for i in range(200)]).scalars().all()
+    for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars():
+        cs.add_resident(world["coma"], world.a, u)
+    db.session.commit()
+    p = make_poll(world, "open")
+    other = _app(app, 40)
+    outcomes = []
+    # Each resident taps twice: 400 requests, 200 of them must succeed.
+    _run([_caster(other, p.id, uid, outcomes) for uid in ids for _ in range(2)], timeout=300)
+    with other.app_context():
+        db.engine.dispose()
+    ok = outcomes.count("ok")
+    assert ok == 200 and outcomes.count("refused") == 200
+    assert _count(RollEntry, p.id) == ok and _count(Ballot, p.id) == ok
+    vs.cast(world.a, world["coma"], p, [1])
+    vs.cast(world.a, world["meda"], p, [1])
+    vs.cast(world.a, world["resa"], p, [1])
+    vs.close_poll(world.a, world["coma"], p)
+    db.session.commit()
+    r = db.session.get(PollResult, p.id)
+    assert sum(json.loads(r.totals)) == ok + 3 == r.turnout
+    assert vs.recount(p)[0]
+    assert verify_community(world.a).ok

@@ -1,0 +1,102 @@
+"""SQL statements per votes page stay constant as polls, voters and ballots grow
+(DESIGN.md §6: no N+1), and under the portal's cap."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.communities import services as cs
+from portal.extensions import db
+from portal.votes import services as vs
+from portal.votes.models import Ballot
+
+from .helpers import Client, build_world
+from .test_query_budget import CAP, _people, fast_hashing, statements_for  # noqa: F401  (fixture)
+from .votes_support import make_due, make_poll
+
+
+def _vote_all(w, poll, people, start, stop):
+    for i, u in enumerate(people[start:stop], start):
+        if i % 7 == 0:
+            vs.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3])
+        else:
+            vs.cast(w.a, u, poll, [1 + i % 3])
+
+
+def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
+    w = build_world()
+    people = _people("voter", 120)
+    for u in people:
+        cs.add_resident(w["coma"], w.a, u)
+    db.session.commit()
+    open_poll = make_poll(w, "open", question="Open one?")
+    closed = make_poll(w, "open", question="Closed one?", kind="up_to_k", k=2, secret=False)
+    vs.cast(w.a, w["resa"], open_poll, [1])
+    vs.cast(w.a, w["resa"], closed, [1, 2])
+    _vote_all(w, open_poll, people, 0, 3)
+    _vote_all(w, closed, people, 0, 3)
+    make_due(closed)
+    vs.close_if_due(w.a, closed)
+    db.session.commit()
+    tracker = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == closed.id)
+                                 .order_by(Ballot.tracker)).scalars().first()
+    pages = [
+        ("votes list (visitor)", None, "/c/dorf-a/votes/"),
+        ("votes list (committee, with drafts)", "coma", "/c/dorf-a/votes/"),
+        ("open poll (visitor)", None, f"/c/dorf-a/votes/{open_poll.id}"),
+        ("open poll (resident who voted)", "resa", f"/c/dorf-a/votes/{open_poll.id}"),
+        ("open poll (resident to vote)", "meda", f"/c/dorf-a/votes/{open_poll.id}"),
+        ("open poll (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}"),
+        ("closed roll-call poll result (visitor)", None, f"/c/dorf-a/votes/{closed.id}"),
+        ("closed poll result (committee)", "coma", f"/c/dorf-a/votes/{closed.id}"),
+        ("published ballots", None, f"/c/dorf-a/votes/{closed.id}/ballots"),
+        ("published ballots + lookup", None, f"/c/dorf-a/votes/{closed.id}/ballots?tracker={tracker}"),
+        ("receipt", None, f"/c/dorf-a/votes/{closed.id}/receipt/{tracker}"),
+        ("my votes", "resa", "/c/dorf-a/votes/mine"),
+        ("assisted entry (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}/assisted"),
+        ("paper entry (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}/paper"),
+        ("new poll form (committee)", "coma", "/c/dorf-a/votes/new"),
+    ]
+    clients = {}
+    for who in {p[1] for p in pages}:
+        clients[who] = Client(app)
+        if who:
+            clients[who].login(who)
+
+    def measure():
+        return {name: statements_for(clients[who], url) for name, who, url in pages}
+
+    small = measure()
+    # Grow: 100 more voters in both polls (the closed one recomputed from scratch: same
+    # shape, more rows), 40 more polls of every state, resa in all of them.
+    db.session.execute(Ballot.__table__.delete().where(Ballot.poll_id == closed.id))
+    for model in ("RollEntry", "RollCallVote"):
+        from portal.votes import models
+
+        t = getattr(models, model).__table__
+        db.session.execute(t.delete().where(t.c.poll_id == closed.id))
+    db.session.execute(models.PollResult.__table__.delete().where(models.PollResult.poll_id == closed.id))
+    closed.state, closed.closes_at = "open", open_poll.closes_at
+    db.session.commit()
+    vs.cast(w.a, w["resa"], closed, [1, 2])
+    _vote_all(w, open_poll, people, 3, 110)
+    _vote_all(w, closed, people, 0, 110)
+    for i in range(40):
+        p = make_poll(w, ("draft", "open", "voted", "closed")[i % 4], question=f"Poll {i}?", commit=False)
+        if i % 4 == 1:
+            vs.cast(w.a, w["resa"], p, [2])
+    db.session.commit()
+    make_due(closed)
+    vs.close_if_due(w.a, closed)
+    db.session.commit()
+    tracker2 = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == closed.id)
+                                  .order_by(Ballot.tracker)).scalars().first()
+    pages = [(n, who, url.replace(tracker, tracker2)) for n, who, url in pages]
+    large = measure()
+    report = "\n".join(f"{name:45} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
+    print("\nSQL statements per votes page (few -> many polls, voters, ballots)\n" + report)
+    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
+    over = [name for name, _, _ in pages if len(large[name]) > CAP]
+    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
+    assert not grew and not over, f"grew: {grew}; over {CAP}: {over}\n{report}\n\n{detail}"
+    html = clients[None].get(f"/c/dorf-a/votes/{closed.id}/ballots").get_data(as_text=True)
+    assert html.count("<tr><td><code>") == 50 and "rel=\"next\"" in html

@@ -1,0 +1,334 @@
+"""Votes service layer: freezing, electorate, one person one vote, assisted and paper
+ballots, closing, the published result and the recount."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from portal.audit.models import AuditEvent
+from portal.communities import services as cs
+from portal.db import utcnow
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.votes import links, results
+from portal.votes import services as vs
+from portal.votes.models import Ballot, ElectorateEntry, PollResult, RollCallVote, RollEntry
+
+from .helpers import make_user
+from .votes_support import make_due, make_poll
+
+
+def _edit(w, p, **over):
+    now = utcnow()
+    args = dict(question="Changed?", description="", options=[], kind="yes_no_abstain", k=None, secret=True,
+                opens_at=now, closes_at=now + timedelta(days=3), preset="two_thirds")
+    args.update(over)
+    return vs.edit_poll(w.a, w["coma"], p, **args)
+
+
+def test_create_checks_its_input(world):
+    now = utcnow()
+    base = dict(question="Q?", description="", options=["A", "B"], kind="single", secret=True,
+                opens_at=now, closes_at=now + timedelta(days=1), preset="simple_majority")
+    for bad in (dict(question=""), dict(question="q" * 201), dict(options=["A"]), dict(options=["A", "A"]),
+                dict(kind="up_to_k", k=2), dict(kind="up_to_k", k=0), dict(kind="ranked"), dict(preset="plurality"),
+                dict(closes_at=now - timedelta(minutes=1)), dict(link_kind="proposal", link_id=999),
+                dict(link_kind="nothing", link_id=1), dict(link_id=1)):
+        with pytest.raises(RuleViolation):
+            vs.create_poll(world.a, world["coma"], **{**base, **bad})
+    p = vs.create_poll(world.a, world["coma"], **{**base, "kind": "up_to_k", "k": 1})
+    assert [o.label for o in vs.options_of(p)] == ["A", "B"] and p.state == "draft"
+
+
+def test_edit_before_the_first_ballot_then_frozen(world):
+    p = make_poll(world, "draft")
+    _edit(world, p, question="Pave it in stone?")
+    assert p.question == "Pave it in stone?" and p.preset == "two_thirds"
+    vs.open_poll(world.a, world["coma"], p)
+    _edit(world, p, question="Pave it in brick?")  # open, but no ballot yet
+    db.session.commit()
+    vs.cast(world.a, world["resa"], p, [1])
+    db.session.commit()
+    with pytest.raises(vs.PollFrozen):
+        _edit(world, p, question="Sneaky change")
+    db.session.rollback()
+    assert p.question == "Pave it in brick?"
+
+
+def test_open_snapshots_the_verified_residents(world):
+    p = make_poll(world, "open")
+    voters = set(db.session.execute(select(ElectorateEntry.user_id).where(ElectorateEntry.poll_id == p.id)).scalars())
+    assert voters == {world[n].id for n in ("coma", "meda", "resa")}
+    assert p.electorate_count == 3
+    # Someone verified later is not on this poll's list.
+    cs.approve_member(world["coma"], world.a, next(m for m in _members(world.a) if m.user_id == world["penda"].id))
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        vs.cast(world.a, world["penda"], p, [1])
+    db.session.rollback()
+    with pytest.raises(RuleViolation):  # opened once, snapshot taken once
+        vs.open_poll(world.a, world["coma"], p)
+
+
+def _members(c):
+    from portal.communities.models import Membership
+
+    return db.session.execute(select(Membership).where(Membership.community_id == c.id)).scalars().all()
+
+
+def test_one_person_one_vote(world):
+    p = make_poll(world, "open")
+    tracker = vs.cast(world.a, world["resa"], p, [2])
+    db.session.commit()
+    assert len(tracker) == 16 and tracker.isalnum()
+    with pytest.raises(vs.AlreadyVoted):
+        vs.cast(world.a, world["resa"], p, [1])
+    db.session.rollback()
+    assert _count(RollEntry) == 1 and _count(Ballot) == 1
+    for bad in ([], [4], [1, 2], ["x"]):
+        with pytest.raises(RuleViolation):
+            vs.cast(world.a, world["meda"], p, bad)
+        db.session.rollback()
+    assert _count(RollEntry) == 1
+
+
+def _count(model):
+    from sqlalchemy import func
+
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_up_to_k(world):
+    p = make_poll(world, "open", kind="up_to_k", k=2)
+    vs.cast(world.a, world["resa"], p, [3, 1])
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        vs.cast(world.a, world["meda"], p, [1, 2, 3])
+    db.session.rollback()
+    assert db.session.execute(select(Ballot.choice)).scalar_one() == "1;3"
+
+
+def test_no_vote_outside_the_window(world):
+    p = make_poll(world, "draft")
+    with pytest.raises(vs.NotOpen):
+        vs.cast(world.a, world["resa"], p, [1])
+    db.session.rollback()
+    vs.open_poll(world.a, world["coma"], p)
+    make_due(p)
+    with pytest.raises(vs.NotOpen):
+        vs.cast(world.a, world["resa"], p, [1])
+    db.session.rollback()
+    assert _count(RollEntry) == 0
+
+
+def test_assisted_cast(world):
+    p = make_poll(world, "open")
+    with pytest.raises(RuleViolation):
+        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1])
+    db.session.rollback()
+    vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1])
+    db.session.commit()
+    entry = db.session.execute(select(RollEntry)).scalar_one()
+    assert (entry.user_id, entry.origin, entry.recorded_by_id) == (world["resa"].id, "assisted", world["coma"].id)
+    with pytest.raises(vs.AlreadyVoted):
+        vs.cast(world.a, world["resa"], p, [2])
+    db.session.rollback()
+    ev = _events("poll.participated")[-1]
+    assert ev["actor"] == world["coma"].id and ev["data"] == {"origin": "assisted", "voter": world["resa"].id}
+
+
+def test_paper_ballots_and_the_two_person_rule(world):
+    second = make_user("comc")
+    cs.grant_role(world["coma"], world.a, cs.add_resident(world["coma"], world.a, second), "committee")
+    db.session.commit()
+    p = make_poll(world, "open")
+    assert p.electorate_count == 4
+    vs.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
+    db.session.commit()
+    # Marked on paper: no online vote any more.
+    with pytest.raises(vs.AlreadyVoted):
+        vs.cast(world.a, world["resa"], p, [1])
+    db.session.rollback()
+    with pytest.raises(RuleViolation):  # counts do not add up to the paper ballots
+        vs.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 0, 0])
+    db.session.rollback()
+    with pytest.raises(RuleViolation):  # two ballots counted, three people marked? no: 3 != 2
+        vs.enter_paper_totals(world.a, world["coma"], p, 3, 0, [2, 1, 0])
+    db.session.rollback()
+    vs.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 1, 0])
+    db.session.commit()
+    with pytest.raises(RuleViolation):  # the same person cannot confirm
+        vs.confirm_paper_totals(world.a, world["coma"], p)
+    db.session.rollback()
+    # Early close refused: not everyone voted, and totals are unconfirmed.
+    with pytest.raises(RuleViolation):
+        vs.close_poll(world.a, world["coma"], p)
+    db.session.rollback()
+    vs.confirm_paper_totals(world.a, second, p)
+    db.session.commit()
+    vs.cast(world.a, second, p, [1])
+    vs.cast_assisted(world.a, second, p, world["coma"], [3])
+    db.session.commit()
+    vs.close_poll(world.a, world["coma"], p)  # everyone voted: early close allowed
+    db.session.commit()
+    r = db.session.get(PollResult, p.id)
+    assert json.loads(r.totals) == [2, 1, 1]
+    assert (r.turnout_web, r.turnout_assisted, r.turnout_paper) == (1, 1, 2)
+    assert p.state == "closed" and p.quorum_met and p.passed is True  # 2 yes, 1 no, 1 abstain
+    ok, stored, counted, problems = vs.recount(p)
+    assert ok and stored == counted == [2, 1, 1], problems
+    kinds = [e["action"] for e in _all_events()]
+    assert "poll.paper_entered" in kinds and "poll.paper_confirmed" in kinds
+
+
+def _all_events():
+    return [json.loads(x) for x in db.session.execute(select(AuditEvent.payload).order_by(AuditEvent.id)).scalars()]
+
+
+def _events(action):
+    return [e for e in _all_events() if e["action"] == action]
+
+
+def test_early_close_only_when_everyone_voted(world):
+    p = make_poll(world, "open")
+    vs.cast(world.a, world["resa"], p, [1])
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        vs.close_poll(world.a, world["coma"], p)
+    db.session.rollback()
+    vs.cast(world.a, world["meda"], p, [2])
+    vs.cast(world.a, world["coma"], p, [1])
+    vs.close_poll(world.a, world["coma"], p)
+    db.session.commit()
+    assert p.state == "closed" and p.closed_at is not None and p.passed is True and p.quorum_met
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        assert "Passed" in p.summary and "3 of 3" in p.summary
+    with pytest.raises(RuleViolation):
+        vs.close_poll(world.a, world["coma"], p)
+
+
+def test_close_at_closing_time_on_access_and_by_command(app, world):
+    p1, p2 = make_poll(world, "voted"), make_poll(world, "open", question="Second?")
+    make_due(p1)
+    assert vs.close_if_due(world.a, p1) is True
+    db.session.commit()
+    assert p1.state == "closed" and vs.close_if_due(world.a, p1) is False
+    make_due(p2)
+    result = app.test_cli_runner().invoke(args=["votes", "close-due"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert p2.state == "closed" and "closed 1" in result.output
+    # Zero turnout: not valid, not passed.
+    assert p2.quorum_met is False and p2.passed is False
+    closes = _events("poll.closed")
+    assert all(e["actor"] is None and e["data"]["automatic"] for e in closes)
+
+
+def test_result_is_stored_published_and_recountable(app, world):
+    p = make_poll(world, "open", kind="single", preset="simple_majority")
+    trackers = [vs.cast(world.a, world[n], p, [c]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
+    vs.close_poll(world.a, world["coma"], p)
+    db.session.commit()
+    r = db.session.get(PollResult, p.id)
+    assert json.loads(r.totals) == [1, 2, 0] and r.winners == "2" and p.passed
+    lines = list(results.ballot_lines(p.id))
+    assert lines[0] == "tracker,choice\n" and sorted(lines[1:]) == lines[1:]
+    assert {ln.split(",")[0] for ln in lines[1:]} == set(trackers)
+    assert results.sha256_of(lines) == r.ballots_sha256
+    published = _events("poll.result_published")[-1]["data"]
+    assert published["ballots_sha256"] == r.ballots_sha256 and published["roll_sha256"] == r.roll_sha256
+    assert published["totals"] == [1, 2, 0]
+    out = app.test_cli_runner().invoke(args=["votes", "recount", str(p.id)])
+    assert out.exit_code == 0 and "agrees" in out.output, out.output
+    # A ballot changed behind the portal's back: the recount sees it.
+    db.session.execute(Ballot.__table__.update().where(Ballot.tracker == trackers[0]).values(choice="1"))
+    db.session.commit()
+    ok, stored, counted, problems = vs.recount(p)
+    assert not ok and counted == [2, 1, 0] and problems
+    out = app.test_cli_runner().invoke(args=["votes", "recount", str(p.id)])
+    assert out.exit_code == 1 and "DIFFERS" in out.output
+
+
+def test_villagers_meeting_needs_more_than_half(world):
+    for n in ("villa", "villb", "villc"):
+        cs.add_resident(world["coma"], world.a, make_user(n))
+    db.session.commit()
+    p = make_poll(world, "open", preset="villagers_meeting")  # 6 eligible
+    for n in ("resa", "meda", "coma"):
+        vs.cast(world.a, world[n], p, [1])
+    make_due(p)
+    vs.close_if_due(world.a, p)
+    db.session.commit()
+    assert p.electorate_count == 6 and not p.quorum_met and not p.passed
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        assert "too few" in p.summary
+
+
+def test_roll_call_names_choices_secret_does_not(world):
+    rc = make_poll(world, "open", secret=False)
+    vs.cast(world.a, world["resa"], rc, [2])
+    sec = make_poll(world, "open", question="Secret one?")
+    vs.cast(world.a, world["resa"], sec, [2])
+    db.session.commit()
+    rows = db.session.execute(select(RollCallVote.poll_id, RollCallVote.user_id)).all()
+    assert rows == [(rc.id, world["resa"].id)]
+
+
+def test_ballot_table_cannot_name_a_voter_or_a_time():
+    cols = {c.name for c in Ballot.__table__.columns}
+    assert cols == {"poll_id", "tracker", "choice"}
+    assert [c.name for c in Ballot.__table__.primary_key.columns] == ["poll_id", "tracker"]
+
+
+def test_ballot_table_schema_in_the_database(app):
+    insp = inspect(db.engine)
+    cols = {c["name"] for c in insp.get_columns("poll_ballot")}
+    assert cols == {"poll_id", "tracker", "choice"}
+    assert not any(fk["referred_table"] == "user_account" for fk in insp.get_foreign_keys("poll_ballot"))
+    if db.engine.dialect.name == "sqlite":
+        sql = db.session.execute(db.text("SELECT sql FROM sqlite_master WHERE name = 'poll_ballot'")).scalar_one()
+        assert "WITHOUT ROWID" in sql.upper()
+
+
+def test_audit_payloads_never_hold_a_secret_choice(world):
+    p = make_poll(world, "open")
+    vs.cast(world.a, world["resa"], p, [3])
+    vs.cast_assisted(world.a, world["coma"], p, world["meda"], [3])
+    vs.cast(world.a, world["coma"], p, [3])
+    trackers = set(db.session.execute(select(Ballot.tracker)).scalars())
+    vs.close_poll(world.a, world["coma"], p)
+    db.session.commit()
+    for e in _all_events():
+        if e["action"] == "poll.participated":
+            assert set(e["data"]) <= {"origin", "voter"}, e
+        text = json.dumps(e)
+        assert not any(t in text for t in trackers), e
+
+
+def test_link_to_a_proposal_and_on_closed_hook(world):
+    from .proposals_support import make_proposal
+
+    prop = make_proposal(world)
+    seen = []
+    kind = links.get("proposal")
+    links.register(links.LinkKind("test_link", kind.load, kind.title, kind.url,
+                                  on_closed=lambda poll, obj, actor: seen.append((poll.state, poll.passed, obj.id))))
+    try:
+        p = make_poll(world, "open", link_kind="test_link", link_id=prop.id)
+        vs.cast(world.a, world["resa"], p, [1])
+        make_due(p)
+        vs.close_if_due(world.a, p)
+        db.session.commit()
+        assert seen == [("closed", True, prop.id)]
+    finally:
+        links._KINDS.pop("test_link", None)
+    # A proposal of another community cannot be linked.
+    with pytest.raises(RuleViolation):
+        make_poll(world, "draft", community="b", actor="comb", link_kind="proposal", link_id=prop.id)
