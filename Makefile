@@ -33,7 +33,7 @@ run: install translations
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/browser
-	$(BIN)/python -m pytest tests/browser --timeout=300
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/browser --timeout=300
 
 ## The suite against the local PostgreSQL server (a fresh database per run).
 test-pg: install-test translations

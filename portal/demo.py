@@ -56,7 +56,8 @@ def seed() -> bool:
     communities.approve_member(li, heping, m)
     communities.request_join(users["zhang"], heping, "")
     _proposals(dongshan, users)
-    _roster(dongshan, wang)
+    _roster(heping, li)  # the urban community's paper roster (东山村's electorate stays as the votes demo expects)
+    _assisted(dongshan, wang)
     from .rules import demo as rules_demo
 
     rules_demo.seed(dongshan, users)
@@ -128,11 +129,10 @@ def _roster(community, committee_member):
 
     rows, _errors = csvfile.parse(ROSTER)
     roster.import_roster(committee_member, community, rows)
-    _assisted(community, committee_member)
 
 
 def _assisted(community, committee_member):
-    """王建国 came to the village office: the committee recorded his support for the bins."""
+    """孙大爷 came to the village office: the committee recorded his support for the bins."""
     from sqlalchemy import select as _select
 
     from .assisted import services as assisted
@@ -140,7 +140,7 @@ def _assisted(community, committee_member):
     from .auth.models import User
     from .proposals.models import Proposal
 
-    grandpa = db.session.execute(_select(User).where(User.display_name == "王建国")).scalar_one()
+    grandpa = db.session.execute(_select(User).where(User.username == "13800000001")).scalar_one()
     bins = db.session.execute(_select(Proposal).where(Proposal.community_id == community.id,
                                                       Proposal.title == "垃圾桶每天清运一次")).scalar_one()
     assisted.act_for(committee_member, community, grandpa, "proposal.supported", True, True,

@@ -182,11 +182,12 @@ def _demo_ids(w):
     from portal.communities.models import Membership
     from portal.roster import services as roster
 
+    heping = db.session.execute(select(Community).where(Community.slug == "heping")).scalar_one()
     auntie = db.session.execute(select(Membership).join(Membership.user).where(
-        Membership.community_id == dongshan.id, Membership.user.has(display_name="王秀兰"))).scalar_one()
-    _card, IDS["card"] = roster.issue_card(find_user("wang"), dongshan, auntie)
-    IDS["zhang_member"] = db.session.execute(select(Membership.id).where(
-        Membership.community_id == dongshan.id, Membership.user_id == find_user("zhang").id)).scalar_one()
+        Membership.community_id == heping.id, Membership.user.has(display_name="王秀兰"))).scalar_one()
+    _card, IDS["card"] = roster.issue_card(find_user("lijg"), heping, auntie)
+    IDS["liu_member"] = db.session.execute(select(Membership.id).where(
+        Membership.community_id == heping.id, Membership.user_id == find_user("liu").id)).scalar_one()
 
 
 def _rules_ids(dongshan):

@@ -72,8 +72,8 @@ def _upload(data):
 
 
 def _print_card(page):
-    # zhang's card: printing voids the earlier cards of that person only (not the demo card used below).
-    _submit(page, f"form[action$='/roster/cards/{IDS['zhang_member']}']")
+    # liu's card: printing voids the earlier cards of that person only (not the demo card used below).
+    _submit(page, f"form[action$='/roster/cards/{IDS['liu_member']}']")
 
 
 def _amend_without_reason(page):
@@ -143,10 +143,10 @@ PAGES = [
     PageSpec("moderation-queue", "wang", "/c/dongshan/moderation/"),
     PageSpec("moderation-flag", "zhang", "/c/dongshan/moderation/flag/comment/{comment}"),
     # Roster, households and login cards (committee), and the page a card's QR code opens.
-    PageSpec("roster-import", "wang", "/c/dongshan/roster/", main=True),
-    PageSpec("roster-preview", "wang", "/c/dongshan/roster/", _upload(ROSTER_NEW)),
-    PageSpec("households", "wang", "/c/dongshan/roster/households", main=True),
-    PageSpec("login-card-print", "wang", "/c/dongshan/members", _print_card, main=True),
+    PageSpec("roster-import", "lijg", "/c/heping/roster/", main=True),
+    PageSpec("roster-preview", "lijg", "/c/heping/roster/", _upload(ROSTER_NEW)),
+    PageSpec("households", "lijg", "/c/heping/roster/households", main=True),
+    PageSpec("login-card-print", "lijg", "/c/heping/members", _print_card, main=True),
     PageSpec("login-card-use", None, "/card/{card}", main=True),
     # Assisted participation: the committee with a resident present; the resident's own list.
     PageSpec("proposal-assisted-new", "wang", "/c/dongshan/proposals/assisted"),
@@ -209,7 +209,7 @@ PAGES = [
     PageSpec("moderation-flag-errors", "zhang", "/c/dongshan/moderation/flag/comment/{comment}",
              _flag_with_errors, 400, variant=True),
     PageSpec("error-403", "resa", "/c/dorf-a/members", status=403, variant=True),
-    PageSpec("roster-preview-errors", "wang", "/c/dongshan/roster/", _upload(ROSTER_WITH_ERRORS), 400, variant=True),
+    PageSpec("roster-preview-errors", "lijg", "/c/heping/roster/", _upload(ROSTER_WITH_ERRORS), 400, variant=True),
     PageSpec("login-card-invalid", None, "/card/not-a-card", status=404, variant=True),
     PageSpec("rules-committee-index", "wang", "/c/dongshan/rules/", variant=True),
     PageSpec("rules-clause-edit", "wang", "/c/dongshan/rules/v/{rules_draft}/clauses/{rules_draft_clause}/edit",

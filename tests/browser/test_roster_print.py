@@ -21,13 +21,13 @@ def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
 
 def test_login_card_prints_on_one_a6_page(browsing, live_server):
     live_server.set_user_modes(large=True, contrast=False)  # the largest type still fits
-    ctx = browsing.new_context("wang")
+    ctx = browsing.new_context("lijg")
     try:
         page = ctx.new_page()
-        page.goto("/c/dongshan/members?lang=zh_Hans")
+        page.goto("/c/heping/members?lang=zh_Hans")
         with page.expect_navigation():
-            page.click(f"form[action$='/roster/cards/{IDS['zhang_member']}'] button[type=submit]")
-        assert page.locator(".login-card h1").inner_text() == "张桂兰"
+            page.click(f"form[action$='/roster/cards/{IDS['liu_member']}'] button[type=submit]")
+        assert page.locator(".login-card h1").inner_text() == "刘芳"
         page.emulate_media(media="print")
         assert not page.locator(".site-header").is_visible() and not page.locator(".no-print").first.is_visible()
         pages = pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True))
