@@ -122,3 +122,31 @@ def _m(community, user):
 
 def membership(community, user):
     return _m(community, user)
+
+
+def run_threads(targets, timeout=60, together=False, what="a thread"):
+    """Run each callable in its own thread and wait; fail on a hang or on any exception.
+    together: all start at once behind a barrier (the concurrency tests on PostgreSQL)."""
+    import threading
+
+    errors = []
+    barrier = threading.Barrier(len(targets)) if together else None
+
+    def wrap(fn):
+        def run():
+            try:
+                if barrier is not None:
+                    barrier.wait()
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        return run
+
+    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), f"{what} hung (deadlock?)"
+    assert not errors, errors
+    return threads

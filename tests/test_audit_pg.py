@@ -15,6 +15,7 @@ from portal.communities.models import Community
 from portal.extensions import db
 
 from .conftest import is_postgres
+from .helpers import run_threads
 from .test_audit import _fast, assert_intact, head, rows  # noqa: F401  (_fast is an autouse fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -25,24 +26,7 @@ PER_THREAD = 20
 
 
 def _run_threads(targets, timeout=60):
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                fn()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-        return run
-
-    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    assert not errors, errors
-    return threads
+    return run_threads(targets, timeout, what="a writer")
 
 
 def _appender(app, community_id, tag, barrier, n=PER_THREAD):

@@ -26,7 +26,7 @@ from portal.proposals import services as ps
 from portal.proposals.models import Proposal, ProposalSupport
 
 from .conftest import is_postgres
-from .helpers import PASSWORD, Client
+from .helpers import PASSWORD, Client, run_threads
 from .proposals_support import make_proposal, set_threshold
 from .security_support import speed_up
 
@@ -55,23 +55,7 @@ def app2(app):
 
 
 def _run_threads(targets, timeout=60):
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                fn()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-        return run
-
-    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a request hung (deadlock?)"
-    assert not errors, errors
+    return run_threads(targets, timeout, what="a request")
 
 
 def _residents(world, n) -> list[User]:

@@ -26,7 +26,7 @@ from portal.votes import services as vs
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
 
 from .conftest import is_postgres
-from .helpers import PASSWORD
+from .helpers import PASSWORD, run_threads
 from .security_support import speed_up
 from .votes_support import make_poll
 
@@ -47,25 +47,7 @@ def _app(app, n):
 
 
 def _run(targets, timeout=120):
-    errors = []
-    barrier = threading.Barrier(len(targets))
-
-    def wrap(fn):
-        def run():
-            try:
-                barrier.wait()
-                fn()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-        return run
-
-    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a cast hung (deadlock?)"
-    assert not errors, errors
+    return run_threads(targets, timeout, together=True, what="a cast")
 
 
 def _caster(other, poll_id, user_id, outcomes):
