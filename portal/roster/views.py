@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -133,7 +134,8 @@ def issue_card(member_id):
     card, token = services.issue_card(g.ctx.user, g.community, membership)
     db.session.commit()
     link = url_for("cards.use", token=token, _external=True)
-    qr = segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
+    # segno's SVG of a link the portal made itself: markup the template may place as is.
+    qr = Markup(segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff"))
     return render_template("roster/card.html", card=card, member=membership, link=link, qr=qr)
 
 
