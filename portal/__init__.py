@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
-from .display import current_modes, lang_url, remember_choices, select_locale
+from .display import current_modes, easy_text, lang_url, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .security import IdConverter, SlugConverter, security_headers
 
@@ -65,6 +65,7 @@ def create_app(config=None) -> Flask:
     from .assisted.views import bp as assisted_bp
     from .proposals import assisted_views  # noqa: F401  (routes on the proposals blueprint)
     from .readaloud.views import bp as readaloud_bp
+    from .mine.views import bp as mine_bp
     from .roster.views import bp as roster_bp, cards as cards_bp
     from .proposals import readaloud as _proposal_texts  # noqa: F401  (registers what can be read aloud)
     from .rules.views import bp as rules_bp
@@ -74,7 +75,7 @@ def create_app(config=None) -> Flask:
 
     for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
                moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp, assisted_bp,
-               rules_bp, mediation_bp, votes_bp):
+               rules_bp, mediation_bp, votes_bp, mine_bp):
         app.register_blueprint(bp)
 
     from .errors import register_error_handlers
@@ -88,7 +89,8 @@ def create_app(config=None) -> Flask:
     @app.context_processor
     def _template_globals():
         return {"modes": current_modes(), "current_locale": select_locale(),
-                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url}
+                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url,
+                "ez": easy_text}
 
     # Static files carry a version in their URL, so browsers may keep them a week
     # (fewer requests on a weak signal) and still get a new stylesheet after an upgrade.

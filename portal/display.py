@@ -1,4 +1,4 @@
-"""Locale choice and display modes (large text, high contrast).
+"""Locale choice and display modes (large text, high contrast, easy reading).
 
 Locale: ?lang= (remembered) → the user's preference → the lang cookie →
 Accept-Language → the community's default → zh_Hans. Display modes come from
@@ -16,7 +16,7 @@ from .security import safe_next
 
 bp = Blueprint("display", __name__)
 
-MODES = ("large", "contrast")
+MODES = ("large", "contrast", "easy")
 LANG_COOKIE = "lang"
 DISPLAY_COOKIE = "display"
 COOKIE_AGE = 365 * 24 * 3600
@@ -59,7 +59,8 @@ def current_modes() -> dict[str, bool]:
     if "modes" in g:
         return g.modes
     if getattr(current_user, "is_authenticated", False):
-        modes = {"large": current_user.display_large, "contrast": current_user.display_contrast}
+        modes = {"large": current_user.display_large, "contrast": current_user.display_contrast,
+                 "easy": current_user.display_easy}
     else:
         raw = set((request.cookies.get(DISPLAY_COOKIE) or "").split(","))
         modes = {m: m in raw for m in MODES}
@@ -118,6 +119,13 @@ def toggle_mode():
     if current_user.is_authenticated:
         current_user.display_large = modes["large"]
         current_user.display_contrast = modes["contrast"]
+        current_user.display_easy = modes["easy"]
         db.session.commit()
     _set_cookie(response, DISPLAY_COOKIE, ",".join(m for m in MODES if modes[m]))
     return response
+
+
+def easy_text(normal, easy):
+    """Template helper `ez(_("..."), pgettext("easy", "..."))`: the plain-language variant in easy
+    mode. Both are written out in the template so that pybabel extracts both."""
+    return easy if current_modes().get("easy") else normal

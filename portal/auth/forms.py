@@ -39,3 +39,4 @@ class ProfileForm(FlaskForm):
                          validators=[Optional()])
     large = BooleanField(_l("Large text"))
     contrast = BooleanField(_l("High contrast"))
+    easy = BooleanField(_l("Easy reading"), description=_l("Big buttons with pictures, short words, one question at a time."))

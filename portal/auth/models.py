@@ -21,6 +21,7 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(String(10), default=None)
     display_large: Mapped[bool] = mapped_column(Boolean, default=False)
     display_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
+    display_easy: Mapped[bool] = mapped_column(Boolean, default=False)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

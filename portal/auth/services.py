@@ -116,11 +116,13 @@ def change_password(user: User, current: str, new: str, remote_addr: str | None 
     return start_session(user)
 
 
-def update_profile(user: User, display_name: str, locale: str | None, large: bool, contrast: bool) -> None:
+def update_profile(user: User, display_name: str, locale: str | None, large: bool, contrast: bool,
+                   easy: bool = False) -> None:
     user.display_name = display_name.strip()
     user.locale = locale or None
     user.display_large = large
     user.display_contrast = contrast
+    user.display_easy = easy
 
 
 def log_security(kind: str, user: User | None = None, login: str | None = None,

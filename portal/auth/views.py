@@ -167,8 +167,10 @@ def profile():
         form.locale.data = user.locale or ""
         form.large.data = user.display_large
         form.contrast.data = user.display_contrast
+        form.easy.data = user.display_easy
     if form.validate_on_submit():
-        services.update_profile(user, form.display_name.data, form.locale.data, form.large.data, form.contrast.data)
+        services.update_profile(user, form.display_name.data, form.locale.data, form.large.data, form.contrast.data,
+                                form.easy.data)
         db.session.commit()
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("auth.profile"), code=303)

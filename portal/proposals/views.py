@@ -15,6 +15,7 @@ from ..display import select_locale
 from ..errors import PortalError
 from ..extensions import db
 from ..permissions import require
+from ..steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
 from . import queries, services
@@ -82,7 +83,8 @@ def new():
     require(perm.can_create(g.ctx))
     form = ProposalForm()
     form.category.choices = _category_choices()
-    if form.validate_on_submit():
+    steps = Steps(form, FORM_STEPS)
+    if steps.ready():
         publish = request.form.get("action") == "publish"
         try:
             p = services.create_proposal(current_user, g.community, form.title.data, form.body.data,
@@ -94,12 +96,19 @@ def new():
         except PortalError as exc:
             db.session.rollback()
             form.body.errors.append(exc.message)
-            return render_template("proposals/form.html", form=form, proposal=None), 400
+            return render_template("proposals/form.html", form=form, proposal=None, steps=steps), 400
         flash(_("Your proposal is published. Neighbours can now support it.") if publish
               else _("Your draft is saved. Only you can see it until you publish it."), "success")
         return _to_detail(p)
-    status = 400 if request.method == "POST" else 200
-    return render_template("proposals/form.html", form=form, proposal=None), status
+    return render_template("proposals/form.html", form=form, proposal=None, steps=steps), _form_status(steps)
+
+
+# Easy reading mode asks one question per screen; the files come last (see portal/steps.py).
+FORM_STEPS = [["title"], ["body"], ["category"], ["photos", "voice"]]
+
+
+def _form_status(steps) -> int:
+    return 400 if request.method == "POST" and not steps.moving else 200
 
 
 def _save_files(form, p):
@@ -153,7 +162,8 @@ def edit(proposal_id):
     form.category.choices = _category_choices()
     if request.method == "GET":
         form.category.data = p.category_id
-    if form.validate_on_submit():
+    steps = Steps(form, FORM_STEPS)
+    if steps.ready():
         try:
             services.edit_draft(current_user, g.community, p, form.title.data, form.body.data, form.category.data)
             _save_files(form, p)
@@ -163,10 +173,10 @@ def edit(proposal_id):
         except PortalError as exc:
             db.session.rollback()
             form.body.errors.append(exc.message)
-            return render_template("proposals/form.html", form=form, proposal=p), 400
+            return render_template("proposals/form.html", form=form, proposal=p, steps=steps), 400
         flash(_("Saved."), "success")
         return _to_detail(p)
-    return render_template("proposals/form.html", form=form, proposal=p), (400 if request.method == "POST" else 200)
+    return render_template("proposals/form.html", form=form, proposal=p, steps=steps), _form_status(steps)
 
 
 @bp.post("/<id:proposal_id>/publish")

@@ -1,0 +1,3 @@
+"""My things: one page with what a resident has going on in a community (their proposals, the
+votes waiting for them, their mediation cases, what was recorded with them). The easy mode's
+fifth tile; it only reads, through each capability's own queries."""
