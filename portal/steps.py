@@ -75,6 +75,10 @@ class Steps:
         """A "Next" or "Back" post: not an error, answer 200."""
         return self.active and request.method == "POST" and request.form.get(MOVE_FIELD) in ("next", "back")
 
+    @property
+    def has_errors(self) -> bool:
+        return any(f.errors for f in self.form)
+
     # -- the template's side ----------------------------------------------------------
 
     @property

@@ -295,6 +295,8 @@ ASSISTED_ROUTES = [
           lambda w: f"/c/dorf-a/assisted/{_assisted_entry(w)}/dispute",
           expect(403, visitor=LOGIN, resa=DONE, meda=404, coma=404), lambda w, r: {"reason": "I did not say that"}),
     Route("/c/<slug:slug>/assisted/disputes", "GET", _fixed("/c/dorf-a/assisted/disputes"), only(["coma"], 200)),
+    # "My things" shows only the signed-in person's own things, so everyone signed in may open it.
+    Route("/c/<slug:slug>/mine/", "GET", _fixed("/c/dorf-a/mine/"), expect(200, visitor=LOGIN)),
 ]
 
 

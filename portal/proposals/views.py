@@ -108,7 +108,8 @@ FORM_STEPS = [["title"], ["body"], ["category"], ["photos", "voice"]]
 
 
 def _form_status(steps) -> int:
-    return 400 if request.method == "POST" and not steps.moving else 200
+    """400 when what was sent has a mistake; a step forwards or back is a plain 200."""
+    return 400 if request.method == "POST" and (not steps.moving or steps.has_errors) else 200
 
 
 def _save_files(form, p):

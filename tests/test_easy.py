@@ -1,0 +1,216 @@
+"""Easy reading mode (issue 7): the mode itself, the task tiles, "my things", and one question
+per screen (portal/steps.py) walked through the proposal form, forwards, backwards, with an
+error on the last step, with hostile text carried between the steps.
+
+The browser checks (axe, one main action per screen, labelled icons, target sizes) are in
+tests/browser/test_pages.py, which visits every page in easy mode too.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.extensions import db
+from portal.proposals import services as ps
+from portal.proposals.models import Proposal
+from portal.votes import services as vs
+
+from .proposals_support import category_id, make_proposal
+from .votes_support import make_poll
+from .security_support import client_as, snapshot_world, speed_up
+
+NEW = "/c/dorf-a/proposals/new"
+
+
+@pytest.fixture(autouse=True)
+def _fast(app, monkeypatch):
+    speed_up(app, monkeypatch)
+
+
+@pytest.fixture
+def world(app, _fast):
+    return snapshot_world(app)
+
+
+def _primaries(html: str) -> int:
+    return len(re.findall(r'class="btn btn-primary', html))
+
+
+def _easy(app, role):
+    """A client in easy mode: a visitor through the cookie, a member through the profile."""
+    c = client_as(app, role)
+    if role == "visitor":
+        r = c.get("/display?toggle=easy&next=/")
+        assert r.status_code == 303 and "display=easy" in r.headers["Set-Cookie"]
+    else:
+        r = c.post("/display", {"toggle": "easy", "next": "/"}, token_from="/")
+        assert r.status_code == 303
+        assert db.session.execute(select(User.display_easy).where(User.username == role)).scalar_one() is True
+    return c
+
+
+def test_easy_mode_is_a_class_and_a_pressed_toggle(app, world):
+    c = _easy(app, "visitor")
+    page = c.get("/c/dorf-a/").get_data(as_text=True)
+    assert re.search(r'<html lang="[^"]+" class="mode-easy">', page)
+    assert 'value="easy" aria-pressed="true"' in page
+    plain = client_as(app, "visitor").get("/c/dorf-a/").get_data(as_text=True)
+    assert "mode-easy" not in plain and 'value="easy" aria-pressed="false"' in plain and 'class="tiles"' not in plain
+
+
+def test_toggling_twice_switches_it_off_and_other_modes_stay(app, world):
+    c = _easy(app, "resa")
+    c.post("/display", {"toggle": "large", "next": "/"}, token_from="/")
+    u = db.session.execute(select(User).where(User.username == "resa")).scalar_one()
+    assert (u.display_easy, u.display_large) == (True, True)
+    page = c.get("/").get_data(as_text=True)
+    assert 'class="mode-large mode-easy"' in page
+    c.post("/display", {"toggle": "easy", "next": "/"}, token_from="/")
+    db.session.refresh(u)
+    assert (u.display_easy, u.display_large) == (False, True)
+
+
+def test_profile_form_saves_easy_reading(app, world):
+    c = client_as(app, "resa")
+    r = c.post("/account/profile", {"display_name": "Resa", "locale": "", "easy": "y"}, token_from="/account/profile")
+    assert r.status_code == 303
+    u = db.session.execute(select(User).where(User.username == "resa")).scalar_one()
+    assert u.display_easy is True and u.display_large is False
+    box = re.search(r'<input[^>]*id="easy"[^>]*>', c.get("/account/profile").get_data(as_text=True)).group(0)
+    assert "checked" in box
+
+
+@pytest.mark.parametrize("role, tiles, mine", [
+    ("visitor", 4, False), ("resa", 5, True), ("penda", 5, True), ("nobody", 5, True)])
+def test_community_home_in_easy_mode_has_task_tiles_and_one_main_action(app, world, role, tiles, mine):
+    page = _easy(app, role).get("/c/dorf-a/").get_data(as_text=True)
+    found = re.findall(r'<a class="tile" href="([^"]+)"', page)
+    assert len(found) == tiles, found
+    assert ("/c/dorf-a/mine/" in found) is mine
+    assert _primaries(page) <= 1
+    # The verified resident's first tile opens the proposal form; others are shown the proposals.
+    assert found[0] == ("/c/dorf-a/proposals/new" if role == "resa" else "/c/dorf-a/proposals/")
+    # Every tile has a pictogram and a visible word (the label is text, not only an aria-label).
+    for tile in re.findall(r'<a class="tile"[^>]*>(.*?)</a>', page):
+        assert '<svg class="icon"' in tile and re.search(r"<span>[^<]+</span>", tile)
+
+
+def test_front_page_in_easy_mode_shows_the_residents_own_village_first(app, world):
+    page = _easy(app, "resa").get("/").get_data(as_text=True)
+    assert "<h1>Dorf A</h1>" in page
+    assert 'href="/c/dorf-a/mine/"' in page
+    assert 'href="/c/dorf-b/"' in page and 'href="/c/dorf-a/"' not in page  # the other village, as a tile
+    visitor = _easy(app, "visitor").get("/").get_data(as_text=True)
+    assert 'href="/c/dorf-a/"' in visitor and 'href="/c/dorf-b/"' in visitor and _primaries(visitor) == 1
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page.split(f'id="{start}"')[1].split(f'id="{end}"')[0]
+
+
+def test_my_things_lists_only_my_own(app, world):
+    mine = make_proposal(world, "resa", title="Resa's well")
+    make_proposal(world, "meda", title="Meda's road")
+    poll = make_poll(world, question="New bus stop?")
+    page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
+    assert "Resa&#39;s well" in page and "Meda&#39;s road" not in page
+    assert f'/c/dorf-a/proposals/{mine.id}"' in page
+    assert "New bus stop?" in _section(page, "mine-votes", "mine-proposals")  # waiting for resa's vote
+    vs.cast(world.a, world["resa"], poll, [1])
+    db.session.commit()
+    page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
+    votes = _section(page, "mine-votes", "mine-proposals")
+    assert "New bus stop?" not in votes and "/c/dorf-a/votes/mine" in votes
+    # resb lives in dorf-b: dorf-a's things are not theirs.
+    other = client_as(app, "resb").get("/c/dorf-a/mine/").get_data(as_text=True)
+    assert "Resa&#39;s well" not in other and "New bus stop?" not in other
+
+
+# -- one question per screen ---------------------------------------------------------------
+
+def _hidden(page: str) -> dict[str, str]:
+    return {m.group(1): unescape(m.group(2))
+            for m in re.finditer(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+
+
+def _at(page: str) -> tuple[int, int] | None:
+    """(step, of) from the step counter, in either language."""
+    m = re.search(r'class="step-count">\D*(\d+)\D+(\d+)', page)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _step(c, data):
+    return c.post(NEW, data, token_from=NEW)
+
+
+def test_proposal_form_one_question_at_a_time(app, world):
+    c = _easy(app, "resa")
+    first = c.get(NEW).get_data(as_text=True)
+    assert _at(first) == (1, 4) and 'name="title"' in first and 'name="body"' not in first
+    assert 'name="photos"' not in first and _primaries(first) == 1 and 'value="back"' not in first
+
+    # An empty answer stays on the same step, with the error, and stores nothing.
+    r = _step(c, {"_step": "0", "_move": "next", "title": ""})
+    assert r.status_code == 400 and _at(r.get_data(as_text=True)) == (1, 4)
+
+    title = 'Street lamp "by the well" <script>alert(1)</script>'
+    r = _step(c, {"_step": "0", "_move": "next", "title": title})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and _at(page) == (2, 4) and 'name="body"' in page and 'name="title" type' not in page
+    assert "<script>alert(1)" not in page and _hidden(page)["title"] == title  # carried, escaped
+
+    body = "It has been dark for a month.\nOld people fall."
+    r = _step(c, {**_hidden(page), "_move": "next", "body": body})
+    page = r.get_data(as_text=True)
+    assert _at(page) == (3, 4) and _hidden(page)["body"] == body
+
+    cid = category_id(world.a)
+    r = _step(c, {**_hidden(page), "_move": "next", "category": str(cid)})
+    page = r.get_data(as_text=True)
+    assert _at(page) == (4, 4) and 'name="photos"' in page and 'name="voice"' in page
+    # The confirmation repeats the answers in words, the category by its name.
+    answers = page.split('id="step-answers-h"')[1].split("</section>")[0]
+    assert "It has been dark for a month." in answers and "&lt;script&gt;" in answers
+    category = ps.categories(world.a)[0]
+    assert f'<dd class="pre">{category.name_zh}</dd>' in answers  # the client's language is Chinese
+    assert _primaries(page) == 1
+
+    # Back keeps every answer.
+    r = _step(c, {**_hidden(page), "_move": "back"})
+    back = r.get_data(as_text=True)
+    assert r.status_code == 200 and _at(back) == (3, 4) and f'<option selected value="{cid}">' in back
+
+    assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 0
+    r = _step(c, {**_hidden(page), "action": "publish"})
+    assert r.status_code == 303
+    p = db.session.execute(select(Proposal)).scalar_one()
+    assert (p.title, p.body, p.category_id, p.state) == (title, body, cid, "published")
+    kinds = db.session.execute(select(AuditEvent.action).where(AuditEvent.community_id == world.a.id)
+                               .order_by(AuditEvent.seq.desc()).limit(2)).scalars().all()
+    assert "proposal.published" in kinds
+
+
+def test_a_wrong_earlier_answer_on_the_last_step_goes_back_to_its_step(app, world):
+    c = _easy(app, "resa")
+    cid = category_id(world.a)
+    r = _step(c, {"_step": "3", "title": "", "body": "text", "category": str(cid), "action": "publish"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and _at(page) == (1, 4) and 'name="title"' in page
+    assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 0
+    # A forged step number is clamped, never an error page.
+    r = _step(c, {"_step": "99", "_move": "next", "title": "x"})
+    assert r.status_code in (200, 400) and _at(r.get_data(as_text=True)) == (4, 4)
+    r = _step(c, {"_step": "abc", "_move": "next", "title": "x"})
+    assert _at(r.get_data(as_text=True)) == (2, 4)
+
+
+def test_other_modes_show_the_whole_form_at_once(app, world):
+    page = client_as(app, "resa").get(NEW).get_data(as_text=True)
+    for name in ("title", "body", "category", "photos", "voice"):
+        assert f'name="{name}"' in page
+    assert _at(page) is None and 'name="_step"' not in page
