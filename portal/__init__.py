@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
-from .display import current_modes, easy_text, lang_url, remember_choices, select_locale
+from .display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .security import IdConverter, SlugConverter, security_headers
 
@@ -89,8 +89,7 @@ def create_app(config=None) -> Flask:
     @app.context_processor
     def _template_globals():
         return {"modes": current_modes(), "current_locale": select_locale(),
-                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url,
-                "ez": easy_text}
+                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url}
 
     # Static files carry a version in their URL, so browsers may keep them a week
     # (fewer requests on a weak signal) and still get a new stylesheet after an upgrade.
@@ -115,7 +114,8 @@ def create_app(config=None) -> Flask:
     from .proposals.labels import state_label
     from .text import plaintext
 
-    app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label)
+    app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
+                                 ez=easy_text, button_kind=button_kind, mode_classes=mode_classes)
     app.jinja_env.filters["plaintext"] = plaintext
     from . import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace

@@ -129,3 +129,20 @@ def easy_text(normal, easy):
     """Template helper `ez(_("..."), pgettext("easy", "..."))`: the plain-language variant in easy
     mode. Both are written out in the template so that pybabel extracts both."""
     return easy if current_modes().get("easy") else normal
+
+
+def button_kind(kind: str) -> str:
+    """Easy mode has one main action per screen: the first primary button of the page stays
+    primary, any later one is drawn as a secondary button (the macros and templates ask here)."""
+    if kind != "primary" or not current_modes().get("easy"):
+        return kind
+    if g.get("primary_drawn"):
+        return "secondary"
+    g.primary_drawn = True
+    return "primary"
+
+
+def mode_classes() -> str:
+    """The <html> and <body> classes of the display modes on, e.g. "mode-large mode-easy"."""
+    modes = current_modes()
+    return " ".join(f"mode-{m}" for m in MODES if modes.get(m))

@@ -214,3 +214,14 @@ def test_other_modes_show_the_whole_form_at_once(app, world):
     for name in ("title", "body", "category", "photos", "voice"):
         assert f'name="{name}"' in page
     assert _at(page) is None and 'name="_step"' not in page
+
+
+def test_one_main_action_on_a_busy_page(app, world):
+    """The first primary button of the page stays the main action; later ones become secondary."""
+    p = make_proposal(world, "meda")
+    url = f"/c/dorf-a/proposals/{p.id}"
+    plain = client_as(app, "resa").get(url).get_data(as_text=True)
+    assert _primaries(plain) >= 2  # support and comment, in the other modes
+    easy = _easy(app, "resa").get(url).get_data(as_text=True)
+    assert _primaries(easy) == 1
+    assert easy.count('class="btn btn-') == plain.count('class="btn btn-')  # no action is lost

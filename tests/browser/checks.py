@@ -71,7 +71,7 @@ def contrast(fg, bg) -> float:
 
 def text_problems(page, mode: str) -> list[str]:
     data = page.evaluate(TEXT_JS)
-    min_size = 20 if mode == "large" else 18
+    min_size = 20 if ("large" in mode or "easy" in mode) else 18
     problems = []
     if data["body"] < min_size:
         problems.append(f"body font-size {data['body']}px < {min_size}px")
@@ -91,7 +91,7 @@ def text_problems(page, mode: str) -> list[str]:
 
 
 def target_problems(page, mode: str) -> list[str]:
-    least = 48 if mode == "large" else 44
+    least = 48 if ("large" in mode or "easy" in mode) else 44
     return [f"target {t['w']}x{t['h']} < {least}x{least}: <{t['tag']}> {t['text']!r}"
             for t in page.evaluate(TARGETS_JS) if t["w"] < least - 0.5 or t["h"] < least - 0.5]
 
@@ -107,3 +107,30 @@ def reflow_problems(page, width: int = 320) -> list[str]:
         .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '') + ' → '
                           + Math.round(e.getBoundingClientRect().right) + ' (content ' + e.scrollWidth + 'px)')""")
     return [f"scrolls horizontally at {width}px: scrollWidth {sw}; widest: {wide}"]
+
+
+# Easy reading mode: one main action per screen, and no pictogram without a visible word.
+EASY_JS = r"""
+() => {
+  const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.closest('[hidden], .visually-hidden'); };
+  const primaries = [...document.querySelectorAll('.btn-primary')].filter(visible)
+    .map(el => (el.innerText || '').trim().slice(0, 40));
+  const unlabelled = [];
+  for (const icon of document.querySelectorAll('svg.icon')) {
+    if (!visible(icon)) continue;
+    const holder = icon.closest('a, button, label, summary') || icon.parentElement;
+    if (!(holder.innerText || '').trim()) unlabelled.push(holder.outerHTML.slice(0, 120));
+  }
+  return {primaries, unlabelled};
+}
+"""
+
+
+def easy_problems(page) -> list[str]:
+    data = page.evaluate(EASY_JS)
+    problems = []
+    if len(data["primaries"]) > 1:
+        problems.append(f"{len(data['primaries'])} main actions (at most one in easy mode): {data['primaries']}")
+    problems += [f"icon without a visible label: {html}" for html in data["unlabelled"]]
+    return problems

@@ -28,7 +28,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-MODES = ("default", "large", "contrast")
+# A mode is a display mode or a combination of them joined by "-" (easy-large = easy reading with large text).
+MODES = ("default", "large", "contrast", "easy", "easy-large")
 LOCALES = ("zh_Hans", "en")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -57,9 +58,9 @@ class LiveServer:
     def __call__(self, path: str) -> str:
         return self.url + path
 
-    def set_user_modes(self, large: bool, contrast: bool) -> None:
+    def set_user_modes(self, large: bool, contrast: bool, easy: bool = False) -> None:
         """Display modes of signed-in people live in their profile: set them for everyone."""
-        if self._modes == (large, contrast):
+        if self._modes == (large, contrast, easy):
             return
         from sqlalchemy import update
 
@@ -67,9 +68,9 @@ class LiveServer:
         from portal.extensions import db
 
         with self.app.app_context():
-            db.session.execute(update(User).values(display_large=large, display_contrast=contrast))
+            db.session.execute(update(User).values(display_large=large, display_contrast=contrast, display_easy=easy))
             db.session.commit()
-        self._modes = (large, contrast)
+        self._modes = (large, contrast, easy)
 
     def forget_modes(self) -> None:
         self._modes = None
@@ -306,7 +307,7 @@ class Browsing:
         if init_script:
             ctx.add_init_script(init_script)
         if role is None and mode != "default":
-            ctx.add_cookies([{"name": "display", "value": mode, "url": self.live.url}])
+            ctx.add_cookies([{"name": "display", "value": mode.replace("-", ","), "url": self.live.url}])
         if cached:
             self._contexts[key] = ctx
         return ctx

@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from .checks import reflow_problems, target_problems, text_problems
+from .checks import easy_problems, reflow_problems, target_problems, text_problems
 from .conftest import DESKTOP, LOCALES, MODES, PHONE, RequestLog
 from .pages import PAGES, visit
 
@@ -35,7 +35,8 @@ SCREENSHOTS_ON = os.environ.get("YISHI_SCREENSHOTS", "1") != "0"  # YISHI_SCREEN
 # and high-contrast modes, English in large text), so each page is checked in both languages:
 # all six combinations of over a hundred pages took half an hour on two cores.
 # YISHI_ALL_COMBINATIONS=1 checks every page in every mode and language.
-VARIANT_LOCALE = {"default": "zh_Hans", "large": "en", "contrast": "zh_Hans"}
+# Easy reading is checked in both languages: alone in Chinese, with large text in English.
+VARIANT_LOCALE = {"default": "zh_Hans", "large": "en", "contrast": "zh_Hans", "easy": "zh_Hans", "easy-large": "en"}
 ALL = os.environ.get("YISHI_ALL_COMBINATIONS") == "1"
 CASES = [(mode, locale, spec) for mode in MODES for locale in LOCALES for spec in PAGES
          if ALL or VARIANT_LOCALE[mode] == locale]
@@ -79,7 +80,8 @@ def weight_problems(page, html_bytes: int) -> tuple[int, list[str]]:
 @pytest.mark.parametrize(("mode", "locale", "spec"), CASES,
                          ids=[f"{m}-{loc}-{s.name}" for m, loc, s in CASES])
 def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, spec):
-    live_server.set_user_modes(large=mode == "large", contrast=mode == "contrast")
+    flags = set(mode.split("-")) - {"default"}
+    live_server.set_user_modes(large="large" in flags, contrast="contrast" in flags, easy="easy" in flags)
     page = browsing.page(spec.role, mode, init_script=axe_script)
     log = RequestLog(page)
     documents = []
@@ -100,8 +102,8 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
         setup = []
         if html_lang != want_lang:
             setup.append(f"<html lang={html_lang!r}>, expected {want_lang!r}")
-        for m in ("large", "contrast"):
-            if (f"mode-{m}" in body_class) != (mode == m):
+        for m in ("large", "contrast", "easy"):
+            if (f"mode-{m}" in body_class) != (m in flags):
                 setup.append(f"body classes {body_class} for mode {mode}")
         problems["setup"] = setup
 
@@ -109,6 +111,7 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
         problems["axe"] = [describe(result["violations"])] if result["violations"] else []
         problems["text"] = text_problems(page, mode)
         problems["targets"] = target_problems(page, mode)
+        problems["easy"] = easy_problems(page) if "easy" in flags else []
         _total, problems["weight"] = weight_problems(page, len(documents[-1].body()))
 
         if spec.main and SCREENSHOTS_ON:

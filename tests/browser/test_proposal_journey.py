@@ -90,7 +90,8 @@ def test_resident_proposes_neighbour_supports_committee_answers(browsing, live_s
                     reader.goto(f"{path}?lang={lang}")
                     assert reader.locator("section.answer").count() == 1
                     if mode != "default":
-                        assert f"mode-{mode}" in (reader.get_attribute("body", "class") or "")
+                        body = (reader.get_attribute("body", "class") or "").split()
+                        assert all(f"mode-{m}" in body for m in mode.split("-")), (mode, body)
                     found = axe_violations(reader, axe_script)
                     if found:
                         problems[(mode, lang)] = found
