@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from .checks import reflow_problems, target_problems, text_problems
+from .checks import easy_problems, reflow_problems, target_problems, text_problems
 from .conftest import DESKTOP, PHONE, sign_in
 from .test_pages import AXE_OPTIONS, describe
 
@@ -105,16 +105,17 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
         with person(browser, live_server, "zhang", axe_script, js=False) as page:
             zhang_code = vote(page, path, "1")
 
-        # --- 刘芳 in large text and high contrast
+        # --- 刘芳 in easy reading with large text and high contrast (the modes combine)
         with live_server.app.app_context():
-            db.session.execute(update(User).where(User.username == "liu").values(display_large=True,
-                                                                                  display_contrast=True))
+            db.session.execute(update(User).where(User.username == "liu").values(
+                display_large=True, display_contrast=True, display_easy=True))
             db.session.commit()
         live_server.forget_modes()
         with person(browser, live_server, "liu", axe_script) as page:
             page.goto(path)
-            assert {"mode-large", "mode-contrast"} <= set((page.get_attribute("body", "class") or "").split())
-            vote(page, path, "2", mode="large")
+            assert {"mode-large", "mode-contrast", "mode-easy"} <= set((page.get_attribute("body", "class") or "").split())
+            assert not easy_problems(page)
+            vote(page, path, "2", mode="easy-large")
 
         # --- 孙大爷 in person: the committee records it; then 赵德明 and 王秀英 vote
         with person(browser, live_server, "wang", axe_script) as page:
@@ -154,7 +155,7 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             clean(page)
     finally:
         with live_server.app.app_context():
-            db.session.execute(update(User).where(User.username == "liu").values(display_large=False,
-                                                                                  display_contrast=False))
+            db.session.execute(update(User).where(User.username == "liu").values(
+                display_large=False, display_contrast=False, display_easy=False))
             db.session.commit()
         live_server.forget_modes()
