@@ -134,3 +134,41 @@ def easy_problems(page) -> list[str]:
         problems.append(f"{len(data['primaries'])} main actions (at most one in easy mode): {data['primaries']}")
     problems += [f"icon without a visible label: {html}" for html in data["unlabelled"]]
     return problems
+
+
+# WCAG 1.4.12 text spacing: with these overrides no text may be cut off or spill out of its box.
+SPACING_JS = r"""
+() => {
+  const style = document.createElement('style');
+  style.textContent = '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; '
+    + 'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
+  document.head.appendChild(style);
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.visually-hidden, svg, script, style, [aria-hidden="true"], .skip')) continue;
+    const s = getComputedStyle(el);
+    if (s.display === 'inline' || s.display === 'none' || s.visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;  // the visually-hidden pattern (e.g. the audit table's head on a phone)
+    const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const clipX = ['hidden', 'clip'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const clipY = ['hidden', 'clip'].includes(s.overflowY) && el.scrollHeight > el.clientHeight + 1;
+    const spills = hasText && s.overflowY === 'visible' && el.scrollHeight > el.clientHeight + 2 && el.clientHeight > 0
+      && el.tagName !== 'TEXTAREA';
+    if ((clipX || clipY) && !el.matches('.table-wrap') || spills)
+      out.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') || ''} "${(el.innerText || '').trim().slice(0, 30)}"`
+               + ` ${el.clientWidth}x${el.clientHeight} content ${el.scrollWidth}x${el.scrollHeight}`);
+  }
+  const wide = document.documentElement.scrollWidth > innerWidth + 1;
+  style.remove();
+  return {out: out.slice(0, 8), wide, sw: document.documentElement.scrollWidth};
+}
+"""
+
+
+def spacing_problems(page) -> list[str]:
+    data = page.evaluate(SPACING_JS)
+    problems = [f"text cut off or spilling with WCAG text spacing: {x}" for x in data["out"]]
+    if data["wide"]:
+        problems.append(f"scrolls horizontally with WCAG text spacing (scrollWidth {data['sw']})")
+    return problems

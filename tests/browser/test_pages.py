@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from .checks import easy_problems, reflow_problems, target_problems, text_problems
+from .checks import easy_problems, reflow_problems, spacing_problems, target_problems, text_problems
 from .conftest import DESKTOP, LOCALES, MODES, PHONE, RequestLog
 from .pages import PAGES, visit
 
@@ -112,6 +112,7 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
         problems["text"] = text_problems(page, mode)
         problems["targets"] = target_problems(page, mode)
         problems["easy"] = easy_problems(page) if "easy" in flags else []
+        problems["spacing"] = spacing_problems(page)
         _total, problems["weight"] = weight_problems(page, len(documents[-1].body()))
 
         if spec.main and SCREENSHOTS_ON:
