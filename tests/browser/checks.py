@@ -146,6 +146,7 @@ SPACING_JS = r"""
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
     if (el.closest('.visually-hidden, svg, script, style, [aria-hidden="true"], .skip')) continue;
+    if (el.matches('input, select, textarea')) continue;  // their text scrolls inside them by design
     const s = getComputedStyle(el);
     if (s.display === 'inline' || s.display === 'none' || s.visibility === 'hidden') continue;
     const r = el.getBoundingClientRect();

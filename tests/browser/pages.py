@@ -151,6 +151,7 @@ PAGES = [
     # Assisted participation: the committee with a resident present; the resident's own list.
     PageSpec("proposal-assisted-new", "wang", "/c/dongshan/proposals/assisted"),
     PageSpec("assisted-mine", "13800000001", "/c/dongshan/assisted/"),
+    PageSpec("mine", "zhang", "/c/dongshan/mine/", main=True),
     PageSpec("assisted-disputes", "wang", "/c/dongshan/assisted/disputes"),
     # Village rules (portal/rules/demo.py and tests/browser/conftest.py _rules_ids).
     PageSpec("rules", None, "/c/dongshan/rules/", main=True),
