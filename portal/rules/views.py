@@ -262,3 +262,4 @@ def _register():
 _register()
 
 from . import committee_views  # noqa: E402,F401  (committee routes on this blueprint)
+from . import readaloud  # noqa: E402,F401  (registers the clauses that can be read aloud)
