@@ -136,3 +136,46 @@ def test_no_objection_after_seven_days_and_none_for_others(app, world):
     assert r.status_code == 404
     assert "Nothing has been recorded with you." in page(meda, "/c/dorf-a/assisted/")
     assert row_counts() == before
+
+
+def test_support_of_a_rule_amendment_recorded_with_a_resident(app, world):
+    from portal.rules import phases
+    from portal.rules import services as rs
+    from portal.rules.models import AmendmentSupport
+
+    from .rules_support import end_consultation, make_rules, today
+
+    v = make_rules(world, "consultation")
+    a = phases.propose_amendment(world["resa"], world.a, v, "change", rs.clauses_of(v)[0], "村民必须爱护公共设施。",
+                                 "更清楚", today())
+    db.session.commit()
+    url = f"/c/dorf-a/rules/v/{v.id}/amendments/{a.id}"
+    coma = en(app, "coma")
+    assert "Record the support of a resident who is here" in page(coma, url)
+    assert "Record the support" not in page(en(app, "meda"), url)  # residents do not get the form
+    seq, before = audit_seq(world.a), row_counts()
+    r = coma.post(f"{url}/support/assisted", {"resident": "meda", "present": "y"}, token_from=url)
+    assert r.status_code == 400 and row_counts() == before  # both confirmations, every time
+    r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "meda"}, token_from=url)
+    assert "The support of" in follow(coma, r)
+    s = db.session.execute(select(AmendmentSupport).where(AmendmentSupport.amendment_id == a.id)).scalar_one()
+    assert s.user_id == world["meda"].id
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["rules.amendment_supported", "assisted.recorded"]
+    assert evs[0].actor_id == world["meda"].id and evs[1].actor_id == world["coma"].id
+    visitor = page(en(app, "visitor"), url)
+    assert "1 neighbour supports this" in visitor and "1 of them recorded by the committee" in visitor
+    # Twice, or for the author: refused with a message, nothing added.
+    for resident, message in (("meda", "already supports this amendment"), ("resa", "already counted")):
+        r = coma.post(f"{url}/support/assisted", {**FORM, "resident": resident}, token_from=url)
+        assert message in follow(coma, r), resident
+    # The resident finds it in their history, with a link to the amendment.
+    mine = page(en(app, "meda"), "/c/dorf-a/assisted/")
+    assert "Rules: amendment supported" in mine and f'href="{url}"' in mine
+    # After the last day of the consultation: no form, and the committee cannot record one.
+    end_consultation(v)
+    db.session.commit()
+    assert "Record the support" not in page(coma, url)
+    r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "nobody"}, token_from=url)
+    assert r.status_code == 403
+    chain_ok(world.a)

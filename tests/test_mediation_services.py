@@ -58,19 +58,62 @@ def test_intake_stores_the_consent_text_and_version(w):
 
 
 def test_committee_files_on_behalf_of_a_resident_in_person(app, w):
-    coma = Client(app)
-    coma.login("coma")
-    r = coma.post("/c/dorf-a/mediation/new", {
-        "category": "land_housing", "what_happened": "宅基地边界", "what_they_want": "重新量一下",
-        "other_party_name": "李四", "urgency": "urgent", "consent": "y", "on_behalf_username": "resa"})
-    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    """Filing for a resident who came in person is an assisted action (portal/assisted): both
+    confirmations, "recorded by X with Y" in the resident's history with a notice at sign-in,
+    disputable; the audit page keeps who is in the case from everyone but the committee."""
+    from portal.assisted.models import AssistedAction
+
+    from .helpers import PASSWORD
+    from .security_support import row_counts
+    from .test_proposals_views import audit_seq, chain_ok, en, events_after, follow, page
+
+    w["resa"].display_name = "申请人小红"
+    db.session.commit()
+    url = "/c/dorf-a/mediation/new"
+    data = {"category": "land_housing", "what_happened": "宅基地边界", "what_they_want": "重新量一下",
+            "other_party_name": "李四", "urgency": "urgent", "consent": "y", "on_behalf_username": "resa"}
+    coma = en(app, "coma")
+    assert "The resident is here with me in person" in page(coma, url)
+    before, seq = row_counts(), audit_seq(w.a)
+    for extra, message in (({}, "Confirm that the resident is here in person"),
+                           ({"present": "y"}, "Confirm that the resident is here in person"),
+                           ({"agreed": "y"}, "Confirm that the resident is here in person"),
+                           ({"present": "y", "agreed": "y", "on_behalf_username": "coma"}, "for yourself")):
+        r = coma.post(url, {**data, **extra})
+        assert r.status_code == 400 and message in r.get_data(as_text=True), extra
+    assert row_counts() == before
+    r = coma.post(url, {**data, "present": "y", "agreed": "y"})
+    assert "is filed in the name of 申请人小红" in follow(coma, r)
     case = db.session.execute(select(MediationCase).order_by(MediationCase.id.desc())).scalars().first()
     assert (case.origin, case.requester_id, case.recorded_by_id) == ("on_behalf", w["resa"].id, w["coma"].id)
-    # The resident sees it as theirs.
+    entry = db.session.execute(select(AssistedAction)).scalar_one()
+    assert (entry.resident_id, entry.recorded_by_id, entry.kind, entry.subject_type, entry.subject_id) == \
+        (w["resa"].id, w["coma"].id, "mediation.requested", "mediation_case", case.id)
+    events = events_after(w.a, seq)
+    assert [e.action for e in events] == ["mediation.requested", "assisted.recorded", "mediation.viewed"]
+    assert STORY[:4] not in events[1].payload and "宅基地" not in "".join(e.payload for e in events)
+    # The resident is told at sign-in, sees it as theirs and can object.
+    resa = en(app, "visitor")
+    assert "The committee recorded 1 action with you." in follow(resa, resa.post(
+        "/login", {"login": "resa", "password": PASSWORD}))
+    mine = page(resa, "/c/dorf-a/assisted/")
+    assert "Mediation requested" in mine and f'href="/c/dorf-a/mediation/{case.id}"' in mine
+    assert f"recorded by {w['coma'].display_name} with 申请人小红" in mine
+    assert resa.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
+    r = resa.post(f"/c/dorf-a/assisted/{entry.id}/dispute", {"reason": "我只想问问，不想申请。"},
+                  token_from="/c/dorf-a/assisted/")
+    assert "You objected on" in follow(resa, r)
+    assert f'href="/c/dorf-a/mediation/{case.id}"' in page(coma, "/c/dorf-a/assisted/disputes")
+    # Neither the filing nor the objection tells another resident who is in a case.
+    bystander = en(app, "opa")
+    for action in ("assisted.recorded", "assisted.disputed", "mediation.requested"):
+        html = page(bystander, f"/c/dorf-a/audit/?action={action}")
+        assert "申请人小红" not in html and "mediation_case" not in html and "Only the committee" in html, action
+        assert "mediation_case" in page(coma, f"/c/dorf-a/audit/?action={action}"), action
+    chain_ok(w.a)
+    # A resident cannot file for someone else: the field is ignored for them.
     resa = Client(app)
     resa.login("resa")
-    assert resa.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
-    # A resident cannot file for someone else: the field is ignored for them.
     r = resa.post("/c/dorf-a/mediation/new", {
         "category": "family", "what_happened": "x", "what_they_want": "y", "other_party_name": "z",
         "urgency": "normal", "consent": "y", "on_behalf_username": "opa"})

@@ -418,6 +418,10 @@ RULES_ROUTES = [
           expect(200)),
     Route(RV + "/amendments/<id:amendment_id>/support", "POST", _rules("consultation", "/amendments/{amendment}/support"),
           only(["meda", "coma"], DONE)),
+    # The committee records the support of a resident who came in person (portal/assisted).
+    Route(RV + "/amendments/<id:amendment_id>/support/assisted", "POST",
+          _rules("consultation", "/amendments/{amendment}/support/assisted"), only(["coma"], DONE),
+          lambda w, r: {**ASSISTED_FORM, "resident": "meda"}),
     Route(RV + "/amendments/<id:amendment_id>/comments", "POST",
           _rules("consultation", "/amendments/{amendment}/comments"), only(VERIFIED, DONE),
           lambda w, r: {"body": "Agreed."}),

@@ -371,7 +371,10 @@ def test_rules_pages_do_not_grow_with_clauses(app, fast_hashing):
     detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
     assert not grew and not over, f"grew with data: {grew}; over the cap of {CAP}: {over}\n{report}\n\n{detail}"
     assert clients["coma"].get(base + "/revision").get_data(as_text=True).count('class="row amendment"') >= 300
-    assert clients[None].get(doc + "/adopted").get_data(as_text=True).count('class="rule-clause"') >= 300
+    adopted_html = clients[None].get(doc + "/adopted").get_data(as_text=True)
+    assert adopted_html.count('class="rule-clause"') >= 300
+    if app.config["READ_ALOUD"]:  # one read-aloud control per clause, at no extra statement
+        assert adopted_html.count('<audio controls preload="none"') >= 300
 
 
 # --- Mediation: my cases, the committee's list, the case page, the agreement, the figures -------

@@ -108,3 +108,64 @@ def test_rate_limited(app, world):
     v = client_as(app, "visitor")
     codes = [v.get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
+@needs_speech
+def test_rules_title_and_every_clause_for_whoever_may_read_the_version(app, world):
+    from portal.readaloud import registry
+    from portal.rules import services as rs
+
+    from .rules_support import make_rules
+
+    adopted, draft = make_rules(world, "adopted"), make_rules(world, "drafting")
+    clauses, draft_clause = rs.clauses_of(adopted), rs.clauses_of(draft)[0]
+    speak = f"/c/dorf-a/speak/rules/{adopted.id}"
+    # One control per clause and one for the title, on the adopted text, the document and the
+    # version; nothing is loaded until played. The print view has none.
+    visitor = en(app, "visitor")
+    doc = f"/c/dorf-a/rules/{adopted.document_id}"
+    for url in (doc + "/adopted", doc, f"/c/dorf-a/rules/v/{adopted.id}"):
+        html = page(visitor, url)
+        assert html.count('<audio controls preload="none"') == len(clauses) + 1, url
+        assert all(f'src="{speak}/c{c.id}.ogg"' in html for c in clauses) and f'src="{speak}/title.ogg"' in html
+        assert f"Listen: Article {clauses[-1].number}" in html
+    assert "<audio" not in page(visitor, doc + "/print")
+    assert f'src="{speak}/c{clauses[1].id}.ogg"' in page(visitor, f"/c/dorf-a/rules/v/{adopted.id}/clauses/{clauses[1].id}")
+    r = visitor.get(f"{speak}/c{clauses[0].id}.ogg")
+    assert r.status_code == 200 and r.get_data()[:4] == b"OggS"
+    assert visitor.get(f"{speak}/title.ogg").status_code == 200
+    text = registry.get("rules").text(adopted, f"c{clauses[0].id}")
+    assert text.startswith("第") and text.endswith(clauses[0].text)  # which article, then its words
+    # A draft is the committee's: its clauses are heard by the committee only.
+    url = f"/c/dorf-a/speak/rules/{draft.id}/c{draft_clause.id}.ogg"
+    for role in ("visitor", "resa", "comb"):
+        assert client_as(app, role).get(url).status_code == 404, role
+    assert client_as(app, "coma").get(url).status_code == 200
+    # A clause of another version, blocks that are no clause, another community: nothing.
+    for part in (f"c{draft_clause.id}", "c0", "cx", "c" + "9" * 12, "c-1", "text", "c１"):
+        assert visitor.get(f"{speak}/{part}.ogg").status_code == 404, part
+    assert visitor.get(f"/c/dorf-b/speak/rules/{adopted.id}/title.ogg").status_code == 404
+
+
+@needs_speech
+def test_mediation_status_only_for_those_who_may_see_the_case(app, world):
+    from .mediation_support import make_case
+
+    waiting, busy = make_case(world, "requested"), make_case(world, "mediating", requester="coma")
+    html = page(en(app, "resa"), f"/c/dorf-a/mediation/{waiting.id}")
+    assert "The request is waiting for the committee. Next step:" in html
+    url = f"/c/dorf-a/speak/mediation/{waiting.id}/status.ogg"
+    assert re.search(rf'<audio controls preload="none" aria-labelledby="[^"]+" src="{re.escape(url)}">', html)
+    assert "Listen: the status of the case" in html
+    r = client_as(app, "resa").get(url)
+    assert r.status_code == 200 and r.get_data()[:4] == b"OggS" and "private" in r.headers["Cache-Control"]
+    assert client_as(app, "coma").get(url).status_code == 200
+    # Strangers: a visitor, a mediator not assigned to it, people of no or another community, the admin.
+    for role in ("visitor", "meda", "nobody", "penda", "comb", "root"):
+        assert client_as(app, role).get(url).status_code == 404, role
+    busy_url = f"/c/dorf-a/speak/mediation/{busy.id}/status.ogg"
+    assert client_as(app, "meda").get(busy_url).status_code == 200  # assigned to that one
+    assert client_as(app, "resa").get(busy_url).status_code == 404
+    for path in (f"mediation/{waiting.id}/text", f"mediation/{waiting.id}/what_happened"):
+        assert client_as(app, "coma").get(f"/c/dorf-a/speak/{path}.ogg").status_code == 404, path
+    assert client_as(app, "comb").get(f"/c/dorf-b/speak/mediation/{waiting.id}/status.ogg").status_code == 404

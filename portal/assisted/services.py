@@ -77,7 +77,10 @@ def dispute(resident, community, entry: AssistedAction, reason: str) -> None:
         raise RuleViolation(_l("Say in a few words what is wrong."))
     entry.disputed_at = utcnow()
     entry.dispute_reason = reason
-    audit.record(community, resident, "assisted.disputed", entry, {"kind": entry.kind}, actor_role="resident")
+    # The subject is named as in "assisted.recorded", so that the audit page treats both alike
+    # (an objection to a mediation request is as private as the request).
+    audit.record(community, resident, "assisted.disputed", entry,
+                 {"kind": entry.kind, "subject": [entry.subject_type, entry.subject_id]}, actor_role="resident")
 
 
 def unseen_count(user) -> int:

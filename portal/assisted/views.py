@@ -17,12 +17,23 @@ from .models import AssistedAction
 bp = community_blueprint("assisted", __name__, "/assisted")
 
 
+def subject_url(entry: AssistedAction) -> str | None:
+    """Where what was recorded can be opened: a mediation case (seen only by its people), or
+    any content the moderation registry knows (proposals, rule amendments)."""
+    from ..moderation import registry
+
+    if entry.subject_type == "mediation_case":
+        return url_for("mediation.case", case_id=entry.subject_id)
+    known = registry.get(entry.subject_type)
+    return known.url_for_id(entry.subject_id) if known is not None and known.url_for_id else None
+
+
 def _mine(status=200, failed=None, form=None):
     items = services.for_resident(g.community, g.ctx.user)
     services.mark_seen(g.community, g.ctx.user)
     db.session.commit()
     return render_template("assisted/mine.html", items=items, form=form or DisputeForm(formdata=None),
-                           failed=failed, can_dispute=services.can_still_dispute), status
+                           failed=failed, can_dispute=services.can_still_dispute, subject_url=subject_url), status
 
 
 @bp.get("/")
@@ -54,4 +65,4 @@ def dispute(entry_id):
 @bp.get("/disputes")
 def disputes():
     require(perm.can_review_disputes(g.ctx))
-    return render_template("assisted/disputes.html", items=services.disputed(g.community))
+    return render_template("assisted/disputes.html", items=services.disputed(g.community), subject_url=subject_url)

@@ -41,6 +41,9 @@ class IntakeForm(FlaskForm):
     on_behalf_username = StringField(_l("Filed for a resident who came in person: their user name"),
                                      validators=[Optional(), Length(max=32)],
                                      description=_l("Committee only. Leave empty to file for yourself."))
+    # With a resident's user name: both confirmations, as for every assisted action (portal/assisted).
+    present = BooleanField(_l("The resident is here with me in person"), validators=[Optional()])
+    agreed = BooleanField(_l("I read it back to them and they agree"), validators=[Optional()])
     consent = BooleanField(_l("I agree to the use of these details as described above."),
                            validators=[DataRequired()])
 

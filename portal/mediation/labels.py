@@ -52,3 +52,32 @@ OVERDUE_LABELS = {
     "triage": _l("Overdue: no decision yet"),
     "outcome": _l("Overdue: no outcome yet"),
 }
+
+# The case status in one plain sentence: where it stands and what happens next. Shown on the
+# case page and read aloud to whoever may see the case (portal/mediation/readaloud.py).
+STATUS_SENTENCES = {
+    "requested": _l("The request is waiting for the committee. Next step: the committee decides whether to "
+                    "accept it for mediation."),
+    "accepted": _l("The request is accepted. Next step: the committee asks the other party whether they agree "
+                   "and chooses a mediator."),
+    "declined": _l("The committee declined the request. Next step: the reason and where to turn instead are "
+                   "on this page."),
+    "party_declined": _l("The other party refused mediation, so the case is closed. Next step: other ways, "
+                         "such as the township government or the court, are still open."),
+    "mediating": _l("The case is in mediation. Next step: the mediator meets the parties and records the "
+                    "outcome."),
+    "agreement_written": _l("The parties signed a written agreement. Next step: the committee checks that it "
+                            "is kept."),
+    "agreement_oral": _l("The parties reached an oral agreement. Next step: the committee checks that it is "
+                         "kept."),
+    "failed": _l("Mediation ended without an agreement. Next step: the other ways that were explained are "
+                 "still open."),
+    "followed_up": _l("The committee checked whether the agreement is kept. Next step: the committee closes "
+                      "the case."),
+    "closed": _l("The case is closed. Nothing more needs to be done."),
+    "anonymised": _l("The case is closed and the personal details have been removed."),
+}
+
+
+def status_sentence(case) -> str:
+    return str(STATUS_SENTENCES.get(case.state, STATE_LABELS.get(case.state, case.state)))

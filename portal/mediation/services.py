@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
+from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import utcnow
 from ..errors import RuleViolation
@@ -66,16 +67,38 @@ def verified_member(community, user) -> Membership | None:
 
 # -- intake ------------------------------------------------------------------
 
+ASSISTED_KIND = "mediation.requested"  # the kind of the assisted ledger entry (portal/assisted)
+
+
 def file_request(actor, community, *, category: str, what_happened: str, what_they_want: str,
                  other_party_name: str, other_party_contact: str = "", other_party=None, contact_time: str = "",
-                 urgency: str = "normal", consent: bool = False, on_behalf_of=None) -> MediationCase:
-    """A resident asks for mediation; a committee member may file for a resident who came
-    in person (`on_behalf_of`, origin recorded)."""
+                 urgency: str = "normal", consent: bool = False) -> MediationCase:
+    """A resident asks for mediation for themselves."""
+    return _new_case(actor, community, actor, category=category, what_happened=what_happened,
+                     what_they_want=what_they_want, other_party_name=other_party_name,
+                     other_party_contact=other_party_contact, other_party=other_party, contact_time=contact_time,
+                     urgency=urgency, consent=consent)
+
+
+def file_request_with(actor, community, resident, *, present: bool, agreed: bool, **fields) -> MediationCase:
+    """A committee member files for a resident who came in person. It goes through the assisted
+    ledger (portal/assisted): presence and agreement confirmed, "recorded by X with Y" in the
+    resident's history with a notice at sign-in, disputable for 7 days. The ledger and its audit
+    event hold ids only; the audit page hides them from all but the committee (mediation_case)."""
+    return assisted.act_for(actor, community, resident, ASSISTED_KIND, present, agreed,
+                            lambda: _new_case(actor, community, resident, **fields))
+
+
+def _new_case(actor, community, requester, *, category: str, what_happened: str, what_they_want: str,
+              other_party_name: str, other_party_contact: str = "", other_party=None, contact_time: str = "",
+              urgency: str = "normal", consent: bool = False) -> MediationCase:
+    """The request of `requester`, recorded by `actor` (the same person, or the committee
+    member they came to: origin on_behalf)."""
     if not consent:
         raise RuleViolation(_l("Mediation needs your consent to use these details for the case."))
     if category not in CATEGORIES or urgency not in URGENCIES:
         raise RuleViolation(_l("Please choose one of the listed answers."))
-    requester = on_behalf_of or actor
+    on_behalf = requester.id != actor.id
     if verified_member(community, requester) is None:
         raise RuleViolation(_l("The person asking for mediation must be a verified resident here."))
     if other_party is not None:
@@ -85,7 +108,7 @@ def file_request(actor, community, *, category: str, what_happened: str, what_th
             raise RuleViolation(_l("The other party's account is not a verified resident here."))
     case = MediationCase(
         community_id=community.id, state="requested", category=category, urgency=urgency,
-        origin="on_behalf" if on_behalf_of is not None else "self", requester_id=requester.id,
+        origin="on_behalf" if on_behalf else "self", requester_id=requester.id,
         recorded_by_id=actor.id, what_happened=_text(what_happened, TEXT_MAX, True),
         what_they_want=_text(what_they_want, TEXT_MAX, True),
         other_party_name=_text(other_party_name, SHORT_MAX, True),
@@ -98,7 +121,7 @@ def file_request(actor, community, *, category: str, what_happened: str, what_th
     _audit(community, actor, "mediation.requested", case,
            {"category": category, "urgency": urgency, "origin": case.origin,
             "consent_version": CONSENT_VERSION, "other_party_has_account": other_party is not None},
-           "committee" if on_behalf_of is not None else "resident")
+           "committee" if on_behalf else "resident")
     return case
 
 

@@ -22,7 +22,7 @@ from . import queries, services
 from .forms import (MAX_PHOTOS, AssignForm, CaseFilterForm, ChangeMediatorForm, CorrectionForm, FollowUpForm,
                     IntakeForm, OtherPartyForm, RatingForm, SessionForm, TriageForm)
 from .labels import (CATEGORY_LABELS, KEPT_LABELS, OUTCOME_LABELS, OVERDUE_LABELS, REFERRAL_LABELS,
-                     STATE_LABELS)
+                     STATE_LABELS, status_sentence)
 from .models import Agreement, CaseSession, CorrectionRequest, FollowUp, MediationCase, MediatorAssignment
 
 bp = community_blueprint("mediation", __name__, "/mediation")
@@ -109,25 +109,36 @@ def new():
     form = IntakeForm()
     committee = perm.can_file_on_behalf(g.ctx)
     if form.validate_on_submit():
+        on_behalf_name = (form.on_behalf_username.data or "").strip() if committee else ""
+        if on_behalf_name and not (form.present.data and form.agreed.data):
+            form.present.errors.append(_("Confirm that the resident is here in person and agrees."))
+            return _intake(form, committee, 400)
         try:
-            on_behalf = _user_or_error(form.on_behalf_username, "resident") if committee and \
-                (form.on_behalf_username.data or "").strip() else None
+            on_behalf = _user_or_error(form.on_behalf_username, "resident") if on_behalf_name else None
             other = _user_or_error(form.other_party_username, "other") if \
                 (form.other_party_username.data or "").strip() else None
-            case = services.file_request(
-                current_user, g.community, category=form.category.data, what_happened=form.what_happened.data,
-                what_they_want=form.what_they_want.data, other_party_name=form.other_party_name.data,
-                other_party_contact=form.other_party_contact.data or "", other_party=other,
-                contact_time=form.contact_time.data or "", urgency=form.urgency.data,
-                consent=bool(form.consent.data), on_behalf_of=on_behalf)
+            fields = dict(category=form.category.data, what_happened=form.what_happened.data,
+                          what_they_want=form.what_they_want.data, other_party_name=form.other_party_name.data,
+                          other_party_contact=form.other_party_contact.data or "", other_party=other,
+                          contact_time=form.contact_time.data or "", urgency=form.urgency.data,
+                          consent=bool(form.consent.data))
+            if on_behalf is not None:
+                case = services.file_request_with(current_user, g.community, on_behalf, present=form.present.data,
+                                                  agreed=form.agreed.data, **fields)
+            else:
+                case = services.file_request(current_user, g.community, **fields)
             _save_files(form, case)
             db.session.commit()
         except PortalError as exc:
             db.session.rollback()
             form.what_happened.errors.append(exc.message)
             return _intake(form, committee, 400)
-        flash(_("Your request is sent. The committee will contact you; only the people handling it can see it."),
-              "success")
+        if on_behalf is not None:
+            flash(_("The request is filed in the name of %(name)s, marked as recorded by you. They see it in their "
+                    "history and can object within 7 days.", name=on_behalf.display_name), "success")
+        else:
+            flash(_("Your request is sent. The committee will contact you; only the people handling it can see "
+                    "it."), "success")
         return to_case(case)
     return _intake(form, committee, 400 if request.method == "POST" else 200)
 
@@ -199,7 +210,8 @@ def case_page(case, rel, forms=None, status=200, record=True):
             forms[key] = cls(formdata=None)
     html = render_template("mediation/case.html", case=case, rel=rel, can=can, forms=forms, people=people,
                            assignments=assignments, sessions=sessions, agreement=agreement,
-                           follow_ups=follow_ups, files=files, mine=mine, corrections=corrections)
+                           follow_ups=follow_ups, files=files, mine=mine, corrections=corrections,
+                           status_text=status_sentence(case))
     if record:  # after rendering, so that nothing the page shows is loaded again after the commit
         _record_view(case, "case", rel)
     return html, status
@@ -286,3 +298,4 @@ def _register_files():
 _register_files()
 
 from . import actions  # noqa: E402,F401  (the POST routes on this blueprint)
+from . import readaloud  # noqa: E402,F401  (registers the case status that can be read aloud)

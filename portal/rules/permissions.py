@@ -67,5 +67,11 @@ def can_support(ctx: Ctx, v, a, today: date) -> bool:
             and not a.is_hidden)
 
 
+def can_record_support_with(ctx: Ctx, v, a, today: date) -> bool:
+    """The committee records the support of a resident who came in person (portal/assisted),
+    while the consultation runs; the resident's own rules are checked when it is recorded."""
+    return ctx.has_role("committee") and consultation_running(v, today) and not a.is_hidden
+
+
 def can_see_hidden(ctx: Ctx) -> bool:
     return ctx.has_role("committee")

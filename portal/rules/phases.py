@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..assisted import services as assisted
 from ..db import utcnow
 from ..errors import RuleViolation
 from ..extensions import db
@@ -114,6 +115,21 @@ def support_amendment(actor, community, version, a: Amendment, today: date) -> b
     db.session.refresh(a, ["support_count"])
     audit.record(community, actor, "rules.amendment_supported", a, {}, actor_role="resident")
     return True
+
+
+ASSISTED_SUPPORT = "rules.amendment_supported"  # the kind of the assisted ledger entry (portal/assisted)
+
+
+def support_amendment_with(actor, community, version, a: Amendment, resident, present: bool, agreed: bool,
+                           today: date) -> Amendment:
+    """A committee member records the support of a resident who is present and agrees: the
+    support is the resident's own (the same rules, one per person), marked in the assisted
+    ledger as recorded by `actor` with them, disputable for 7 days."""
+    def do():
+        if not support_amendment(resident, community, version, a, today):
+            raise RuleViolation(_l("%(name)s already supports this amendment.", name=resident.display_name))
+        return a
+    return assisted.act_for(actor, community, resident, ASSISTED_SUPPORT, present, agreed, do)
 
 
 def has_supported(user, a: Amendment) -> bool:

@@ -91,3 +91,12 @@ def document_diff(old_version, new_version):
                                   .order_by(RuleClause.number)).scalars().all()
         return [ClauseText(c.key, c.number, c.text) for c in rows]
     return diff_clauses(load(old_version), load(new_version))
+
+
+def assisted_support_count(a: Amendment) -> int:
+    """Supports the committee recorded with a resident present (the public count by origin)."""
+    from ..assisted.models import AssistedAction
+
+    return db.session.execute(select(func.count()).select_from(AssistedAction).where(
+        AssistedAction.community_id == a.community_id, AssistedAction.subject_type == "rule_amendment",
+        AssistedAction.subject_id == a.id, AssistedAction.kind == "rules.amendment_supported")).scalar_one()

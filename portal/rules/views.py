@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..assisted.forms import ResidentForm
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint, get_or_404
 from ..diff import diff_text
@@ -217,6 +218,8 @@ def amendment(version_id, amendment_id):
         text_ops=diff_text(target.text if target and a.kind == "change" else "", a.proposed_text),
         merged_ops=diff_text(a.proposed_text, a.merged_text) if a.decision == "merged" else None,
         supported=phases.has_supported(ctx.user, a) if ctx.verified else False,
+        assisted_supports=queries.assisted_support_count(a),
+        assisted_form=ResidentForm(formdata=None) if perm.can_record_support_with(ctx, v, a, today) else None,
         thread=comments.thread(g.community, a), comment_form=ClauseCommentForm() if can_comment else None,
         can=dict(support=perm.can_support(ctx, v, a, today), comment=can_comment, flag=ctx.signed_in,
                  moderate=perm.can_see_hidden(ctx), see_hidden=perm.can_see_hidden(ctx)))
@@ -262,3 +265,5 @@ def _register():
 _register()
 
 from . import committee_views  # noqa: E402,F401  (committee routes on this blueprint)
+from . import readaloud  # noqa: E402,F401  (registers the clauses that can be read aloud)
+from . import assisted_views  # noqa: E402,F401  (the committee's assisted support, on this blueprint)
