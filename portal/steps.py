@@ -64,11 +64,24 @@ class Steps:
             return False
         if self.form.validate_on_submit():
             return True
+        self.goto_errors()
+        return False
+
+    def goto_errors(self) -> None:
+        """Show the first step with an error (also after the view added one of its own)."""
+        if not self.active:
+            return
         for i, names in enumerate(self.steps):
             if any(self.form[n].errors for n in names):
                 self.index = i
-                break
-        return False
+                return
+
+    def status(self) -> int:
+        """The HTTP status of a page showing the form: 400 when what was sent has a mistake;
+        a step forwards or back is a plain 200."""
+        if request.method != "POST":
+            return 200
+        return 400 if (not self.moving or self.has_errors) else 200
 
     @property
     def moving(self) -> bool:

@@ -225,3 +225,44 @@ def test_one_main_action_on_a_busy_page(app, world):
     easy = _easy(app, "resa").get(url).get_data(as_text=True)
     assert _primaries(easy) == 1
     assert easy.count('class="btn btn-') == plain.count('class="btn btn-')  # no action is lost
+
+
+MEDIATION = "/c/dorf-a/mediation/new"
+
+
+def test_mediation_request_one_section_per_screen(app, world):
+    from portal.mediation.models import MediationCase
+
+    c = _easy(app, "resa")
+    page = c.get(MEDIATION).get_data(as_text=True)
+    assert _at(page) == (1, 6) and 'name="category"' in page and 'name="what_happened"' not in page
+    answers = [{"category": "neighbours"}, {"what_happened": "The neighbour's tree fell on our wall."},
+               {"what_they_want": "Pay for the repair."},
+               {"other_party_name": "Old Li", "other_party_contact": "", "other_party_username": ""},
+               {"contact_time": "evenings", "urgency": "normal"}]
+    carried: dict = {}
+    for n, answer in enumerate(answers, start=1):
+        r = c.post(MEDIATION, {**carried, "_step": str(n - 1), "_move": "next", **answer}, token_from=MEDIATION)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 200 and _at(page) == (n + 1, 6), (n, page[:300])
+        carried = {k: v for k, v in _hidden(page).items() if k not in ("_step", "csrf_token")}
+    # The last screen: photos or voice, the consent, and every answer repeated in words.
+    assert 'name="voice"' in page and 'name="consent"' in page and _primaries(page) == 1
+    assert "The neighbour&#39;s tree fell on our wall." in page.split('id="step-answers-h"')[1]
+    r = c.post(MEDIATION, {**carried, "_step": "5"}, token_from=MEDIATION)  # consent missing
+    assert r.status_code == 400 and _at(r.get_data(as_text=True)) == (6, 6)
+    assert db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one() == 0
+    r = c.post(MEDIATION, {**carried, "_step": "5", "consent": "y"}, token_from=MEDIATION)
+    assert r.status_code == 303
+    case = db.session.execute(select(MediationCase)).scalar_one()
+    assert (case.category, case.what_happened, case.other_party_name) == (
+        "neighbours", "The neighbour's tree fell on our wall.", "Old Li")
+
+
+def test_committee_filing_for_a_resident_without_confirmations_goes_back_to_that_step(app, world):
+    c = _easy(app, "coma")
+    data = {"_step": "5", "category": "family", "what_happened": "x", "what_they_want": "y",
+            "other_party_name": "z", "urgency": "normal", "on_behalf_username": "resa", "consent": "y"}
+    r = c.post(MEDIATION, data, token_from=MEDIATION)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and _at(page) == (5, 6) and 'name="present"' in page

@@ -16,6 +16,7 @@ from ..communities.scoping import community_blueprint, get_or_404
 from ..errors import PortalError
 from ..extensions import db
 from ..permissions import require
+from ..steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
 from . import queries, services
@@ -108,11 +109,12 @@ def new():
     require(perm.can_file(g.ctx))
     form = IntakeForm()
     committee = perm.can_file_on_behalf(g.ctx)
-    if form.validate_on_submit():
+    steps = Steps(form, _intake_steps(committee))
+    if steps.ready():
         on_behalf_name = (form.on_behalf_username.data or "").strip() if committee else ""
         if on_behalf_name and not (form.present.data and form.agreed.data):
             form.present.errors.append(_("Confirm that the resident is here in person and agrees."))
-            return _intake(form, committee, 400)
+            return _intake(form, committee, 400, steps)
         try:
             on_behalf = _user_or_error(form.on_behalf_username, "resident") if on_behalf_name else None
             other = _user_or_error(form.other_party_username, "other") if \
@@ -132,7 +134,7 @@ def new():
         except PortalError as exc:
             db.session.rollback()
             form.what_happened.errors.append(exc.message)
-            return _intake(form, committee, 400)
+            return _intake(form, committee, 400, steps)
         if on_behalf is not None:
             flash(_("The request is filed in the name of %(name)s, marked as recorded by you. They see it in their "
                     "history and can object within 7 days.", name=on_behalf.display_name), "success")
@@ -140,11 +142,20 @@ def new():
             flash(_("Your request is sent. The committee will contact you; only the people handling it can see "
                     "it."), "success")
         return to_case(case)
-    return _intake(form, committee, 400 if request.method == "POST" else 200)
+    return _intake(form, committee, steps.status(), steps)
 
 
-def _intake(form, committee, status):
-    return render_template("mediation/new.html", form=form, committee=committee,
+def _intake_steps(committee):
+    """Easy reading mode asks one section per screen; the files and the consent come last."""
+    reaching = ["contact_time", "urgency"] + (["on_behalf_username", "present", "agreed"] if committee else [])
+    return [["category"], ["what_happened"], ["what_they_want"],
+            ["other_party_name", "other_party_contact", "other_party_username"], reaching,
+            ["voice", "photos", "consent"]]
+
+
+def _intake(form, committee, status, steps):
+    steps.goto_errors()
+    return render_template("mediation/new.html", form=form, committee=committee, steps=steps,
                            consent_text=services.consent_text(), consent_version=services.CONSENT_VERSION), status
 
 

@@ -100,16 +100,12 @@ def new():
         flash(_("Your proposal is published. Neighbours can now support it.") if publish
               else _("Your draft is saved. Only you can see it until you publish it."), "success")
         return _to_detail(p)
-    return render_template("proposals/form.html", form=form, proposal=None, steps=steps), _form_status(steps)
+    return render_template("proposals/form.html", form=form, proposal=None, steps=steps), steps.status()
 
 
 # Easy reading mode asks one question per screen; the files come last (see portal/steps.py).
 FORM_STEPS = [["title"], ["body"], ["category"], ["photos", "voice"]]
 
-
-def _form_status(steps) -> int:
-    """400 when what was sent has a mistake; a step forwards or back is a plain 200."""
-    return 400 if request.method == "POST" and (not steps.moving or steps.has_errors) else 200
 
 
 def _save_files(form, p):
@@ -177,7 +173,7 @@ def edit(proposal_id):
             return render_template("proposals/form.html", form=form, proposal=p, steps=steps), 400
         flash(_("Saved."), "success")
         return _to_detail(p)
-    return render_template("proposals/form.html", form=form, proposal=p, steps=steps), _form_status(steps)
+    return render_template("proposals/form.html", form=form, proposal=p, steps=steps), steps.status()
 
 
 @bp.post("/<id:proposal_id>/publish")
