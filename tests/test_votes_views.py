@@ -83,7 +83,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     # The committee records meda's vote in person, then votes itself and closes early.
     page = coma.get(f"/c/dorf-a/votes/{poll.id}/assisted", query_string=EN).get_data(as_text=True)
     assert ">Meda</option>" in page and ">Coma</option>" not in page  # never for oneself
-    r = coma.post(f"/c/dorf-a/votes/{poll.id}/assisted", {"voter": str(world["meda"].id), "choice": "1", "present": "y"},
+    r = coma.post(f"/c/dorf-a/votes/{poll.id}/assisted", {"voter": str(world["meda"].id), "choice": "1", "present": "y", "agreed": "y"},
                   token_from=f"/c/dorf-a/votes/{poll.id}/assisted")
     assert r.status_code == 303
     r = coma.post(f"/c/dorf-a/votes/{poll.id}/close", token_from="/c/dorf-a/votes/new")

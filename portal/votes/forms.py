@@ -53,6 +53,7 @@ class AssistedForm(FlaskForm):
     choice = SelectMultipleField(_l("Their choice"), coerce=int, validate_choice=False, validators=[DataRequired()])
     present = BooleanField(_l("The resident is here in person and told me this choice themselves"),
                            validators=[DataRequired()])
+    agreed = BooleanField(_l("I read it back to them and they agree"), validators=[DataRequired()])
 
 
 class PaperMarkForm(FlaskForm):

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
+from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import utcnow
 from ..errors import RuleViolation
@@ -263,15 +264,31 @@ def cast(community, actor, poll: Poll, positions) -> str:
     return tracker
 
 
-def cast_assisted(community, actor, poll: Poll, voter, positions) -> str:
-    """A committee member records the choice of a resident present in person."""
+ASSISTED_KIND = "poll.participated"
+
+
+def cast_assisted(community, actor, poll: Poll, voter, positions, *, present: bool, agreed: bool) -> str:
+    """A committee member records the choice of a resident present in person, who agrees.
+
+    It goes on the shared ledger of assisted actions (portal.assisted): the resident sees
+    "recorded by X with Y" in their history, is told at the next sign-in and can object
+    within 7 days. The ledger's subject is the poll, never the ballot or its tracker, and
+    neither the ledger nor any audit payload holds the choice: for a secret poll nothing
+    joins the resident to what was chosen."""
     if voter.id == actor.id:
         raise RuleViolation(_l("You cannot record your own vote as assisted; vote yourself."))
     chosen = check_choice(poll, positions)
-    _take_part(community, poll, voter, "assisted", actor)
-    tracker = _write_ballot(poll, voter, chosen)
-    audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
-                 actor_role="committee")
+    tracker = None
+
+    def take_part():
+        nonlocal tracker
+        _take_part(community, poll, voter, "assisted", actor)
+        tracker = _write_ballot(poll, voter, chosen)
+        audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
+                     actor_role="committee")
+        return poll
+
+    assisted.act_for(actor, community, voter, ASSISTED_KIND, present, agreed, take_part)
     return tracker
 
 
