@@ -68,6 +68,7 @@ def create_app(config=None) -> Flask:
     from .mine.views import bp as mine_bp
     from .roster.views import bp as roster_bp, cards as cards_bp
     from .proposals import readaloud as _proposal_texts  # noqa: F401  (registers what can be read aloud)
+    from .votes import readaloud as _poll_texts  # noqa: F401  (registers what can be read aloud)
     from .rules.views import bp as rules_bp
     from .uploads.views import bp as files_bp
     from .votes.views import bp as votes_bp

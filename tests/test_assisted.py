@@ -1,6 +1,7 @@
 """Assisted participation: the committee acts with a resident present, openly and disputably."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -179,3 +180,81 @@ def test_support_of_a_rule_amendment_recorded_with_a_resident(app, world):
     r = coma.post(f"{url}/support/assisted", {**FORM, "resident": "nobody"}, token_from=url)
     assert r.status_code == 403
     chain_ok(world.a)
+
+
+def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
+    """A secret poll: the resident sees "recorded by X with Y", is told at sign-in and can
+    object; the ledger's subject is the poll, and nothing (ledger, audit, pages, export)
+    puts the resident next to the choice or the receipt code."""
+    from portal.votes.models import Ballot, RollEntry
+
+    from .votes_support import make_poll
+
+    p = make_poll(world, "open", kind="single", options=["Red", "Green", "Turquoise"])
+    url = f"/c/dorf-a/votes/{p.id}/assisted"
+    coma = en(app, "coma")
+    form = page(coma, url)
+    assert 'name="present"' in form and 'name="agreed"' in form
+    seq = audit_seq(world.a)
+    before = row_counts()
+    voter = {"voter": str(world["meda"].id), "choice": "3"}
+    # Both confirmations, every time; never for oneself (not even offered); nothing written.
+    for data in ({**voter, "present": "y"}, {**voter, "agreed": "y"},
+                 {**FORM, "voter": str(world["coma"].id), "choice": "3"}):
+        assert coma.post(url, data, token_from=url).status_code == 400, data
+    assert row_counts() == before
+    r = coma.post(url, {**voter, **FORM}, token_from=url)
+    assert "marked as recorded by you" in follow(coma, r)
+    entry = db.session.execute(select(AssistedAction)).scalar_one()
+    assert (entry.resident_id, entry.recorded_by_id, entry.kind) == (world["meda"].id, world["coma"].id,
+                                                                     "poll.participated")
+    assert (entry.subject_type, entry.subject_id) == ("poll", p.id) and entry.present and entry.agreed
+    roll = db.session.execute(select(RollEntry)).scalar_one()
+    assert (roll.user_id, roll.origin, roll.recorded_by_id) == (world["meda"].id, "assisted", world["coma"].id)
+    evs = events_after(world.a, seq)
+    assert [e.action for e in evs] == ["poll.participated", "assisted.recorded"]
+    assert json.loads(evs[1].payload)["data"] == {"resident": world["meda"].id, "kind": "poll.participated",
+                                                  "subject": ["poll", p.id]}
+    tracker = db.session.execute(select(Ballot.tracker)).scalar_one()
+    # The resident: notice at sign-in, the entry with a link to the poll, an objection.
+    meda = en(app, "visitor")
+    assert "The committee recorded 1 action with you." in follow(meda, meda.post(
+        "/login", {"login": "meda", "password": PASSWORD}))
+    mine = page(meda, "/c/dorf-a/assisted/")
+    assert "Took part in a poll" in mine and f"/c/dorf-a/votes/{p.id}" in mine and "never your choice" in mine
+    assert f"recorded by {world['coma'].display_name} with {world['meda'].display_name}" in mine
+    r = meda.post(f"/c/dorf-a/assisted/{entry.id}/dispute", {"reason": "I wanted green"},
+                  token_from="/c/dorf-a/assisted/")
+    assert "You objected on" in follow(meda, r)
+    disputes = page(coma, "/c/dorf-a/assisted/disputes")
+    assert "I wanted green" in disputes and f"/c/dorf-a/votes/{p.id}" in disputes
+    # Nothing the portal wrote links meda to "Turquoise" or to the receipt code (the objection
+    # is meda's own words; the poll's creation lists its options, and nothing else may).
+    for text in (mine, page(meda, "/c/dorf-a/votes/mine"), disputes.replace("I wanted green", "")):
+        assert "Turquoise" not in text and tracker not in text and tracker[:4] + "-" not in text
+    for text in (page(coma, "/c/dorf-a/audit/"),
+                 coma.get("/c/dorf-a/audit/export.jsonl", buffered=True).get_data(as_text=True)):
+        assert tracker not in text and tracker[:4] + "-" not in text
+    for e in events_after(world.a, 0):
+        assert tracker not in e.payload and '"choice"' not in e.payload
+        assert "Turquoise" not in e.payload or e.action == "poll.created", e.action
+    chain_ok(world.a)
+
+
+def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
+    from portal.errors import RuleViolation
+    from portal.votes import services as vs
+    from portal.votes.models import RollEntry
+
+    from .votes_support import make_poll
+
+    p = make_poll(world, "open")
+    before = row_counts()
+    for present, agreed in ((False, True), (True, False), (False, False)):
+        with pytest.raises(RuleViolation):
+            vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=present, agreed=agreed)
+        db.session.rollback()
+    with pytest.raises(RuleViolation):  # never for oneself
+        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
+    db.session.rollback()
+    assert row_counts() == before and db.session.execute(select(RollEntry)).first() is None

@@ -620,7 +620,7 @@ VOTES_ROUTES = [
     Route("/c/<slug:slug>/votes/<id:poll_id>/roll.csv", "GET", _poll_url("closed", "/roll.csv"), only(VERIFIED, 200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "GET", _poll_url("open", "/assisted"), only(["coma"], 200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "POST", _poll_url("open", "/assisted"), only(["coma"], DONE),
-          lambda w, r: {"voter": str(w["resa"].id), "choice": "1", "present": "y"}),
+          lambda w, r: {"voter": str(w["resa"].id), "choice": "1", **ASSISTED_FORM}),
     Route("/c/<slug:slug>/votes/<id:poll_id>/paper", "GET", _poll_url("open", "/paper"), only(["coma"], 200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/paper/mark", "POST", _poll_url("open", "/paper/mark"),
           only(["coma"], DONE), lambda w, r: {"voters": str(w["resa"].id)}),

@@ -169,3 +169,49 @@ def test_mediation_status_only_for_those_who_may_see_the_case(app, world):
     for path in (f"mediation/{waiting.id}/text", f"mediation/{waiting.id}/what_happened"):
         assert client_as(app, "coma").get(f"/c/dorf-a/speak/{path}.ogg").status_code == 404, path
     assert client_as(app, "comb").get(f"/c/dorf-b/speak/mediation/{waiting.id}/status.ogg").status_code == 404
+
+
+def test_a_poll_is_spoken_as_question_and_as_ballot(app, world):
+    from flask_babel import force_locale
+
+    from portal.readaloud import registry
+
+    from .votes_support import make_poll
+
+    p = make_poll(world, "open")
+    poll = registry.get("poll")
+    assert poll.load(world.b, p.id) is None and poll.load(world.a, p.id) is p
+    with force_locale("en"):
+        assert poll.text(p, "text") == "Pave the village square?\nThe square floods every spring."
+        assert poll.text(p, "options") == "Pave the village square?\n1. Yes.\n2. No.\n3. Abstain."
+    with force_locale("zh_Hans"):
+        assert poll.text(p, "options").endswith("\n3. 弃权。")
+    assert poll.text(p, "option-1") is None
+
+
+@needs_speech
+def test_a_poll_is_read_aloud_only_where_it_may_be_seen(app, world):
+    from .votes_support import make_poll
+
+    draft = make_poll(world, "draft")
+    visitor, coma, resa = client_as(app, "visitor"), client_as(app, "coma"), client_as(app, "resa")
+    assert visitor.get(f"/c/dorf-a/speak/poll/{draft.id}/text.ogg").status_code == 404  # drafts are the committee's
+    assert coma.get(f"/c/dorf-a/speak/poll/{draft.id}/text.ogg").status_code == 200
+    p = make_poll(world, "open", question="村里修一条环村路吗？")
+    r = visitor.get(f"/c/dorf-a/speak/poll/{p.id}/options.ogg")
+    assert r.status_code == 200 and r.get_data()[:4] == b"OggS"
+    for path in (f"dorf-a/speak/poll/{p.id}/other", f"dorf-b/speak/poll/{p.id}/text"):
+        assert visitor.get(f"/c/{path}.ogg").status_code == 404, path
+    # The question on the poll page, the ballot on the voting form and on the check step.
+    html = page(en(app, "resa"), f"/c/dorf-a/votes/{p.id}")
+    for part in ("text", "options"):
+        assert f'src="/c/dorf-a/speak/poll/{p.id}/{part}.ogg"' in html
+    assert "Listen: the question" in html and "Listen: the question and its options" in html
+    # The check step plays the whole ballot, the same for every choice: no audio request
+    # (and so no access log line) ever names the choice.
+    token = resa.token(f"/c/dorf-a/votes/{p.id}")
+    sources = []
+    for choice in ("1", "2"):
+        step = resa.post(f"/c/dorf-a/votes/{p.id}/confirm", {"choice": choice, "csrf_token": token})
+        sources.append(re.findall(r'<audio [^>]*src="([^"]+)"', step.get_data(as_text=True)))
+    assert sources[0] == sources[1] == [f"/c/dorf-a/speak/poll/{p.id}/options.ogg"]

@@ -17,7 +17,7 @@ from .votes_support import make_due, make_poll
 def _vote_all(w, poll, people, start, stop):
     for i, u in enumerate(people[start:stop], start):
         if i % 7 == 0:
-            vs.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3])
+            vs.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3], present=True, agreed=True)
         else:
             vs.cast(w.a, u, poll, [1 + i % 3])
 

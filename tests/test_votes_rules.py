@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.votes.rules import PRESETS, Tally, decide, quorum_met
+from portal.votes.rules import PRESETS, Outcome, Tally, decide, quorum_met
 
 presets = st.sampled_from(PRESETS)
 
@@ -140,3 +140,71 @@ def test_one_more_yes_never_undoes_a_pass(preset, t):
     more = Tally(t.kind, (t.totals[0] + 1,) + t.totals[1:], t.turnout + 1, t.valid + 1, max(t.eligible, t.turnout + 1))
     if decide(preset, t).passed and more.eligible == t.eligible:
         assert decide(preset, more).passed
+
+
+@st.composite
+def with_households(draw):
+    """A yes/no/abstain tally with households recorded and consistent: no more households
+    take part than exist, and none without a person taking part."""
+    t = draw(yna())
+    total = draw(st.integers(1, 300))
+    part = draw(st.integers(0, min(total, t.turnout)))
+    return Tally(t.kind, t.totals, t.turnout, t.valid, t.eligible, None, total, part)
+
+
+@settings(max_examples=300, deadline=None)
+@given(with_households())
+def test_villagers_meeting_with_households(t):
+    out = decide("villagers_meeting", t)
+    by_people = 2 * t.turnout > t.eligible
+    by_households = 3 * t.households_taking_part >= 2 * t.households_total
+    assert out.quorum_met == (t.turnout > 0 and (by_people or by_households))
+    # Households only make a vote valid; passing is still counted in people taking part.
+    no_households = Tally(t.kind, t.totals, t.turnout, t.valid, t.eligible)
+    if out.quorum_met and decide("villagers_meeting", no_households).quorum_met:
+        assert out == decide("villagers_meeting", no_households)
+    assert out.passed == (out.quorum_met and 2 * t.totals[0] > t.turnout)
+    # A tie between yes and no never passes, however many households took part.
+    n, abstain, invalid = t.totals[1], t.totals[2], t.turnout - t.valid
+    turnout = 2 * n + abstain + invalid
+    tie = Tally(t.kind, (n, n, abstain), turnout, turnout - invalid, max(t.eligible, turnout), None,
+                t.households_total, min(t.households_taking_part, turnout))
+    assert not decide("villagers_meeting", tie).passed
+
+
+@given(st.integers(1, 100), st.integers(0, 300))
+def test_villagers_meeting_exactly_two_thirds_of_households(n, abstain):
+    """3n households: 2n taking part is exactly two thirds and makes it valid; 2n - 1 does
+    not. Few people take part (not more than half of the eligible)."""
+    turnout = 2 * n + abstain
+    eligible = 2 * turnout
+    for part, valid in ((2 * n, True), (2 * n - 1, False)):
+        t = Tally("yes_no_abstain", (2 * n, 0, abstain), turnout, turnout, eligible, None, 3 * n, part)
+        out = decide("villagers_meeting", t)
+        assert out.quorum_met is valid
+        assert out.passed is (valid and 4 * n > turnout)
+
+
+@given(st.integers(0, 1000), st.integers(1, 300))
+def test_villagers_meeting_zero_turnout_with_households(eligible, households):
+    # Nobody took part: no household did either, and the vote is not valid.
+    for kind in ("yes_no_abstain", "single"):
+        out = decide("villagers_meeting", Tally(kind, (0, 0, 0), 0, 0, eligible, None, households, 0))
+        assert not out.quorum_met and not out.passed and out.winners == ()
+    # Households not recorded (None or 0): only the head count applies.
+    for total in (None, 0):
+        t = Tally("yes_no_abstain", (1, 0, 0), 1, 1, max(eligible, 2), None, total, 0 if total == 0 else None)
+        assert not quorum_met("villagers_meeting", t)
+
+
+def test_villagers_meeting_household_examples():
+    # 100 residents in 30 households: 20 households by 25 people is valid; 7 yes of 25 is not passed.
+    t = Tally("yes_no_abstain", (7, 3, 15), 25, 25, 100, None, 30, 20)
+    assert decide("villagers_meeting", t) == Outcome(True, False, ())
+    # 13 yes of 25 is more than half of those taking part.
+    assert decide("villagers_meeting", Tally("yes_no_abstain", (13, 2, 10), 25, 25, 100, None, 30, 20)).passed
+    # A choice poll with households: an option needs more than half of those taking part.
+    out = decide("villagers_meeting", Tally("single", (13, 12), 25, 25, 100, None, 30, 20))
+    assert out.winners == (0,) and out.passed
+    out = decide("villagers_meeting", Tally("single", (12, 12), 25, 24, 100, None, 30, 20))
+    assert not out.passed and out.winners == ()

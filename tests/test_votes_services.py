@@ -15,9 +15,10 @@ from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.votes import links, results
 from portal.votes import services as vs
+from portal.roster.models import Household, HouseholdMember
 from portal.votes.models import Ballot, ElectorateEntry, PollResult, RollCallVote, RollEntry
 
-from .helpers import make_user
+from .helpers import Client, make_user, membership
 from .votes_support import make_due, make_poll
 
 
@@ -127,9 +128,9 @@ def test_no_vote_outside_the_window(world):
 def test_assisted_cast(world):
     p = make_poll(world, "open")
     with pytest.raises(RuleViolation):
-        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1])
+        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
     db.session.rollback()
-    vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1])
+    vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=True, agreed=True)
     db.session.commit()
     entry = db.session.execute(select(RollEntry)).scalar_one()
     assert (entry.user_id, entry.origin, entry.recorded_by_id) == (world["resa"].id, "assisted", world["coma"].id)
@@ -170,7 +171,7 @@ def test_paper_ballots_and_the_two_person_rule(world):
     vs.confirm_paper_totals(world.a, second, p)
     db.session.commit()
     vs.cast(world.a, second, p, [1])
-    vs.cast_assisted(world.a, second, p, world["coma"], [3])
+    vs.cast_assisted(world.a, second, p, world["coma"], [3], present=True, agreed=True)
     db.session.commit()
     vs.close_poll(world.a, world["coma"], p)  # everyone voted: early close allowed
     db.session.commit()
@@ -300,7 +301,7 @@ def test_ballot_table_schema_in_the_database(app):
 def test_audit_payloads_never_hold_a_secret_choice(world):
     p = make_poll(world, "open")
     vs.cast(world.a, world["resa"], p, [3])
-    vs.cast_assisted(world.a, world["coma"], p, world["meda"], [3])
+    vs.cast_assisted(world.a, world["coma"], p, world["meda"], [3], present=True, agreed=True)
     vs.cast(world.a, world["coma"], p, [3])
     trackers = set(db.session.execute(select(Ballot.tracker)).scalars())
     vs.close_poll(world.a, world["coma"], p)
@@ -332,3 +333,60 @@ def test_link_to_a_proposal_and_on_closed_hook(world):
     # A proposal of another community cannot be linked.
     with pytest.raises(RuleViolation):
         make_poll(world, "draft", community="b", actor="comb", link_kind="proposal", link_id=prop.id)
+
+
+def _household(c, name, *users):
+    h = Household(community_id=c.id, name=name)
+    db.session.add(h)
+    db.session.flush()
+    for u in users:
+        db.session.add(HouseholdMember(membership_id=membership(c, u).id, household_id=h.id))
+    db.session.flush()
+    return h
+
+
+def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
+    """4 of 8 residents is not more than half, but 2 of 3 households is two thirds: valid.
+    Any origin counts (web, assisted, paper); two members of one household count once;
+    households are those of the opening, and only the roll is read, never a choice."""
+    for n in ("villa", "villb", "villc", "villd", "ville"):
+        world.users[n] = make_user(n)
+        cs.add_resident(world["coma"], world.a, world[n])
+    h1 = _household(world.a, "一组 1 号", world["resa"], world["villa"])
+    _household(world.a, "一组 2 号", world["villb"])
+    _household(world.a, "一组 3 号", world["villc"])
+    _household(world.b, "外村", world["resb"])  # another community's household never counts here
+    db.session.commit()
+    p = make_poll(world, "open", preset="villagers_meeting")
+    assert (p.electorate_count, p.households_count) == (8, 3)
+    # Households formed after the opening do not change this poll.
+    _household(world.a, "一组 4 号", world["villd"])
+    db.session.add(HouseholdMember(membership_id=membership(world.a, world["ville"]).id, household_id=h1.id))
+    db.session.commit()
+    vs.cast(world.a, world["resa"], p, [1])                                        # household 1, web
+    vs.mark_paper(world.a, world["coma"], p, [world["villa"]])                     # household 1 again, paper
+    vs.cast_assisted(world.a, world["coma"], p, world["villb"], [1], present=True, agreed=True)  # household 2
+    vs.cast(world.a, world["coma"], p, [1])                                        # in no household
+    make_due(p)
+    vs.close_if_due(world.a, p)
+    db.session.commit()
+    r = db.session.get(PollResult, p.id)
+    assert r.turnout == 4 and r.households_taking_part == 2
+    # 3 yes of 4 taking part (the unconfirmed paper ballot counts against): passed.
+    assert p.quorum_met and p.passed
+    published = _events("poll.result_published")[-1]["data"]
+    assert published["households"] == {"taking_part": 2, "total": 3}
+    assert _events("poll.opened")[-1]["data"] == {"electorate": 8, "households": 3}
+    html = Client(app).get(f"/c/dorf-a/votes/{p.id}", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Households taking part: 2 of 3 households" in html
+    assert "two thirds of the households, take part" in html
+    # A poll opened now has the four households of now; 1 of them taking part is not enough.
+    q = make_poll(world, "open", preset="villagers_meeting", question="Again?")
+    assert q.households_count == 4
+    vs.cast(world.a, world["resa"], q, [1])
+    vs.cast(world.a, world["villa"], q, [1])
+    vs.cast(world.a, world["coma"], q, [1])
+    make_due(q)
+    vs.close_if_due(world.a, q)
+    db.session.commit()
+    assert db.session.get(PollResult, q.id).households_taking_part == 1 and not q.quorum_met

@@ -83,7 +83,8 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     # The committee records meda's vote in person, then votes itself and closes early.
     page = coma.get(f"/c/dorf-a/votes/{poll.id}/assisted", query_string=EN).get_data(as_text=True)
     assert ">Meda</option>" in page and ">Coma</option>" not in page  # never for oneself
-    r = coma.post(f"/c/dorf-a/votes/{poll.id}/assisted", {"voter": str(world["meda"].id), "choice": "1", "present": "y"},
+    r = coma.post(f"/c/dorf-a/votes/{poll.id}/assisted",
+                  {"voter": str(world["meda"].id), "choice": "1", "present": "y", "agreed": "y"},
                   token_from=f"/c/dorf-a/votes/{poll.id}/assisted")
     assert r.status_code == 303
     r = coma.post(f"/c/dorf-a/votes/{poll.id}/close", token_from="/c/dorf-a/votes/new")
@@ -101,6 +102,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     assert result.ballots_sha256 in page and result.roll_sha256 in page and '<svg class="chart"' in page
     assert "Passed (Yes: 2, No: 1, Abstain: 0; 3 of 3 took part)" in page
     assert "Online: 2" in page and "With help of a committee member: 1" in page
+    assert "Households taking part" not in page and poll.households_count is None  # no roster households here
     # The published table, sorted by code, and the lookup.
     page = visitor.get(f"/c/dorf-a/votes/{poll.id}/ballots", query_string=EN).get_data(as_text=True)
     codes = re.findall(r"<td><code>([A-Z2-7-]{19})</code></td>", page)

@@ -19,11 +19,13 @@ bp = community_blueprint("assisted", __name__, "/assisted")
 
 def subject_url(entry: AssistedAction) -> str | None:
     """Where what was recorded can be opened: a mediation case (seen only by its people), or
-    any content the moderation registry knows (proposals, rule amendments)."""
+    a poll, or any content the moderation registry knows (proposals, rule amendments)."""
     from ..moderation import registry
 
     if entry.subject_type == "mediation_case":
         return url_for("mediation.case", case_id=entry.subject_id)
+    if entry.subject_type == "poll":  # the poll, never the ballot (see votes.services.cast_assisted)
+        return url_for("votes.detail", poll_id=entry.subject_id)
     known = registry.get(entry.subject_type)
     return known.url_for_id(entry.subject_id) if known is not None and known.url_for_id else None
 

@@ -128,10 +128,11 @@ def assisted(poll_id):
     form.voter.choices = [(u.id, u.display_name) for u in waiting]
     if form.validate_on_submit():
         voter = _voter(form.voter.data)
-        vs.cast_assisted(g.community, current_user, poll, voter, form.choice.data)
+        vs.cast_assisted(g.community, current_user, poll, voter, form.choice.data, present=form.present.data,
+                         agreed=form.agreed.data)
         db.session.commit()
-        flash(_("The vote of %(name)s is recorded. They can see it under “My votes”.", name=voter.display_name),
-              "success")
+        flash(_("The vote of %(name)s is recorded, marked as recorded by you. They see it in their history "
+                "and can object within 7 days.", name=voter.display_name), "success")
         return to_detail(poll)
     return render_template("votes/assisted.html", poll=poll, form=form, options=queries.options(poll),
                            waiting=waiting), (400 if request.method == "POST" else 200)

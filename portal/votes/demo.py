@@ -27,7 +27,7 @@ def seed(community, users) -> None:
         link_kind="proposal" if lights else None, link_id=lights, **week)
     vs.open_poll(community, wang, open_poll)
     vs.cast(community, zhang, open_poll, [1])
-    vs.cast_assisted(community, wang, open_poll, sun, [1])
+    vs.cast_assisted(community, wang, open_poll, sun, [1], present=True, agreed=True)
 
     square = vs.create_poll(
         community, wang, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
@@ -36,7 +36,7 @@ def seed(community, users) -> None:
     vs.open_poll(community, wang, square)
     for person, choice in ((zhang, 2), (zhao, 2), (liu, 1), (wang, 2)):
         vs.cast(community, person, square, [choice])
-    vs.cast_assisted(community, wang, square, sun, [3])
+    vs.cast_assisted(community, wang, square, sun, [3], present=True, agreed=True)
     square.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
     vs.close_if_due(community, square)

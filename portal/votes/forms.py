@@ -15,7 +15,8 @@ KIND_CHOICES = [("yes_no_abstain", _l("Yes / No / Abstain")), ("single", _l("Cho
                 ("up_to_k", _l("Choose up to k options"))]
 PRESET_CHOICES = [("simple_majority", _l("Simple majority: more yes than no")),
                   ("two_thirds", _l("Two thirds of the yes and no votes")),
-                  ("villagers_meeting", _l("Villagers' meeting: valid if more than half of the residents take part; "
+                  ("villagers_meeting", _l("Villagers' meeting: valid if more than half of the residents, or two "
+                                           "thirds of the households where the roster records them, take part; "
                                            "passes with more than half of those taking part"))]
 SECRECY_CHOICES = [("secret", _l("Secret: nobody can see who chose what")),
                    ("rollcall", _l("Roll-call: names and choices are published after closing"))]
@@ -52,6 +53,7 @@ class AssistedForm(FlaskForm):
     choice = SelectMultipleField(_l("Their choice"), coerce=int, validate_choice=False, validators=[DataRequired()])
     present = BooleanField(_l("The resident is here in person and told me this choice themselves"),
                            validators=[DataRequired()])
+    agreed = BooleanField(_l("I read it back to them and they agree"), validators=[DataRequired()])
 
 
 class PaperMarkForm(FlaskForm):

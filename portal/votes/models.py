@@ -37,7 +37,8 @@ class Poll(db.Model):
     # electorate are frozen.
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     electorate_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Registered households, when the community records them (the villagers' meeting rule).
+    # Households of the electorate snapshot (at least one member on the list) when the
+    # community records households; None where it does not (the villagers' meeting rule).
     households_count: Mapped[int | None] = mapped_column(Integer, default=None)
     link_kind: Mapped[str | None] = mapped_column(String(30), default=None)
     link_id: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -84,12 +85,16 @@ class PollOption(db.Model):
 
 
 class ElectorateEntry(db.Model):
-    """The verified residents of the community when the poll opened (snapshot)."""
+    """The verified residents of the community when the poll opened (snapshot), each with
+    the household (户) they belonged to then, if the roster records one: the villagers'
+    meeting rule counts households taking part against this snapshot, not against
+    households as they are at close."""
 
     __tablename__ = "poll_electorate"
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), default=None)
 
 
 class RollEntry(db.Model):
@@ -187,6 +192,9 @@ class PollResult(db.Model):
     paper_invalid: Mapped[int] = mapped_column(Integer, default=0)
     paper_counted: Mapped[bool] = mapped_column(Boolean, default=True)
     winners: Mapped[str] = mapped_column(String(200), default="")
+    # Households of the snapshot with at least one member on the roll (any origin); None
+    # when the poll had no households recorded.
+    households_taking_part: Mapped[int | None] = mapped_column(Integer, default=None)
     ballots_sha256: Mapped[str] = mapped_column(String(64))
     roll_sha256: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

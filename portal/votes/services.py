@@ -13,17 +13,19 @@ from base64 import b32encode
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, func, insert, literal, select, update
+from sqlalchemy import Integer, String, and_, func, insert, literal, select, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import audit
+from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import utcnow
 from ..errors import RuleViolation
 from ..extensions import db
-from . import links, results, rules
+from ..roster.models import Household, HouseholdMember
+from . import households, links, results, rules
 from .models import (KINDS, PRESETS, YES_NO_ABSTAIN, Ballot, ElectorateEntry, PaperTotals, Poll, PollOption,
                      PollResult, RollCallVote, RollEntry)
 
@@ -173,17 +175,26 @@ def open_poll(community, actor, poll: Poll) -> Poll:
     now = utcnow()
     if poll.closes_at <= now:
         raise RuleViolation(_l("The closing time has passed: change it before opening the poll."))
+    # The snapshot: every verified resident, with their household of this community if
+    # the roster records one (the villagers' meeting rule counts households).
     db.session.execute(insert(ElectorateEntry).from_select(
-        ["poll_id", "user_id"],
-        select(literal(poll.id, Integer), Membership.user_id)
+        ["poll_id", "user_id", "household_id"],
+        select(literal(poll.id, Integer), Membership.user_id, Household.id)
+        .outerjoin(HouseholdMember, HouseholdMember.membership_id == Membership.id)
+        .outerjoin(Household, and_(Household.id == HouseholdMember.household_id,
+                                   Household.community_id == community.id))
         .where(Membership.community_id == community.id, Membership.status == "verified")))
     count = db.session.execute(select(func.count()).select_from(ElectorateEntry)
                                .where(ElectorateEntry.poll_id == poll.id)).scalar_one()
     poll.state, poll.opened_at, poll.electorate_count = "open", now, count
+    poll.households_count = households.electorate_households(poll)
     if poll.opens_at > now:
         poll.opens_at = now
     db.session.flush()
-    audit.record(community, actor, "poll.opened", poll, {"electorate": count}, actor_role="committee")
+    payload = {"electorate": count}
+    if poll.households_count is not None:
+        payload["households"] = poll.households_count
+    audit.record(community, actor, "poll.opened", poll, payload, actor_role="committee")
     return poll
 
 
@@ -253,15 +264,31 @@ def cast(community, actor, poll: Poll, positions) -> str:
     return tracker
 
 
-def cast_assisted(community, actor, poll: Poll, voter, positions) -> str:
-    """A committee member records the choice of a resident present in person."""
+ASSISTED_KIND = "poll.participated"
+
+
+def cast_assisted(community, actor, poll: Poll, voter, positions, *, present: bool, agreed: bool) -> str:
+    """A committee member records the choice of a resident present in person, who agrees.
+
+    It goes on the shared ledger of assisted actions (portal.assisted): the resident sees
+    "recorded by X with Y" in their history, is told at the next sign-in and can object
+    within 7 days. The ledger's subject is the poll, never the ballot or its tracker, and
+    neither the ledger nor any audit payload holds the choice: for a secret poll nothing
+    joins the resident to what was chosen."""
     if voter.id == actor.id:
         raise RuleViolation(_l("You cannot record your own vote as assisted; vote yourself."))
     chosen = check_choice(poll, positions)
-    _take_part(community, poll, voter, "assisted", actor)
-    tracker = _write_ballot(poll, voter, chosen)
-    audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
-                 actor_role="committee")
+    tracker = None
+
+    def take_part():
+        nonlocal tracker
+        _take_part(community, poll, voter, "assisted", actor)
+        tracker = _write_ballot(poll, voter, chosen)
+        audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
+                     actor_role="committee")
+        return poll
+
+    assisted.act_for(actor, community, voter, ASSISTED_KIND, present, agreed, take_part)
     return tracker
 
 
@@ -402,13 +429,14 @@ def _publish_result(community, poll: Poll, actor=None) -> PollResult:
     people = sum(turnout.values())
     # Paper voters whose ballots were never confirmed took part but have no valid ballot.
     valid = online + ((pt.ballots - pt.invalid) if paper_counted else 0)
+    hh_part = households.households_taking_part(poll)
     tally = rules.Tally(poll.kind, tuple(totals), people, valid, poll.electorate_count, poll.k,
-                        poll.households_count, None)
+                        poll.households_count, hh_part)
     outcome = rules.decide(poll.preset, tally)
     r = PollResult(poll_id=poll.id, totals=json.dumps(totals), turnout_web=turnout.get("web", 0),
                    turnout_assisted=turnout.get("assisted", 0), turnout_paper=turnout.get("paper", 0),
                    online_ballots=online, paper_invalid=invalid, paper_counted=paper_counted or not turnout.get("paper"),
-                   winners=results.format_choice(p + 1 for p in outcome.winners),
+                   winners=results.format_choice(p + 1 for p in outcome.winners), households_taking_part=hh_part,
                    ballots_sha256=results.sha256_of(results.ballot_lines(poll.id)),
                    roll_sha256=results.sha256_of(results.roll_lines(poll.id)), computed_at=utcnow())
     db.session.add(r)
@@ -419,7 +447,9 @@ def _publish_result(community, poll: Poll, actor=None) -> PollResult:
                                                 "paper": r.turnout_paper},
                   "eligible": poll.electorate_count, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
                   "winners": r.winners, "paper_counted": r.paper_counted,
-                  "ballots_sha256": r.ballots_sha256, "roll_sha256": r.roll_sha256}, actor_role="system")
+                  "ballots_sha256": r.ballots_sha256, "roll_sha256": r.roll_sha256,
+                  **({"households": {"taking_part": hh_part, "total": poll.households_count}}
+                     if hh_part is not None else {})}, actor_role="system")
     if poll.link_kind:
         try:
             kind = links.get(poll.link_kind)

@@ -124,6 +124,7 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             page.select_option("#voter", label="孙大爷")
             page.check("input[name=choice][value='1']")
             page.check("#present")
+            page.check("#agreed")
             submit(page, "form[action$='/assisted'] button[type=submit]")
             assert page.locator(".alert-success").count() == 1
             vote(page, path, "1")

@@ -1,7 +1,7 @@
 """easy reading display mode in the profile
 
-Revision ID: 0009_easy
-Revises: 0008
+Revision ID: 0010_easy
+Revises: 0009_votes_households
 Create Date: 2026-11-27 09:20:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_easy'
-down_revision = '0008'
+revision = '0010_easy'
+down_revision = '0009_votes_households'
 branch_labels = None
 depends_on = None
 
