@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -23,6 +23,20 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def pk_of(obj) -> int:
+    """The primary key of a loaded model instance without loading it again.
+
+    After a commit every attribute of an instance is expired, `obj.id` included, and
+    reading it costs a SELECT of the whole row; the identity key is kept. Anything
+    that is not a persistent instance (a new object, a stand-in with an `id`) gives
+    its `id` attribute."""
+    state = inspect(obj, raiseerr=False)
+    key = getattr(state, "key", None)
+    if key is not None and len(key[1]) == 1:
+        return key[1][0]
+    return obj.id
 
 
 class TZDateTime(TypeDecorator):
