@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import pk_of, utcnow
@@ -47,7 +47,16 @@ _LOCK_AND_READ_HEAD_SQLITE = text(
     "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = community.id)")
 _EVENTS = AuditEvent.__table__
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
-_WRITE_HEAD = text("UPDATE community SET audit_seq = :s, audit_head = :h WHERE id = :c")
+_WRITE_HEAD = text("UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id")
+# PostgreSQL: the event and the new head in one statement (one round trip fewer).
+_COLUMNS = ("community_id", "seq", "occurred_at", "actor_id", "actor_role", "action", "subject_type", "subject_id",
+            "payload", "prev_hash", "hash")
+_APPEND_PG = text(
+    f"WITH ev AS (INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) RETURNING id) "
+    "UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id "
+    "RETURNING (SELECT id FROM ev)"
+).bindparams(*[bindparam(c, type_=_EVENTS.c[c].type) for c in _COLUMNS])
 
 
 def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
@@ -64,11 +73,9 @@ def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
     means nobody can append between our read and our write (one statement: a no-op
     UPDATE that returns the head).
     """
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_READ_HEAD_PG, {"c": community_id}).one()
-    else:
-        row = session.execute(_LOCK_AND_READ_HEAD_SQLITE, {"c": community_id}).one()
+    conn = db.session.connection()
+    row = conn.execute(_READ_HEAD_PG if conn.dialect.name == "postgresql" else _LOCK_AND_READ_HEAD_SQLITE,
+                       {"c": community_id}).one()
     stored_seq, stored_head, last_seq = row
     return stored_seq or 0, stored_head or GENESIS, last_seq
 
@@ -131,9 +138,13 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
     values = dict(community_id=community_id, seq=seq, occurred_at=occurred, actor_id=actor_id,
                   actor_role=role, action=action, subject_type=subject_type, subject_id=subject_id,
                   payload=payload, prev_hash=prev, hash=digest)
-    # A Core INSERT: the row is written now, without a unit-of-work flush of an ORM object.
-    event_id = session.execute(_INSERT_EVENT, values).scalar_one()
-    session.execute(_WRITE_HEAD, {"s": seq, "h": digest, "c": community_id})
+    # Core statements: the row is written now, without a unit-of-work flush of an ORM object.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        event_id = conn.execute(_APPEND_PG, values).scalar_one()
+    else:
+        event_id = conn.execute(_INSERT_EVENT, values).scalar_one()
+        conn.execute(_WRITE_HEAD, values)
     event = AuditEvent(id=event_id, **values)  # what was written, for the caller (not in the session)
     # Keep the loaded object in step with the row we just wrote.
     set_committed_value(community, "audit_seq", seq)

@@ -264,14 +264,16 @@ def _take_part(community, poll: Poll, voter, origin: str, recorded_by) -> _Facts
     waits for them), check the electorate, and write the roll entry: the UNIQUE
     constraint refuses a second one. Returns the poll's facts read under the lock."""
     session = db.session
+    session.flush()  # pending changes first, as an ORM statement's autoflush would
+    conn = session.connection()  # Core statements straight on the transaction's connection
     poll_id, voter_id = pk_of(poll), pk_of(voter)
-    row = session.execute(_FREEZE, {"p_poll": poll_id, "p_now": utcnow()}).first()
+    row = conn.execute(_FREEZE, {"p_poll": poll_id, "p_now": utcnow()}).first()
     if row is None:
         raise NotOpen(_l("This poll is not open for voting."))
     params = {"p_poll": poll_id, "p_user": voter_id, "p_origin": origin,
               "p_recorder": pk_of(recorded_by) if recorded_by is not None else None}
-    if session.execute(_ROLL[session.get_bind().dialect.name], params).first() is None:
-        if session.execute(_IN_ELECTORATE, params).first() is None:
+    if conn.execute(_ROLL[conn.dialect.name], params).first() is None:
+        if conn.execute(_IN_ELECTORATE, params).first() is None:
             raise RuleViolation(_l("This person is not on the list of voters of this poll."))
         raise AlreadyVoted(_l("A vote has already been recorded for this person in this poll. "
                               "A vote cannot be changed."))
@@ -283,9 +285,10 @@ def _write_ballot(poll: Poll, voter, chosen: list[int], secret: bool | None = No
     public (voter, tracker) row too. `secret`: as read under the poll's lock, if known."""
     poll_id = pk_of(poll)
     tracker = new_tracker()
-    db.session.execute(_BALLOT, {"poll_id": poll_id, "tracker": tracker, "choice": results.format_choice(chosen)})
+    conn = db.session.connection()
+    conn.execute(_BALLOT, {"poll_id": poll_id, "tracker": tracker, "choice": results.format_choice(chosen)})
     if not (poll.secret if secret is None else secret):
-        db.session.execute(_ROLLCALL, {"poll_id": poll_id, "user_id": pk_of(voter), "tracker": tracker})
+        conn.execute(_ROLLCALL, {"poll_id": poll_id, "user_id": pk_of(voter), "tracker": tracker})
     return tracker
 
 
