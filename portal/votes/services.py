@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, func, insert, literal, select, update
-from sqlalchemy import bindparam
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import bindparam
 
 from .. import audit
 from ..communities.models import Membership
