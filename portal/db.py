@@ -34,7 +34,7 @@ def pk_of(obj) -> int:
     its `id` attribute."""
     state = inspect(obj, raiseerr=False)
     key = getattr(state, "key", None)
-    if key is not None and len(key[1]) == 1:
+    if key is not None and len(key[1]) == 1 and state.mapper.primary_key[0].name == "id":
         return key[1][0]
     return obj.id
 
