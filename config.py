@@ -34,6 +34,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'yishi.sqlite3'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQLite files: write-ahead log, synchronous=NORMAL (portal/db.py says what that trades).
+    SQLITE_WAL = os.environ.get("SQLITE_WAL", "1") != "0"
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL")
     # Read-aloud (espeak-ng + opusenc): on where both are installed; READ_ALOUD=0 turns it off.
     READ_ALOUD = os.environ.get("READ_ALOUD", "1") != "0" and _speech_tools()
     SPEECH_CACHE = os.environ.get("SPEECH_CACHE", "")  # default: instance/speech
@@ -83,6 +86,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     PAGE_CACHE_SECONDS = 0  # off: tests change data behind the chain's back; tests/test_pagecache.py turns it on
+    # Off: the tests copy one migrated SQLite file per test, and a copy of a WAL database
+    # without its -wal file can miss committed data. tests/test_votes_perf.py turns it on.
+    SQLITE_WAL = False
 
 
 class ProductionConfig(Config):

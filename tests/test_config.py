@@ -39,6 +39,31 @@ def test_database_url_switches_to_psycopg(monkeypatch):
         importlib.reload(config)
 
 
+@pytest.mark.parametrize("settings, journal, synchronous", [
+    ({"SQLITE_WAL": True}, "wal", 1),  # what Config (development, production) sets
+    ({"SQLITE_WAL": True, "SQLITE_SYNCHRONOUS": "FULL"}, "wal", 2),
+    ({}, "delete", 2),  # TestConfig: the suite copies template files, so no WAL there
+])
+def test_sqlite_journal_is_set_on_connect(tmp_path, settings, journal, synchronous):
+    """WAL with synchronous=NORMAL unless configured otherwise (portal/db.py: the trade-off)."""
+    import config
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    assert config.Config.SQLITE_WAL and config.Config.SQLITE_SYNCHRONOUS == "NORMAL" and not config.TestConfig.SQLITE_WAL
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'j.sqlite3'}", **settings})
+    with application.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == journal
+            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == synchronous
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1  # the portal's other pragmas stay
+        db.engine.dispose()
+    memory = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLITE_WAL": True})
+    with memory.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "memory"
+
+
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
 def test_production_refuses_weak_secret(monkeypatch, key):
     import config
