@@ -31,7 +31,8 @@ from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 from .helpers import Client  # noqa: E402
-from .speed_support import TEMPLATES, cache_route_builders, use_fast_commits, watch_writes  # noqa: E402
+from .speed_support import (  # noqa: E402
+    TEMPLATES, cache_route_builders, share_compiled_sql, use_fast_commits, watch_writes)
 
 cache_route_builders()
 
@@ -54,6 +55,7 @@ def _migrate(url: str):
     from flask_migrate import upgrade
 
     with app.app_context():
+        use_fast_commits(db.engine)  # a throw-away database: no fsync at each migration's commit
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()
 
@@ -128,6 +130,7 @@ def app(database_url, world_file, tmp_path, speech_cache):
     application.jinja_env.bytecode_cache = TEMPLATES
     with application.app_context():
         use_fast_commits(db.engine)
+        share_compiled_sql(db.engine, db.Model.registry)
         application.extensions["yishi_test_writes"] = watch_writes(db.engine)
         yield application
         db.session.remove()
