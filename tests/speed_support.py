@@ -5,10 +5,12 @@ a fresh Jinja environment: werkzeug compiles a URL builder for each of the ~120 
 (ast + compile(), ~0.2 s an app) and Jinja compiles every template a test renders. Both
 results depend only on their input, so they are compiled once per worker here and shared:
 
-- route builders: cached by the rule's parsed form (the function is the same code for the
-  same rule; werkzeug binds it to each new Rule object itself);
+- routes: each rule is parsed once (its converters are still made per app) and its URL
+  builder compiled once (the same code for the same rule; werkzeug binds it to each new
+  Rule object itself);
 - templates: a bytecode cache keyed by template name and checked against the source's
   checksum (Jinja's own mechanism; an edited template is recompiled);
+- compiled SQL: one cache for all engines (see SharedCompiledCache);
 - SQLite/PostgreSQL commits of a throw-away test database skip the fsync.
 """
 from __future__ import annotations
@@ -64,6 +66,54 @@ def cache_route_builders() -> None:
 
     _compile_builder._yishi_cached = True  # type: ignore[attr-defined]
     Rule._compile_builder = _compile_builder  # type: ignore[method-assign]
+    _cache_rule_parsing(Rule)
+
+
+def _cache_rule_parsing(Rule) -> None:
+    """Rule.compile() parses the rule into parts (regex pieces, weights) and a trace, asking
+    the map for a converter per variable. For the same rule text, domain, slash merging and
+    converter classes the result is the same: parse once, and on later maps only make the
+    rule's own converter objects (bound to that map) the way compile() would."""
+    original = Rule.compile
+    if getattr(original, "_yishi_cached", False):
+        return
+    cache: dict = {}
+
+    def compile(self) -> None:  # noqa: A001 - werkzeug's name
+        rmap = self.map
+        if rmap is None:
+            return original(self)
+        domain_rule = (self.host if rmap.host_matching else self.subdomain) or ""
+        key = (type(self), self.rule, domain_rule, bool(rmap.host_matching), bool(self.merge_slashes),
+               tuple(sorted((name, id(cls)) for name, cls in rmap.converters.items())))
+        hit = cache.get(key)
+        if hit is None:
+            specs = []
+            get_converter = self.get_converter
+
+            def recording(variable_name, converter_name, args, kwargs):
+                specs.append((variable_name, converter_name, args, kwargs))
+                return get_converter(variable_name, converter_name, args, kwargs)
+
+            self.get_converter = recording
+            try:
+                original(self)
+            finally:
+                del self.get_converter
+            cache[key] = (tuple(self._parts), tuple(self._trace), tuple(specs))
+            return
+        parts, trace, specs = hit
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {}
+        for variable_name, converter_name, args, kwargs in specs:
+            self._converters[variable_name] = self.get_converter(variable_name, converter_name, args, kwargs)
+            self.arguments.add(variable_name)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    compile._yishi_cached = True  # type: ignore[attr-defined]
+    Rule.compile = compile  # type: ignore[method-assign]
 
 
 def use_fast_commits(engine) -> None:
