@@ -44,14 +44,27 @@ class Client:
     def __init__(self, app):
         self.app = app
         self.http = _Http(app)
+        self._login_token = None  # (session cookie, token read from /login with that cookie)
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)
 
+    def _session_cookie(self):
+        cookie = self.http.get_cookie(self.app.config.get("SESSION_COOKIE_NAME", "session"))
+        return cookie.value if cookie is not None else None
+
     def token(self, url="/login"):
+        """The CSRF token on `url`'s form. The token belongs to the session, which lives in the
+        session cookie: as long as the cookie is unchanged, /login would show a token for the
+        same session, so the one read there last is reused (other pages are always read)."""
+        if url == "/login" and self._login_token is not None and self._login_token[0] == self._session_cookie():
+            return self._login_token[1]
         page = self.http.get(url).get_data(as_text=True)
         m = _TOKEN_RE.search(page) or re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert m, f"no CSRF token on {url}"
+        if url == "/login":
+            cookie = self._session_cookie()
+            self._login_token = (cookie, m.group(1)) if cookie is not None else None
         return m.group(1)
 
     def post(self, url, data=None, csrf=True, token_from="/login", **kw):
