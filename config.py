@@ -79,16 +79,16 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    # The same scrypt at a tiny cost: thousands of tests create accounts and sign in, and the
+    # real cost (~0.2 s a hash) was a third of the suite's time. The production cost is
+    # checked in tests/test_config.py.
+    PASSWORD_HASH_METHOD = "scrypt:128:8:1"
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     PAGE_CACHE_SECONDS = 0  # off: tests change data behind the chain's back; tests/test_pagecache.py turns it on
-    # The same scrypt at a tiny cost: thousands of tests create accounts and sign in, and the
-    # real cost (~0.2 s a hash) was a third of the suite's time. The production cost is
-    # checked in tests/test_config.py.
-    PASSWORD_HASH_METHOD = "scrypt:128:8:1"
 
 
 class ProductionConfig(Config):
