@@ -65,6 +65,7 @@ def cache_route_builders() -> None:
         return fn
 
     _compile_builder._yishi_cached = True  # type: ignore[attr-defined]
+    _compile_builder._yishi_original = original  # type: ignore[attr-defined]
     Rule._compile_builder = _compile_builder  # type: ignore[method-assign]
     _cache_rule_parsing(Rule)
 
@@ -113,6 +114,7 @@ def _cache_rule_parsing(Rule) -> None:
         self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     compile._yishi_cached = True  # type: ignore[attr-defined]
+    compile._yishi_original = original  # type: ignore[attr-defined]
     Rule.compile = compile  # type: ignore[method-assign]
 
 
