@@ -64,6 +64,8 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes")
     SESSION_IDLE_DAYS = 30
+    # werkzeug's scrypt with its default cost (n=32768, r=8, p=1). Only TestConfig lowers it.
+    PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 20
     DEMO_ALLOWED = True
     # Mediation: closed cases are anonymised after this many days (`flask mediation
@@ -80,6 +82,10 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    # The same scrypt at a tiny cost: thousands of tests create accounts and sign in, and the
+    # real cost (~0.2 s a hash) was a third of the suite's time. The production cost is
+    # checked in tests/test_config.py.
+    PASSWORD_HASH_METHOD = "scrypt:128:8:1"
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True

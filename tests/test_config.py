@@ -87,6 +87,26 @@ def test_production_starts_with_real_secret_and_secure_cookies(monkeypatch, tmp_
     assert "refused in production" in result.output
 
 
+def test_passwords_use_full_cost_scrypt_outside_tests(monkeypatch, tmp_path):
+    """Only TestConfig lowers the scrypt cost (to keep the suite fast); production and the
+    demo hash with werkzeug's scrypt at n=32768, r=8, p=1, and unknown logins cost the same."""
+    import config
+    from werkzeug.security import check_password_hash
+
+    from portal.auth import services
+
+    assert config.Config.PASSWORD_HASH_METHOD == "scrypt"
+    assert config.ProductionConfig.PASSWORD_HASH_METHOD == config.DevelopmentConfig.PASSWORD_HASH_METHOD == "scrypt"
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/p.db")
+    with create_app(config.ProductionConfig).app_context():
+        digest = services.hash_password(PASSWORD)
+        assert services._dummy_hash().startswith("scrypt:32768:8:1$")
+    assert digest.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(digest, PASSWORD) and not check_password_hash(digest, PASSWORD + "x")
+    assert services.hash_password(PASSWORD).startswith("scrypt:32768:8:1$")  # no app: the full cost too
+
+
 def test_seed_demo_creates_two_communities_once(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
