@@ -34,6 +34,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'yishi.sqlite3'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQLite files: write-ahead log, synchronous=NORMAL (portal/db.py says what that trades).
+    SQLITE_WAL = os.environ.get("SQLITE_WAL", "1") != "0"
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL")
     # Read-aloud (espeak-ng + opusenc): on where both are installed; READ_ALOUD=0 turns it off.
     READ_ALOUD = os.environ.get("READ_ALOUD", "1") != "0" and _speech_tools()
     SPEECH_CACHE = os.environ.get("SPEECH_CACHE", "")  # default: instance/speech
@@ -61,6 +64,8 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes")
     SESSION_IDLE_DAYS = 30
+    # werkzeug's scrypt with its default cost (n=32768, r=8, p=1). Only TestConfig lowers it.
+    PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 20
     DEMO_ALLOWED = True
     # Mediation: closed cases are anonymised after this many days (`flask mediation
@@ -77,12 +82,19 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    # The same scrypt at a tiny cost: thousands of tests create accounts and sign in, and the
+    # real cost (~0.2 s a hash) was a third of the suite's time. The production cost is
+    # checked in tests/test_config.py.
+    PASSWORD_HASH_METHOD = "scrypt:128:8:1"
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     PAGE_CACHE_SECONDS = 0  # off: tests change data behind the chain's back; tests/test_pagecache.py turns it on
+    # Off: the tests copy one migrated SQLite file per test, and a copy of a WAL database
+    # without its -wal file can miss committed data. tests/test_votes_perf.py turns it on.
+    SQLITE_WAL = False
 
 
 class ProductionConfig(Config):

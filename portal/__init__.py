@@ -41,6 +41,11 @@ def create_app(config=None) -> Flask:
     app.url_map.strict_slashes = False
 
     db.init_app(app)
+    if app.config.get("SQLITE_WAL"):
+        from .db import use_wal
+
+        with app.app_context():
+            use_wal(db.engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

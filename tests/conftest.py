@@ -1,8 +1,14 @@
 """Test fixtures: every test gets a freshly migrated database.
 
 SQLite (default): the migrations run once into a template file that each test
-copies. PostgreSQL (TEST_DATABASE_URL=postgresql+psycopg://.../test): a fresh
-database is created for the run, migrated once, and emptied after each test.
+copies; the `world` (helpers.build_world) is built once per worker into a copy of
+that template, and a test that asks for it gets a copy of that file instead
+(helpers.world_for). PostgreSQL (TEST_DATABASE_URL=postgresql+psycopg://.../test):
+a fresh database is created for the run, migrated once, and emptied after each
+test; the world is built per test.
+
+Each test still builds its own app; tests/speed_support.py shares what every app
+compiles the same way (route builders, template bytecode) and skips fsyncs.
 """
 from __future__ import annotations
 
@@ -25,6 +31,10 @@ from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 from .helpers import Client  # noqa: E402
+from .speed_support import (  # noqa: E402
+    TEMPLATES, cache_route_builders, share_compiled_sql, use_fast_commits, watch_writes)
+
+cache_route_builders()
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES_IN_ORDER = None
@@ -45,6 +55,7 @@ def _migrate(url: str):
     from flask_migrate import upgrade
 
     with app.app_context():
+        use_fast_commits(db.engine)  # a throw-away database: no fsync at each migration's commit
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()
 
@@ -85,17 +96,42 @@ def speech_cache(tmp_path_factory):
     return str(tmp_path_factory.mktemp("speech"))
 
 
+@pytest.fixture(scope="session")
+def world_file(database_url, tmp_path_factory, speech_cache):
+    """SQLite: the migrated template with helpers.build_world() in it, built once per worker
+    (before any test's monkeypatches) with the same configuration as each test's app."""
+    if PG_URL:
+        return None
+    from .helpers import build_world
+
+    folder = tmp_path_factory.mktemp("world")
+    path = folder / "world.sqlite3"
+    shutil.copyfile(database_url, path)
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "UPLOAD_ROOT": str(folder / "uploads"),
+                              "SPEECH_CACHE": speech_cache, "DB_FILE": str(path)})
+    with application.app_context():
+        build_world()
+        db.session.remove()
+        db.engine.dispose()
+    return str(path)
+
+
 @pytest.fixture
-def app(database_url, tmp_path, speech_cache):
+def app(database_url, world_file, tmp_path, speech_cache):
     if PG_URL:
         url = database_url
     else:
         path = tmp_path / "test.sqlite3"
-        shutil.copy(database_url, path)
+        shutil.copyfile(database_url, path)
         url = f"sqlite:///{path}"
     application = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(tmp_path / "uploads"),
-                              "SPEECH_CACHE": speech_cache, "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3")})
+                              "SPEECH_CACHE": speech_cache, "DB_FILE": None if PG_URL else str(tmp_path / "test.sqlite3"),
+                              "TEST_WORLD_FILE": world_file})
+    application.jinja_env.bytecode_cache = TEMPLATES
     with application.app_context():
+        use_fast_commits(db.engine)
+        share_compiled_sql(db.engine, db.Model.registry)
+        application.extensions["yishi_test_writes"] = watch_writes(db.engine)
         yield application
         db.session.remove()
         if PG_URL:
@@ -123,7 +159,8 @@ def make_client(app):
 
 @pytest.fixture
 def world(app):
-    """Two communities with every role in each (see helpers.build_world)."""
-    from .helpers import build_world
+    """Two communities with every role in each (see helpers.build_world; on SQLite a copy
+    of the world built once per worker, see helpers.world_for)."""
+    from .helpers import world_for
 
-    return build_world()
+    return world_for(app)

@@ -44,14 +44,27 @@ class Client:
     def __init__(self, app):
         self.app = app
         self.http = _Http(app)
+        self._login_token = None  # (session cookie, token read from /login with that cookie)
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)
 
+    def _session_cookie(self):
+        cookie = self.http.get_cookie(self.app.config.get("SESSION_COOKIE_NAME", "session"))
+        return cookie.value if cookie is not None else None
+
     def token(self, url="/login"):
+        """The CSRF token on `url`'s form. The token belongs to the session, which lives in the
+        session cookie: as long as the cookie is unchanged, /login would show a token for the
+        same session, so the one read there last is reused (other pages are always read)."""
+        if url == "/login" and self._login_token is not None and self._login_token[0] == self._session_cookie():
+            return self._login_token[1]
         page = self.http.get(url).get_data(as_text=True)
         m = _TOKEN_RE.search(page) or re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert m, f"no CSRF token on {url}"
+        if url == "/login":
+            cookie = self._session_cookie()
+            self._login_token = (cookie, m.group(1)) if cookie is not None else None
         return m.group(1)
 
     def post(self, url, data=None, csrf=True, token_from="/login", **kw):
@@ -88,6 +101,9 @@ class World:
         return self.users[key]
 
 
+WORLD_NAMES = ("root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody")
+
+
 def build_world() -> World:
     """Community A (dorf-a) and B (dorf-b). In A: committee `coma`, mediator `meda`,
     verified resident `resa`, pending `penda`, rejected `reja`. In B: committee `comb`,
@@ -95,7 +111,7 @@ def build_world() -> World:
     from portal.communities import services as cs
 
     w = World(None, None)
-    for name in ("root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody"):
+    for name in WORLD_NAMES:
         w.users[name] = make_user(name, admin=(name == "root"))
     root = w["root"]
     w.a = cs.create_community(root, "dorf-a", "Dorf A", "Region A")
@@ -109,6 +125,44 @@ def build_world() -> World:
     m = cs.request_join(w["reja"], w.a, "")
     cs.reject_member(w["coma"], w.a, m, "not known here")
     cs.add_resident(w["comb"], w.b, w["resb"])
+    db.session.commit()
+    return w
+
+
+def world_for(app) -> World:
+    """build_world() for the test's app. On SQLite the world is built once per worker into a
+    copy of the migrated template (conftest `world_file`); each test gets a copy of that file
+    in place of its still untouched database, and the World's objects are loaded in the
+    test's own session. The database then holds exactly what build_world() makes. If the
+    test wrote to its database before asking for the world (or on PostgreSQL), the world is
+    built in place as before."""
+    import shutil
+
+    world_file = app.config.get("TEST_WORLD_FILE")
+    writes = app.extensions.get("yishi_test_writes")
+    path = app.config.get("DB_FILE")
+    if not (world_file and path and writes is not None) or writes["written"] or len(db.session.identity_map):
+        return build_world()
+    db.session.remove()
+    db.engine.dispose()
+    shutil.copyfile(world_file, path)
+    writes["written"] = True  # one swap per test
+    return load_world()
+
+
+def load_world() -> World:
+    """The World of build_world() from a database that holds it (the same objects, loaded
+    in the current session and expired as after build_world's final commit)."""
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+    from portal.communities.models import Community
+
+    slugs = {c.slug: c for c in db.session.execute(select(Community)).scalars()}
+    w = World(slugs["dorf-a"], slugs["dorf-b"])
+    users = {u.username: u for u in db.session.execute(select(User).order_by(User.id)).scalars()}
+    assert tuple(users) == WORLD_NAMES, sorted(users)
+    w.users = users
     db.session.commit()
     return w
 

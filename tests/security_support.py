@@ -5,20 +5,17 @@ helpers the route tables need.
 """
 from __future__ import annotations
 
-import atexit
 import re
-import shutil
-import tempfile
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from jinja2 import BytecodeCache
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from portal.extensions import db
 
-from .helpers import PASSWORD, Client, membership
+from .helpers import PASSWORD, Client, membership, world_for
+from .speed_support import TEMPLATES
+from .speed_support import use_fast_commits as _fast_commits
 
 ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
 
@@ -34,97 +31,25 @@ def use_fast_passwords(monkeypatch):
                         lambda password: generate_password_hash(password, method=_FAST_METHOD))
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates shared by the many short-lived apps of these suites (each test
-    builds its own app, and with it a fresh Jinja environment that would recompile every
-    template). Buckets are keyed by template and checked against the source checksum."""
-
-    def __init__(self):
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket):
-        code = self.store.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket):
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _MemoryBytecodeCache()
-
-
 def speed_up(app, monkeypatch):
-    """All the shortcuts for suites that build a world per case; none changes behaviour."""
+    """All the shortcuts for suites that build a world per case; none changes behaviour.
+    (tests/conftest.py's app now applies the last two to every test; kept for these suites.)"""
     use_fast_passwords(monkeypatch)
     use_fast_commits()
-    app.jinja_env.bytecode_cache = _TEMPLATES
-
-
-_SNAPSHOT: dict[str, Path] = {}
+    app.jinja_env.bytecode_cache = TEMPLATES
 
 
 def snapshot_world(app):
-    """The same world as helpers.build_world(), built once per run and copied for each test.
-
-    SQLite only (the test database is a file): the first call builds the world and keeps a
-    copy of the file; later calls put that copy in place of the test's fresh database and
-    load the World from it. PostgreSQL builds the world each time. Either way every test
-    starts from exactly the state build_world() makes, and nothing leaks between tests.
-    """
-    from .helpers import build_world
-
-    path = app.config.get("DB_FILE")
-    if not path:
-        return build_world()
-    if "world" not in _SNAPSHOT:
-        build_world()
-        _release(app)
-        folder = Path(tempfile.mkdtemp(prefix="yishi-world-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _SNAPSHOT["world"] = folder / "world.sqlite3"
-        shutil.copyfile(path, _SNAPSHOT["world"])
-    else:
-        _release(app)
-        shutil.copyfile(_SNAPSHOT["world"], path)
-    return _load_world()
-
-
-def _release(app):
-    db.session.commit()
-    db.session.remove()
-    db.engine.dispose()
-
-
-def _load_world():
-    from portal.auth.models import User
-    from portal.communities.models import Community
-
-    from .helpers import World
-
-    slugs = {c.slug: c for c in db.session.execute(select(Community)).scalars()}
-    w = World(slugs["dorf-a"], slugs["dorf-b"])
-    w.users = {u.username: u for u in db.session.execute(select(User)).scalars()}
-    assert set(w.users) == {"root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody"}
-    return w
+    """The same world as helpers.build_world(), built once per worker and copied for each
+    test (SQLite; PostgreSQL builds it each time): see helpers.world_for, which the
+    conftest `world` fixture uses too."""
+    return world_for(app)
 
 
 def use_fast_commits():
-    """Durability is worthless for a throw-away test database: skip the fsync at every
-    commit of this test's engine (SQLite: synchronous=OFF; PostgreSQL: synchronous_commit
-    off). Locking and transaction semantics are unchanged. Call after the `app` fixture."""
-    engine = db.engine
-    sqlite = engine.dialect.name == "sqlite"
-
-    def _on_connect(dbapi_connection, _record):
-        cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA synchronous=OFF" if sqlite else "SET synchronous_commit TO OFF")
-        cur.close()
-        if not sqlite:
-            dbapi_connection.commit()
-
-    event.listen(engine, "connect", _on_connect)
-    engine.dispose()
+    """No fsync at the commits of this test's engine (see speed_support.use_fast_commits).
+    Call after the `app` fixture."""
+    _fast_commits(db.engine)
 
 
 def row_counts() -> dict[str, int]:

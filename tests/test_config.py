@@ -39,6 +39,31 @@ def test_database_url_switches_to_psycopg(monkeypatch):
         importlib.reload(config)
 
 
+@pytest.mark.parametrize("settings, journal, synchronous", [
+    ({"SQLITE_WAL": True}, "wal", 1),  # what Config (development, production) sets
+    ({"SQLITE_WAL": True, "SQLITE_SYNCHRONOUS": "FULL"}, "wal", 2),
+    ({}, "delete", 2),  # TestConfig: the suite copies template files, so no WAL there
+])
+def test_sqlite_journal_is_set_on_connect(tmp_path, settings, journal, synchronous):
+    """WAL with synchronous=NORMAL unless configured otherwise (portal/db.py: the trade-off)."""
+    import config
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    assert config.Config.SQLITE_WAL and config.Config.SQLITE_SYNCHRONOUS == "NORMAL" and not config.TestConfig.SQLITE_WAL
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'j.sqlite3'}", **settings})
+    with application.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == journal
+            assert conn.execute(text("PRAGMA synchronous")).scalar_one() == synchronous
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1  # the portal's other pragmas stay
+        db.engine.dispose()
+    memory = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLITE_WAL": True})
+    with memory.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "memory"
+
+
 @pytest.mark.parametrize("key", [None, "", "dev-only-not-secret", "short"])
 def test_production_refuses_weak_secret(monkeypatch, key):
     import config
@@ -60,6 +85,26 @@ def test_production_starts_with_real_secret_and_secure_cookies(monkeypatch, tmp_
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "refused in production" in result.output
+
+
+def test_passwords_use_full_cost_scrypt_outside_tests(monkeypatch, tmp_path):
+    """Only TestConfig lowers the scrypt cost (to keep the suite fast); production and the
+    demo hash with werkzeug's scrypt at n=32768, r=8, p=1, and unknown logins cost the same."""
+    import config
+    from werkzeug.security import check_password_hash
+
+    from portal.auth import services
+
+    assert config.Config.PASSWORD_HASH_METHOD == "scrypt"
+    assert config.ProductionConfig.PASSWORD_HASH_METHOD == config.DevelopmentConfig.PASSWORD_HASH_METHOD == "scrypt"
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/p.db")
+    with create_app(config.ProductionConfig).app_context():
+        digest = services.hash_password(PASSWORD)
+        assert services._dummy_hash().startswith("scrypt:32768:8:1$")
+    assert digest.startswith("scrypt:32768:8:1$")
+    assert check_password_hash(digest, PASSWORD) and not check_password_hash(digest, PASSWORD + "x")
+    assert services.hash_password(PASSWORD).startswith("scrypt:32768:8:1$")  # no app: the full cost too
 
 
 def test_seed_demo_creates_two_communities_once(app):

@@ -10,7 +10,7 @@ from portal.votes import services as vs
 from portal.votes.models import Ballot
 
 from .helpers import Client, build_world
-from .test_query_budget import CAP, _people, fast_hashing, statements_for  # noqa: F401  (fixture)
+from .test_query_budget import CAP, _people, counting, fast_hashing, statements_for  # noqa: F401  (fixture)
 from .votes_support import make_due, make_poll
 
 
@@ -80,6 +80,13 @@ def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
     vs.cast(w.a, w["resa"], closed, [1, 2])
     _vote_all(w, open_poll, people, 3, 110)
     _vote_all(w, closed, people, 0, 110)
+    # A cast costs a constant few statements (issue 5: ballots/s): freeze, roll, ballot,
+    # audit head, audit event + head (two statements on SQLite), also with the poll, the
+    # community and the voter expired by a commit (read under the lock, never reloaded).
+    db.session.commit()
+    with counting() as cast_sql:
+        vs.cast(w.a, people[115], open_poll, [2])
+    assert len(cast_sql) == (5 if db.engine.dialect.name == "postgresql" else 6), "\n".join(cast_sql)
     for i in range(40):
         p = make_poll(w, ("draft", "open", "voted", "closed")[i % 4], question=f"Poll {i}?", commit=False)
         if i % 4 == 1:
@@ -100,3 +107,13 @@ def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
     assert not grew and not over, f"grew: {grew}; over {CAP}: {over}\n{report}\n\n{detail}"
     html = clients[None].get(f"/c/dorf-a/votes/{closed.id}/ballots").get_data(as_text=True)
     assert html.count("<tr><td><code>") == 50 and "rel=\"next\"" in html
+    # With the visitors' page cache on (as outside the tests): a closed poll's result and
+    # ballots pages are served again without rendering; an open poll's page never is.
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    cached = ("closed roll-call poll result (visitor)", "published ballots", "published ballots + lookup")
+    for name, who, url in pages:
+        if name in cached or name == "open poll (visitor)":
+            first = clients[None].get(url).get_data()
+            with counting() as again:
+                assert clients[None].get(url).get_data() == first
+            assert len(again) == (2 if name in cached else len(large[name])), (name, again)  # community, poll

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import utcnow
+from ..db import pk_of, utcnow
 from ..extensions import db
 from .models import AuditEvent
 
@@ -37,6 +37,28 @@ class ChainBroken(RuntimeError):
     """The chain was changed behind record()'s back; appending would hide it."""
 
 
+# Prebuilt statements (compiled once per process): record() runs in every write of the portal.
+_READ_HEAD_PG = text(
+    "SELECT c.audit_seq, c.audit_head, "
+    "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = c.id) "
+    "FROM community c WHERE c.id = :c FOR NO KEY UPDATE OF c")
+_LOCK_AND_READ_HEAD_SQLITE = text(
+    "UPDATE community SET audit_seq = audit_seq WHERE id = :c RETURNING audit_seq, audit_head, "
+    "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = community.id)")
+_EVENTS = AuditEvent.__table__
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_WRITE_HEAD = text("UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id")
+# PostgreSQL: the event and the new head in one statement (one round trip fewer).
+_COLUMNS = ("community_id", "seq", "occurred_at", "actor_id", "actor_role", "action", "subject_type", "subject_id",
+            "payload", "prev_hash", "hash")
+_APPEND_PG = text(
+    f"WITH ev AS (INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) RETURNING id) "
+    "UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id "
+    "RETURNING (SELECT id FROM ev)"
+).bindparams(*[bindparam(c, type_=_EVENTS.c[c].type) for c in _COLUMNS])
+
+
 def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
     """Serialise writers of one community (other communities never wait) and read
     its head: (stored seq, stored hash, highest seq actually in the table).
@@ -48,17 +70,13 @@ def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
     with a writer holding a separate chain lock and waiting for the row. It does
     not conflict with the key-share locks of inserts that reference the community.
     SQLite: one writer at a time; taking the write lock before reading the head
-    means nobody can append between our read and our write.
+    means nobody can append between our read and our write (one statement: a no-op
+    UPDATE that returns the head).
     """
-    session = db.session
-    read = ("SELECT c.audit_seq, c.audit_head, "
-            "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = c.id) "
-            "FROM community c WHERE c.id = :c")
-    if session.get_bind().dialect.name == "postgresql":
-        read += " FOR NO KEY UPDATE OF c"
-    else:
-        session.execute(text("UPDATE community SET audit_seq = audit_seq WHERE id = :c"), {"c": community_id})
-    stored_seq, stored_head, last_seq = session.execute(text(read), {"c": community_id}).one()
+    conn = db.session.connection()
+    row = conn.execute(_READ_HEAD_PG if conn.dialect.name == "postgresql" else _LOCK_AND_READ_HEAD_SQLITE,
+                       {"c": community_id}).one()
+    stored_seq, stored_head, last_seq = row
     return stored_seq or 0, stored_head or GENESIS, last_seq
 
 
@@ -92,15 +110,16 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
     elif isinstance(subject, tuple):
         subject_type, subject_id = subject
     else:
-        subject_type, subject_id = subject.__tablename__, subject.id
-    actor_id = actor.id if actor is not None else None
+        subject_type, subject_id = subject.__tablename__, pk_of(subject)
+    actor_id = pk_of(actor) if actor is not None else None
     role = actor_role or ("system" if actor is None else "user")
     _check_event_fields(action, role, subject_type, subject_id)
     session = db.session
     session.flush()
-    stored_seq, prev, last_seq = _lock_and_read_head(community.id)
+    community_id = pk_of(community)
+    stored_seq, prev, last_seq = _lock_and_read_head(community_id)
     if last_seq is not None and last_seq > stored_seq:
-        raise ChainBroken(f"audit chain of community {community.id} has events after its head "
+        raise ChainBroken(f"audit chain of community {community_id} has events after its head "
                           f"(seq {last_seq} > {stored_seq}); run `flask audit verify`")
     seq = stored_seq + 1
     occurred = utcnow().replace(microsecond=0)
@@ -109,24 +128,24 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
         "actor": actor_id,
         "actor_role": role,
         "at": occurred.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "community": community.id,
+        "community": community_id,
         "data": data or {},
         "seq": seq,
         "subject": [subject_type, subject_id],
     }
     payload = canonical_json(body)
     digest = chain_hash(prev, payload)
-    event = AuditEvent(
-        community_id=community.id, seq=seq, occurred_at=occurred, actor_id=actor_id,
-        actor_role=role, action=action, subject_type=subject_type, subject_id=subject_id,
-        payload=payload, prev_hash=prev, hash=digest,
-    )
-    session.add(event)
-    session.flush()
-    session.execute(
-        text("UPDATE community SET audit_seq = :s, audit_head = :h WHERE id = :c"),
-        {"s": seq, "h": digest, "c": community.id},
-    )
+    values = dict(community_id=community_id, seq=seq, occurred_at=occurred, actor_id=actor_id,
+                  actor_role=role, action=action, subject_type=subject_type, subject_id=subject_id,
+                  payload=payload, prev_hash=prev, hash=digest)
+    # Core statements: the row is written now, without a unit-of-work flush of an ORM object.
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        event_id = conn.execute(_APPEND_PG, values).scalar_one()
+    else:
+        event_id = conn.execute(_INSERT_EVENT, values).scalar_one()
+        conn.execute(_WRITE_HEAD, values)
+    event = AuditEvent(id=event_id, **values)  # what was written, for the caller (not in the session)
     # Keep the loaded object in step with the row we just wrote.
     set_committed_value(community, "audit_seq", seq)
     set_committed_value(community, "audit_head", digest)

@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,7 +20,7 @@ USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
-_DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def normalise_login(value: str) -> str:
@@ -32,8 +33,21 @@ def valid_login(value: str) -> bool:
     return bool(USERNAME_RE.match(value) or MOBILE_RE.match(value))
 
 
+def _hash_method() -> str:
+    """config PASSWORD_HASH_METHOD: werkzeug's scrypt at its default cost except in TestConfig."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_hash_method())
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current method, so that an unknown login costs as much as a known one."""
+    method = _hash_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password-used-for-timing", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def find_user(login: str) -> User | None:
@@ -58,7 +72,7 @@ def register_user(username: str, display_name: str, password: str, locale: str |
 def check_credentials(login: str, password: str) -> User | None:
     user = find_user(login)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        check_password_hash(_dummy_hash(), password)  # same work either way: no user enumeration by timing
         return None
     if not check_password_hash(user.password_hash, password):
         return None

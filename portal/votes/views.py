@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..communities.scoping import community_blueprint, get_or_404
 from ..extensions import db
+from ..pagecache import for_visitors
 from ..permissions import require
 from . import links, queries, results
 from . import permissions as perm
@@ -81,9 +82,25 @@ def chart(options, totals):
              "pct": round(100 * (totals[o.position - 1] if totals else 0) / top), "key": o.key} for o in options]
 
 
+def closed_for_visitors(view, poll, *args):
+    """A closed poll's result and published ballots never change (the result is stored at
+    close), and what they show of other things (the linked item's title) changes only
+    through audited services, which move the community's audit_seq; what no event marks
+    (a voter renaming their account on a roll-call result) is bounded by the cache's
+    lifetime. So visitors get these pages from the page cache (portal/pagecache.py):
+    two statements (community, poll) and no rendering. Open polls are rendered every
+    time: one past its closing time must be closed on access, not shown from a copy."""
+    if poll.state == "closed":
+        return for_visitors(view)(poll, *args)
+    return view(poll, *args)
+
+
 @bp.get("/<id:poll_id>")
 def detail(poll_id):
-    poll = load(poll_id)
+    return closed_for_visitors(_detail, load(poll_id))
+
+
+def _detail(poll):
     ctx = g.ctx
     opts = queries.options(poll)
     mine = queries.my_roll_entry(poll, ctx.user) if ctx.verified else None
@@ -148,6 +165,10 @@ def ballots(poll_id):
     poll = load(poll_id)
     if not perm.can_see_published(g.ctx, poll):
         abort(404)
+    return closed_for_visitors(_ballots, poll)
+
+
+def _ballots(poll):
     # Keyset pages (after = the last receipt code shown): a deep page of a 100,000-ballot
     # table costs what the first one does (an OFFSET would walk every row before it).
     after = request.args.get("after", "")

@@ -22,6 +22,7 @@ import pytest
 
 from ..conftest import ROOT, _compile_catalogs, _migrate
 from ..helpers import PASSWORD
+from ..speed_support import use_fast_commits
 
 CHROMIUM = os.environ.get("YISHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -247,8 +248,14 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     path = folder / "live.sqlite3"
     _migrate(f"sqlite:///{path}")
+    # Sign-ups in the journeys hash with the production cost (TestConfig's cheap one is for the
+    # thousands of in-process tests); the seeded people get the cheaper one of _seed.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path),
-                      "SPEECH_CACHE": str(tmp_path_factory.mktemp("speech"))})
+                      "SPEECH_CACHE": str(tmp_path_factory.mktemp("speech")), "PASSWORD_HASH_METHOD": "scrypt"})
+    with app.app_context():
+        from portal.extensions import db
+
+        use_fast_commits(db.engine)  # seeding and the journeys commit often: no fsync on a throw-away file
     _seed(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in failure reports
     thread = _ServerThread(app)
