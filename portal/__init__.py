@@ -8,16 +8,25 @@ from flask_babel import lazy_gettext as _l
 
 from .display import current_modes, lang_url, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .pagecache import serve_hit
 from .security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Portal(Flask):
+    def preprocess_request(self):
+        """A visitor's cached page is answered before the request's hooks (session, user,
+        community, rate limits) run; the after_request hooks still do (portal/pagecache.py)."""
+        hit = serve_hit(self)
+        return hit if hit is not None else super().preprocess_request()
 
 
 def create_app(config=None) -> Flask:
     """Build the app. `config` is a config class, a name ('testing'…) or a dict of overrides."""
     from config import CONFIGS, Config, ProductionConfig
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+    app = Portal(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     overrides = {}
     if config is None:
