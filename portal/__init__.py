@@ -110,10 +110,18 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("ASSET_VERSION", digest.hexdigest()[:10])
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 7 * 24 * 3600
 
+    asset_urls: dict[tuple[str, str], str] = {}
+
     def asset(filename: str) -> str:
+        """A static file's versioned URL; built once per file (and script root), since every
+        page asks for the stylesheet and each icon of the sprite again."""
         from flask import url_for
 
-        return url_for("static", filename=filename, v=app.config["ASSET_VERSION"])
+        key = (request.script_root, filename)
+        url = asset_urls.get(key)
+        if url is None:
+            url = asset_urls[key] = url_for("static", filename=filename, v=app.config["ASSET_VERSION"])
+        return url
 
     app.jinja_env.globals["asset"] = asset
 

@@ -80,16 +80,16 @@ def start_session(user: User) -> str:
 def load_session_user(token: str, idle_days: int) -> User | None:
     if not token or len(token) > 100:
         return None
-    row = db.session.execute(
-        select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
-    ).scalar_one_or_none()
-    if row is None:
+    # Every signed-in request: the session row and its user in one statement.
+    found = db.session.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == _token_hash(token))
+    ).first()
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
     if now - row.last_seen_at > timedelta(days=idle_days):
-        return None
-    user = db.session.get(User, row.user_id)
-    if user is None:
         return None
     if now - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = now

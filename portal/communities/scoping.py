@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, g
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
 from .models import Community, Membership
@@ -65,9 +66,12 @@ def community_by_slug_or_404(slug: str) -> Community:
 def membership_of(user, community: Community) -> Membership | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    # One statement on every community page: the roles joined (not a second SELECT), the user not
+    # joined again (it is `user`, already in the session; Membership.user finds it there).
     return db.session.execute(
-        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
-    ).scalar_one_or_none()
+        select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
+        .where(Membership.community_id == community.id, Membership.user_id == user.id)
+    ).unique().scalar_one_or_none()
 
 
 def context_for(user, community: Community | None) -> Ctx:

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..permissions import require
 from ..uploads import services as uploads
 from . import permissions as perm
-from . import queries, services
+from . import listing, queries, services
 from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalForm, SearchForm
 from .models import PUBLIC_STATES
 
@@ -72,7 +72,8 @@ def index():
     page = queries.list_proposals(g.community, lq, include_hidden=perm.can_see_hidden_text(g.ctx, None))
     counts = comments.count_for(g.community, "proposal", [p.id for p in page.items])
     drafts = queries.drafts_of(g.community, current_user) if g.ctx.verified else []
-    return render_template("proposals/index.html", page=page, form=form, lq=lq, counts=counts, drafts=drafts,
+    return render_template("proposals/index.html", page=page, rows=listing.rows(page.items, counts, loc), form=form,
+                           lq=lq, drafts=drafts,
                            can_create=perm.can_create(g.ctx), can_assist=assisted_perm.can_record(g.ctx),
                            threshold=services.threshold_for(g.community))
 

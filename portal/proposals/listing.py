@@ -1,0 +1,61 @@
+"""What one row of the proposal list shows, prepared once per page in Python.
+
+The template used to build each of the twenty rows with an include, a url_for, two ngettext
+calls and a date filter, each of which looks up the request's locale, translations and URL
+adapter again; that was most of the list page's rendering time. Here those are looked up once
+and every row is a handful of plain strings (the template still escapes them)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import get_translations
+
+from ..dates import date_formatter
+from .labels import STATE_LABELS
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    url: str
+    title: str
+    state: str
+    state_label: str
+    category: str
+    author: str
+    published_iso: str
+    published: str
+    supports: str
+    comments: str
+    hidden: bool
+
+
+def detail_urls():
+    """id -> the proposal's URL, as url_for('proposals.detail') writes it, with one url_for."""
+    sample = url_for("proposals.detail", proposal_id=1)
+    head = sample[:-1]
+    if not sample.endswith("/1") or "?" in sample:  # pragma: no cover - a changed route
+        return lambda pid: url_for("proposals.detail", proposal_id=pid)
+    return lambda pid: f"{head}{int(pid)}"
+
+
+def rows(items, comment_counts: dict[int, int], locale: str) -> list[Row]:
+    t = get_translations()
+    url = detail_urls()
+    day = date_formatter("short")
+    states = {s: str(label) for s, label in STATE_LABELS.items()}
+
+    def ngettext(singular: str, plural: str, n: int) -> str:  # the name pybabel extracts
+        return t.ungettext(singular, plural, n) % {"num": n}
+
+    out = []
+    for p in items:
+        n_comments = comment_counts.get(p.id, 0)
+        out.append(Row(
+            url=url(p.id), title=p.title, state=p.state, state_label=states.get(p.state, p.state),
+            category=p.category.label(locale), author=p.author.display_name,
+            published_iso=p.published_at.isoformat(), published=day(p.published_at),
+            supports=ngettext("%(num)d support", "%(num)d supports", p.support_count),
+            comments=ngettext("%(num)d comment", "%(num)d comments", n_comments),
+            hidden=p.is_hidden))
+    return out
