@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
@@ -77,14 +77,15 @@ def start_session(user: User) -> str:
     return token
 
 
+_SESSION_USER = (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                 .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def load_session_user(token: str, idle_days: int) -> User | None:
     if not token or len(token) > 100:
         return None
-    # Every signed-in request: the session row and its user in one statement.
-    found = db.session.execute(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == _token_hash(token))
-    ).first()
+    # Every signed-in request: the session row and its user in one statement, built once.
+    found = db.session.execute(_SESSION_USER, {"token_hash": _token_hash(token)}).first()
     if found is None:
         return None
     row, user = found

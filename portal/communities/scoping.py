@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
@@ -56,8 +56,15 @@ class Ctx:
         return "user" if self.signed_in else "visitor"
 
 
+# Statements run on every community page are built once (with bind parameters): building a
+# select() with its options costs more Python time than SQLite takes to answer it.
+_BY_SLUG = select(Community).where(Community.slug == bindparam("slug"))
+_MEMBERSHIP = (select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
+               .where(Membership.community_id == bindparam("community_id"), Membership.user_id == bindparam("user_id")))
+
+
 def community_by_slug_or_404(slug: str) -> Community:
-    community = db.session.execute(select(Community).where(Community.slug == slug)).scalar_one_or_none()
+    community = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if community is None:
         abort(404)
     return community
@@ -68,10 +75,8 @@ def membership_of(user, community: Community) -> Membership | None:
         return None
     # One statement on every community page: the roles joined (not a second SELECT), the user not
     # joined again (it is `user`, already in the session; Membership.user finds it there).
-    return db.session.execute(
-        select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
-        .where(Membership.community_id == community.id, Membership.user_id == user.id)
-    ).unique().scalar_one_or_none()
+    return db.session.execute(_MEMBERSHIP, {"community_id": community.id, "user_id": user.id}) \
+        .unique().scalar_one_or_none()
 
 
 def context_for(user, community: Community | None) -> Ctx:

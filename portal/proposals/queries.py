@@ -9,12 +9,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
 from ..extensions import db
-from .models import OPEN_STATES, PUBLIC_STATES, OfficialAnswer, ProgressUpdate, Proposal
+from .models import OPEN_STATES, PUBLIC_STATES, OfficialAnswer, ProgressUpdate, Proposal, ProposalSupport
 
 SORTS = ("newest", "supported", "oldest")
 PAGE_SIZE = 20
@@ -112,28 +112,35 @@ def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Pa
     return Page(rows, _cursor(rows[-1], lq.sort) if more and rows else None)
 
 
+# The detail page's statements are built once, with bind parameters: building a select() with
+# its loader options took longer than SQLite took to answer it.
+_DRAFTS = (select(Proposal).options(joinedload(Proposal.category))
+           .where(Proposal.community_id == bindparam("community_id"), Proposal.author_id == bindparam("user_id"),
+                  Proposal.state == "draft")
+           .order_by(Proposal.created_at.desc()).limit(50))
+_DETAIL = (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+           .where(Proposal.id == bindparam("proposal_id"), Proposal.community_id == bindparam("community_id")))
+_ANSWER = (select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
+           .where(OfficialAnswer.proposal_id == bindparam("proposal_id")))
+_PROGRESS = (select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
+             .where(ProgressUpdate.proposal_id == bindparam("proposal_id")).order_by(ProgressUpdate.id).limit(200))
+
+
 def drafts_of(community, user) -> list[Proposal]:
-    return db.session.execute(
-        select(Proposal).options(joinedload(Proposal.category))
-        .where(Proposal.community_id == community.id, Proposal.author_id == user.id, Proposal.state == "draft")
-        .order_by(Proposal.created_at.desc()).limit(50)).scalars().all()
+    return db.session.execute(_DRAFTS, {"community_id": community.id, "user_id": user.id}).scalars().all()
 
 
 def load_detail(community, proposal_id: int) -> Proposal | None:
-    return db.session.execute(
-        select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
-        .where(Proposal.id == proposal_id, Proposal.community_id == community.id)).scalar_one_or_none()
+    return db.session.execute(_DETAIL, {"proposal_id": proposal_id, "community_id": community.id}) \
+        .scalar_one_or_none()
 
 
 def answer_for(p: Proposal) -> OfficialAnswer | None:
-    return db.session.execute(select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
-                              .where(OfficialAnswer.proposal_id == p.id)).scalar_one_or_none()
+    return db.session.execute(_ANSWER, {"proposal_id": p.id}).scalar_one_or_none()
 
 
 def progress_for(p: Proposal) -> list[ProgressUpdate]:
-    return db.session.execute(select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
-                              .where(ProgressUpdate.proposal_id == p.id)
-                              .order_by(ProgressUpdate.id).limit(200)).scalars().all()
+    return db.session.execute(_PROGRESS, {"proposal_id": p.id}).scalars().all()
 
 
 def overdue(community, now: datetime | None = None, limit: int = 200) -> list[tuple[Proposal, int]]:
@@ -176,11 +183,12 @@ def figures(community, now: datetime | None = None) -> Figures:
     )
 
 
+_ASSISTED_SUPPORTS = select(func.count()).select_from(ProposalSupport).where(
+    ProposalSupport.proposal_id == bindparam("proposal_id"), ProposalSupport.origin == "assisted")
+
+
 def assisted_support_count(p: Proposal) -> int:
     """Supports recorded by the committee with the resident present (shown to everyone)."""
-    from .models import ProposalSupport
-
     if not p.support_count:
         return 0
-    return db.session.execute(select(func.count()).select_from(ProposalSupport).where(
-        ProposalSupport.proposal_id == p.id, ProposalSupport.origin == "assisted")).scalar_one()
+    return db.session.execute(_ASSISTED_SUPPORTS, {"proposal_id": p.id}).scalar_one()
