@@ -123,3 +123,39 @@ def test_off_when_configured_off(app, world):
     assert app.config["PAGE_CACHE_SECONDS"] == 0 and pagecache.cache_of(app) is None
     v = visitor(app)
     body(v, "/c/dorf-a/"), body(v, "/c/dorf-a/")
+
+
+def test_a_visitor_hit_is_answered_before_the_hooks_and_keeps_the_headers(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    v = visitor(app)
+    miss = v.get(url)
+    with counting() as statements:
+        hit = v.get(url)
+    assert hit.get_data() == miss.get_data() and cache.hits == 1
+    # Only the community's audit head, with a Core statement: no ORM community row, no
+    # session user, no membership were loaded.
+    assert len(statements) == 1 and statements[0].startswith("SELECT community.id, community.audit_seq FROM")
+    for name in ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy", "Vary"):
+        assert hit.headers.get(name) == miss.headers.get(name), name
+    assert "Cookie" in hit.headers["Vary"] and "Set-Cookie" not in hit.headers
+    assert visitor(app).get("/c/nowhere/proposals/").status_code == 404  # unknown community: the ordinary way
+
+
+def test_a_signed_in_person_never_gets_the_visitors_copy(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    public = body(visitor(app), url)
+    assert body(visitor(app), url) == public and cache.hits == 1
+    resident = client_as(app, "meda")
+    own = body(resident, url)
+    assert own != public and 'action="/logout"' in own and 'action="/logout"' not in public
+    assert cache.hits == 1  # the signed-in request was rendered, not looked up
+
+
+def test_a_language_chosen_on_a_cached_copy_is_remembered(app, world, cache):
+    url = "/c/dorf-a/proposals/?lang=en"
+    assert "lang=en" in visitor(app, "zh-CN").get(url).headers.get("Set-Cookie", "")
+    again = visitor(app, "zh-CN").get(url)  # a second visitor, served the cached copy
+    assert cache.hits == 1 and "lang=en" in again.headers.get("Set-Cookie", "")
