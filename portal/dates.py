@@ -16,7 +16,7 @@ _cache: dict[tuple, tuple] = {}
 
 
 def _patterns(locale, kind: str, fmt: str) -> tuple:
-    key = (str(locale), kind, fmt)
+    key = (locale, kind, fmt)  # the Locale itself: str(locale) rebuilt its identifier on every date
     found = _cache.get(key)
     if found is None:
         if kind == "date":
