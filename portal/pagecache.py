@@ -103,7 +103,9 @@ def serve_hit(app):
     view = app.view_functions.get(request.url_rule.endpoint)
     if not getattr(view, "visitor_cacheable", False):
         return None
-    if app.config["SESSION_COOKIE_NAME"] in request.cookies or "lang" in request.args:
+    cookies = request.cookies
+    if app.config["SESSION_COOKIE_NAME"] in cookies or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
+            in cookies or "lang" in request.args:
         return None  # someone with a session (signed in, a flash, a form) / a language to remember
     slug = (request.view_args or {}).get("slug")
     if not slug:
