@@ -65,12 +65,14 @@ class PageCache:
             self.hits = self.misses = 0
 
 
-def cache_of(app) -> PageCache | None:
+def cache_of(app, name: str = "yishi_page_cache") -> PageCache | None:
+    """The app's cache called `name` (the visitors' pages by default), with the configured size
+    and lifetime; None when PAGE_CACHE_SECONDS is 0."""
     if not app.config.get("PAGE_CACHE_SECONDS"):
         return None
-    cache = app.extensions.get("yishi_page_cache")
+    cache = app.extensions.get(name)
     if cache is None:
-        cache = app.extensions["yishi_page_cache"] = PageCache(
+        cache = app.extensions[name] = PageCache(
             int(app.config.get("PAGE_CACHE_SIZE", 256)), float(app.config["PAGE_CACHE_SECONDS"]))
     return cache
 

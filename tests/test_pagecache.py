@@ -159,3 +159,27 @@ def test_a_language_chosen_on_a_cached_copy_is_remembered(app, world, cache):
     assert "lang=en" in visitor(app, "zh-CN").get(url).headers.get("Set-Cookie", "")
     again = visitor(app, "zh-CN").get(url)  # a second visitor, served the cached copy
     assert cache.hits == 1 and "lang=en" in again.headers.get("Set-Cookie", "")
+
+
+def test_signed_in_list_rows_are_shared_until_the_chain_moves(app, world, cache):
+    """The list's rows (not the page: it carries the reader's name, drafts and CSRF tokens) are
+    kept per question, language and hidden-or-not, under the community's audit_seq."""
+    p = make_proposal(world)
+    url = "/c/dorf-a/proposals/"
+    resident, neighbour = client_as(app, "meda"), client_as(app, "resa")
+    first = body(resident, url)
+    with counting() as statements:
+        again = body(neighbour, url)
+    assert not any("FROM proposal JOIN" in s or "FROM comment" in s for s in statements)  # rows reused
+    assert again != first and 'action="/logout"' in again  # still each person's own page
+    assert cache.hits == 0 and not cache.entries  # and never a visitor's copy
+    assert "0人附议" in body(resident, url)
+    assert resident.post(f"{url}{p.id}/support", token_from=f"{url}{p.id}").status_code == 303
+    assert "1人附议" in body(neighbour, url)  # audited: the next read counts it
+    # The committee's rows show hidden proposals (marked); residents' rows never do.
+    from portal.moderation import services as moderation
+
+    moderation.hide(world["coma"], world.a, db.session.get(Proposal, p.id), "Personal data")
+    db.session.commit()
+    assert 'class="tag"' in body(client_as(app, "coma"), url)
+    assert f'/proposals/{p.id}"' not in body(neighbour, url)

@@ -3,15 +3,24 @@
 The template used to build each of the twenty rows with an include, a url_for, two ngettext
 calls and a date filter, each of which looks up the request's locale, translations and URL
 adapter again; that was most of the list page's rendering time. Here those are looked up once
-and every row is a handful of plain strings (the template still escapes them)."""
+and every row is a handful of plain strings (the template still escapes them).
+
+The rows do not depend on who reads them, only on the question (filters, sort, search, cursor),
+the language and whether hidden proposals are shown (the committee). So `page_rows` keeps them,
+like the visitors' page cache keeps whole pages (portal/pagecache.py), under the community's
+audit_seq, which every audited change moves, for PAGE_CACHE_SECONDS at most: signed-in people
+asking the same question share one query, one comment count and one formatting."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import get_translations
 
+from ..comments import services as comments
 from ..dates import date_formatter
+from ..pagecache import cache_of
+from . import queries
 from .labels import STATE_LABELS
 
 
@@ -59,3 +68,20 @@ def rows(items, comment_counts: dict[int, int], locale: str) -> list[Row]:
             comments=ngettext("%(num)d comment", "%(num)d comments", n_comments),
             hidden=p.is_hidden))
     return out
+
+
+def page_rows(community, lq: queries.ListQuery, include_hidden: bool, locale: str) -> tuple[list[Row], str | None]:
+    """The rows of one list page and the cursor of the next, from the shared cache when the same
+    question was asked in the same language since the community last changed."""
+    cache = cache_of(current_app, "yishi_proposal_rows")
+    key = (community.id, community.audit_seq, locale, bool(include_hidden), lq.state, lq.category_id, lq.sort,
+           lq.q, lq.after)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found[1]
+    page = queries.list_proposals(community, lq, include_hidden=include_hidden)
+    counts = comments.count_for(community, "proposal", [p.id for p in page.items])
+    value = (rows(page.items, counts, locale), page.next_cursor)
+    if cache is not None:
+        cache.put(key, value, 200, [])
+    return value
