@@ -103,11 +103,13 @@ def _list_statement(state_kind: str, category: bool, search: bool, sort: str, cu
     elif sort == "oldest":
         stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
         if cursor:
-            stmt = stmt.where(or_(Proposal.published_at > key, and_(Proposal.published_at == key, Proposal.id > after_id)))
+            stmt = stmt.where(or_(Proposal.published_at > key,
+                                  and_(Proposal.published_at == key, Proposal.id > after_id)))
         stmt = stmt.order_by(Proposal.published_at.asc(), Proposal.id.asc())
     else:
         if cursor:
-            stmt = stmt.where(or_(Proposal.published_at < key, and_(Proposal.published_at == key, Proposal.id < after_id)))
+            stmt = stmt.where(or_(Proposal.published_at < key,
+                                  and_(Proposal.published_at == key, Proposal.id < after_id)))
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
     return stmt.limit(PAGE_SIZE + 1)
 
