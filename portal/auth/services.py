@@ -1,6 +1,8 @@
 """Account use cases. No request or current_user in here: callers pass what is needed."""
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import re
 import secrets
@@ -77,15 +79,17 @@ def start_session(user: User) -> str:
     return token
 
 
-_SESSION_USER = (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-                 .where(AuthSession.token_hash == bindparam("token_hash")))
+@functools.cache
+def _session_user():
+    return (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                     .where(AuthSession.token_hash == bindparam("token_hash")))
 
 
 def load_session_user(token: str, idle_days: int) -> User | None:
     if not token or len(token) > 100:
         return None
     # Every signed-in request: the session row and its user in one statement, built once.
-    found = db.session.execute(_SESSION_USER, {"token_hash": _token_hash(token)}).first()
+    found = db.session.execute(_session_user(), {"token_hash": _token_hash(token)}).first()
     if found is None:
         return None
     row, user = found

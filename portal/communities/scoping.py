@@ -4,6 +4,8 @@ An object of another community is a 404, never a 403: we do not confirm that it 
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g
@@ -56,15 +58,24 @@ class Ctx:
         return "user" if self.signed_in else "visitor"
 
 
-# Statements run on every community page are built once (with bind parameters): building a
+# Statements run on every community page are built once, on first use (loader options need every
+# model mapped), with bind parameters: building a
 # select() with its options costs more Python time than SQLite takes to answer it.
-_BY_SLUG = select(Community).where(Community.slug == bindparam("slug"))
-_MEMBERSHIP = (select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
-               .where(Membership.community_id == bindparam("community_id"), Membership.user_id == bindparam("user_id")))
+
+
+@functools.cache
+def _by_slug():
+    return select(Community).where(Community.slug == bindparam("slug"))
+
+
+@functools.cache
+def _membership():
+    return (select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
+        .where(Membership.community_id == bindparam("community_id"), Membership.user_id == bindparam("user_id")))
 
 
 def community_by_slug_or_404(slug: str) -> Community:
-    community = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
+    community = db.session.execute(_by_slug(), {"slug": slug}).scalar_one_or_none()
     if community is None:
         abort(404)
     return community
@@ -75,7 +86,7 @@ def membership_of(user, community: Community) -> Membership | None:
         return None
     # One statement on every community page: the roles joined (not a second SELECT), the user not
     # joined again (it is `user`, already in the session; Membership.user finds it there).
-    return db.session.execute(_MEMBERSHIP, {"community_id": community.id, "user_id": user.id}) \
+    return db.session.execute(_membership(), {"community_id": community.id, "user_id": user.id}) \
         .unique().scalar_one_or_none()
 
 

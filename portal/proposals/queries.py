@@ -135,35 +135,52 @@ def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Pa
     return Page(rows, _cursor(rows[-1], sort) if more and rows else None)
 
 
-# The detail page's statements are built once, with bind parameters: building a select() with
-# its loader options took longer than SQLite took to answer it.
-_DRAFTS = (select(Proposal).options(joinedload(Proposal.category))
-           .where(Proposal.community_id == bindparam("community_id"), Proposal.author_id == bindparam("user_id"),
-                  Proposal.state == "draft")
-           .order_by(Proposal.created_at.desc()).limit(50))
-_DETAIL = (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
-           .where(Proposal.id == bindparam("proposal_id"), Proposal.community_id == bindparam("community_id")))
-_ANSWER = (select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
-           .where(OfficialAnswer.proposal_id == bindparam("proposal_id")))
-_PROGRESS = (select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
-             .where(ProgressUpdate.proposal_id == bindparam("proposal_id")).order_by(ProgressUpdate.id).limit(200))
+# The detail page's statements are built once (on first use: loader options need every model
+# mapped), with bind parameters: building a select() with its loader options took longer than
+# SQLite took to answer it.
+
+
+@functools.cache
+def _drafts():
+    return (select(Proposal).options(joinedload(Proposal.category))
+               .where(Proposal.community_id == bindparam("community_id"), Proposal.author_id == bindparam("user_id"),
+                      Proposal.state == "draft")
+               .order_by(Proposal.created_at.desc()).limit(50))
+
+
+@functools.cache
+def _detail():
+    return (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+               .where(Proposal.id == bindparam("proposal_id"), Proposal.community_id == bindparam("community_id")))
+
+
+@functools.cache
+def _answer():
+    return (select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
+               .where(OfficialAnswer.proposal_id == bindparam("proposal_id")))
+
+
+@functools.cache
+def _progress():
+    return (select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
+                 .where(ProgressUpdate.proposal_id == bindparam("proposal_id")).order_by(ProgressUpdate.id).limit(200))
 
 
 def drafts_of(community, user) -> list[Proposal]:
-    return db.session.execute(_DRAFTS, {"community_id": community.id, "user_id": user.id}).scalars().all()
+    return db.session.execute(_drafts(), {"community_id": community.id, "user_id": user.id}).scalars().all()
 
 
 def load_detail(community, proposal_id: int) -> Proposal | None:
-    return db.session.execute(_DETAIL, {"proposal_id": proposal_id, "community_id": community.id}) \
+    return db.session.execute(_detail(), {"proposal_id": proposal_id, "community_id": community.id}) \
         .scalar_one_or_none()
 
 
 def answer_for(p: Proposal) -> OfficialAnswer | None:
-    return db.session.execute(_ANSWER, {"proposal_id": p.id}).scalar_one_or_none()
+    return db.session.execute(_answer(), {"proposal_id": p.id}).scalar_one_or_none()
 
 
 def progress_for(p: Proposal) -> list[ProgressUpdate]:
-    return db.session.execute(_PROGRESS, {"proposal_id": p.id}).scalars().all()
+    return db.session.execute(_progress(), {"proposal_id": p.id}).scalars().all()
 
 
 def overdue(community, now: datetime | None = None, limit: int = 200) -> list[tuple[Proposal, int]]:
@@ -206,12 +223,14 @@ def figures(community, now: datetime | None = None) -> Figures:
     )
 
 
-_ASSISTED_SUPPORTS = select(func.count()).select_from(ProposalSupport).where(
-    ProposalSupport.proposal_id == bindparam("proposal_id"), ProposalSupport.origin == "assisted")
+@functools.cache
+def _assisted_supports():
+    return select(func.count()).select_from(ProposalSupport).where(
+        ProposalSupport.proposal_id == bindparam("proposal_id"), ProposalSupport.origin == "assisted")
 
 
 def assisted_support_count(p: Proposal) -> int:
     """Supports recorded by the committee with the resident present (shown to everyone)."""
     if not p.support_count:
         return 0
-    return db.session.execute(_ASSISTED_SUPPORTS, {"proposal_id": p.id}).scalar_one()
+    return db.session.execute(_assisted_supports(), {"proposal_id": p.id}).scalar_one()

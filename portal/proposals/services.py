@@ -2,6 +2,8 @@
 audit event in the same transaction; the view commits."""
 from __future__ import annotations
 
+import functools
+
 import math
 from datetime import timedelta
 
@@ -31,13 +33,19 @@ def settings_for(community) -> ProposalSettings:
     return s
 
 
-_CATEGORIES = select(ProposalCategory).where(ProposalCategory.community_id == bindparam("community_id")) \
-    .order_by(ProposalCategory.position, ProposalCategory.id)
-_ACTIVE_CATEGORIES = _CATEGORIES.where(ProposalCategory.active.is_(True))  # built once: every list page
+@functools.cache
+def _categories():
+    return select(ProposalCategory).where(ProposalCategory.community_id == bindparam("community_id")) \
+        .order_by(ProposalCategory.position, ProposalCategory.id)
+
+
+@functools.cache
+def _active_categories():
+    return _categories().where(ProposalCategory.active.is_(True))  # built once: every list page
 
 
 def categories(community, include_inactive: bool = False) -> list[ProposalCategory]:
-    q = _CATEGORIES if include_inactive else _ACTIVE_CATEGORIES
+    q = _categories() if include_inactive else _active_categories()
     return db.session.execute(q, {"community_id": community.id}).scalars().all()
 
 
@@ -219,14 +227,16 @@ def unsupport(actor, community, p: Proposal) -> bool:
     return True
 
 
-_SUPPORTED = select(ProposalSupport.id).where(ProposalSupport.proposal_id == bindparam("proposal_id"),
-                                              ProposalSupport.user_id == bindparam("user_id"))
+@functools.cache
+def _supported():
+    return select(ProposalSupport.id).where(ProposalSupport.proposal_id == bindparam("proposal_id"),
+                                                  ProposalSupport.user_id == bindparam("user_id"))
 
 
 def has_supported(user, p: Proposal) -> bool:
     if user is None:
         return False
-    return db.session.execute(_SUPPORTED, {"proposal_id": p.id, "user_id": user.id}).first() is not None
+    return db.session.execute(_supported(), {"proposal_id": p.id, "user_id": user.id}).first() is not None
 
 
 def _maybe_start_review(actor, community, p: Proposal) -> None:
