@@ -8,16 +8,55 @@ from flask_babel import lazy_gettext as _l
 
 from .display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .pagecache import serve_hit
 from .security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Portal(Flask):
+    def preprocess_request(self):
+        """A visitor's cached page is answered before the request's hooks (session, user,
+        community, rate limits) run; the after_request hooks still do (portal/pagecache.py)."""
+        hit = serve_hit(self)
+        return hit if hit is not None else super().preprocess_request()
+
+
+class _WtformsTranslations:
+    """WTForms' own messages ("This field is required.") in the request's language.
+
+    Flask-WTF reads them from `request.wtforms_translations` and, when that is unset, loads and
+    parses the wtforms .mo file from disk again for every request that builds a form. This one
+    object answers for every request: it asks Flask-Babel for the locale when a message is
+    needed and keeps one parsed catalog per locale for the life of the process."""
+
+    def __init__(self):
+        self.catalogs: dict[str, object] = {}
+
+    def _catalog(self):
+        from babel import support
+        from flask_babel import get_locale
+        from wtforms.i18n import messages_path
+
+        locale = get_locale()
+        key = str(locale)
+        found = self.catalogs.get(key)
+        if found is None:
+            found = self.catalogs[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return found
+
+    def ugettext(self, string):
+        return self._catalog().ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return self._catalog().ungettext(singular, plural, n)
 
 
 def create_app(config=None) -> Flask:
     """Build the app. `config` is a config class, a name ('testing'…) or a dict of overrides."""
     from config import CONFIGS, Config, ProductionConfig
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+    app = Portal(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     overrides = {}
     if config is None:
@@ -108,10 +147,18 @@ def create_app(config=None) -> Flask:
     app.config.setdefault("ASSET_VERSION", digest.hexdigest()[:10])
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 7 * 24 * 3600
 
+    asset_urls: dict[tuple[str, str], str] = {}
+
     def asset(filename: str) -> str:
+        """A static file's versioned URL; built once per file (and script root), since every
+        page asks for the stylesheet and each icon of the sprite again."""
         from flask import url_for
 
-        return url_for("static", filename=filename, v=app.config["ASSET_VERSION"])
+        key = (request.script_root, filename)
+        url = asset_urls.get(key)
+        if url is None:
+            url = asset_urls[key] = url_for("static", filename=filename, v=app.config["ASSET_VERSION"])
+        return url
 
     app.jinja_env.globals["asset"] = asset
 
@@ -125,6 +172,12 @@ def create_app(config=None) -> Flask:
     app.jinja_env.filters["plaintext"] = plaintext
     from . import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace
+    wtforms_translations = _WtformsTranslations()
+
+    @app.before_request
+    def _forms_speak_the_page_language():
+        request.wtforms_translations = wtforms_translations
+
     app.after_request(remember_choices)
     app.after_request(security_headers)
 

@@ -10,6 +10,14 @@ changes outside the chain (an account renaming itself) — is bounded by a short
 Never cached: signed-in people, a request whose session holds something (a flash message),
 a response that is not 200, or one that touched the session (a form with a CSRF token would
 set a cookie). The cache is per process (one per gunicorn worker), bounded in entries.
+
+Two ways in. `serve_hit` runs before anything else of the request (the app calls it first in
+`preprocess_request`): a GET without a session cookie to a cached endpoint reads only the
+community's (id, audit_seq) with one Core statement and answers from the cache — no session,
+no user, no ORM community, no rate-limit or CSRF hooks. Without a session cookie nobody is
+signed in and no flash message is waiting, so the page can only be a visitor's. Everything
+else (a session cookie, ?lang=, a miss) goes the ordinary way through `for_visitors`. Either
+way the after_request hooks run on the answer, so the security headers are the same.
 """
 from __future__ import annotations
 
@@ -20,6 +28,10 @@ from collections import OrderedDict
 
 from flask import current_app, g, request, session
 from flask_login import current_user
+from sqlalchemy import bindparam, select
+
+from .communities.models import Community
+from .extensions import db
 
 _lock = threading.Lock()
 
@@ -53,14 +65,59 @@ class PageCache:
             self.hits = self.misses = 0
 
 
-def cache_of(app) -> PageCache | None:
+def cache_of(app, name: str = "yishi_page_cache") -> PageCache | None:
+    """The app's cache called `name` (the visitors' pages by default), with the configured size
+    and lifetime; None when PAGE_CACHE_SECONDS is 0."""
     if not app.config.get("PAGE_CACHE_SECONDS"):
         return None
-    cache = app.extensions.get("yishi_page_cache")
+    cache = app.extensions.get(name)
     if cache is None:
-        cache = app.extensions["yishi_page_cache"] = PageCache(
+        cache = app.extensions[name] = PageCache(
             int(app.config.get("PAGE_CACHE_SIZE", 256)), float(app.config["PAGE_CACHE_SECONDS"]))
     return cache
+
+
+def _key(community_id: int, audit_seq: int) -> tuple:
+    return (community_id, audit_seq, request.full_path, request.headers.get("Cookie", ""),
+            request.headers.get("Accept-Language", ""))
+
+
+def _answer(found, vary_cookie: bool = False):
+    _, body, status, headers = found
+    response = current_app.response_class(body, status=status, headers=headers)
+    if vary_cookie:
+        # What the ordinary way adds when it looks at the session (current_user): the page
+        # depends on the Cookie header, so a shared HTTP cache must not hand it to someone else.
+        response.vary.add("Cookie")
+    return response
+
+
+_community_t = Community.__table__
+_HEAD = select(_community_t.c.id, _community_t.c.audit_seq).where(_community_t.c.slug == bindparam("slug"))
+
+
+def serve_hit(app):
+    """A visitor's cached page, or None: see the module's docstring. Called before any
+    url_value_preprocessor or before_request hook, so it decides from the raw request only."""
+    cache = cache_of(app)
+    if cache is None or request.method != "GET" or request.url_rule is None:
+        return None
+    view = app.view_functions.get(request.url_rule.endpoint)
+    if not getattr(view, "visitor_cacheable", False):
+        return None
+    cookies = request.cookies
+    if app.config["SESSION_COOKIE_NAME"] in cookies or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
+            in cookies or "lang" in request.args:
+        return None  # someone with a session (signed in, a flash, a form) / a language to remember
+    slug = (request.view_args or {}).get("slug")
+    if not slug:
+        return None
+    with db.engine.connect() as conn:  # not the ORM session: nothing to set up or tear down
+        head = conn.execute(_HEAD, {"slug": slug}).first()
+    if head is None:
+        return None  # the ordinary way answers 404
+    found = cache.get(_key(head.id, head.audit_seq))
+    return None if found is None else _answer(found, vary_cookie=True)
 
 
 def for_visitors(view):
@@ -72,16 +129,19 @@ def for_visitors(view):
         if cache is None or request.method != "GET" or current_user.is_authenticated \
                 or "_flashes" in session:
             return view(*args, **kwargs)
-        key = (g.community.id, g.community.audit_seq, request.full_path,
-               request.headers.get("Cookie", ""), request.headers.get("Accept-Language", ""))
+        key = _key(g.community.id, g.community.audit_seq)
         found = cache.get(key)
         if found is not None:
-            _, body, status, headers = found
-            return current_app.response_class(body, status=status, headers=headers)
+            if "lang" in request.args:
+                from .display import select_locale
+
+                select_locale()  # a ?lang= choice is remembered (cookie) on a cached copy too
+            return _answer(found)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not session.modified and not response.is_streamed \
                 and "Set-Cookie" not in response.headers:
             cache.put(key, response.get_data(), response.status_code, list(response.headers.items()))
         return response
 
+    wrapper.visitor_cacheable = True
     return wrapper

@@ -123,3 +123,63 @@ def test_off_when_configured_off(app, world):
     assert app.config["PAGE_CACHE_SECONDS"] == 0 and pagecache.cache_of(app) is None
     v = visitor(app)
     body(v, "/c/dorf-a/"), body(v, "/c/dorf-a/")
+
+
+def test_a_visitor_hit_is_answered_before_the_hooks_and_keeps_the_headers(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    v = visitor(app)
+    miss = v.get(url)
+    with counting() as statements:
+        hit = v.get(url)
+    assert hit.get_data() == miss.get_data() and cache.hits == 1
+    # Only the community's audit head, with a Core statement: no ORM community row, no
+    # session user, no membership were loaded.
+    assert len(statements) == 1 and statements[0].startswith("SELECT community.id, community.audit_seq FROM")
+    for name in ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy", "Vary"):
+        assert hit.headers.get(name) == miss.headers.get(name), name
+    assert "Cookie" in hit.headers["Vary"] and "Set-Cookie" not in hit.headers
+    assert visitor(app).get("/c/nowhere/proposals/").status_code == 404  # unknown community: the ordinary way
+
+
+def test_a_signed_in_person_never_gets_the_visitors_copy(app, world, cache):
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    public = body(visitor(app), url)
+    assert body(visitor(app), url) == public and cache.hits == 1
+    resident = client_as(app, "meda")
+    own = body(resident, url)
+    assert own != public and 'action="/logout"' in own and 'action="/logout"' not in public
+    assert cache.hits == 1  # the signed-in request was rendered, not looked up
+
+
+def test_a_language_chosen_on_a_cached_copy_is_remembered(app, world, cache):
+    url = "/c/dorf-a/proposals/?lang=en"
+    assert "lang=en" in visitor(app, "zh-CN").get(url).headers.get("Set-Cookie", "")
+    again = visitor(app, "zh-CN").get(url)  # a second visitor, served the cached copy
+    assert cache.hits == 1 and "lang=en" in again.headers.get("Set-Cookie", "")
+
+
+def test_signed_in_list_rows_are_shared_until_the_chain_moves(app, world, cache):
+    """The list's rows (not the page: it carries the reader's name, drafts and CSRF tokens) are
+    kept per question, language and hidden-or-not, under the community's audit_seq."""
+    p = make_proposal(world)
+    url = "/c/dorf-a/proposals/"
+    resident, neighbour = client_as(app, "meda"), client_as(app, "resa")
+    first = body(resident, url)
+    with counting() as statements:
+        again = body(neighbour, url)
+    assert not any("FROM proposal JOIN" in s or "FROM comment" in s for s in statements)  # rows reused
+    assert again != first and 'action="/logout"' in again  # still each person's own page
+    assert cache.hits == 0 and not cache.entries  # and never a visitor's copy
+    assert "0人附议" in body(resident, url)
+    assert resident.post(f"{url}{p.id}/support", token_from=f"{url}{p.id}").status_code == 303
+    assert "1人附议" in body(neighbour, url)  # audited: the next read counts it
+    # The committee's rows show hidden proposals (marked); residents' rows never do.
+    from portal.moderation import services as moderation
+
+    moderation.hide(world["coma"], world.a, db.session.get(Proposal, p.id), "Personal data")
+    db.session.commit()
+    assert 'class="tag"' in body(client_as(app, "coma"), url)
+    assert f'/proposals/{p.id}"' not in body(neighbour, url)

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import url_for
 from babel.dates import format_date
 from markupsafe import escape
 from PIL import ExifTags, Image
@@ -1407,3 +1408,38 @@ def test_committee_settings_and_categories(app, world):
     p = proposal(pid)
     assert p.state == "under_review" and timedelta(days=6, hours=23) < p.answer_due_at - p.review_started_at
     chain_ok(world.a)
+
+
+def test_a_list_row_in_both_languages(app, world):
+    """The list's rows are prepared in Python (portal/proposals/listing.py): same link as
+    url_for, and every part of the row in the reader's language."""
+    p = make_proposal(world)
+    p2 = make_proposal(world, title="Second one")
+    ps.support(world["meda"], world.a, p)
+    db.session.commit()
+    with app.test_request_context():
+        links = {x.id: url_for("proposals.detail", slug="dorf-a", proposal_id=x.id) for x in (p, p2)}
+    rows = {}
+    for lang, who in (("en", en(app, "visitor")), ("zh", client_as(app, "visitor"))):
+        who.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en" if lang == "en" else "zh-CN"
+        html = page(who, "/c/dorf-a/proposals/")
+        rows[lang] = {int(m.group(1)): m.group(0) for m in
+                      re.finditer(r'<li class="row">\s*<h2 class="item-title"><a href="[^"]*?(\d+)">.*?</li>', html, re.S)}
+        for x in (p, p2):
+            assert f'<a href="{links[x.id]}">' in rows[lang][x.id]
+            assert f'<time datetime="{x.published_at.isoformat()}">' in rows[lang][x.id]
+            assert world["resa"].display_name in rows[lang][x.id]
+    assert "Collecting support" in rows["en"][p.id] and "1 support<" in rows["en"][p.id]
+    assert "0 supports" in rows["en"][p2.id] and "0 comments" in rows["en"][p2.id]
+    assert "1人附议" in rows["zh"][p.id] and "0条留言" in rows["zh"][p.id] and "Collecting support" not in rows["zh"][p.id]
+
+
+def test_form_messages_follow_the_page_language(app, world):
+    """WTForms' own messages come from one catalog per language kept for the process."""
+    for lang, message in (("en", "This field is required."), ("zh-CN", "该字段是必填字段。"),
+                          ("en", "This field is required.")):
+        c = client_as(app, "visitor")
+        c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        r = c.post("/register", {"username": "", "display_name": "", "password": "", "password2": ""},
+                   token_from="/register")
+        assert r.status_code == 400 and message in r.get_data(as_text=True), lang

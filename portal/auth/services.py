@@ -1,6 +1,8 @@
 """Account use cases. No request or current_user in here: callers pass what is needed."""
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import re
 import secrets
@@ -8,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
@@ -91,19 +93,22 @@ def start_session(user: User) -> str:
     return token
 
 
+@functools.cache
+def _session_user():
+    return (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                     .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def load_session_user(token: str, idle_days: int) -> User | None:
     if not token or len(token) > 100:
         return None
-    row = db.session.execute(
-        select(AuthSession).where(AuthSession.token_hash == _token_hash(token))
-    ).scalar_one_or_none()
-    if row is None:
+    # Every signed-in request: the session row and its user in one statement, built once.
+    found = db.session.execute(_session_user(), {"token_hash": _token_hash(token)}).first()
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
     if now - row.last_seen_at > timedelta(days=idle_days):
-        return None
-    user = db.session.get(User, row.user_id)
-    if user is None:
         return None
     if now - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = now

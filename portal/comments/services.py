@@ -1,10 +1,12 @@
 """Add and list comments. The subject's own permission decides who may comment."""
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -81,22 +83,38 @@ def thread(community, subject) -> list[tuple[Comment, list[Comment]]]:
     return _group(rows)
 
 
+# thread_page() runs on every page with comments: its three statements are built once, with
+# bind parameters (building them took longer than SQLite took to answer them).
+_ON = (Comment.community_id == bindparam("community_id"), Comment.subject_type == bindparam("subject_type"),
+       Comment.subject_id == bindparam("subject_id"))
+
+
+@functools.cache
+def _sizes():
+    return select(func.coalesce(func.sum(case((Comment.parent_id.is_(None), 1), else_=0)), 0), func.count()).where(*_ON)
+
+
+@functools.cache
+def _top_ids():
+    return select(Comment.id).where(*_ON, Comment.parent_id.is_(None)).order_by(Comment.id) \
+        .limit(bindparam("per_page")).offset(bindparam("skip")).scalar_subquery()
+
+
+@functools.cache
+def _page_rows():
+    return select(Comment).options(joinedload(Comment.author)) \
+        .where(*_ON, or_(Comment.id.in_(_top_ids()), Comment.parent_id.in_(_top_ids()))).order_by(Comment.id)
+
+
 def thread_page(community, subject, page: int = 1, per_page: int = THREADS_PER_PAGE) -> ThreadPage:
     """One page of threads (top-level comments with all their replies) in three statements,
     whatever the length of the discussion. A page past the end shows the last one."""
-    tops_n, total = db.session.execute(
-        select(func.coalesce(func.sum(case((Comment.parent_id.is_(None), 1), else_=0)), 0), func.count())
-        .where(*_on(community, subject))
-    ).one()
+    on = {"community_id": community.id, "subject_type": subject.__tablename__, "subject_id": subject.id}
+    tops_n, total = db.session.execute(_sizes(), on).one()
     pages = max(1, -(-int(tops_n) // per_page))
     page = min(max(1, page), pages)
-    top_ids = select(Comment.id).where(*_on(community, subject), Comment.parent_id.is_(None)) \
-        .order_by(Comment.id).limit(per_page).offset((page - 1) * per_page).scalar_subquery()
-    rows = db.session.execute(
-        select(Comment).options(joinedload(Comment.author))
-        .where(*_on(community, subject), or_(Comment.id.in_(top_ids), Comment.parent_id.in_(top_ids)))
-        .order_by(Comment.id)
-    ).scalars().all()
+    rows = db.session.execute(_page_rows(), {**on, "per_page": per_page, "skip": (page - 1) * per_page}) \
+        .scalars().all()
     return ThreadPage(_group(rows), page, pages, int(total))
 
 
@@ -115,10 +133,14 @@ def page_of(comment: Comment, per_page: int = THREADS_PER_PAGE) -> int:
 def count_for(community, subject_type: str, subject_ids: list[int]) -> dict[int, int]:
     if not subject_ids:
         return {}
-    rows = db.session.execute(
-        select(Comment.subject_id, func.count()).where(
-            Comment.community_id == community.id, Comment.subject_type == subject_type,
-            Comment.subject_id.in_(subject_ids), Comment.hidden_at.is_(None))
-        .group_by(Comment.subject_id)
-    ).all()
+    rows = db.session.execute(_counts(), {"community_id": community.id, "subject_type": subject_type,
+                                        "ids": list(subject_ids)}).all()
     return dict(rows)
+
+
+@functools.cache
+def _counts():
+    return select(Comment.subject_id, func.count()).where(
+        Comment.community_id == bindparam("community_id"), Comment.subject_type == bindparam("subject_type"),
+        Comment.subject_id.in_(bindparam("ids", expanding=True)), Comment.hidden_at.is_(None)) \
+        .group_by(Comment.subject_id)

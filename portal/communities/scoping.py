@@ -4,11 +4,14 @@ An object of another community is a 404, never a 403: we do not confirm that it 
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
 from .models import Community, Membership
@@ -55,8 +58,24 @@ class Ctx:
         return "user" if self.signed_in else "visitor"
 
 
+# Statements run on every community page are built once, on first use (loader options need every
+# model mapped), with bind parameters: building a
+# select() with its options costs more Python time than SQLite takes to answer it.
+
+
+@functools.cache
+def _by_slug():
+    return select(Community).where(Community.slug == bindparam("slug"))
+
+
+@functools.cache
+def _membership():
+    return (select(Membership).options(joinedload(Membership.roles), lazyload(Membership.user))
+        .where(Membership.community_id == bindparam("community_id"), Membership.user_id == bindparam("user_id")))
+
+
 def community_by_slug_or_404(slug: str) -> Community:
-    community = db.session.execute(select(Community).where(Community.slug == slug)).scalar_one_or_none()
+    community = db.session.execute(_by_slug(), {"slug": slug}).scalar_one_or_none()
     if community is None:
         abort(404)
     return community
@@ -65,9 +84,10 @@ def community_by_slug_or_404(slug: str) -> Community:
 def membership_of(user, community: Community) -> Membership | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.execute(
-        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
-    ).scalar_one_or_none()
+    # One statement on every community page: the roles joined (not a second SELECT), the user not
+    # joined again (it is `user`, already in the session; Membership.user finds it there).
+    return db.session.execute(_membership(), {"community_id": community.id, "user_id": user.id}) \
+        .unique().scalar_one_or_none()
 
 
 def context_for(user, community: Community | None) -> Ctx:

@@ -4,17 +4,18 @@ Every page runs a fixed number of statements whatever the number of proposals,
 supports or comments (tests/test_query_budget covers it)."""
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
 from ..extensions import db
-from .models import OPEN_STATES, PUBLIC_STATES, OfficialAnswer, ProgressUpdate, Proposal
+from .models import OPEN_STATES, PUBLIC_STATES, OfficialAnswer, ProgressUpdate, Proposal, ProposalSupport
 
 SORTS = ("newest", "supported", "oldest")
 PAGE_SIZE = 20
@@ -72,68 +73,114 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Page:
+@functools.lru_cache(maxsize=256)
+def _list_statement(state_kind: str, category: bool, search: bool, sort: str, cursor: bool, include_hidden: bool):
+    """The list's SELECT for one shape of query, built once with bind parameters (building it with
+    its loader options on every request took longer than SQLite took to answer it). At most
+    3 x 3 x 2 x 2 x 2 x 2 shapes."""
     stmt = (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
-            .where(Proposal.community_id == community.id, Proposal.published_at.is_not(None)))
-    if lq.state == "open":
+            .where(Proposal.community_id == bindparam("community_id"), Proposal.published_at.is_not(None)))
+    if state_kind == "open":
         stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
-    elif lq.state in PUBLIC_STATES:
-        stmt = stmt.where(Proposal.state == lq.state)
+    elif state_kind == "one":
+        stmt = stmt.where(Proposal.state == bindparam("state"))
     else:
         stmt = stmt.where(Proposal.state.in_(PUBLIC_STATES))
     if not include_hidden:
         stmt = stmt.where(Proposal.hidden_at.is_(None))
-    if lq.category_id:
-        stmt = stmt.where(Proposal.category_id == lq.category_id)
-    if lq.q:
-        pattern = _like(lq.q[:SEARCH_MAX])
+    if category:
+        stmt = stmt.where(Proposal.category_id == bindparam("category_id"))
+    if search:
+        pattern = bindparam("pattern")
         # ILIKE: "Well" finds "well" on PostgreSQL as it does on SQLite (whose LIKE ignores ASCII case).
         stmt = stmt.where(or_(Proposal.title.ilike(pattern, escape="\\"), Proposal.body.ilike(pattern, escape="\\")))
-    cur = parse_cursor(lq.after, lq.sort) if lq.after else None
-    if lq.sort == "supported":
-        if cur:
-            stmt = stmt.where(or_(Proposal.support_count < cur[0],
-                                  and_(Proposal.support_count == cur[0], Proposal.id < cur[1])))
+    key, after_id = bindparam("cursor_key"), bindparam("cursor_id")
+    if sort == "supported":
+        if cursor:
+            stmt = stmt.where(or_(Proposal.support_count < key,
+                                  and_(Proposal.support_count == key, Proposal.id < after_id)))
         stmt = stmt.order_by(Proposal.support_count.desc(), Proposal.id.desc())
-    elif lq.sort == "oldest":
+    elif sort == "oldest":
         stmt = stmt.where(Proposal.state.in_(OPEN_STATES))
-        if cur:
-            t = _from_ts(cur[0])
-            stmt = stmt.where(or_(Proposal.published_at > t, and_(Proposal.published_at == t, Proposal.id > cur[1])))
+        if cursor:
+            stmt = stmt.where(or_(Proposal.published_at > key,
+                                  and_(Proposal.published_at == key, Proposal.id > after_id)))
         stmt = stmt.order_by(Proposal.published_at.asc(), Proposal.id.asc())
     else:
-        if cur:
-            t = _from_ts(cur[0])
-            stmt = stmt.where(or_(Proposal.published_at < t, and_(Proposal.published_at == t, Proposal.id < cur[1])))
+        if cursor:
+            stmt = stmt.where(or_(Proposal.published_at < key,
+                                  and_(Proposal.published_at == key, Proposal.id < after_id)))
         stmt = stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
-    rows = db.session.execute(stmt.limit(PAGE_SIZE + 1)).scalars().all()
+    return stmt.limit(PAGE_SIZE + 1)
+
+
+def list_proposals(community, lq: ListQuery, include_hidden: bool = False) -> Page:
+    sort = lq.sort if lq.sort in ("supported", "oldest") else "newest"
+    state_kind = "open" if lq.state == "open" else "one" if lq.state in PUBLIC_STATES else "all"
+    params: dict = {"community_id": community.id}
+    if state_kind == "one":
+        params["state"] = lq.state
+    if lq.category_id:
+        params["category_id"] = lq.category_id
+    if lq.q:
+        params["pattern"] = _like(lq.q[:SEARCH_MAX])
+    cur = parse_cursor(lq.after, lq.sort) if lq.after else None
+    if cur:
+        params["cursor_key"] = cur[0] if sort == "supported" else _from_ts(cur[0])
+        params["cursor_id"] = cur[1]
+    stmt = _list_statement(state_kind, bool(lq.category_id), bool(lq.q), sort, bool(cur), bool(include_hidden))
+    rows = db.session.execute(stmt, params).scalars().all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return Page(rows, _cursor(rows[-1], lq.sort) if more and rows else None)
+    return Page(rows, _cursor(rows[-1], sort) if more and rows else None)
+
+
+# The detail page's statements are built once (on first use: loader options need every model
+# mapped), with bind parameters: building a select() with its loader options took longer than
+# SQLite took to answer it.
+
+
+@functools.cache
+def _drafts():
+    return (select(Proposal).options(joinedload(Proposal.category))
+               .where(Proposal.community_id == bindparam("community_id"), Proposal.author_id == bindparam("user_id"),
+                      Proposal.state == "draft")
+               .order_by(Proposal.created_at.desc()).limit(50))
+
+
+@functools.cache
+def _detail():
+    return (select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
+               .where(Proposal.id == bindparam("proposal_id"), Proposal.community_id == bindparam("community_id")))
+
+
+@functools.cache
+def _answer():
+    return (select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
+               .where(OfficialAnswer.proposal_id == bindparam("proposal_id")))
+
+
+@functools.cache
+def _progress():
+    return (select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
+                 .where(ProgressUpdate.proposal_id == bindparam("proposal_id")).order_by(ProgressUpdate.id).limit(200))
 
 
 def drafts_of(community, user) -> list[Proposal]:
-    return db.session.execute(
-        select(Proposal).options(joinedload(Proposal.category))
-        .where(Proposal.community_id == community.id, Proposal.author_id == user.id, Proposal.state == "draft")
-        .order_by(Proposal.created_at.desc()).limit(50)).scalars().all()
+    return db.session.execute(_drafts(), {"community_id": community.id, "user_id": user.id}).scalars().all()
 
 
 def load_detail(community, proposal_id: int) -> Proposal | None:
-    return db.session.execute(
-        select(Proposal).options(joinedload(Proposal.author), joinedload(Proposal.category))
-        .where(Proposal.id == proposal_id, Proposal.community_id == community.id)).scalar_one_or_none()
+    return db.session.execute(_detail(), {"proposal_id": proposal_id, "community_id": community.id}) \
+        .scalar_one_or_none()
 
 
 def answer_for(p: Proposal) -> OfficialAnswer | None:
-    return db.session.execute(select(OfficialAnswer).options(joinedload(OfficialAnswer.author))
-                              .where(OfficialAnswer.proposal_id == p.id)).scalar_one_or_none()
+    return db.session.execute(_answer(), {"proposal_id": p.id}).scalar_one_or_none()
 
 
 def progress_for(p: Proposal) -> list[ProgressUpdate]:
-    return db.session.execute(select(ProgressUpdate).options(joinedload(ProgressUpdate.author))
-                              .where(ProgressUpdate.proposal_id == p.id)
-                              .order_by(ProgressUpdate.id).limit(200)).scalars().all()
+    return db.session.execute(_progress(), {"proposal_id": p.id}).scalars().all()
 
 
 def overdue(community, now: datetime | None = None, limit: int = 200) -> list[tuple[Proposal, int]]:
@@ -176,11 +223,14 @@ def figures(community, now: datetime | None = None) -> Figures:
     )
 
 
+@functools.cache
+def _assisted_supports():
+    return select(func.count()).select_from(ProposalSupport).where(
+        ProposalSupport.proposal_id == bindparam("proposal_id"), ProposalSupport.origin == "assisted")
+
+
 def assisted_support_count(p: Proposal) -> int:
     """Supports recorded by the committee with the resident present (shown to everyone)."""
-    from .models import ProposalSupport
-
     if not p.support_count:
         return 0
-    return db.session.execute(select(func.count()).select_from(ProposalSupport).where(
-        ProposalSupport.proposal_id == p.id, ProposalSupport.origin == "assisted")).scalar_one()
+    return db.session.execute(_assisted_supports(), {"proposal_id": p.id}).scalar_one()

@@ -2,11 +2,13 @@
 audit event in the same transaction; the view commits."""
 from __future__ import annotations
 
+import functools
+
 import math
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -31,11 +33,20 @@ def settings_for(community) -> ProposalSettings:
     return s
 
 
+@functools.cache
+def _categories():
+    return select(ProposalCategory).where(ProposalCategory.community_id == bindparam("community_id")) \
+        .order_by(ProposalCategory.position, ProposalCategory.id)
+
+
+@functools.cache
+def _active_categories():
+    return _categories().where(ProposalCategory.active.is_(True))  # built once: every list page
+
+
 def categories(community, include_inactive: bool = False) -> list[ProposalCategory]:
-    q = select(ProposalCategory).where(ProposalCategory.community_id == community.id)
-    if not include_inactive:
-        q = q.where(ProposalCategory.active.is_(True))
-    return db.session.execute(q.order_by(ProposalCategory.position, ProposalCategory.id)).scalars().all()
+    q = _categories() if include_inactive else _active_categories()
+    return db.session.execute(q, {"community_id": community.id}).scalars().all()
 
 
 def ensure_default_categories(community) -> list[ProposalCategory]:
@@ -216,11 +227,16 @@ def unsupport(actor, community, p: Proposal) -> bool:
     return True
 
 
+@functools.cache
+def _supported():
+    return select(ProposalSupport.id).where(ProposalSupport.proposal_id == bindparam("proposal_id"),
+                                                  ProposalSupport.user_id == bindparam("user_id"))
+
+
 def has_supported(user, p: Proposal) -> bool:
     if user is None:
         return False
-    return db.session.execute(select(ProposalSupport.id).where(
-        ProposalSupport.proposal_id == p.id, ProposalSupport.user_id == user.id)).first() is not None
+    return db.session.execute(_supported(), {"proposal_id": p.id, "user_id": user.id}).first() is not None
 
 
 def _maybe_start_review(actor, community, p: Proposal) -> None:

@@ -18,7 +18,7 @@ from ..permissions import require
 from ..steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
-from . import queries, services
+from . import listing, queries, services
 from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalForm, SearchForm
 from .models import PUBLIC_STATES
 
@@ -70,10 +70,9 @@ def index():
     cat_id = int(form.category.data) if form.category.data else None
     lq = queries.ListQuery(state=form.state.data or "", category_id=cat_id, sort=form.sort.data or "newest",
                            q=(form.q.data or "").strip(), after=after)
-    page = queries.list_proposals(g.community, lq, include_hidden=perm.can_see_hidden_text(g.ctx, None))
-    counts = comments.count_for(g.community, "proposal", [p.id for p in page.items])
+    rows, next_cursor = listing.page_rows(g.community, lq, perm.can_see_hidden_text(g.ctx, None), loc)
     drafts = queries.drafts_of(g.community, current_user) if g.ctx.verified else []
-    return render_template("proposals/index.html", page=page, form=form, lq=lq, counts=counts, drafts=drafts,
+    return render_template("proposals/index.html", rows=rows, next_cursor=next_cursor, form=form, lq=lq, drafts=drafts,
                            can_create=perm.can_create(g.ctx), can_assist=assisted_perm.can_record(g.ctx),
                            threshold=services.threshold_for(g.community))
 
