@@ -100,6 +100,11 @@ def detail(poll_id):
     return closed_for_visitors(_detail, load(poll_id))
 
 
+# The visitors' fast path (pagecache.serve_hit, before any hook) may answer these: only a closed
+# poll's page is ever put in the cache, so a hit can only be a closed poll's stored copy.
+detail.visitor_cacheable = True
+
+
 def _detail(poll):
     ctx = g.ctx
     opts = queries.options(poll)
@@ -166,6 +171,9 @@ def ballots(poll_id):
     if not perm.can_see_published(g.ctx, poll):
         abort(404)
     return closed_for_visitors(_ballots, poll)
+
+
+ballots.visitor_cacheable = True
 
 
 def _ballots(poll):
