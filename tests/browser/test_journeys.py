@@ -205,7 +205,7 @@ FOCUS_JS = """() => { const el = document.activeElement; if (!el || el === docum
           visible: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth}; }"""
 
 
-@pytest.mark.parametrize("mode", ["default", "large", "contrast"])
+@pytest.mark.parametrize("mode", ["default", "large", "contrast", "easy"])
 def test_keyboard_skip_link_and_visible_focus(browsing, mode):
     """Tab from the top: the skip link comes first and shows itself; every focused
     control has a visible outline and is on screen (WCAG 2.4.7, 2.4.11)."""
