@@ -39,6 +39,31 @@ def counting():
         event.remove(engine, "before_cursor_execute", before)
 
 
+def clients_for(app, pages) -> dict:
+    """One client per person named in `pages` (name, who, url), signed in; None is a visitor."""
+    clients = {}
+    for who in {p[1] for p in pages}:
+        clients[who] = Client(app)
+        if who:
+            clients[who].login(who)
+    return clients
+
+
+def measure(clients, pages) -> dict[str, list[str]]:
+    """The SQL statements of every page, by its name."""
+    return {name: statements_for(clients[who], url) for name, who, url in pages}
+
+
+def assert_constant(pages, small, large, cap, title, width=55) -> None:
+    """No page's statement count grew with the data, and none is over `cap`."""
+    report = "\n".join(f"{name:{width}} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
+    print(f"\nSQL statements per {title}\n" + report)
+    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
+    over = [name for name, _, _ in pages if len(large[name]) > cap]
+    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
+    assert not grew and not over, f"grew with data: {grew}; over the cap of {cap}: {over}\n{report}\n\n{detail}"
+
+
 def statements_for(client: Client, url: str) -> list[str]:
     client.get(url)  # warm up: anything done once per process is not the page's cost
     with counting() as statements:
@@ -126,21 +151,12 @@ def _measure(clients, w) -> dict[str, list[str]]:
 
 def test_statements_per_page_do_not_grow_with_data(app, fast_hashing):
     w = build_world()
-    clients = {}
-    for who in {p[1] for p in PAGES}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
+    clients = clients_for(app, PAGES)
     small = _measure(clients, w)
     grow(w)
     assert w.a.audit_seq >= 300
     large = _measure(clients, w)
-    report = "\n".join(f"{name:40} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in PAGES)
-    print("\nSQL statements per page (small data -> large data)\n" + report)
-    grew = [name for name, _, _ in PAGES if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in PAGES if len(large[name]) > CAP]
-    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, f"grew with data: {grew}; over the cap of {CAP}: {over}\n{report}\n\n{detail}"
+    assert_constant(PAGES, small, large, CAP, "page (small data -> large data)", width=40)
 
     # Later pages of the member list cost what the first one does.
     pages = [len(statements_for(clients["coma"], f"/c/dorf-a/members?page={n}")) for n in (1, 2, 3)]
@@ -261,25 +277,11 @@ def test_proposal_pages_do_not_grow_with_data(app, fast_hashing):
         ("proposal settings (committee)", "coma", "/c/dorf-a/proposals/settings"),
         ("new proposal form (resident)", "resa", "/c/dorf-a/proposals/new"),
     ]
-    clients = {}
-    for who in {p[1] for p in pages}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
-
-    def measure():
-        return {name: statements_for(clients[who], url) for name, who, url in pages}
-
-    small = measure()
+    clients = clients_for(app, pages)
+    small = measure(clients, pages)
     _grow_proposals(w, 5, 500, ctx)
-    large = measure()
-    report = "\n".join(f"{name:55} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
-    print("\nSQL statements per proposal page (5 -> 500 proposals, supports, comments, reports)\n" + report)
-    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in pages if len(large[name]) > PROPOSAL_CAP]
-    detail_sql = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, \
-        f"grew with data: {grew}; over the cap of {PROPOSAL_CAP}: {over}\n{report}\n\n{detail_sql}"
+    large = measure(clients, pages)
+    assert_constant(pages, small, large, PROPOSAL_CAP, "proposal page (5 -> 500 proposals, supports, comments, reports)")
     # The large pages really show a lot: a full page of the 500 comments' threads, 100 overdue answers.
     html = clients[None].get(detail).get_data(as_text=True)
     assert html.count('<div class="comment-thread">') == 50 and 'cpage=2' in html
@@ -352,24 +354,11 @@ def test_rules_pages_do_not_grow_with_clauses(app, fast_hashing):
         ("rules amendment (resident)", "meda", f"{base}/amendments/{amendment.id}"),
         ("rules revision page (committee)", "coma", base + "/revision"),
     ]
-    clients = {}
-    for who in {p[1] for p in pages}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
-
-    def measure():
-        return {name: statements_for(clients[who], url) for name, who, url in pages}
-
-    small = measure()
+    clients = clients_for(app, pages)
+    small = measure(clients, pages)
     _grow_rules(w, v, adopted, 5, 300)  # 300 clauses and more
-    large = measure()
-    report = "\n".join(f"{name:55} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
-    print("\nSQL statements per rules page (10 -> 300 clauses, amendments, comments)\n" + report)
-    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in pages if len(large[name]) > CAP]
-    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, f"grew with data: {grew}; over the cap of {CAP}: {over}\n{report}\n\n{detail}"
+    large = measure(clients, pages)
+    assert_constant(pages, small, large, CAP, "rules page (10 -> 300 clauses, amendments, comments)")
     assert clients["coma"].get(base + "/revision").get_data(as_text=True).count('class="row amendment"') >= 300
     adopted_html = clients[None].get(doc + "/adopted").get_data(as_text=True)
     assert adopted_html.count('class="rule-clause"') >= 300
@@ -444,24 +433,12 @@ def test_mediation_pages_do_not_grow_with_data(app, fast_hashing):
         ("figures (visitor)", None, f"{base}/figures"),
         ("intake form (resident)", "resa", f"{base}/new"),
     ]
-    clients = {}
-    for who in {p[1] for p in pages}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
-
-    def measure():
-        return {name: statements_for(clients[who], url) for name, who, url in pages}
-
-    small = measure()
+    clients = clients_for(app, pages)
+    small = measure(clients, pages)
     _grow_mediation(w, case.id, 5, 400)
-    large = measure()
-    report = "\n".join(f"{name:45} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
-    print("\nSQL statements per mediation page (5 -> 400 cases, sessions, mediators, terms, ratings)\n" + report)
-    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in pages if len(large[name]) > MEDIATION_CAP]
-    detail_sql = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, f"grew with data: {grew}; over the cap of {MEDIATION_CAP}: {over}\n{report}\n\n{detail_sql}"
+    large = measure(clients, pages)
+    assert_constant(pages, small, large, MEDIATION_CAP,
+                    "mediation page (5 -> 400 cases, sessions, mediators, terms, ratings)", width=45)
     html = clients["coma"].get(f"{base}/{case.id}").get_data(as_text=True)
     assert html.count("Room ") >= 400  # the large page really shows all sessions
 

@@ -9,8 +9,8 @@ from portal.extensions import db
 from portal.votes import services as vs
 from portal.votes.models import Ballot
 
-from .helpers import Client, build_world
-from .test_query_budget import CAP, _people, counting, fast_hashing, statements_for  # noqa: F401  (fixture)
+from .helpers import build_world
+from .test_query_budget import CAP, _people, assert_constant, clients_for, counting, fast_hashing, measure  # noqa: F401
 from .votes_support import make_due, make_poll
 
 
@@ -56,16 +56,8 @@ def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
         ("paper entry (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}/paper"),
         ("new poll form (committee)", "coma", "/c/dorf-a/votes/new"),
     ]
-    clients = {}
-    for who in {p[1] for p in pages}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
-
-    def measure():
-        return {name: statements_for(clients[who], url) for name, who, url in pages}
-
-    small = measure()
+    clients = clients_for(app, pages)
+    small = measure(clients, pages)
     # Grow: 100 more voters in both polls (the closed one recomputed from scratch: same
     # shape, more rows), 40 more polls of every state, resa in all of them.
     db.session.execute(Ballot.__table__.delete().where(Ballot.poll_id == closed.id))
@@ -98,13 +90,8 @@ def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
     tracker2 = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == closed.id)
                                   .order_by(Ballot.tracker)).scalars().first()
     pages = [(n, who, url.replace(tracker, tracker2)) for n, who, url in pages]
-    large = measure()
-    report = "\n".join(f"{name:45} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
-    print("\nSQL statements per votes page (few -> many polls, voters, ballots)\n" + report)
-    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in pages if len(large[name]) > CAP]
-    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, f"grew: {grew}; over {CAP}: {over}\n{report}\n\n{detail}"
+    large = measure(clients, pages)
+    assert_constant(pages, small, large, CAP, "votes page (few -> many polls, voters, ballots)", width=45)
     html = clients[None].get(f"/c/dorf-a/votes/{closed.id}/ballots").get_data(as_text=True)
     assert html.count("<tr><td><code>") == 50 and "rel=\"next\"" in html
     # With the visitors' page cache on (as outside the tests): a closed poll's result and
