@@ -276,6 +276,19 @@ def table(rows: list[tuple[str, dict, dict]], bare: float, width: int = 40,
     return lines
 
 
+def wrk_between_baselines(hello_base: str, portal_base: str, cases) -> tuple[dict, list, dict]:
+    """The bare Flask hello, then each (label, path, cookie) case on the portal, then the hello
+    again (so a machine that got busier shows as a moved baseline); the machine settles between
+    runs. Returns (baseline before, [(label, result)], baseline after)."""
+    base1 = run_wrk(hello_base + "/")
+    settle(base1)
+    results = []
+    for label, path, cookie in cases:
+        results.append((label, run_wrk(portal_base + path, cookie)))
+        settle(results[-1][1])
+    return base1, results, run_wrk(hello_base + "/")
+
+
 def baseline_lines(base1: dict, base2: dict) -> tuple[float, list[str]]:
     bare = (base1["rps"] + base2["rps"]) / 2
     lines = [f"bare Flask baseline: {base1['rps']:.0f} req/s before, {base2['rps']:.0f} after (mean {bare:.0f})"]

@@ -34,7 +34,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (DURATION, ROOT, Server, baseline_lines, check_page, compile_catalogs,  # noqa: E402
-                     log, machine_line, now_line, portal_on_path, preflight, run_wrk, settle, sign_in,
+                     log, machine_line, now_line, portal_on_path, preflight, wrk_between_baselines, sign_in,
                      start_hello, start_portal, stop_on_sigterm, table)
 
 TARGET_EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
@@ -181,13 +181,7 @@ def main() -> int:
             hello_page = check_page(hello.base + "/", None)
 
             log(f"wrk -t1 -c8 -d{DURATION}s, {len(cases) + 2} runs …")
-            results = []
-            base1 = run_wrk(hello.base + "/")
-            settle(base1)
-            for label, path, ck in cases:
-                results.append((label, run_wrk(portal.base + path, ck)))
-                settle(results[-1][1])
-            base2 = run_wrk(hello.base + "/")
+            base1, results, base2 = wrk_between_baselines(hello.base, portal.base, cases)
         finally:
             for s in reversed(servers):
                 s.stop()

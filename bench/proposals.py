@@ -59,7 +59,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (DURATION, ROOT, USER_AGENT, Server, baseline_lines, check_page,  # noqa: E402
                      compile_catalogs, log, machine_line, next_link, now_line, portal_on_path, preflight,
-                     run_wrk, settle, sign_in, start_hello, start_portal, stop_on_sigterm, table)
+                     wrk_between_baselines, sign_in, start_hello, start_portal, stop_on_sigterm, table)
 
 PROPOSALS = 10_000
 SUPPORTS = 200_000
@@ -590,13 +590,7 @@ def main() -> int:
             hello_page = check_page(hello.base + "/", None)
 
             log(f"wrk -t1 -c8 -d{DURATION}s, {len(cases) + 3} runs …")
-            results = []
-            base1 = run_wrk(hello.base + "/")
-            settle(base1)
-            for label, path, ck in floor + cases:
-                results.append((label, run_wrk(portal.base + path, ck)))
-                settle(results[-1][1])
-            base2 = run_wrk(hello.base + "/")
+            base1, results, base2 = wrk_between_baselines(hello.base, portal.base, floor + cases)
             load_end = os.getloadavg()[0]
         finally:
             for s in reversed(servers):

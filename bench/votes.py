@@ -47,8 +47,8 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (DURATION, Server, baseline_lines, check_page, compile_catalogs, log,  # noqa: E402
-                     machine_line, now_line, portal_on_path, preflight, run_wrk, settle, start_hello,
-                     start_portal, stop_on_sigterm, table)
+                     machine_line, now_line, portal_on_path, preflight, start_hello,
+                     start_portal, stop_on_sigterm, table, wrk_between_baselines)
 
 portal_on_path()
 
@@ -290,13 +290,8 @@ def pages(db_url: str, pid: int, tracker: str, n: int, tmp: Path, deep: str = ""
                  ("receipt lookup", f"{base}/ballots?tracker={tracker}&lang=en")]
         page_info = {label: check_page(portal.base + path, None) for label, path in cases}
         hello_page = check_page(hello.base + "/", None)
-        base1 = run_wrk(hello.base + "/")
-        settle(base1)
-        results = []
-        for label, path in cases:
-            results.append((label, run_wrk(portal.base + path)))
-            settle(results[-1][1])
-        base2 = run_wrk(hello.base + "/")
+        base1, results, base2 = wrk_between_baselines(hello.base, portal.base,
+                                                      [(label, path, None) for label, path in cases])
     finally:
         for s in reversed(servers):
             s.stop()
