@@ -17,10 +17,10 @@ is validated as usual; if an earlier answer is wrong, the first step with an err
 """
 from __future__ import annotations
 
+from flask import request
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from wtforms import BooleanField, FileField, MultipleFileField
-
-from flask import request
 
 from .display import current_modes
 
@@ -151,12 +151,7 @@ def _values(field) -> list[str]:
 
 def _in_words(field) -> str:
     if isinstance(field, BooleanField):
-        from flask_babel import gettext
         return gettext("Yes") if field.data else gettext("No")
-    choices = getattr(field, "choices", None)
-    if choices:
-        for value, label, *_ in field.iter_choices():
-            if _ and _[0]:  # selected
-                return str(label)
-        return ""
+    if getattr(field, "choices", None):  # the chosen option's label, not its value
+        return next((str(label) for _value, label, selected, *_rest in field.iter_choices() if selected), "")
     return str(field.data or "")

@@ -266,3 +266,17 @@ def test_committee_filing_for_a_resident_without_confirmations_goes_back_to_that
     r = c.post(MEDIATION, data, token_from=MEDIATION)
     page = r.get_data(as_text=True)
     assert r.status_code == 400 and _at(page) == (5, 6) and 'name="present"' in page
+
+
+def test_my_things_counts_every_action_recorded_with_me(app, world):
+    from portal.assisted import services as assisted
+    from portal.proposals import services as ps
+
+    for n in range(7):  # more than a page of anything the page lists
+        assisted.act_for(world["coma"], world.a, world["resa"], "proposal.created", True, True,
+                         lambda n=n: ps.create_proposal(world["resa"], world.a, f"Matter {n}", "text",
+                                                        category_id(world.a), publish=True))
+    db.session.commit()
+    page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
+    section = page.split('id="mine-recorded"')[1]
+    assert re.search(r"[^0-9]7[^0-9]", section.split("</section>")[0]), section[:300]

@@ -26,14 +26,14 @@ def mediator_ids(case) -> frozenset[int]:
         MediatorAssignment.case_id == case.id, MediatorAssignment.active.is_(True))).scalars())
 
 
-def my_cases(community, user) -> list[MediationCase]:
+def my_cases(community, user, limit: int = 200) -> list[MediationCase]:
     """Cases where this person is a party or an active mediator."""
     mediating = select(MediatorAssignment.case_id).where(MediatorAssignment.mediator_id == user.id,
                                                          MediatorAssignment.active.is_(True))
     return db.session.execute(select(MediationCase).where(
         MediationCase.community_id == community.id,
         or_(MediationCase.requester_id == user.id, MediationCase.other_party_id == user.id,
-            MediationCase.id.in_(mediating))).order_by(MediationCase.requested_at.desc()).limit(200)).scalars().all()
+            MediationCase.id.in_(mediating))).order_by(MediationCase.requested_at.desc()).limit(limit)).scalars().all()
 
 
 @dataclass

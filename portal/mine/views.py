@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import g, render_template
 from flask_login import current_user, login_required
 
-from ..assisted import services as assisted
 from ..communities.scoping import community_blueprint
 from ..mediation import queries as mediation_queries
 from ..mediation.labels import STATE_LABELS as CASE_STATES
@@ -19,6 +18,6 @@ bp = community_blueprint("mine", __name__, "/mine")
 def index():
     c, user = g.community, current_user
     return render_template("mine/index.html", proposals=queries.my_proposals(c, user),
-                           waiting=queries.votes_waiting(c, user), voted=vote_queries.history(c, user)[:5],
-                           cases=mediation_queries.my_cases(c, user)[:10], case_states=CASE_STATES,
-                           recorded=assisted.for_resident(c, user, limit=5))
+                           waiting=queries.votes_waiting(c, user), voted=bool(vote_queries.history(c, user, limit=1)),
+                           cases=mediation_queries.my_cases(c, user, limit=10), case_states=CASE_STATES,
+                           recorded=queries.recorded_count(c, user))

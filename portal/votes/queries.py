@@ -93,7 +93,7 @@ def paper_totals(poll) -> PaperTotals | None:
     return db.session.get(PaperTotals, poll.id)
 
 
-def history(community, user) -> list[tuple[Poll, RollEntry, str | None]]:
+def history(community, user, limit: int = 200) -> list[tuple[Poll, RollEntry, str | None]]:
     """The polls this user took part in, newest first, with who recorded it."""
     recorder = User.__table__.alias("recorder")
     rows = db.session.execute(
@@ -101,7 +101,7 @@ def history(community, user) -> list[tuple[Poll, RollEntry, str | None]]:
         .join(RollEntry, RollEntry.poll_id == Poll.id)
         .outerjoin(recorder, recorder.c.id == RollEntry.recorded_by_id)
         .where(Poll.community_id == community.id, RollEntry.user_id == user.id)
-        .order_by(Poll.closes_at.desc(), Poll.id.desc()).limit(200)).all()
+        .order_by(Poll.closes_at.desc(), Poll.id.desc()).limit(limit)).all()
     return rows
 
 
