@@ -43,6 +43,8 @@ class Config:
     # Visitors' copies of public community pages (portal/pagecache.py): seconds, entries per worker.
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "30"))
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "256"))
+    # Signed-in readers' shared pages (portal/readercache.py): entries per worker process.
+    READER_CACHE_SIZE = int(os.environ.get("READER_CACHE_SIZE", "1024"))
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")

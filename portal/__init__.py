@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .pagecache import serve_hit
+from .readercache import serve_hit as serve_reader_hit, viewer_name
 from .security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,9 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Portal(Flask):
     def preprocess_request(self):
-        """A visitor's cached page is answered before the request's hooks (session, user,
-        community, rate limits) run; the after_request hooks still do (portal/pagecache.py)."""
+        """A visitor's cached page, or a signed-in reader's shared one, is answered before the
+        request's hooks (user, community, rate limits) run; the after_request hooks still do
+        (portal/pagecache.py, portal/readercache.py)."""
         hit = serve_hit(self)
+        if hit is None:
+            hit = serve_reader_hit(self)
         return hit if hit is not None else super().preprocess_request()
 
 
@@ -168,7 +172,8 @@ def create_app(config=None) -> Flask:
     from .text import plaintext
 
     app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
-                                 ez=easy_text, button_kind=button_kind, mode_classes=mode_classes)
+                                 ez=easy_text, button_kind=button_kind, mode_classes=mode_classes,
+                                 viewer_name=viewer_name)
     app.jinja_env.filters["plaintext"] = plaintext
     from . import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace

@@ -36,21 +36,29 @@ def select_locale() -> str:
     if chosen in langs:
         g.lang_switched = chosen
         locale = chosen
-    elif getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
-        locale = current_user.locale
-    elif request.cookies.get(LANG_COOKIE) in langs:
-        locale = request.cookies[LANG_COOKIE]
     else:
-        best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
-        if best and best.startswith("zh"):
-            locale = "zh_Hans"
-        elif best == "en":
-            locale = "en"
-        else:
-            community = g.get("community")
-            locale = community.default_locale if community is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+        user_locale = current_user.locale if getattr(current_user, "is_authenticated", False) else None
+        community = g.get("community")
+        locale = locale_for(user_locale, community.default_locale if community is not None else None)
     g.locale = locale
     return locale
+
+
+def locale_for(user_locale: str | None, community_default: str | None) -> str:
+    """The page's language when no ?lang= asks for one: the person's preference, the lang
+    cookie, Accept-Language, the community's default, the platform's. Also used by the shared
+    pages of signed-in readers (portal/readercache.py), which decide before the user is loaded."""
+    langs = supported_locales()
+    if user_locale in langs:
+        return user_locale
+    if request.cookies.get(LANG_COOKIE) in langs:
+        return request.cookies[LANG_COOKIE]
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+    if best and best.startswith("zh"):
+        return "zh_Hans"
+    if best == "en":
+        return "en"
+    return community_default or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_modes() -> dict[str, bool]:

@@ -65,15 +65,15 @@ class PageCache:
             self.hits = self.misses = 0
 
 
-def cache_of(app, name: str = "yishi_page_cache") -> PageCache | None:
-    """The app's cache called `name` (the visitors' pages by default), with the configured size
-    and lifetime; None when PAGE_CACHE_SECONDS is 0."""
+def cache_of(app, name: str = "yishi_page_cache", size: str = "PAGE_CACHE_SIZE") -> PageCache | None:
+    """The app's cache called `name` (the visitors' pages by default), with the size configured
+    under `size` and the common lifetime; None when PAGE_CACHE_SECONDS is 0."""
     if not app.config.get("PAGE_CACHE_SECONDS"):
         return None
     cache = app.extensions.get(name)
     if cache is None:
         cache = app.extensions[name] = PageCache(
-            int(app.config.get("PAGE_CACHE_SIZE", 256)), float(app.config["PAGE_CACHE_SECONDS"]))
+            int(app.config.get(size, 256)), float(app.config["PAGE_CACHE_SECONDS"]))
     return cache
 
 
@@ -126,8 +126,13 @@ def for_visitors(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         cache = cache_of(current_app)
-        if cache is None or request.method != "GET" or current_user.is_authenticated \
-                or "_flashes" in session:
+        if cache is None or request.method != "GET" or "_flashes" in session:
+            return view(*args, **kwargs)
+        if current_user.is_authenticated:
+            if g.get("reader_page") is not None:  # a page shared between readers (portal/readercache.py)
+                from .readercache import render_shared
+
+                return render_shared(view, args, kwargs)
             return view(*args, **kwargs)
         key = _key(g.community.id, g.community.audit_seq)
         found = cache.get(key)

@@ -9,6 +9,7 @@ from ..assisted import permissions as assisted_perm
 from ..assisted import services as assisted
 from ..assisted.forms import ResidentForm
 from ..pagecache import for_visitors
+from ..readercache import shared_with_readers
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint
 from ..display import select_locale
@@ -18,7 +19,7 @@ from ..permissions import require
 from ..steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
-from . import listing, queries, services
+from . import listing, queries, readers, services
 from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalForm, SearchForm
 from .models import PUBLIC_STATES
 
@@ -55,6 +56,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 
 @bp.get("/")
+@shared_with_readers(readers.list_columns, readers.list_facts)
 @for_visitors
 def index():
     form = SearchForm(request.args)
@@ -124,6 +126,7 @@ def _save_files(form, p):
 
 
 @bp.get("/<id:proposal_id>")
+@shared_with_readers(readers.detail_columns, readers.detail_facts)
 @for_visitors
 def detail(proposal_id):
     p = _load(proposal_id)

@@ -1,0 +1,161 @@
+"""Pages shared between signed-in readers who would see the same page.
+
+A signed-in page differs from one reader to the next in few ways: their name and CSRF token, and
+what their role, language, display modes and own doings on the page decide. Everything but the
+name and the token goes into the cache key; those two are rendered as marks (random per process,
+so no user text can contain them) and spliced into the cached bytes for each reader. A page that
+depends on the reader in a way the key cannot share (the author's own proposal, a page with the
+reader's own comments, the list with their drafts) gets an entry of its own, keyed by user id.
+
+Why it is correct, as for the visitors' cache (portal/pagecache.py): every change to a
+community's data moves `community.audit_seq`, which is in the key; membership, roles, supports and
+drafts are audited, so they move it too. The reader's own settings (language, display modes,
+platform admin) are read fresh on every request and are part of the key. What no event marks (time
+passing, other people renaming themselves) is bounded by PAGE_CACHE_SECONDS.
+
+How: `serve_hit` runs before the request's hooks (Portal.preprocess_request). For a GET to a view
+marked with `shared_with_readers`, from a session that is signed in, holds its CSRF secret, has no
+flash waiting and passes Flask-Login's session protection, one Core statement reads the community
+head, the session row, the user, the membership with its roles and the view's own facts. A hit is
+answered from there. A miss goes the ordinary way with the key in `g.reader_page`, and the
+`for_visitors` wrapper (`render_shared`) renders with the marks, stores the bytes and splices.
+Anything unusual (a session last seen over an hour ago, which the ordinary way refreshes; ?lang=;
+a 404) goes the ordinary way and is not stored.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+from sqlalchemy import and_, bindparam, func, select
+
+from .db import utcnow
+from .extensions import db, login_manager
+from .pagecache import cache_of
+
+_NONCE = secrets.token_hex(16)
+NAME_MARK = "yishi-name-" + _NONCE
+CSRF_MARK = "yishi-csrf-" + _NONCE
+FRESH = timedelta(hours=1)  # what load_session_user leaves alone (it refreshes older sessions)
+CACHE = "yishi_reader_cache"
+
+
+def shared_with_readers(columns, facts):
+    """Mark a page (wrapped by `for_visitors`) as shared between signed-in readers.
+
+    `columns(t)` returns the view's own labelled columns for the one statement (scalar
+    subqueries; the view's URL arguments are bind parameters by name; `t` holds the tables of
+    the statement: community, user); `facts(row)` returns what of them goes into the key."""
+
+    def mark(view):
+        view.reader_spec = (columns, facts)
+        return view
+
+    return mark
+
+
+@functools.cache
+def _statement(view):
+    from .auth.models import AuthSession, User
+    from .communities.models import Community, Membership, MemberRole
+
+    columns, _facts = view.reader_spec
+    c, s, u = Community.__table__, AuthSession.__table__, User.__table__
+    m, r = Membership.__table__, MemberRole.__table__
+    roles = select(func.aggregate_strings(r.c.role, ",")).where(r.c.membership_id == m.c.id).scalar_subquery()
+    extra = columns({"community": c, "user": u})
+    return (select(c.c.id.label("community_id"), c.c.audit_seq, c.c.default_locale, s.c.last_seen_at,
+                   u.c.id.label("user_id"), u.c.display_name, u.c.locale, u.c.display_large,
+                   u.c.display_contrast, u.c.display_easy, u.c.is_platform_admin,
+                   m.c.status, roles.label("roles"), *extra)
+            .select_from(c.join(s, s.c.token_hash == bindparam("token_hash")).join(u, u.c.id == s.c.user_id)
+                         .outerjoin(m, and_(m.c.community_id == c.c.id, m.c.user_id == u.c.id)))
+            .where(c.c.slug == bindparam("slug")))
+
+
+def _session_ok() -> str | None:
+    """The session's login token when this request may use the shared pages."""
+    token = session.get("_user_id")
+    if not isinstance(token, str) or not token or len(token) > 100 or "csrf_token" not in session \
+            or "_flashes" in session or "lang" in request.args:
+        return None
+    if session.get("_id") != login_manager._session_identifier_generator():
+        return None  # Flask-Login's session protection would mark it: the ordinary way
+    return token
+
+
+def _key(view, row) -> tuple:
+    from .display import locale_for
+
+    return (row.community_id, row.audit_seq, request.full_path,
+            locale_for(row.locale, row.default_locale),
+            bool(row.display_large), bool(row.display_contrast), bool(row.display_easy),
+            bool(row.is_platform_admin), row.status, tuple(sorted((row.roles or "").split(","))),
+            view.reader_spec[1](row))
+
+
+def serve_hit(app):
+    """A signed-in reader's page from the shared cache, or None (see the module's docstring)."""
+    cache = cache_of(app, CACHE, "READER_CACHE_SIZE")
+    if cache is None or request.method != "GET" or request.url_rule is None:
+        return None
+    view = app.view_functions.get(request.url_rule.endpoint)
+    if getattr(view, "reader_spec", None) is None:
+        return None
+    token = _session_ok()
+    if token is None:
+        return None
+    params = dict(request.view_args or {})
+    params["token_hash"] = hashlib.sha256(token.encode()).hexdigest()
+    with db.engine.connect() as conn:  # not the ORM session: nothing to set up or tear down
+        row = conn.execute(_statement(view), params).first()
+    if row is None or utcnow() - row.last_seen_at > FRESH:
+        return None
+    g.reader_page = key = _key(view, row)
+    found = cache.get(key)
+    if found is None:
+        return None
+    _, body, status, headers = found
+    response = app.response_class(splice(body, row.display_name), status=status, headers=headers)
+    response.vary.add("Cookie")
+    return response
+
+
+def splice(body: bytes, name: str) -> bytes:
+    """The reader's own name and CSRF token in place of the marks."""
+    return body.replace(NAME_MARK.encode(), str(escape(name)).encode()) \
+        .replace(CSRF_MARK.encode(), generate_csrf().encode())
+
+
+def viewer_name() -> str:
+    """base.html: the signed-in person's name, or its mark while a shared page is rendered."""
+    from flask_login import current_user
+
+    return NAME_MARK if g.get("reader_marks") else current_user.display_name
+
+
+def render_shared(view, args, kwargs):
+    """The ordinary way for a miss of `serve_hit`: render with the marks, keep, splice."""
+    from flask_login import current_user
+
+    key = g.reader_page
+    generate_csrf()  # the reader's token, kept in g by Flask-WTF; the session already holds its secret
+    real, g.csrf_token, g.reader_marks = g.csrf_token, CSRF_MARK, True
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    finally:
+        g.csrf_token, g.reader_marks = real, False
+    if response.is_streamed:
+        return response
+    body = response.get_data()
+    if response.status_code == 200 and not session.modified and "Set-Cookie" not in response.headers \
+            and key[1] == g.community.audit_seq:
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, body, 200, headers)
+    response.set_data(splice(body, current_user.display_name))
+    return response
