@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import http.cookiejar
+import json
 import os
 import platform
 import re
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -183,16 +185,29 @@ def fetch(url: str, cookie: str | None = None) -> tuple[int, list[str], bytes]:
         return e.code, [], b""
 
 
-def check_page(url: str, cookie: str | None) -> dict:
-    """The benchmarked request must be a 200; returns its size and whether it sets a session cookie."""
+def check_page(url: str, cookie: str | list[str] | None) -> dict:
+    """The benchmarked request must be a 200; returns its size and whether it sets a session cookie.
+
+    `cookie` is one session cookie, a list of them (one per signed-in reader, as run_wrk rotates
+    them) or None. With a list, the first cookie gets the warm-up requests and every other one is
+    checked once: each must answer 200, and a warning names how many rewrite their session cookie."""
+    cookies = cookie if isinstance(cookie, list) else [cookie]
+    if not cookies:
+        raise ValueError("an empty list of session cookies")
     for _ in range(6):  # reaches both workers; also warms their template caches
-        status, set_cookie, body = fetch(url, cookie)
+        status, set_cookie, body = fetch(url, cookies[0])
         if status != 200:
             raise RuntimeError(f"{url} answered {status}, not 200 (session lost?)")
-    sets_session = any(c.startswith("session=") for c in set_cookie)
-    if sets_session and cookie:
-        log(f"  warning: {url} rewrites the signed-in session cookie on every request")
-    return {"bytes": len(body), "sets_session": sets_session, "body": body}
+    rewriting = int(any(c.startswith("session=") for c in set_cookie))
+    for n, ck in enumerate(cookies[1:], start=2):  # once per other reader: bounded by the list
+        status, set_cookie, _ = fetch(url, ck)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}, not 200, for signed-in reader #{n} (session lost?)")
+        rewriting += any(c.startswith("session=") for c in set_cookie)
+    if rewriting and cookies[0]:
+        who = f" for {rewriting} of {len(cookies)} readers" if len(cookies) > 1 else ""
+        log(f"  warning: {url} rewrites the signed-in session cookie on every request{who}")
+    return {"bytes": len(body), "sets_session": rewriting > 0, "body": body}
 
 
 def next_link(page: bytes) -> str | None:
@@ -201,13 +216,44 @@ def next_link(page: bytes) -> str | None:
     return html.unescape(m.group(1)) if m else None
 
 
-def run_wrk(url: str, cookie: str | None = None, duration: int = DURATION) -> dict:
+ROTATE_LUA = """-- written by bench/_common.py: each request carries the next reader's session cookie
+local cookies = {%s}
+local i = 0
+request = function()
+  i = i %% #cookies + 1
+  -- headers given to wrk.format replace wrk.headers (the -H ones): the User-Agent is set here,
+  -- the same as at login (Flask-Login ties the session to it); wrk.format adds the Host
+  return wrk.format("GET", wrk.path, {["User-Agent"] = %s, ["Cookie"] = "session=" .. cookies[i]})
+end
+"""
+
+
+def rotate_script(cookies: list[str]) -> str:
+    """The wrk Lua script that hands out `cookies` in turn, one per request."""
+    if not cookies:
+        raise ValueError("no session cookies to hand out")
+    for ck in cookies:  # a Flask session cookie is printable ASCII; json.dumps of it is a Lua string
+        if not re.fullmatch(r"[\x21-\x7e]+", ck):
+            raise ValueError("a session cookie with characters a Lua script should not carry")
+    return ROTATE_LUA % (", ".join(json.dumps(ck) for ck in cookies), json.dumps(USER_AGENT))
+
+
+def run_wrk(url: str, cookie: str | list[str] | None = None, duration: int = DURATION) -> dict:
+    """One wrk run against `url`: anonymous (None), as one signed-in reader (a cookie) or as many
+    (a list of cookies, handed out in turn request by request by a Lua script)."""
     # --timeout 10s: a slow page is measured, not counted as socket timeouts (wrk's default is 2s)
-    cmd = ["wrk", "-t1", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
-    if cookie:
-        cmd += ["-H", f"Cookie: session={cookie}"]
-    cmd.append(url)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
+    cmd = ["wrk", "-t1", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    with tempfile.TemporaryDirectory(prefix="yishi-wrk-") as tmp:
+        if isinstance(cookie, list):
+            script = Path(tmp) / "rotate.lua"
+            script.write_text(rotate_script(cookie))
+            cmd += ["-s", str(script)]
+        else:
+            cmd += ["-H", f"User-Agent: {USER_AGENT}"]
+            if cookie:
+                cmd += ["-H", f"Cookie: session={cookie}"]
+        cmd.append(url)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not rps:
         raise RuntimeError(f"could not read wrk output:\n{out}")
@@ -279,7 +325,8 @@ def table(rows: list[tuple[str, dict, dict]], bare: float, width: int = 40,
 def wrk_between_baselines(hello_base: str, portal_base: str, cases) -> tuple[dict, list, dict]:
     """The bare Flask hello, then each (label, path, cookie) case on the portal, then the hello
     again (so a machine that got busier shows as a moved baseline); the machine settles between
-    runs. Returns (baseline before, [(label, result)], baseline after)."""
+    runs. `cookie` is None, one session cookie or a list of them (see run_wrk). Returns (baseline
+    before, [(label, result)], baseline after)."""
     base1 = run_wrk(hello_base + "/")
     settle(base1)
     results = []

@@ -19,10 +19,16 @@ What it does, all on 127.0.0.1 and inside a temporary directory:
      spread over the other proposals so the list page's comment counts are real.
   2. starts a bare Flask "hello" and the portal, each under `gunicorn -w 2`
      (PORTAL_CONFIG=development, DATABASE_URL = the temp file);
-  3. signs in as a verified resident and checks every page answers 200;
+  3. signs in BENCH_READERS verified residents (default 40: the one who signs in
+     and bulk residents spread over r0001…r1999, among them commenters and
+     supporters of the busy proposal) and checks every page answers 200, for
+     each of them on the signed-in pages;
      follows the list page's "More proposals" (rel=next, keyset cursor) link
      BENCH_DEEP pages deep to get a deep page's URL;
-  4. runs `wrk -t1 -c8 -d6s --latency` per page; prints req/s, p50/p99, the
+  4. runs `wrk -t1 -c8 -d6s --latency` per page, the signed-in pages with a Lua
+     script that hands the readers' session cookies out in turn (one reader's
+     cookie would flatter a page cache shared between readers of the same kind);
+     prints req/s, p50/p99, the
      ratio to the bare baseline (mean of before and after) and the HTML size,
      and whether each list/detail page meets the issue's target (>= 25 % of the
      bare req/s and p99 < 50 ms);
@@ -33,7 +39,9 @@ What it does, all on 127.0.0.1 and inside a temporary directory:
 
 Servers are stopped on every exit path; every wait and loop is bounded.
 Environment: BENCH_DURATION (seconds per wrk run, default 6), BENCH_DEEP (pages
-to follow for the deep keyset page, default 10), BENCH_PROFILE=0 to skip step 5.
+to follow for the deep keyset page, default 10), BENCH_READERS (residents signed
+in for the signed-in pages, default 40; each sign-in costs a real password hash),
+BENCH_PROFILE=0 to skip step 5 (which signs in one resident only).
 
 In-process only (no wrk, no gunicorn; for a busy machine, where wrk's numbers mean
 nothing): BENCH_WRK=0 runs step 1, then step 5 for every page whatever the targets,
@@ -72,6 +80,7 @@ DEEP_PAGES = int(os.environ.get("BENCH_DEEP", "10"))
 PROFILE = os.environ.get("BENCH_PROFILE", "1") != "0"
 WITH_WRK = os.environ.get("BENCH_WRK", "1") != "0"
 KEEP_DB = os.environ.get("BENCH_DB", "")
+READERS = int(os.environ.get("BENCH_READERS", "40"))  # residents the signed-in wrk cases rotate over
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # in-process: rounds of n requests per page, best one kept
 TARGET_RATIO, TARGET_P99 = 0.25, 50.0
 PASSWORD = "bench-pass-2026"
@@ -277,6 +286,11 @@ def seed(db_url: str) -> dict:
                                   "希望村里能把这段路垫高,修一条排水沟,再装几盏太阳能路灯。\n"
                                   "费用可以从今年的公益事业经费里出,我们 5 组愿意出工。",
                                   cats["roads"], publish=True)
+        # users[i] is r{i+1:04d}. The busy proposal's supporters are RESIDENT and users[100:…]
+        # (r0101…), its commenters users[200:1200] (r0201…r1200), its author users[6] (r0007):
+        # reader_names() spreads the signed-in readers over r0001…r1999, so they include
+        # commenters and supporters, readers whose page differs from other residents' (their own
+        # comments, their support), which a cache shared between readers of a kind must not hide.
         supporters = [res] + [u for u in users[100:100 + BUSY_SUPPORTERS] if u.id != author.id][:BUSY_SUPPORTERS - 1]
         for u in supporters:
             ps.support(u, c, busy)
@@ -330,8 +344,10 @@ def seed(db_url: str) -> dict:
 
 def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with_hello: bool = False) -> list[str]:
     """In-process split of each page's time (same database, same config class as the server), then
-    cProfile of the first list page and of the slowest list and detail pages. Cases with a cookie run
-    as the signed-in resident (signed in again through the test client). Times are this process's CPU
+    cProfile of the first list page and of the slowest list and detail pages. Cases with a cookie (one
+    or a list) all run as ONE signed-in resident, RESIDENT (signed in again through the test client),
+    not the many readers wrk rotates over: this splits one request's time, it does not measure a
+    cache shared between readers. Times are this process's CPU
     time (time.process_time), which other load on a shared machine disturbs less than the wall clock.
     Returns report lines."""
     portal_on_path()
@@ -368,12 +384,14 @@ def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with
             clock["render"] = None
 
     headers = {"User-Agent": USER_AGENT}
+    w = max(46, *(len(label) for label, _, _ in cases))
     lines = ["", "In-process split (Flask test client, same database and config, no HTTP, no gunicorn; "
              f"CPU ms per request, mean of {n} after warm-up, best of {ROUNDS} rounds; SQL = statement execution and fetch, render = "
-             "render_template, other = the rest: routing, session, forms, ORM objects, queries' Python side):",
+             "render_template, other = the rest: routing, session, forms, ORM objects, queries' Python side; "
+             f"signed-in pages as one resident, {RESIDENT}):",
              "",
-             f"| {'page':<46} | {'total ms':>8} | {'SQL ms':>6} | {'stmts':>5} | {'render ms':>9} | {'other ms':>8} |",
-             f"|{'-' * 48}|{'-' * 10}|{'-' * 8}|{'-' * 7}|{'-' * 11}|{'-' * 10}|"]
+             f"| {'page':<{w}} | {'total ms':>8} | {'SQL ms':>6} | {'stmts':>5} | {'render ms':>9} | {'other ms':>8} |",
+             f"|{'-' * (w + 2)}|{'-' * 10}|{'-' * 8}|{'-' * 7}|{'-' * 11}|{'-' * 10}|"]
     slowest: dict[str, tuple[float, str, str, bool]] = {}
     first_list: tuple[str, str, bool] | None = None
     # No app context is held around the requests: Flask would reuse it, and with it `g` and the
@@ -407,7 +425,7 @@ def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with
                     hc.get("/", headers=headers)
                 took.append(time.process_time() - t)
             total = min(took) / n * 1000
-            lines.append(f"| {'bare Flask hello (same test client loop)':<46} | {total:>8.1f} | {0:>6.1f} | "
+            lines.append(f"| {'bare Flask hello (same test client loop)':<{w}} | {total:>8.1f} | {0:>6.1f} | "
                          f"{0:>5} | {0:>9.1f} | {total:>8.1f} |")
         for label, path, ck in cases:
             client = resident if ck else anon
@@ -427,7 +445,7 @@ def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with
             total = best[0] / n * 1000
             sql, render = best[1]["sql"] / n * 1000, best[1]["render"] / n * 1000
             acc.update(best[1])
-            lines.append(f"| {label:<46} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
+            lines.append(f"| {label:<{w}} | {total:>8.1f} | {sql:>6.1f} | {acc['stmts'] / n:>5.0f} | "
                          f"{render:>9.1f} | {total - sql - render:>8.1f} |")
             kind = "list" if label.startswith("list") else "detail" if label.startswith("detail") else ""
             if kind and (kind not in slowest or total > slowest[kind][0]):
@@ -471,9 +489,22 @@ def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with
 FLOOR = [("portal /healthz (floor: no page, no template)", "/healthz", None)]
 
 
+def reader_names(n: int = READERS) -> list[str]:
+    """The `n` residents the signed-in wrk cases rotate over: RESIDENT and n-1 bulk residents spread
+    evenly over r0001…r1999 (for 40: r0001, r0052, …, r1939). The spread takes in supporters and
+    commenters of the busy proposal (see seed()), whose pages differ from other residents'."""
+    n = max(1, min(n, RESIDENTS))
+    step = (RESIDENTS - 1) // (n - 1) if n > 1 else 1
+    return [RESIDENT] + [f"r{1 + k * step:04d}" for k in range(n - 1)]
+
+
 def page_cases(facts: dict, deep: str, cookie) -> list[tuple[str, str, object]]:
-    """(label, path, cookie or None) of every timed page; `cookie` marks the signed-in cases."""
+    """(label, path, cookie or None) of every timed page; `cookie` marks the signed-in cases. A list
+    of cookies (one per reader, handed out in turn by run_wrk) is passed through, and the labels say
+    how many residents: "(signed in, 40 residents)"."""
     base = f"/c/{SLUG}/proposals"
+    many = isinstance(cookie, list)
+    signed_in = f"signed in, {len(cookie)} resident{'s' if len(cookie) != 1 else ''}" if many else "signed in"
     busy, ordinary = f"{base}/{facts['busy']}", f"{base}/{facts['ordinary']}"
     q_common = urllib.parse.quote(SEARCH_COMMON)
     q_none = urllib.parse.quote(SEARCH_NONE)
@@ -483,12 +514,12 @@ def page_cases(facts: dict, deep: str, cookie) -> list[tuple[str, str, object]]:
         (f"list, newest, {DEEP_PAGES} pages deep (keyset)", deep, None),
         ("list, search, common word (many hits)", f"{base}/?q={q_common}", None),
         ("list, search, absent word (no hit)", f"{base}/?q={q_none}", None),
-        ("list, newest (signed in)", f"{base}/", cookie),
-        ("list, search, common word (signed in)", f"{base}/?q={q_common}", cookie),
+        (f"list, newest ({signed_in})", f"{base}/", cookie),
+        (f"list, search, common word ({signed_in})", f"{base}/?q={q_common}", cookie),
         (f"detail, {BUSY_COMMENTS} comments", busy, None),
         ("detail, ordinary", ordinary, None),
-        (f"detail, {BUSY_COMMENTS} comments (signed in)", busy, cookie),
-        ("detail, ordinary (signed in)", ordinary, cookie),
+        (f"detail, {BUSY_COMMENTS} comments ({signed_in})", busy, cookie),
+        (f"detail, ordinary ({signed_in})", ordinary, cookie),
     ]
 
 
@@ -574,7 +605,13 @@ def main() -> int:
             servers.append(portal)
             hello.wait_ready()
             portal.wait_ready("/healthz")
-            cookie = sign_in(portal.base, RESIDENT, PASSWORD)
+            readers, t_in = reader_names(), time.monotonic()
+            cookies = [sign_in(portal.base, name, PASSWORD) for name in readers]  # bounded by READERS
+            if len(set(cookies)) != len(cookies):
+                raise RuntimeError("two readers were given the same session cookie")
+            log(f"  signed in {len(readers)} residents ({', '.join(readers[:4])}"
+                f"{', …, ' + readers[-1] if len(readers) > 4 else ''}) in {time.monotonic() - t_in:.1f}s "
+                "(a real password hash each)")
 
             base = f"/c/{SLUG}/proposals"
             deep, page = f"{base}/", check_page(portal.base + f"{base}/", None)
@@ -584,7 +621,7 @@ def main() -> int:
                     break
                 deep = urllib.parse.urljoin(f"{base}/", link)
                 page = check_page(portal.base + deep, None)
-            cases = page_cases(facts, deep, cookie)
+            cases = page_cases(facts, deep, cookies)
             floor = FLOOR
             pages = {label: check_page(portal.base + path, ck) for label, path, ck in floor + cases}
             hello_page = check_page(hello.base + "/", None)
@@ -616,11 +653,13 @@ def main() -> int:
         f"{facts['supports']} supports from {RESIDENTS} residents, {facts['comments']} comments "
         f"({facts['busy_comments']} on #{facts['busy']}), {facts['events']} audit events; seeded in "
         f"{facts['seconds']:.0f}s",
-        f"SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s; target per list/detail page: >= "
+        f"SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s, signed-in pages rotating over {len(cookies)} "
+        f"residents' sessions; target per list/detail page: >= "
         f"{TARGET_RATIO:.0%} of bare req/s and p99 < {TARGET_P99:.0f} ms",
         base_lines[0],
         "",
-        *table(rows, bare, width=46, targets=(TARGET_RATIO, TARGET_P99), target_labels=targeted),
+        *table(rows, bare, width=max(46, *(len(label) for label, _, _ in rows)),
+               targets=(TARGET_RATIO, TARGET_P99), target_labels=targeted),
     ]
     if len(base_lines) > 1:
         lines.append("\n" + base_lines[1])
