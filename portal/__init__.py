@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .pagecache import serve_hit
-from .readercache import serve_hit as serve_reader_hit, viewer_name
+from .readercache import own_part, serve_hit as serve_reader_hit, viewer_name
 from .security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def create_app(config=None) -> Flask:
 
     app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
                                  ez=easy_text, button_kind=button_kind, mode_classes=mode_classes,
-                                 viewer_name=viewer_name)
+                                 viewer_name=viewer_name, own_part=own_part)
     app.jinja_env.filters["plaintext"] = plaintext
     from . import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace

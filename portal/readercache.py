@@ -2,10 +2,11 @@
 
 A signed-in page differs from one reader to the next in few ways: their name and CSRF token, and
 what their role, language, display modes and own doings on the page decide. Everything but the
-name and the token goes into the cache key; those two are rendered as marks (random per process,
-so no user text can contain them) and spliced into the cached bytes for each reader. A page that
-depends on the reader in a way the key cannot share (the author's own proposal, a page with the
-reader's own comments, the list with their drafts) gets an entry of its own, keyed by user id.
+name, the token and the "Report" links of their own comments goes into the cache key. Those are
+rendered with marks (random per process, so no user text can contain them): the name and token
+are spliced into the cached bytes for each reader, and each reader's own marked parts are cut
+out (`own_part`, `split_own`). A page that depends on the reader in a way the key cannot share
+(the author's own proposal, the list with their drafts) gets an entry of its own, keyed by user id.
 
 Why it is correct, as for the visitors' cache (portal/pagecache.py): every change to a
 community's data moves `community.audit_seq`, which is in the key; membership, roles, supports and
@@ -27,11 +28,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from collections import OrderedDict
 from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, func, select
 
 from .db import utcnow
@@ -41,6 +43,7 @@ from .pagecache import cache_of
 _NONCE = secrets.token_hex(16)
 NAME_MARK = "yishi-name-" + _NONCE
 CSRF_MARK = "yishi-csrf-" + _NONCE
+OWN_MARK, OWN_END = "yishi-own-" + _NONCE + "-", "yishi-end-" + _NONCE
 FRESH = timedelta(hours=1)  # what load_session_user leaves alone (it refreshes older sessions)
 CACHE = "yishi_reader_cache"
 
@@ -120,16 +123,69 @@ def serve_hit(app):
     found = cache.get(key)
     if found is None:
         return None
-    _, body, status, headers = found
-    response = app.response_class(splice(body, row.display_name), status=status, headers=headers)
+    _, page, status, headers = found
+    response = app.response_class(splice(page, row.user_id, row.display_name), status=status, headers=headers)
     response.vary.add("Cookie")
     return response
 
 
-def splice(body: bytes, name: str) -> bytes:
-    """The reader's own name and CSRF token in place of the marks."""
+def split_own(marked: bytes) -> tuple[bytes, dict[int, list[tuple[int, int]]]]:
+    """A rendered page without the own-marks (see `own_part`), and where each author's marked
+    parts sit in it: {author id: [(start, end), …]}. Done once when the page is kept."""
+    parts = marked.split(OWN_MARK.encode())
+    out, spans, pos = [parts[0]], {}, len(parts[0])
+    for part in parts[1:]:
+        author, rest = part.split(b":", 1)
+        inner, tail = rest.split(OWN_END.encode(), 1)
+        spans.setdefault(int(author), []).append((pos, pos + len(inner)))
+        out += (inner, tail)
+        pos += len(inner) + len(tail)
+    return b"".join(out), spans
+
+
+def splice(page: tuple[bytes, dict], user_id: int, name: str) -> bytes:
+    """The page for one reader: without what only others see of their own content, with their
+    name and CSRF token in place of the marks."""
+    body, spans = page
+    mine = spans.get(user_id)
+    if mine:
+        kept, at = [], 0
+        for start, end in mine:
+            kept.append(body[at:start])
+            at = end
+        kept.append(body[at:])
+        body = b"".join(kept)
     return body.replace(NAME_MARK.encode(), str(escape(name)).encode()) \
-        .replace(CSRF_MARK.encode(), generate_csrf().encode())
+        .replace(CSRF_MARK.encode(), _csrf_token().encode())
+
+
+def own_part(author_id: int):
+    """Templates: while a shared page is rendered, the marks (open, close) around something that
+    everyone but `author_id` sees (the "Report" link of their own comment); None otherwise, when
+    the template decides with `current_user` as usual. Lets readers with comments on a page share
+    it with those without."""
+    if not g.get("reader_marks"):
+        return None
+    return Markup(f"{OWN_MARK}{int(author_id)}:"), Markup(OWN_END)
+
+
+_tokens: OrderedDict[str, str] = OrderedDict()
+
+
+def _csrf_token() -> str:
+    """The session's CSRF token. Signing one (a key derivation, JSON and an HMAC) costs more than
+    the rest of a hit, so while tokens do not expire (WTF_CSRF_TIME_LIMIT = None) the signed token
+    of a session's secret is kept and handed out again: Flask-WTF accepts it for as long as the
+    session holds that secret, as it would a fresh one."""
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    raw = session.get("csrf_token")
+    token = _tokens.get(raw)
+    if token is None:
+        token = _tokens[raw] = generate_csrf()
+        while len(_tokens) > 4096:
+            _tokens.popitem(last=False)
+    return token
 
 
 def viewer_name() -> str:
@@ -156,6 +212,9 @@ def render_shared(view, args, kwargs):
     if response.status_code == 200 and not session.modified and "Set-Cookie" not in response.headers \
             and key[1] == g.community.audit_seq:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, body, 200, headers)
-    response.set_data(splice(body, current_user.display_name))
+        page = split_own(body)
+        cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, page, 200, headers)
+    else:
+        page = split_own(body)
+    response.set_data(splice(page, current_user.id, current_user.display_name))
     return response

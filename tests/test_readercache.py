@@ -201,3 +201,17 @@ def test_off_when_the_page_cache_is_off(app, world):
     resident = client_as(app, "meda")
     _page(resident, "/c/dorf-a/proposals/")
     assert readercache.CACHE not in app.extensions
+
+
+def test_own_parts_are_cut_out_for_their_author_only(app):
+    mark = lambda uid, text: f"{readercache.OWN_MARK}{uid}:{text}{readercache.OWN_END}"  # noqa: E731
+    marked = f"<p>a</p>{mark(7, '<r1>')}<p>b</p>{mark(8, '<r2>')}{mark(7, '<r3>')}<p>c</p>".encode()
+    page = readercache.split_own(marked)
+    assert page[0] == b"<p>a</p><r1><p>b</p><r2><r3><p>c</p>" and set(page[1]) == {7, 8}
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["csrf_token"] = "x" * 40
+        assert readercache.splice(page, 7, "Q") == b"<p>a</p><p>b</p><r2><p>c</p>"
+        assert readercache.splice(page, 8, "Q") == b"<p>a</p><r1><p>b</p><r3><p>c</p>"
+        assert readercache.splice(page, 9, "Q") == page[0]
