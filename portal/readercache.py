@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections import OrderedDict
 from datetime import timedelta
 
 from flask import current_app, g, request, session
@@ -169,7 +168,7 @@ def own_part(author_id: int):
     return Markup(f"{OWN_MARK}{int(author_id)}:"), Markup(OWN_END)
 
 
-_tokens: OrderedDict[str, str] = OrderedDict()
+_tokens: dict[tuple, str] = {}
 
 
 def _csrf_token() -> str:
@@ -179,12 +178,12 @@ def _csrf_token() -> str:
     session holds that secret, as it would a fresh one."""
     if current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
         return generate_csrf()
-    raw = session.get("csrf_token")
-    token = _tokens.get(raw)
+    key = (current_app.secret_key, session.get("csrf_token"))
+    token = _tokens.get(key)
     if token is None:
-        token = _tokens[raw] = generate_csrf()
-        while len(_tokens) > 4096:
-            _tokens.popitem(last=False)
+        if len(_tokens) >= 4096:
+            _tokens.clear()  # single dict operations only: safe with threads too
+        token = _tokens[key] = generate_csrf()
     return token
 
 
