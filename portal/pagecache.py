@@ -7,9 +7,11 @@ the full path and query, the Cookie header (language and display modes of visito
 Accept-Language. What no event marks — the passing of time (days left, days overdue) and
 changes outside the chain (an account renaming itself) — is bounded by a short lifetime.
 
-Never cached: signed-in people, a request whose session holds something (a flash message),
-a response that is not 200, or one that touched the session (a form with a CSRF token would
-set a cookie). The cache is per process (one per gunicorn worker), bounded in entries.
+Never cached here: signed-in people (a page marked `shared_with_readers` goes to their own
+cache instead, portal/readercache.py, through the same wrapper), a request whose session holds
+something (a flash message), a response that is not 200, or one that touched the session (a form
+with a CSRF token would set a cookie). The cache is per process (one per gunicorn worker),
+bounded in entries.
 
 Two ways in. `serve_hit` runs before anything else of the request (the app calls it first in
 `preprocess_request`): a GET without a session cookie to a cached endpoint reads only the
