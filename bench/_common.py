@@ -4,6 +4,7 @@ Everything here talks to 127.0.0.1 only, and every wait is bounded in time.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import http.cookiejar
 import json
@@ -210,6 +211,49 @@ def check_page(url: str, cookie: str | list[str] | None) -> dict:
     return {"bytes": len(body), "sets_session": rewriting > 0, "body": body}
 
 
+class Browser:
+    """A signed-in browser for writes: keeps its cookies, sends USER_AGENT (Flask-Login ties the
+    session to it) and does not follow redirects, so that the caller sees the 303 and follows it."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
+
+    def request(self, path: str, form: dict | None = None, timeout: float = 10) -> tuple[int, str, bytes]:
+        """GET `path` (or POST `form` to it): (status, Location header or "", body). `path` may be
+        a path or an absolute URL (a Location)."""
+        url = urllib.parse.urljoin(self.base + "/", path)
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(url, data=data, timeout=timeout) as r:
+                return r.status, r.headers.get("Location", ""), r.read()
+        except urllib.error.HTTPError as e:  # 3xx (not followed) and 4xx/5xx; cookies are kept
+            with e:
+                return e.code, e.headers.get("Location", "") if e.headers else "", e.read()
+
+    def sign_in(self, username: str, password: str) -> None:
+        status, _, page = self.request("/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.decode("utf-8", "replace"))
+        if status != 200 or not token:
+            raise RuntimeError(f"/login answered {status}" if status != 200 else "no csrf_token on /login")
+        status, location, _ = self.request("/login", {"csrf_token": token.group(1), "login": username,
+                                                      "password": password, "next": ""}, timeout=20)
+        if status not in (302, 303) or urllib.parse.urlsplit(location).path.rstrip("/").endswith("/login"):
+            raise RuntimeError(f"sign-in of {username} failed ({status}, to {location or 'nowhere'})")
+
+
+def form_token(page: bytes, action: str) -> str | None:
+    """The csrf_token of the page's POST form whose action is `action` (a path), or None."""
+    text = page.decode("utf-8", "replace")
+    for m in re.finditer(r'<form\b[^>]*\baction="([^"]*)"[^>]*>(.*?)</form>', text, re.S):
+        if html.unescape(m.group(1)) == action:
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', m.group(2))
+            return token.group(1) if token else None
+    return None
+
+
 def next_link(page: bytes) -> str | None:
     """The href of the page's rel="next" link, unescaped, or None."""
     m = re.search(r'<a rel="next" href="([^"]+)"', page.decode("utf-8", "replace"))
@@ -322,16 +366,19 @@ def table(rows: list[tuple[str, dict, dict]], bare: float, width: int = 40,
     return lines
 
 
-def wrk_between_baselines(hello_base: str, portal_base: str, cases) -> tuple[dict, list, dict]:
+def wrk_between_baselines(hello_base: str, portal_base: str, cases, during: dict | None = None
+                          ) -> tuple[dict, list, dict]:
     """The bare Flask hello, then each (label, path, cookie) case on the portal, then the hello
     again (so a machine that got busier shows as a moved baseline); the machine settles between
-    runs. `cookie` is None, one session cookie or a list of them (see run_wrk). Returns (baseline
-    before, [(label, result)], baseline after)."""
+    runs. `cookie` is None, one session cookie or a list of them (see run_wrk). `during` maps a
+    case's label to a function returning a context manager held around that wrk run only (e.g. a
+    background writer). Returns (baseline before, [(label, result)], baseline after)."""
     base1 = run_wrk(hello_base + "/")
     settle(base1)
     results = []
     for label, path, cookie in cases:
-        results.append((label, run_wrk(portal_base + path, cookie)))
+        with (during or {}).get(label, contextlib.nullcontext)():
+            results.append((label, run_wrk(portal_base + path, cookie)))
         settle(results[-1][1])
     return base1, results, run_wrk(hello_base + "/")
 

@@ -32,6 +32,15 @@ What it does, all on 127.0.0.1 and inside a temporary directory:
      ratio to the bare baseline (mean of before and after) and the HTML size,
      and whether each list/detail page meets the issue's target (>= 25 % of the
      bare req/s and p99 < 50 ms);
+     then the read-under-writes cases: the visitor list and the signed-in list and
+     500-comment pages again, while a resident who is not among the readers
+     ("benchwriter", added last by the seed) supports and then withdraws support on
+     a published proposal (#WRITTEN: the newest with room below the threshold),
+     alternately, every BENCH_WRITE_EVERY seconds, through HTTP like a browser (GET
+     the page, the form's csrf_token, POST, 303, follow it). Each of these writes is
+     audited and moves the community's audit_seq, so the page caches (visitors',
+     readers' shared pages) start over: reads alone flatter them. Writes done and
+     failures are reported per case; a failure or no write at all fails the run;
   5. when a target is missed, profiles the pages in-process (Flask test client on
      the same database, same config): per-request CPU time split into SQL (count
      and ms), template rendering and the rest, then cProfile's top functions for
@@ -41,7 +50,9 @@ Servers are stopped on every exit path; every wait and loop is bounded.
 Environment: BENCH_DURATION (seconds per wrk run, default 6), BENCH_DEEP (pages
 to follow for the deep keyset page, default 10), BENCH_READERS (residents signed
 in for the signed-in pages, default 40; each sign-in costs a real password hash),
-BENCH_PROFILE=0 to skip step 5 (which signs in one resident only).
+BENCH_PROFILE=0 to skip step 5 (which signs in one resident only), BENCH_WRITE_EVERY
+(seconds between the background writer's writes in the read-under-writes cases,
+default 1.0).
 
 In-process only (no wrk, no gunicorn; for a busy machine, where wrk's numbers mean
 nothing): BENCH_WRK=0 runs step 1, then step 5 for every page whatever the targets,
@@ -52,6 +63,7 @@ delete the file to seed again), so a before/after comparison runs on the same ro
 """
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import os
@@ -59,15 +71,17 @@ import pstats
 import random
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (DURATION, ROOT, USER_AGENT, Server, baseline_lines, check_page,  # noqa: E402
-                     compile_catalogs, log, machine_line, next_link, now_line, portal_on_path, preflight,
-                     wrk_between_baselines, sign_in, start_hello, start_portal, stop_on_sigterm, table)
+from _common import (DURATION, ROOT, USER_AGENT, Browser, Server, baseline_lines, check_page,  # noqa: E402
+                     compile_catalogs, form_token, log, machine_line, next_link, now_line, portal_on_path,
+                     preflight, wrk_between_baselines, sign_in, start_hello, start_portal, stop_on_sigterm,
+                     table)
 
 PROPOSALS = 10_000
 SUPPORTS = 200_000
@@ -82,11 +96,13 @@ WITH_WRK = os.environ.get("BENCH_WRK", "1") != "0"
 KEEP_DB = os.environ.get("BENCH_DB", "")
 READERS = int(os.environ.get("BENCH_READERS", "40"))  # residents the signed-in wrk cases rotate over
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # in-process: rounds of n requests per page, best one kept
+WRITE_EVERY = float(os.environ.get("BENCH_WRITE_EVERY", "1.0"))  # read-under-writes cases: s between writes
 TARGET_RATIO, TARGET_P99 = 0.25, 50.0
 PASSWORD = "bench-pass-2026"
 SLUG = "bench-p"
 COMMITTEE = "benchcom"
 RESIDENT = "benchres"
+WRITER = "benchwriter"        # writes during the read-under-writes cases; never among the readers
 SEARCH_COMMON = "路灯"         # in a few hundred titles and bodies
 SEARCH_NONE = "无人机"          # in none: the whole community is scanned
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -313,6 +329,18 @@ def seed(db_url: str) -> dict:
         log(f"  busy proposal #{busy.id}: {len(supporters)} supports, {BUSY_COMMENTS} comments "
             f"({len(tops)} threads), answered (audited): {time.monotonic() - started:.1f}s")
 
+        # -- through the services, last (so every row above is as before): the resident who writes
+        # in the read-under-writes cases. Not a reader (reader_names() are RESIDENT and r####),
+        # author and supporter of nothing. The proposal it supports and unsupports: the newest
+        # published, visible bulk one other than `ordinary` with room below the threshold (a
+        # support must not start the review: unsupport is only allowed while published).
+        writer = accounts.register_user(WRITER, "周海燕", PASSWORD)
+        cs.add_resident(com, c, writer)
+        db.session.commit()
+        written = max(pid for pid, row in enumerate(proposals, start=1)
+                      if row["state"] == "published" and row["hidden_at"] is None and pid != ordinary
+                      and row["support_count"] <= THRESHOLD - 2)
+
         # -- checks: counts agree with the rows, the chain verifies
         mismatched = db.session.execute(
             select(func.count()).select_from(Proposal).where(
@@ -324,6 +352,7 @@ def seed(db_url: str) -> dict:
             "comments": db.session.execute(select(func.count()).select_from(Comment)).scalar_one(),
             "states": dict(db.session.execute(select(Proposal.state, func.count()).group_by(Proposal.state)).all()),
             "busy": busy.id, "ordinary": ordinary, "events": c.audit_seq,
+            "writer": WRITER, "written": written,
             "busy_comments": db.session.execute(select(func.count()).select_from(Comment).where(
                 Comment.subject_type == "proposal", Comment.subject_id == busy.id)).scalar_one(),
         }
@@ -484,6 +513,87 @@ def profile(db_url: str, cases: list[tuple[str, str, object]], n: int = 30, with
     return lines
 
 
+# --------------------------------------------------------------------------- writes while reading
+
+class SupportWriter:
+    """A resident who supports, then withdraws support on, one published proposal, alternately,
+    every WRITE_EVERY seconds while a wrk run reads (see `during`). Through HTTP like a browser: the
+    proposal page's support (or unsupport) form gives the csrf_token, the POST must answer 303 and
+    its target (followed, as a browser does) must then show the opposite form: the write took.
+    Writes are paced from the start of the run (one now, then every WRITE_EVERY s); a slow write
+    delays the next one, never bunches them."""
+
+    def __init__(self, base: str, username: str, password: str, proposal_id: int, every: float = WRITE_EVERY):
+        self.browser = Browser(base)
+        self.browser.sign_in(username, password)  # once: a real password hash
+        self.username, self.every = username, every
+        self.path = f"/c/{SLUG}/proposals/{proposal_id}"
+        self.page: bytes | None = None  # the last proposal page seen: its form gives the next write
+        self.runs: dict[str, dict] = {}  # per case label: {"support": n, "unsupport": n, "failures": [...]}
+
+    def _write(self, run: dict) -> None:
+        if self.page is None:
+            status, _, page = self.browser.request(self.path)
+            if status != 200:
+                raise RuntimeError(f"GET {self.path} answered {status}")
+            self.page = page
+        for action in ("support", "unsupport"):
+            token = form_token(self.page, f"{self.path}/{action}")
+            if token:
+                break
+        else:
+            raise RuntimeError(f"no support or unsupport form on {self.path}")
+        self.page = None  # whatever happens next, the following write starts from a fresh GET
+        status, location, _ = self.browser.request(f"{self.path}/{action}", {"csrf_token": token})
+        if status != 303 or not location:
+            raise RuntimeError(f"POST {self.path}/{action} answered {status}, not 303")
+        status, _, page = self.browser.request(location)
+        if status != 200:
+            raise RuntimeError(f"after {action}, {location} answered {status}")
+        other = "unsupport" if action == "support" else "support"
+        if not form_token(page, f"{self.path}/{other}"):
+            raise RuntimeError(f"after {action} (303), the page shows no {other} form: the write did not take")
+        self.page = page
+        run[action] += 1
+
+    def _loop(self, run: dict, stop: threading.Event) -> None:
+        next_at = time.monotonic()
+        while not stop.is_set():  # bounded by the wrk run that `during` is held around
+            try:
+                self._write(run)
+            except Exception as e:  # counted and reported; the run goes on
+                run["failures"].append(f"{type(e).__name__}: {e}")
+            next_at = max(next_at + self.every, time.monotonic())
+            stop.wait(next_at - time.monotonic())
+
+    @contextlib.contextmanager
+    def during(self, label: str):
+        """Writes in a background thread while the `with` body (one wrk run) runs."""
+        run = self.runs[label] = {"support": 0, "unsupport": 0, "failures": []}
+        stop = threading.Event()
+        thread = threading.Thread(target=self._loop, args=(run, stop), name="bench-writer", daemon=True)
+        thread.start()
+        try:
+            yield run
+        finally:
+            stop.set()
+            thread.join(timeout=30)  # a write in progress finishes (its requests time out at 10-20 s)
+            if thread.is_alive():
+                run["failures"].append("the writer did not stop within 30 s")
+
+
+def write_cases(facts: dict, cookies: list[str]) -> list[tuple[str, str, object]]:
+    """The read-under-writes cases: (label, path, cookie or None), read while SupportWriter writes."""
+    base = f"/c/{SLUG}/proposals"
+    signed_in = f"signed in, {len(cookies)} resident{'s' if len(cookies) != 1 else ''}"
+    every = f"a write every {WRITE_EVERY:g} s"
+    return [
+        (f"list, newest (first page, {every})", f"{base}/", None),
+        (f"list, newest ({signed_in}, {every})", f"{base}/", cookies),
+        (f"detail, {BUSY_COMMENTS} comments ({signed_in}, {every})", f"{base}/{facts['busy']}", cookies),
+    ]
+
+
 # --------------------------------------------------------------------------- main
 
 FLOOR = [("portal /healthz (floor: no page, no template)", "/healthz", None)]
@@ -622,19 +732,24 @@ def main() -> int:
                 deep = urllib.parse.urljoin(f"{base}/", link)
                 page = check_page(portal.base + deep, None)
             cases = page_cases(facts, deep, cookies)
+            writes = write_cases(facts, cookies)
             floor = FLOOR
-            pages = {label: check_page(portal.base + path, ck) for label, path, ck in floor + cases}
+            pages = {label: check_page(portal.base + path, ck) for label, path, ck in floor + cases + writes}
             hello_page = check_page(hello.base + "/", None)
+            writer = SupportWriter(portal.base, facts["writer"], PASSWORD, facts["written"])
 
-            log(f"wrk -t1 -c8 -d{DURATION}s, {len(cases) + 3} runs …")
-            base1, results, base2 = wrk_between_baselines(hello.base, portal.base, floor + cases)
+            log(f"wrk -t1 -c8 -d{DURATION}s, {len(cases) + len(writes) + 3} runs, the last {len(writes)} while "
+                f"{facts['writer']} supports/unsupports #{facts['written']} every {WRITE_EVERY:g} s …")
+            base1, results, base2 = wrk_between_baselines(
+                hello.base, portal.base, floor + cases + writes,
+                during={label: (lambda label=label: writer.during(label)) for label, _, _ in writes})
             load_end = os.getloadavg()[0]
         finally:
             for s in reversed(servers):
                 s.stop()
 
         bare, base_lines = baseline_lines(base1, base2)
-        targeted = {label for label, _, _ in cases}
+        targeted = {label for label, _, _ in cases + writes}
         missed = [label for label, r in results if label in targeted and
                   (r["rps"] / bare < TARGET_RATIO or r["p99"] is None or r["p99"] >= TARGET_P99)]
         prof_lines = []
@@ -656,11 +771,22 @@ def main() -> int:
         f"SQLite; gunicorn -w 2; wrk -t1 -c8 -d{DURATION}s, signed-in pages rotating over {len(cookies)} "
         f"residents' sessions; target per list/detail page: >= "
         f"{TARGET_RATIO:.0%} of bare req/s and p99 < {TARGET_P99:.0f} ms",
+        f"the last {len(writes)} cases (\"a write every {WRITE_EVERY:g} s\") are read-under-writes: while wrk "
+        f"read, {facts['writer']} (not a reader) supported and withdrew support on #{facts['written']} in "
+        "turn over HTTP; every write moves the community's audit_seq, so every cached page starts over "
+        "(writes per case below the table); they count for the target like the others",
         base_lines[0],
         "",
         *table(rows, bare, width=max(46, *(len(label) for label, _, _ in rows)),
                targets=(TARGET_RATIO, TARGET_P99), target_labels=targeted),
     ]
+    lines.append("")
+    for label, _, _ in writes:
+        run = writer.runs.get(label, {"support": 0, "unsupport": 0, "failures": ["not run"]})
+        n = run["support"] + run["unsupport"]
+        lines.append(f"writes during \"{label}\": {n} (support {run['support']}, unsupport "
+                     f"{run['unsupport']}), {len(run['failures'])} failed"
+                     + (": " + "; ".join(dict.fromkeys(run["failures"])) if run["failures"] else ""))
     if len(base_lines) > 1:
         lines.append("\n" + base_lines[1])
     lines.append(f"\ntargets met on {len(targeted) - len(missed)} of {len(targeted)} list/detail pages")
@@ -668,6 +794,8 @@ def main() -> int:
     lines.append(f"\n(total {time.monotonic() - t0:.0f}s)")
     print("\n".join(lines))
     bad = [label for label, r in results if r["non2xx"] or r["errors"]]
+    bad += [label for label, run in writer.runs.items()
+            if run["failures"] or not run["support"] + run["unsupport"]]
     return 1 if bad else 0
 
 
