@@ -26,36 +26,6 @@ class Portal(Flask):
         return hit if hit is not None else super().preprocess_request()
 
 
-class _WtformsTranslations:
-    """WTForms' own messages ("This field is required.") in the request's language.
-
-    Flask-WTF reads them from `request.wtforms_translations` and, when that is unset, loads and
-    parses the wtforms .mo file from disk again for every request that builds a form. This one
-    object answers for every request: it asks Flask-Babel for the locale when a message is
-    needed and keeps one parsed catalog per locale for the life of the process."""
-
-    def __init__(self):
-        self.catalogs: dict[str, object] = {}
-
-    def _catalog(self):
-        from babel import support
-        from flask_babel import get_locale
-        from wtforms.i18n import messages_path
-
-        locale = get_locale()
-        key = str(locale)
-        found = self.catalogs.get(key)
-        if found is None:
-            found = self.catalogs[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
-        return found
-
-    def ugettext(self, string):
-        return self._catalog().ugettext(string)
-
-    def ungettext(self, singular, plural, n):
-        return self._catalog().ungettext(singular, plural, n)
-
-
 def create_app(config=None) -> Flask:
     """Build the app. `config` is a config class, a name ('testing'…) or a dict of overrides."""
     from config import CONFIGS, Config, ProductionConfig
@@ -168,20 +138,19 @@ def create_app(config=None) -> Flask:
 
     from .audit.labels import action_label, role_label
 
+    from .moderation.views import flag_url
     from .proposals.labels import state_label
     from .text import plaintext
 
     app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
                                  ez=easy_text, button_kind=button_kind, mode_classes=mode_classes,
-                                 viewer_name=viewer_name, own_part=own_part)
+                                 viewer_name=viewer_name, own_part=own_part,
+                                 flag_url=flag_url)
     app.jinja_env.filters["plaintext"] = plaintext
     from . import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace
-    wtforms_translations = _WtformsTranslations()
-
-    @app.before_request
-    def _forms_speak_the_page_language():
-        request.wtforms_translations = wtforms_translations
+    from . import i18n
+    i18n.register(app)  # after Flask-Babel's init_app, whose template callables these replace
 
     app.after_request(remember_choices)
     app.after_request(security_headers)

@@ -38,11 +38,25 @@ def _local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(get_timezone())
 
 
+_formatted: dict[tuple, str] = {}
+
+
 def datetimeformat(value: dt.datetime | None, format: str = "medium") -> str:
+    """Kept per (instant, format, locale, time zone): a page of comments is rendered again after
+    every write in its community, and its dates are the same ones each time."""
     if value is None:
         return ""
-    locale = get_locale()
-    value = _local(value)
+    locale, tz = get_locale(), get_timezone()
+    key = (value, format, locale, tz)
+    found = _formatted.get(key)
+    if found is None:
+        if len(_formatted) >= 8192:
+            _formatted.clear()  # single dict operations: safe with threads too
+        found = _formatted[key] = _datetimeformat(_local(value), format, locale)
+    return found
+
+
+def _datetimeformat(value: dt.datetime, format: str, locale) -> str:
     outer, time_p, date_p = _patterns(locale, "datetime", format)
     if outer is None:
         return time_p.apply(value, locale)

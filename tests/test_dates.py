@@ -5,6 +5,7 @@ import datetime as dt
 
 import flask_babel
 import pytest
+from flask import g
 
 from portal import dates
 
@@ -35,3 +36,24 @@ def test_same_output_as_flask_babel(app, locale):
 def test_shanghai_date_boundary(app):
     with app.test_request_context("/"), flask_babel.force_locale("en"):
         assert dates.dateformat(VALUES[0], "yyyy-MM-dd") == "2026-11-28"
+
+
+def test_kept_formats_follow_locale_and_time_zone(app):
+    """datetimeformat keeps what it formatted: the same instant asked again in another language
+    or time zone is formatted again, not handed the kept one."""
+    value = VALUES[0]
+    with app.test_request_context("/"):
+        outputs = {}
+        for locale in ("en", "zh_Hans", "en"):
+            with flask_babel.force_locale(locale):
+                for _ in range(2):
+                    assert dates.datetimeformat(value, "long") == flask_babel.format_datetime(value, "long")
+                outputs[locale] = dates.datetimeformat(value, "long")
+        assert outputs["en"] != outputs["zh_Hans"]
+        from zoneinfo import ZoneInfo
+
+        with flask_babel.force_locale("en"):
+            flask_babel.get_timezone()
+            g._flask_babel.babel_tzinfo = ZoneInfo("UTC")  # what a time zone selector would give
+            assert dates.datetimeformat(value, "long") == flask_babel.format_datetime(value, "long")
+            assert dates.datetimeformat(value, "long") != outputs["en"]  # 16:30 UTC, 00:30 in Shanghai

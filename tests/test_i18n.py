@@ -262,3 +262,17 @@ def test_python_messages_are_translated(client):
     assert "用户名或密码不正确。" in r.get_data(as_text=True)
     r = client.post("/login?lang=en", {"login": "laozhang", "password": "wrong-password-1"})
     assert "The user name or password is not correct." in r.get_data(as_text=True)
+
+
+def test_template_translations_follow_forced_locale_within_a_request(app):
+    """portal/i18n.py keeps the request's catalog; force_locale still switches templates'
+    language, and leaving it switches back."""
+    import flask_babel
+    from flask import render_template_string
+
+    page = "{{ _('Proposals') }}|{{ ngettext('%(num)d neighbour supports this', '%(num)d neighbours support this', 2) }}"
+    with app.test_request_context("/?lang=zh_Hans"):
+        assert render_template_string(page).startswith("提案|")
+        with flask_babel.force_locale("en"):
+            assert render_template_string(page) == "Proposals|2 neighbours support this"
+        assert render_template_string(page).startswith("提案|")
