@@ -61,13 +61,15 @@ def readers(app, world):
     their pages) and some with something of their own on the pages."""
     a, coma, root = world.a, world["coma"], world["root"]
     made = {}
-    for name in ("resc", "resd", "rese", "resf", "resg", "resh", "resi", "comc", "medb", "pendb", "roota", "evil"):
+    for name in ("resc", "resd", "rese", "resf", "resg", "resh", "resi", "comc", "medb", "pendb", "roota", "evil",
+                 "rejb"):
         made[name] = make_user(name, "<b>Evil & \"x\"</b>" if name == "evil" else None, admin=(name == "roota"))
     for name in ("resc", "resd", "rese", "resf", "resg", "resh", "resi", "medb", "evil"):
         cs.add_resident(coma, a, made[name])
     cs.appoint_committee(root, a, made["comc"])
     cs.grant_role(coma, a, _membership(a, made["medb"]), "mediator")
     cs.request_join(made["pendb"], a, "")
+    cs.reject_member(coma, a, cs.request_join(made["rejb"], a, ""), "Not from this village")  # reja: another reason
     auth.update_profile(made["resg"], "Resg", None, True, False, True)  # large + easy
     auth.update_profile(made["resh"], "Resh", "zh_Hans", False, True, False)  # Chinese, high contrast
     auth.update_profile(made["resi"], "Resi", "en", False, True, False)  # resh in English
@@ -80,7 +82,7 @@ def readers(app, world):
     draft = make_proposal(world, author="resd", publish=False, title="A draft of resd")
     db.session.commit()
     names = ["resa", "resc", "resd", "rese", "resf", "resg", "resh", "resi", "meda", "medb", "coma", "comc",
-             "penda", "pendb", "nobody", "resb", "root", "roota", "evil"]
+             "penda", "pendb", "reja", "rejb", "nobody", "resb", "root", "roota", "evil"]
     return names, p, draft
 
 
@@ -93,7 +95,7 @@ def _membership(community, user):
 def test_every_reader_gets_their_own_page_whoever_filled_the_cache(app, world, readers):
     names, p, draft = readers
     base = "/c/dorf-a/proposals"
-    pages = [f"{base}/", f"{base}/?q=lane", f"{base}/{p.id}", f"{base}/{p.id}?reply_to=999",
+    pages = ["/c/dorf-a/", f"{base}/", f"{base}/?q=lane", f"{base}/{p.id}", f"{base}/{p.id}?reply_to=999",
              f"{base}/{draft.id}"]
     clients = {n: client_as(app, n) for n in names}
     app.config["PAGE_CACHE_SECONDS"] = 0

@@ -9,11 +9,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..pagecache import for_visitors
+from ..readercache import shared_with_readers
 from ..auth.services import find_user
 from ..errors import PortalError
 from ..extensions import db
 from ..permissions import require
 from . import permissions as perm
+from . import readers
 from . import services
 from .forms import AddResidentForm, EmptyForm, JoinForm, RejectForm, RoleForm
 from .models import Membership
@@ -27,6 +29,7 @@ def _back():
 
 
 @bp.get("/")
+@shared_with_readers(readers.home_columns, readers.home_facts)
 @for_visitors
 def home():
     ctx = g.ctx
