@@ -140,11 +140,16 @@ def app(database_url, world_file, tmp_path, speech_cache):
 
 
 def _truncate_all():
-    names = [t.name for t in db.metadata.sorted_tables]
+    """Empty every table and restart every sequence after a PostgreSQL test. DELETE, not
+    TRUNCATE: a test leaves a few rows in a few tables, and TRUNCATE's fixed cost per table
+    (new files for ~40 tables and their indexes) made this teardown 0.28 s, half of an average
+    test. Triggers (the audit trail's append-only ones) are off for this session only."""
+    names = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        conn.execute(text("SET session_replication_role = replica"))
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
-        conn.execute(text("SET session_replication_role = DEFAULT"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for n in names:
+            conn.execute(text(f'DELETE FROM "{n}"'))
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
 
 
 @pytest.fixture
