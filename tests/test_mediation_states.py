@@ -25,6 +25,7 @@ EXPECTED = {
     ("mediating", "agree_written"): "agreement_written",
     ("mediating", "agree_oral"): "agreement_oral",
     ("mediating", "fail"): "failed",
+    ("mediating", "pause"): "accepted",
     ("agreement_written", "follow_up"): "followed_up",
     ("agreement_oral", "follow_up"): "followed_up",
     ("followed_up", "close"): "closed",
@@ -144,4 +145,30 @@ def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, se
     after = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()
     assert after == before + 1, "a case was lost"
     assert db.session.get(MediationCase, case.id) is not None
+    assert verify_community(world.a).ok
+
+
+@pytest.mark.parametrize("leaves", ["remove", "conflict"])
+def test_a_mediation_whose_last_mediator_leaves_waits_for_a_new_one(app, world, leaves):
+    """Found by the random sequences above (accept, agree, assign, remove): the case stayed in
+    mediation with nobody to hold a session or record an outcome."""
+    from portal.audit import verify_community
+    from portal.audit.models import AuditEvent
+    from portal.mediation import services as ms
+
+    from .mediation_support import make_case
+
+    case = make_case(world, "requested")
+    for action in ("accept", "agree", "assign"):
+        _do(world, case, action)
+    assert case.state == "mediating"
+    _do(world, case, leaves)
+    db.session.commit()
+    assert case.state == "accepted" and not ms.active_assignments(case)
+    last = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).scalars().first()
+    assert last.action == "mediation.paused"
+    if leaves == "remove":  # the same mediator may come back; one who stepped aside may not
+        _do(world, case, "assign")
+        assert case.state == "mediating"
+    db.session.commit()
     assert verify_community(world.a).ok

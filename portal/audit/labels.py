@@ -57,6 +57,7 @@ ACTIONS = {
     "mediation.triaged": _l("Mediation request decided"),
     "mediation.other_party_answered": _l("Other party answered"),
     "mediation.started": _l("Mediation started"),
+    "mediation.paused": _l("Mediation waits for a new mediator"),
     "mediation.mediator_assigned": _l("Mediator assigned"),
     "mediation.mediator_removed": _l("Mediator removed"),
     "mediation.conflict_declared": _l("Mediator stepped aside (conflict of interest)"),

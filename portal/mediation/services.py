@@ -199,6 +199,7 @@ def remove_mediator(actor, community, case: MediationCase, assignment: MediatorA
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     assignment.active, assignment.ended_at = False, utcnow()
     _audit(community, actor, "mediation.mediator_removed", case, {"mediator": assignment.mediator_id}, "committee")
+    _pause_without_mediator(actor, community, case, "committee")
 
 
 def declare_conflict(actor, community, case: MediationCase, assignment: MediatorAssignment) -> None:
@@ -207,6 +208,16 @@ def declare_conflict(actor, community, case: MediationCase, assignment: Mediator
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     assignment.active, assignment.conflict_declared, assignment.ended_at = False, True, utcnow()
     _audit(community, actor, "mediation.conflict_declared", case, {"mediator": actor.id}, "mediator")
+    _pause_without_mediator(actor, community, case, "mediator")
+
+
+def _pause_without_mediator(actor, community, case: MediationCase, role: str) -> None:
+    """A case in mediation whose last mediator left goes back to waiting for one (accepted); the
+    next assignment starts the mediation again. Nobody could record a session or an outcome."""
+    db.session.flush()
+    if case.state == "mediating" and not active_assignments(case):
+        _move(case, "pause")
+        _audit(community, actor, "mediation.paused", case, {"state": case.state}, role)
 
 
 def request_other_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment,

@@ -16,7 +16,9 @@ STATES = ("requested", "accepted", "declined", "party_declined", "mediating", "a
 TRANSITIONS: dict[str, dict[str, str]] = {
     "requested": {"accept": "accepted", "decline": "declined"},
     "accepted": {"party_refuses": "party_declined", "start": "mediating"},
-    "mediating": {"agree_written": "agreement_written", "agree_oral": "agreement_oral", "fail": "failed"},
+    # "pause": the last mediator left (removed, or stepped aside): the case waits for a new one.
+    "mediating": {"agree_written": "agreement_written", "agree_oral": "agreement_oral", "fail": "failed",
+                  "pause": "accepted"},
     "agreement_written": {"follow_up": "followed_up"},
     "agreement_oral": {"follow_up": "followed_up"},
     "followed_up": {"close": "closed"},
