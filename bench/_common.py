@@ -152,22 +152,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def sign_in(base: str, username: str, password: str) -> str:
-    """A browser-like login; returns the value of the `session` cookie."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.addheaders = [("User-Agent", USER_AGENT)]
-    with opener.open(base + "/login", timeout=10) as r:
-        page = r.read().decode()
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    if not m:
-        raise RuntimeError("no csrf_token on /login")
-    form = urllib.parse.urlencode({"csrf_token": m.group(1), "login": username, "password": password,
-                                   "next": ""}).encode()
-    with opener.open(base + "/login", data=form, timeout=20) as r:  # follows the 303 to /
-        final = r.geturl()
-    if final.rstrip("/").endswith("/login"):
-        raise RuntimeError("sign-in failed (still on /login)")
-    cookie = next((c.value for c in jar if c.name == "session"), None)
+    """A browser-like login; returns the value of the `session` cookie. Like a browser it then
+    opens the page it is sent to, which gives the session its CSRF secret (a signed-in page
+    would otherwise set a new session cookie on every request)."""
+    browser = Browser(base)
+    browser.sign_in(username, password)
+    browser.request("/")
+    cookie = next((c.value for c in browser.jar if c.name == "session"), None)
     if not cookie:
         raise RuntimeError("sign-in gave no session cookie")
     return cookie
@@ -211,6 +202,9 @@ def check_page(url: str, cookie: str | list[str] | None) -> dict:
     return {"bytes": len(body), "sets_session": rewriting > 0, "body": body}
 
 
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
 class Browser:
     """A signed-in browser for writes: keeps its cookies, sends USER_AGENT (Flask-Login ties the
     session to it) and does not follow redirects, so that the caller sees the 303 and follows it."""
@@ -235,7 +229,7 @@ class Browser:
 
     def sign_in(self, username: str, password: str) -> None:
         status, _, page = self.request("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.decode("utf-8", "replace"))
+        token = _TOKEN.search(page.decode("utf-8", "replace"))
         if status != 200 or not token:
             raise RuntimeError(f"/login answered {status}" if status != 200 else "no csrf_token on /login")
         status, location, _ = self.request("/login", {"csrf_token": token.group(1), "login": username,
@@ -249,7 +243,7 @@ def form_token(page: bytes, action: str) -> str | None:
     text = page.decode("utf-8", "replace")
     for m in re.finditer(r'<form\b[^>]*\baction="([^"]*)"[^>]*>(.*?)</form>', text, re.S):
         if html.unescape(m.group(1)) == action:
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', m.group(2))
+            token = _TOKEN.search(m.group(2))
             return token.group(1) if token else None
     return None
 
