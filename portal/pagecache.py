@@ -98,14 +98,20 @@ _community_t = Community.__table__
 _HEAD = select(_community_t.c.id, _community_t.c.audit_seq).where(_community_t.c.slug == bindparam("slug"))
 
 
+def cached_view(app, cache: PageCache | None, mark: str):
+    """The view of this GET when `cache` is on and the view carries `mark` (set by the cache's
+    decorator), else None: what both fast paths ask before anything else."""
+    if cache is None or request.method != "GET" or request.url_rule is None:
+        return None
+    view = app.view_functions.get(request.url_rule.endpoint)
+    return view if getattr(view, mark, None) else None
+
+
 def serve_hit(app):
     """A visitor's cached page, or None: see the module's docstring. Called before any
     url_value_preprocessor or before_request hook, so it decides from the raw request only."""
     cache = cache_of(app)
-    if cache is None or request.method != "GET" or request.url_rule is None:
-        return None
-    view = app.view_functions.get(request.url_rule.endpoint)
-    if not getattr(view, "visitor_cacheable", False):
+    if cached_view(app, cache, "visitor_cacheable") is None:
         return None
     cookies = request.cookies
     if app.config["SESSION_COOKIE_NAME"] in cookies or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \

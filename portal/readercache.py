@@ -37,7 +37,7 @@ from sqlalchemy import and_, bindparam, func, select
 
 from .db import utcnow
 from .extensions import db, login_manager
-from .pagecache import cache_of
+from .pagecache import cache_of, cached_view
 
 _NONCE = secrets.token_hex(16)
 NAME_MARK = "yishi-name-" + _NONCE
@@ -104,10 +104,8 @@ def _key(view, row) -> tuple:
 def serve_hit(app):
     """A signed-in reader's page from the shared cache, or None (see the module's docstring)."""
     cache = cache_of(app, CACHE, "READER_CACHE_SIZE")
-    if cache is None or request.method != "GET" or request.url_rule is None:
-        return None
-    view = app.view_functions.get(request.url_rule.endpoint)
-    if getattr(view, "reader_spec", None) is None:
+    view = cached_view(app, cache, "reader_spec")
+    if view is None:
         return None
     token = _session_ok()
     if token is None:
@@ -207,13 +205,10 @@ def render_shared(view, args, kwargs):
         g.csrf_token, g.reader_marks = real, False
     if response.is_streamed:
         return response
-    body = response.get_data()
+    page = split_own(response.get_data())
     if response.status_code == 200 and not session.modified and "Set-Cookie" not in response.headers \
             and key[1] == g.community.audit_seq:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        page = split_own(body)
         cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, page, 200, headers)
-    else:
-        page = split_own(body)
     response.set_data(splice(page, current_user.id, current_user.display_name))
     return response
