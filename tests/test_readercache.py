@@ -21,7 +21,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.proposals import services as ps
 
-from .helpers import make_user
+from .helpers import make_user, membership
 from .proposals_support import make_proposal
 from .security_support import client_as
 from .test_query_budget import counting
@@ -37,9 +37,9 @@ def cache(app):
     return c
 
 
-def _page(client, url, status=200) -> str:
+def _page(client, url) -> str:
     r = client.get(url)
-    assert r.status_code == status, (url, r.status_code)
+    assert r.status_code == 200, (url, r.status_code)
     text = r.get_data(as_text=True)
     assert readercache.NAME_MARK not in text and readercache.CSRF_MARK not in text
     return text
@@ -67,7 +67,7 @@ def readers(app, world):
     for name in ("resc", "resd", "rese", "resf", "resg", "resh", "resi", "medb", "evil"):
         cs.add_resident(coma, a, made[name])
     cs.appoint_committee(root, a, made["comc"])
-    cs.grant_role(coma, a, _membership(a, made["medb"]), "mediator")
+    cs.grant_role(coma, a, membership(a, made["medb"]), "mediator")
     cs.request_join(made["pendb"], a, "")
     cs.reject_member(coma, a, cs.request_join(made["rejb"], a, ""), "Not from this village")  # reja: another reason
     auth.update_profile(made["resg"], "Resg", None, True, False, True)  # large + easy
@@ -84,12 +84,6 @@ def readers(app, world):
     names = ["resa", "resc", "resd", "rese", "resf", "resg", "resh", "resi", "meda", "medb", "coma", "comc",
              "penda", "pendb", "reja", "rejb", "nobody", "resb", "root", "roota", "evil"]
     return names, p, draft
-
-
-def _membership(community, user):
-    from .helpers import membership
-
-    return membership(community, user)
 
 
 def test_every_reader_gets_their_own_page_whoever_filled_the_cache(app, world, readers):
