@@ -6,11 +6,11 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
-from .display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
+from .web.display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .pagecache import serve_hit
 from .readercache import own_part, serve_hit as serve_reader_hit, viewer_name
-from .security import IdConverter, SlugConverter, security_headers
+from .web.security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +74,7 @@ def create_app(config=None) -> Flask:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .communities.views import bp as communities_bp
-    from .display import bp as display_bp
+    from .web.display import bp as display_bp
     from .main import bp as main_bp
     from .mediation.views import bp as mediation_bp
     from .moderation.views import bp as moderation_bp
@@ -97,7 +97,7 @@ def create_app(config=None) -> Flask:
                rules_bp, mediation_bp, votes_bp, mine_bp):
         app.register_blueprint(bp)
 
-    from .errors import register_error_handlers
+    from .web.errors import register_error_handlers
 
     register_error_handlers(app)
 
@@ -147,9 +147,9 @@ def create_app(config=None) -> Flask:
                                  viewer_name=viewer_name, own_part=own_part,
                                  flag_url=flag_url)
     app.jinja_env.filters["plaintext"] = plaintext
-    from . import dates
+    from .web import dates
     dates.register(app)  # after Flask-Babel's own filters, which these replace
-    from . import i18n
+    from .web import i18n
     i18n.register(app)  # after Flask-Babel's init_app, whose template callables these replace
 
     app.after_request(remember_choices)

@@ -65,7 +65,7 @@ def register_cli(app: Flask) -> None:
     def create_community(slug, name, region, kind, default_locale):
         """Create a community (its audit chain starts with this event)."""
         from .communities import services
-        from .errors import PortalError
+        from .web.errors import PortalError
 
         try:
             c = services.create_community(None, slug, name, region, kind, default_locale)
@@ -82,7 +82,7 @@ def register_cli(app: Flask) -> None:
         """Give USERNAME a ROLE in community SLUG (joins them as a verified resident if needed)."""
         from .communities import services
         from .communities.scoping import membership_of
-        from .errors import PortalError
+        from .web.errors import PortalError
 
         c, u = _community(slug), _user(username)
         try:

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from .communities.models import Community, Membership
 from .communities.scoping import Ctx
-from .display import current_modes
+from .web.display import current_modes
 from .extensions import db
 
 bp = Blueprint("main", __name__)

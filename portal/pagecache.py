@@ -146,7 +146,7 @@ def for_visitors(view):
         found = cache.get(key)
         if found is not None:
             if "lang" in request.args:
-                from .display import select_locale
+                from .web.display import select_locale
 
                 select_locale()  # a ?lang= choice is remembered (cookie) on a cached copy too
             return _answer(found)

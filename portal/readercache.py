@@ -92,7 +92,7 @@ def _session_ok() -> str | None:
 
 
 def _key(view, row) -> tuple:
-    from .display import locale_for
+    from .web.display import locale_for
 
     return (row.community_id, row.audit_seq, request.full_path,
             locale_for(row.locale, row.default_locale),

@@ -242,7 +242,7 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
 
 
 def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
-    from portal.errors import RuleViolation
+    from portal.web.errors import RuleViolation
     from portal.votes import services as vs
     from portal.votes.models import RollEntry
 

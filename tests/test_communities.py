@@ -15,7 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.communities import services as cs
 from portal.communities.models import Community, MemberRole, Membership
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 
 from .helpers import PASSWORD, make_user, membership

@@ -7,7 +7,7 @@ import flask_babel
 import pytest
 from flask import g
 
-from portal import dates
+from portal.web import dates
 
 VALUES = [
     dt.datetime(2026, 11, 27, 16, 30, 59, tzinfo=dt.timezone.utc),  # the next day in Shanghai

@@ -1,5 +1,5 @@
 """Easy reading mode (issue 7): the mode itself, the task tiles, "my things", and one question
-per screen (portal/steps.py) walked through the proposal form, forwards, backwards, with an
+per screen (portal/web/steps.py) walked through the proposal form, forwards, backwards, with an
 error on the last step, with hostile text carried between the steps.
 
 The browser checks (axe, one main action per screen, labelled icons, target sizes) are in

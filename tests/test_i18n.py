@@ -265,7 +265,7 @@ def test_python_messages_are_translated(client):
 
 
 def test_template_translations_follow_forced_locale_within_a_request(app):
-    """portal/i18n.py keeps the request's catalog; force_locale still switches templates'
+    """portal/web/i18n.py keeps the request's catalog; force_locale still switches templates'
     language, and leaving it switches back."""
     import flask_babel
     from flask import render_template_string

@@ -14,7 +14,7 @@ from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.communities import services as cs
 from portal.db import utcnow
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.mediation import queries
 from portal.mediation import services as ms

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.mediation import states
 from portal.mediation.states import IllegalTransition, next_state

@@ -11,7 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.comments import services as cs
 from portal.communities import services as comm
 from portal.db import utcnow
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.moderation import services as mod
 from portal.proposals import queries

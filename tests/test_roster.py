@@ -230,6 +230,6 @@ def test_a_used_card_cannot_be_raced(app, world):
     db.session.commit()
     rs.redeem_card(card, "11223344")
     db.session.commit()
-    from portal.errors import RuleViolation
+    from portal.web.errors import RuleViolation
     with pytest.raises(RuleViolation):
         rs.redeem_card(card, "99887766")

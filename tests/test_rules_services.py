@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.audit import verify_community
 from portal.audit.models import AuditEvent
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.rules import adoption, phases, services
 from portal.rules.models import Amendment, AmendmentSupport, RuleVersion

@@ -20,7 +20,7 @@ from portal.audit import verify_community
 from portal.auth.models import User
 from portal.communities import services as cs
 from portal.communities.models import Community
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.votes import services as vs
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from portal.audit.models import AuditEvent
 from portal.communities import services as cs
 from portal.db import utcnow
-from portal.errors import RuleViolation
+from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.votes import links, results
 from portal.votes import services as vs

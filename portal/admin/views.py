@@ -10,9 +10,9 @@ from ..auth.services import find_user
 from ..communities import services
 from ..communities.models import Community
 from ..communities.permissions import can_administer_platform
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from .forms import AppointForm, CommunityForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

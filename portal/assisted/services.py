@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from .. import audit
 from ..communities.models import Membership
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import AssistedAction
 

@@ -6,9 +6,9 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..communities.scoping import community_blueprint, get_or_404
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import services
 from .forms import DisputeForm

@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..communities import permissions as perm
 from ..communities.scoping import community_blueprint
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from .labels import ACTIONS
 from .models import AuditEvent
 

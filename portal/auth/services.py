@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import AuthSession, SecurityEvent, User
 

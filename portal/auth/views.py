@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..display import current_modes
-from ..errors import PortalError
+from ..web.display import current_modes
+from ..web.errors import PortalError
 from ..extensions import db, login_manager
-from ..security import safe_next
+from ..web.security import safe_next
 from . import services, throttle
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import Comment
 

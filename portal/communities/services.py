@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import KINDS, ROLES, Community, MemberRole, Membership
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from ..pagecache import for_visitors
 from ..readercache import shared_with_readers
 from ..auth.services import find_user
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import readers
 from . import services

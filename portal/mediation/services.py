@@ -12,7 +12,7 @@ from .. import audit
 from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from . import states
 from .models import (CATEGORIES, REFERRALS, TERM_KEPT, URGENCIES, Agreement, AgreementTerm, CaseSession,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from ..auth.services import find_user
 from ..communities.scoping import community_blueprint, get_or_404
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
-from ..steps import Steps
+from ..web.permissions import require
+from ..web.steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
 from . import queries, services

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import Flag
 

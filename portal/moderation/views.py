@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..communities.scoping import community_blueprint
-from ..errors import render_error
+from ..web.errors import render_error
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import registry, services
 from .forms import FlagForm, ModerateForm

@@ -9,9 +9,9 @@ from ..assisted import permissions as assisted_perm
 from ..assisted import services as assisted
 from ..assisted.forms import ResidentForm
 from ..auth.services import find_user
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import services
 from .forms import ProposalForm
 from .views import _category_choices, _load, _to_detail, bp

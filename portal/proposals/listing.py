@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import get_translations
 
 from ..comments import services as comments
-from ..dates import date_formatter
+from ..web.dates import date_formatter
 from ..pagecache import cache_of
 from . import queries
 from .labels import STATE_LABELS

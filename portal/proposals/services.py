@@ -15,7 +15,7 @@ from .. import audit
 from ..communities import services as community_services
 from ..communities.models import Membership
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import (ANSWER_STATES, DEFAULT_CATEGORIES, OfficialAnswer, ProgressUpdate, Proposal,
                      ProposalCategory, ProposalSettings, ProposalSupport)

@@ -12,11 +12,11 @@ from ..pagecache import for_visitors
 from ..readercache import shared_with_readers
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint
-from ..display import select_locale
-from ..errors import PortalError
+from ..web.display import select_locale
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
-from ..steps import Steps
+from ..web.permissions import require
+from ..web.steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
 from . import listing, queries, readers, services
@@ -104,7 +104,7 @@ def new():
     return render_template("proposals/form.html", form=form, proposal=None, steps=steps), steps.status()
 
 
-# Easy reading mode asks one question per screen; the files come last (see portal/steps.py).
+# Easy reading mode asks one question per screen; the files come last (see portal/web/steps.py).
 FORM_STEPS = [["title"], ["body"], ["category"], ["photos", "voice"]]
 
 

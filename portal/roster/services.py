@@ -15,7 +15,7 @@ from ..auth.services import PASSWORD_MAX, find_user, hash_password, log_security
 from ..communities import services as communities
 from ..communities.models import Membership
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .csvfile import Row
 from .models import Household, HouseholdMember, LoginCard

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from ..communities.models import Membership
 from ..communities.scoping import community_blueprint, get_or_404
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db, limiter
-from ..permissions import require
+from ..web.permissions import require
 from . import csvfile, services
 from . import permissions as perm
 from .forms import CardSecretForm, ConfirmForm, RepresentativeForm, UploadForm

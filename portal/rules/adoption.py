@@ -16,7 +16,7 @@ from sqlalchemy import select
 from .. import audit
 from ..communities.models import Community
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import VOTE_RESULT_MAX, RuleVersion
 from .phases import from_revision

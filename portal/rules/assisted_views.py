@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 
 from ..assisted.forms import ResidentForm
 from ..auth.services import find_user
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import phases, services
 from .views import bp, load_amendment, load_version

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from ..communities.scoping import get_or_404
 from ..diff import diff_text
-from ..errors import render_error
+from ..web.errors import render_error
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import adoption, phases, queries, services
 from . import permissions as perm
 from .forms import (ChapterForm, ClauseForm, ConsultationForm, DecisionForm, DocumentForm, FilingForm, MoveForm,

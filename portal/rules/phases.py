@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..assisted import services as assisted
 from ..db import utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import (AMENDMENT_KINDS, CLAUSE_MAX, DECISIONS, RATIONALE_MAX, REASON_MAX, Amendment,
                      AmendmentSupport, RuleClause, RuleVersion)

@@ -13,7 +13,7 @@ from ..comments import services as comments
 from ..communities.scoping import community_blueprint, get_or_404
 from ..diff import diff_text
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import phases, queries, services
 from .forms import KIND_LABELS, AmendmentForm, ClauseCommentForm, DocumentForm

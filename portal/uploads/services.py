@@ -39,7 +39,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from .. import audit
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
 from .models import Attachment
 

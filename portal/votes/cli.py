@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     @click.argument("poll_id", type=int)
     def recount(poll_id):
         """Recount POLL_ID from its published ballots table and compare with the stored result."""
-        from ..errors import PortalError
+        from ..web.errors import PortalError
         from .models import Poll
         from .services import recount as run
 

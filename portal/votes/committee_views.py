@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..db import utcnow
-from ..errors import PortalError
+from ..web.errors import PortalError
 from ..extensions import db
-from ..permissions import require
+from ..web.permissions import require
 from . import permissions as perm
 from . import queries
 from . import services as vs

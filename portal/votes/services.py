@@ -24,7 +24,7 @@ from .. import audit
 from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import pk_of, utcnow
-from ..errors import RuleViolation
+from ..web.errors import RuleViolation
 from ..extensions import db
 from ..roster.models import Household, HouseholdMember
 from . import households, links, results, rules

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..communities.scoping import community_blueprint, get_or_404
 from ..extensions import db
 from ..pagecache import for_visitors
-from ..permissions import require
+from ..web.permissions import require
 from . import links, queries, results
 from . import permissions as perm
 from . import services as vs

@@ -56,7 +56,7 @@ _MESSAGES = {
 
 
 def render_error(status: int, message=None):
-    from .extensions import db
+    from ..extensions import db
 
     if status >= 500:
         db.session.rollback()
@@ -81,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PortalError)
     def _portal_error(exc: PortalError):
-        from .extensions import db
+        from ..extensions import db
 
         db.session.rollback()
         return render_error(exc.status, exc.message)
@@ -95,7 +95,7 @@ def register_error_handlers(app: Flask) -> None:
     def _integrity_error(exc: IntegrityError):
         """A unique constraint refused a row that a concurrent request (or a double tap
         on a slow phone) wrote first: the state changed under us, nothing was saved."""
-        from .extensions import db
+        from ..extensions import db
 
         db.session.rollback()
         if _is_unique_violation(exc):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, has_request_context, redirect, request
 from flask_login import current_user
 
-from .extensions import db
+from ..extensions import db
 from .security import safe_next
 
 bp = Blueprint("display", __name__)
