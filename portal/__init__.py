@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from .web.display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .pagecache import serve_hit
-from .readercache import own_part, serve_hit as serve_reader_hit, viewer_name
 from .web.security import IdConverter, SlugConverter, security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,10 +17,10 @@ class Portal(Flask):
     def preprocess_request(self):
         """A visitor's cached page, or a signed-in reader's shared one, is answered before the
         request's hooks (user, community, rate limits) run; the after_request hooks still do
-        (portal/pagecache.py, portal/readercache.py)."""
+        (portal/cache/)."""
+        from .cache import serve_hit
+
         hit = serve_hit(self)
-        if hit is None:
-            hit = serve_reader_hit(self)
         return hit if hit is not None else super().preprocess_request()
 
 
@@ -97,6 +95,11 @@ def create_app(config=None) -> Flask:
                rules_bp, mediation_bp, votes_bp, mine_bp):
         app.register_blueprint(bp)
 
+    from . import cache
+    from .communities.caching import sources as cache_sources
+
+    cache.init_app(app, cache_sources())
+
     from .web.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -144,7 +147,6 @@ def create_app(config=None) -> Flask:
 
     app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
                                  ez=easy_text, button_kind=button_kind, mode_classes=mode_classes,
-                                 viewer_name=viewer_name, own_part=own_part,
                                  flag_url=flag_url)
     app.jinja_env.filters["plaintext"] = plaintext
     from .web import dates

@@ -15,3 +15,4 @@ from .mediation.models import (Agreement, AgreementTerm, CaseSession, Correction
                                FollowUp, MediationCase, MediatorAssignment, Rating)
 from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollOption, PollResult,  # noqa: F401
                            RollCallVote, RollEntry)
+from .web.models import SubmittedForm  # noqa: F401

@@ -6,7 +6,7 @@ import time
 import pytest
 from flask import g
 
-from portal import pagecache
+from portal.cache import store as pagecache, visitors
 from portal.extensions import db
 from portal.proposals.models import Proposal
 
@@ -99,7 +99,7 @@ def test_a_response_that_sets_a_cookie_or_fails_is_not_kept(app, world, cache):
         g.community = world.a
         calls = []
 
-        @pagecache.for_visitors
+        @visitors.cached()
         def with_form():
             calls.append(1)
             return f"token {generate_csrf()}"  # touches the session: a cookie would be set
@@ -135,7 +135,7 @@ def test_a_visitor_hit_is_answered_before_the_hooks_and_keeps_the_headers(app, w
     assert hit.get_data() == miss.get_data() and cache.hits == 1
     # Only the community's audit head, with a Core statement: no ORM community row, no
     # session user, no membership were loaded.
-    assert len(statements) == 1 and statements[0].startswith("SELECT community.id, community.audit_seq FROM")
+    assert len(statements) == 1 and statements[0].startswith("SELECT community.id, community.content_seq FROM")
     for name in ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
                  "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy", "Vary"):
         assert hit.headers.get(name) == miss.headers.get(name), name

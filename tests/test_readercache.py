@@ -1,4 +1,4 @@
-"""Signed-in readers' shared pages (portal/readercache.py).
+"""Signed-in readers' shared pages (portal/cache/readers.py).
 
 The central test: every reader, after every other kind of reader has filled the cache, still gets
 exactly the page the portal renders for them alone (tokens aside). A fact missing from the key
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal import readercache
+from portal.cache import readers as readercache, store
 from portal.auth import services as auth
 from portal.auth.models import AuthSession
 from portal.comments import services as comments
@@ -32,7 +32,7 @@ TOKEN = re.compile(r"\bI[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}\
 @pytest.fixture
 def cache(app):
     app.config["PAGE_CACHE_SECONDS"] = 30
-    c = readercache.cache_of(app, readercache.CACHE)
+    c = store.cache_of(app, readercache.CACHE)
     c.clear()
     return c
 
@@ -53,6 +53,20 @@ def _diff(expected: str, got: str) -> str:
 
 def _same(text: str) -> str:
     return TOKEN.sub("TOKEN", text)
+
+
+def reader_pages(p, draft) -> list[str]:
+    """The pages of the equivalence test below: every endpoint marked `cached(readers=...)` must
+    have one here (test_every_cacheable_endpoint_is_in_an_equivalence_test)."""
+    base = "/c/dorf-a/proposals"
+    return ["/c/dorf-a/", f"{base}/", f"{base}/?q=lane", f"{base}/{p.id}", f"{base}/{p.id}?reply_to=999",
+            f"{base}/{draft.id}"]
+
+
+def visitor_pages(p, poll) -> list[str]:
+    """The pages of the visitors' equivalence test: every endpoint marked `cached()`."""
+    return ["/c/dorf-a/", "/c/dorf-a/proposals/", "/c/dorf-a/proposals/?sort=supported", f"/c/dorf-a/proposals/{p.id}",
+            "/c/dorf-a/proposals/oversight", f"/c/dorf-a/votes/{poll.id}", f"/c/dorf-a/votes/{poll.id}/ballots"]
 
 
 @pytest.fixture
@@ -89,14 +103,13 @@ def readers(app, world):
 def test_every_reader_gets_their_own_page_whoever_filled_the_cache(app, world, readers):
     names, p, draft = readers
     base = "/c/dorf-a/proposals"
-    pages = ["/c/dorf-a/", f"{base}/", f"{base}/?q=lane", f"{base}/{p.id}", f"{base}/{p.id}?reply_to=999",
-             f"{base}/{draft.id}"]
+    pages = reader_pages(p, draft)
     clients = {n: client_as(app, n) for n in names}
     app.config["PAGE_CACHE_SECONDS"] = 0
     responses = {(n, url): clients[n].get(url) for n in names for url in pages}
     fresh = {k: (r.status_code, _same(r.get_data(as_text=True))) for k, r in responses.items()}
     app.config["PAGE_CACHE_SECONDS"] = 30
-    cache = readercache.cache_of(app, readercache.CACHE)
+    cache = store.cache_of(app, readercache.CACHE)
     cache.clear()
     for order in (names, list(reversed(names))):
         for url in pages:
@@ -124,7 +137,7 @@ def test_a_hit_is_one_statement_with_a_working_token_and_the_usual_headers(app, 
     with counting() as statements:
         hit = resident.get(url)
     assert cache.hits == 1 and len(statements) == 1
-    assert statements[0].startswith("SELECT community.id AS community_id, community.audit_seq")
+    assert statements[0].startswith("SELECT community.id AS community_id, community.content_seq")
     assert _same(hit.get_data(as_text=True)) == _same(miss.get_data(as_text=True))
     assert "Meda" in hit.get_data(as_text=True)
     for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"):
@@ -193,7 +206,7 @@ def test_profile_choices_and_writes_take_effect_at_once(app, world, cache):
 
 
 def test_off_when_the_page_cache_is_off(app, world):
-    assert readercache.cache_of(app, readercache.CACHE) is None
+    assert store.cache_of(app, readercache.CACHE) is None
     resident = client_as(app, "meda")
     _page(resident, "/c/dorf-a/proposals/")
     assert readercache.CACHE not in app.extensions
@@ -211,3 +224,142 @@ def test_own_parts_are_cut_out_for_their_author_only(app):
         assert readercache.splice(page, 7, "Q") == b"<p>a</p><p>b</p><r2><p>c</p>"
         assert readercache.splice(page, 8, "Q") == b"<p>a</p><r1><p>b</p><r3><p>c</p>"
         assert readercache.splice(page, 9, "Q") == page[0]
+
+
+def _endpoint(app, url: str) -> str:
+    path = url.split("?")[0]
+    return app.url_map.bind("localhost").match(path, method="GET")[0]
+
+
+def test_every_cacheable_endpoint_is_in_an_equivalence_test(app, world):
+    """A page marked cacheable but missing from the equivalence tests could leak unnoticed."""
+    from portal.cache.visitors import READER_MARK, VISITOR_MARK
+
+    marked_visitors = {e for e, v in app.view_functions.items() if getattr(v, VISITOR_MARK, False)}
+    marked_readers = {e for e, v in app.view_functions.items() if getattr(v, READER_MARK, None)}
+
+    class Stub:
+        id = 1
+
+    assert marked_readers == {_endpoint(app, u) for u in reader_pages(Stub, Stub)}
+    assert marked_visitors == {_endpoint(app, u) for u in visitor_pages(Stub, Stub)}
+    assert marked_readers <= marked_visitors
+
+
+def test_no_view_sets_a_cache_flag_by_hand():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "portal"
+    for path in root.rglob("*.py"):
+        if path.parent.name == "cache":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for flag in ("visitor_cacheable", "reader_spec"):
+            assert flag not in text, (path, flag)
+
+
+@pytest.fixture
+def visitors(app):
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    c = store.cache_of(app)
+    c.clear()
+    return c
+
+
+def test_every_visitor_gets_the_page_the_portal_renders_for_them(app, world, visitors):
+    """Visitors in both languages and every display mode, twice over, against the page rendered
+    with the cache off."""
+    from .votes_support import make_poll
+
+    p = make_proposal(world, title="Lights for the lane")
+    poll = make_poll(world, "closed")
+    pages = visitor_pages(p, poll)
+    kinds = [("en", ""), ("zh", ""), ("en", "large,easy"), ("zh", "contrast"), ("en", "large,contrast,easy")]
+
+    def client(lang, modes):
+        c = client_as(app, "visitor")
+        c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        if modes:
+            c.http.set_cookie("display", modes)
+        return c
+
+    clients = {k: client(*k) for k in kinds}
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    fresh = {(k, u): clients[k].get(u).get_data(as_text=True) for k in kinds for u in pages}
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    for _round in range(2):
+        for u in pages:
+            for k in kinds:
+                r = clients[k].get(u)
+                assert r.status_code == 200, (k, u)
+                assert r.get_data(as_text=True) == fresh[(k, u)], (k, u)
+    assert visitors.hits >= len(pages) * len(kinds)
+
+
+def test_a_template_reading_what_the_key_does_not_hold_fails_the_shared_render(app, world, cache):
+    """The stand-in: a base.html line that reads an unkeyed attribute of current_user renders
+    fine for one reader alone, and makes a shared page fail instead of leaking."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    p = make_proposal(world)
+    url = f"/c/dorf-a/proposals/{p.id}"
+    source = app.jinja_loader.get_source(app.jinja_env, "base.html")[0]
+    line = "{% if current_user.is_authenticated and current_user.password_changed_at.year < 2020 %}OLD{% endif %}"
+    patched = source.replace("<body", line + "<body", 1)
+    assert patched != source
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"base.html": patched}), app.jinja_loader])
+    app.jinja_env.cache.clear()
+    resident = client_as(app, "meda")
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    assert resident.get(url).status_code == 200  # rendered for the reader alone: the line is harmless
+    app.config["PAGE_CACHE_SECONDS"] = 30
+    resident.get(url)  # the session's CSRF secret
+    assert resident.get(url).status_code == 500 and not cache.entries
+    # A keyed attribute is fine, and the name is the mark, spliced per reader.
+    keyed = "{% if current_user.is_authenticated and current_user.display_large %}LARGE{% endif %}"
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"base.html": source.replace("<body", keyed + "<body", 1)}),
+                                         app.jinja_loader])
+    app.jinja_env.cache.clear()
+    assert resident.get(url).status_code == 200 and len(cache.entries) == 1
+
+
+def test_the_stand_in_answers_only_what_the_key_holds(app, world):
+    from portal.cache.standin import StandIn, UnkeyedRead, stand_ins
+    from portal.communities.caching import KEYED
+    from portal.communities.scoping import context_for
+
+    user = world["coma"]
+    ctx = context_for(user, world.a)
+    table = stand_ins(user, ctx, KEYED, "MARK")
+    su, sctx = table[id(user)], table[id(ctx)]
+    assert isinstance(su, StandIn) and su.display_name == "MARK" and su.locale == user.locale
+    assert sctx.verified and sctx.has_role("committee") and sctx.user is su
+    assert sctx.membership.status == "verified"
+    for read in (lambda: su.id, lambda: su.username, lambda: su.password_changed_at, lambda: sctx.membership.reason,
+                 lambda: sctx.user.created_at, lambda: su["id"]):
+        with pytest.raises(UnkeyedRead):
+            read()
+    with pytest.raises(AttributeError):
+        su.__html__  # protocol probes are plain missing attributes, as Jinja and markupsafe expect
+
+
+def test_a_look_at_a_mediation_case_does_not_invalidate_cached_pages(app, world, visitors):
+    """A read's trace is chained (the law wants it) but changes nothing anyone else sees: the
+    community's content version stays, visitors keep their copies."""
+    from portal.communities.models import Community
+
+    from .mediation_support import make_case
+
+    case = make_case(world)
+    v = client_as(app, "visitor")
+    v.get("/c/dorf-a/proposals/")
+    before = db.session.get(Community, world.a.id)
+    seq, version = before.audit_seq, before.content_seq
+    committee = client_as(app, "coma")
+    assert committee.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
+    db.session.expire_all()
+    after = db.session.get(Community, world.a.id)
+    assert after.audit_seq == seq + 1 and after.content_seq == version  # chained, not a change
+    hits = visitors.hits
+    v.get("/c/dorf-a/proposals/")
+    assert visitors.hits == hits + 1

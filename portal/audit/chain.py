@@ -47,16 +47,17 @@ _LOCK_AND_READ_HEAD_SQLITE = text(
     "(SELECT max(e.seq) FROM audit_event e WHERE e.community_id = community.id)")
 _EVENTS = AuditEvent.__table__
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
-_WRITE_HEAD = text("UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id")
+_SET_HEAD = "UPDATE community SET audit_seq = :seq, audit_head = :hash{} WHERE id = :community_id RETURNING content_seq"
+# A change of what people see moves the pages' content version too; a read's trace does not.
+_WRITE_HEAD = {False: text(_SET_HEAD.format(", content_seq = content_seq + 1")), True: text(_SET_HEAD.format(""))}
 # PostgreSQL: the event and the new head in one statement (one round trip fewer).
 _COLUMNS = ("community_id", "seq", "occurred_at", "actor_id", "actor_role", "action", "subject_type", "subject_id",
             "payload", "prev_hash", "hash")
-_APPEND_PG = text(
+_APPEND_PG = {trace: text(
     f"WITH ev AS (INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) RETURNING id) "
-    "UPDATE community SET audit_seq = :seq, audit_head = :hash WHERE id = :community_id "
-    "RETURNING (SELECT id FROM ev)"
-).bindparams(*[bindparam(c, type_=_EVENTS.c[c].type) for c in _COLUMNS])
+    + _SET_HEAD.format("" if trace else ", content_seq = content_seq + 1") + ", (SELECT id FROM ev)"
+).bindparams(*[bindparam(c, type_=_EVENTS.c[c].type) for c in _COLUMNS]) for trace in (False, True)}
 
 
 def _lock_and_read_head(community_id: int) -> tuple[int, str, int | None]:
@@ -94,7 +95,7 @@ def _check_event_fields(action, role, subject_type, subject_id) -> None:
 
 
 def record(community, actor, action: str, subject=None, data: dict | None = None,
-           actor_role: str | None = None) -> AuditEvent:
+           actor_role: str | None = None, *, trace: bool = False) -> AuditEvent:
     """Append one event to `community`'s chain inside the caller's transaction.
 
     `actor` is a User or None (system); `subject` a model instance with an id, or
@@ -104,6 +105,10 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
     happens to be last: a tail deleted behind our back stays a visible gap instead
     of being papered over by the next event, and rows added behind our back are
     never adopted into the chain (ChainBroken).
+
+    `trace=True` marks the trace a read leaves (a look at a mediation case, an export): it is
+    chained like any event, but it changes nothing anyone sees, so it does not move the
+    community's content version (content_seq), on which the page caches key.
     """
     if subject is None:
         subject_type, subject_id = None, None
@@ -141,14 +146,15 @@ def record(community, actor, action: str, subject=None, data: dict | None = None
     # Core statements: the row is written now, without a unit-of-work flush of an ORM object.
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        event_id = conn.execute(_APPEND_PG, values).scalar_one()
+        content_seq, event_id = conn.execute(_APPEND_PG[trace], values).one()
     else:
         event_id = conn.execute(_INSERT_EVENT, values).scalar_one()
-        conn.execute(_WRITE_HEAD, values)
+        content_seq = conn.execute(_WRITE_HEAD[trace], values).scalar_one()
     event = AuditEvent(id=event_id, **values)  # what was written, for the caller (not in the session)
     # Keep the loaded object in step with the row we just wrote.
     set_committed_value(community, "audit_seq", seq)
     set_committed_value(community, "audit_head", digest)
+    set_committed_value(community, "content_seq", content_seq)
     return event
 
 

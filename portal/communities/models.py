@@ -27,6 +27,9 @@ class Community(db.Model):
     # Head of the community's audit chain, written by audit.record() in the same transaction.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    # Moves with every audited change of what people see, not with the traces reads leave (a look
+    # at a mediation case): the page caches key on it (docs/architecture.md, "Caches").
+    content_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("kind in ('village', 'urban')", name="kind"),)
 

@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..pagecache import for_visitors
-from ..readercache import shared_with_readers
+from ..cache import cached
 from ..auth.services import find_user
 from ..web.errors import PortalError
 from ..extensions import db
@@ -29,8 +28,7 @@ def _back():
 
 
 @bp.get("/")
-@shared_with_readers(readers.home_columns, readers.home_facts)
-@for_visitors
+@cached(readers=readers.HOME)
 def home():
     ctx = g.ctx
     can_join = perm.can_request_join(ctx)

@@ -36,8 +36,9 @@ def consent_text() -> str:
     return str(CONSENT_TEXT)
 
 
-def _audit(community, actor, action: str, case: MediationCase, data: dict | None = None, role: str = "resident"):
-    audit.record(community, actor, action, ("mediation_case", case.id), data or {}, actor_role=role)
+def _audit(community, actor, action: str, case: MediationCase, data: dict | None = None, role: str = "resident",
+           *, trace: bool = False):
+    audit.record(community, actor, action, ("mediation_case", case.id), data or {}, actor_role=role, trace=trace)
 
 
 def _move(case: MediationCase, action: str) -> str:
@@ -328,7 +329,7 @@ def request_correction(actor, community, case: MediationCase, body: str) -> Corr
 
 def record_view(actor, community, case: MediationCase, what: str, role: str) -> None:
     """Who looked at which case, and at what (case, agreement, file, export): never its contents."""
-    _audit(community, actor, "mediation.viewed", case, {"what": what}, role)
+    _audit(community, actor, "mediation.viewed", case, {"what": what}, role, trace=True)
 
 
 def _iso(value):
@@ -393,7 +394,7 @@ def committee_export(actor, community) -> list[dict]:
                                .order_by(MediationCase.id)).scalars().all()
     out = [case_dict(c, notes=True) for c in cases]
     audit.record(community, actor, "mediation.cases_exported", ("community", community.id),
-                 {"cases": len(out)}, actor_role="committee")
+                 {"cases": len(out)}, actor_role="committee", trace=True)
     return out
 
 

@@ -7,8 +7,8 @@ and every row is a handful of plain strings (the template still escapes them).
 
 The rows do not depend on who reads them, only on the question (filters, sort, search, cursor),
 the language and whether hidden proposals are shown (the committee). So `page_rows` keeps them,
-like the visitors' page cache keeps whole pages (portal/pagecache.py), under the community's
-audit_seq, which every audited change moves, for PAGE_CACHE_SECONDS at most: signed-in people
+like the visitors' page cache keeps whole pages (portal/cache/visitors.py), under the community's
+content_seq, which every audited change moves, for PAGE_CACHE_SECONDS at most: signed-in people
 asking the same question share one query, one comment count and one formatting."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask_babel import get_translations
 
 from ..comments import services as comments
 from ..web.dates import date_formatter
-from ..pagecache import cache_of
+from ..cache import shared_value
 from . import queries
 from .labels import STATE_LABELS
 
@@ -73,15 +73,12 @@ def rows(items, comment_counts: dict[int, int], locale: str) -> list[Row]:
 def page_rows(community, lq: queries.ListQuery, include_hidden: bool, locale: str) -> tuple[list[Row], str | None]:
     """The rows of one list page and the cursor of the next, from the shared cache when the same
     question was asked in the same language since the community last changed."""
-    cache = cache_of(current_app, "yishi_proposal_rows")
-    key = (community.id, community.audit_seq, locale, bool(include_hidden), lq.state, lq.category_id, lq.sort,
+    key = (community.id, community.content_seq, locale, bool(include_hidden), lq.state, lq.category_id, lq.sort,
            lq.q, lq.after)
-    found = cache.get(key) if cache is not None else None
-    if found is not None:
-        return found[1]
-    page = queries.list_proposals(community, lq, include_hidden=include_hidden)
-    counts = comments.count_for(community, "proposal", [p.id for p in page.items])
-    value = (rows(page.items, counts, locale), page.next_cursor)
-    if cache is not None:
-        cache.put(key, value, 200, [])
-    return value
+
+    def compute():
+        page = queries.list_proposals(community, lq, include_hidden=include_hidden)
+        counts = comments.count_for(community, "proposal", [p.id for p in page.items])
+        return rows(page.items, counts, locale), page.next_cursor
+
+    return shared_value(current_app, "yishi_proposal_rows", key, compute)

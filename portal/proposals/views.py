@@ -8,8 +8,7 @@ from flask_login import current_user
 from ..assisted import permissions as assisted_perm
 from ..assisted import services as assisted
 from ..assisted.forms import ResidentForm
-from ..pagecache import for_visitors
-from ..readercache import shared_with_readers
+from ..cache import cached
 from ..comments import services as comments
 from ..communities.scoping import community_blueprint
 from ..web.display import select_locale
@@ -56,8 +55,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
 
 
 @bp.get("/")
-@shared_with_readers(readers.list_columns, readers.list_facts)
-@for_visitors
+@cached(readers=readers.LIST)
 def index():
     form = SearchForm(request.args)
     cats = services.categories(g.community)
@@ -126,8 +124,7 @@ def _save_files(form, p):
 
 
 @bp.get("/<id:proposal_id>")
-@shared_with_readers(readers.detail_columns, readers.detail_facts)
-@for_visitors
+@cached(readers=readers.DETAIL)
 def detail(proposal_id):
     p = _load(proposal_id)
     ctx = g.ctx
@@ -275,7 +272,7 @@ def comment(proposal_id):
 
 
 @bp.get("/oversight")
-@for_visitors
+@cached()
 def oversight():
     return render_template("proposals/oversight.html", overdue=queries.overdue(g.community),
                            figures=queries.figures(g.community))

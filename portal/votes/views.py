@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..communities.scoping import community_blueprint, get_or_404
 from ..extensions import db
-from ..pagecache import for_visitors
+from ..cache import cached, dont_store
 from ..web.permissions import require
 from . import links, queries, results
 from . import permissions as perm
@@ -82,27 +82,22 @@ def chart(options, totals):
              "pct": round(100 * (totals[o.position - 1] if totals else 0) / top), "key": o.key} for o in options]
 
 
-def closed_for_visitors(view, poll, *args):
-    """A closed poll's result and published ballots never change (the result is stored at
-    close), and what they show of other things (the linked item's title) changes only
-    through audited services, which move the community's audit_seq; what no event marks
-    (a voter renaming their account on a roll-call result) is bounded by the cache's
-    lifetime. So visitors get these pages from the page cache (portal/pagecache.py):
-    two statements (community, poll) and no rendering. Open polls are rendered every
-    time: one past its closing time must be closed on access, not shown from a copy."""
-    if poll.state == "closed":
-        return for_visitors(view)(poll, *args)
-    return view(poll, *args)
+# A closed poll's result and published ballots never change (the result is stored at close), and
+# what they show of other things (the linked item's title) changes only through audited services,
+# which move the community's content version; what no event marks (a voter renaming their account
+# on a roll-call result) is bounded by the cache's lifetime. So visitors get these pages from the
+# page cache (portal/cache/visitors.py), even before any hook: only a closed poll's page is ever
+# kept, so a hit can only be a closed poll's stored copy. Open polls are rendered every time: one
+# past its closing time must be closed on access, not shown from a copy.
 
 
 @bp.get("/<id:poll_id>")
+@cached()
 def detail(poll_id):
-    return closed_for_visitors(_detail, load(poll_id))
-
-
-# The visitors' fast path (pagecache.serve_hit, before any hook) may answer these: only a closed
-# poll's page is ever put in the cache, so a hit can only be a closed poll's stored copy.
-detail.visitor_cacheable = True
+    poll = load(poll_id)
+    if poll.state != "closed":
+        dont_store()
+    return _detail(poll)
 
 
 def _detail(poll):
@@ -166,14 +161,14 @@ def receipt(poll_id, tracker):
 
 
 @bp.get("/<id:poll_id>/ballots")
+@cached()
 def ballots(poll_id):
     poll = load(poll_id)
     if not perm.can_see_published(g.ctx, poll):
         abort(404)
-    return closed_for_visitors(_ballots, poll)
-
-
-ballots.visitor_cacheable = True
+    if poll.state != "closed":
+        dont_store()
+    return _ballots(poll)
 
 
 def _ballots(poll):

@@ -47,7 +47,7 @@ def select_locale() -> str:
 def locale_for(user_locale: str | None, community_default: str | None) -> str:
     """The page's language when no ?lang= asks for one: the person's preference, the lang
     cookie, Accept-Language, the community's default, the platform's. Also used by the shared
-    pages of signed-in readers (portal/readercache.py), which decide before the user is loaded."""
+    pages of signed-in readers (portal/cache/readers.py), which decide before the user is loaded."""
     langs = supported_locales()
     if user_locale in langs:
         return user_locale

@@ -251,7 +251,7 @@ def live_server(tmp_path_factory):
     # Sign-ups in the journeys hash with the production cost (TestConfig's cheap one is for the
     # thousands of in-process tests); the seeded people get the cheaper one of _seed.
     # The page caches are on, as in production: every page the browser sees, visitors' and
-    # signed-in readers' alike, goes through them (portal/pagecache.py, portal/readercache.py).
+    # signed-in readers' alike, goes through them (portal/cache/).
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "DB_FILE": str(path),
                       "SPEECH_CACHE": str(tmp_path_factory.mktemp("speech")), "PASSWORD_HASH_METHOD": "scrypt",
                       "PAGE_CACHE_SECONDS": 30})

@@ -6,22 +6,29 @@ name, the token and the "Report" links of their own comments goes into the cache
 rendered with marks (random per process, so no user text can contain them): the name and token
 are spliced into the cached bytes for each reader, and each reader's own marked parts are cut
 out (`own_part`, `split_own`). A page that depends on the reader in a way the key cannot share
-(the author's own proposal, the list with their drafts) gets an entry of its own, keyed by user id.
+(the author's own proposal, the list with their drafts) is the reader's own: its key holds the
+user id (`Facts.own`).
 
-Why it is correct, as for the visitors' cache (portal/pagecache.py): every change to a
-community's data moves `community.audit_seq`, which is in the key; membership, roles, supports and
-drafts are audited, so they move it too. The reader's own settings (language, display modes,
+Why it is correct, as for the visitors' cache (portal/cache/visitors.py): every change to a
+community's data moves `community.content_seq`, which is in the key; membership, roles, supports
+and drafts are audited, so they move it too. The reader's own settings (language, display modes,
 platform admin) are read fresh on every request and are part of the key. What no event marks (time
 passing, other people renaming themselves) is bounded by PAGE_CACHE_SECONDS.
 
+By construction, not by care: while a shared page's template is rendered, `current_user` and
+`ctx` are stand-ins (portal/cache/standin.py) that answer only what the key holds and raise on
+anything else, so a template line that reads something of the person the key does not hold fails
+at once instead of serving one resident's page to another. On a reader's own page (its key holds
+the user id) they answer everything.
+
 How: `serve_hit` runs before the request's hooks (Portal.preprocess_request). For a GET to a view
-marked with `shared_with_readers`, from a session that is signed in, holds its CSRF secret, has no
+marked with `cached(readers=...)`, from a session that is signed in, holds its CSRF secret, has no
 flash waiting and passes Flask-Login's session protection, one Core statement reads the community
 head, the session row, the user, the membership with its roles and the view's own facts. A hit is
 answered from there. A miss goes the ordinary way with the key in `g.reader_page`, and the
-`for_visitors` wrapper (`render_shared`) renders with the marks, stores the bytes and splices.
-Anything unusual (a session last seen over an hour ago, which the ordinary way refreshes; ?lang=;
-a 404) goes the ordinary way and is not stored.
+`cached` wrapper (`render_shared`) renders with the marks and the stand-ins, stores the bytes and
+splices. Anything unusual (a session last seen over an hour ago, which the ordinary way
+refreshes; ?lang=; a 404) goes the ordinary way and is not stored.
 """
 from __future__ import annotations
 
@@ -29,15 +36,17 @@ import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, Callable, NamedTuple
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import and_, bindparam, func, select
 
-from .db import utcnow
-from .extensions import db, login_manager
-from .pagecache import cache_of, cached_view
+from ..db import utcnow
+from ..extensions import db, login_manager
+from .sources import sources_of
+from .store import cache_of
+from .visitors import READER_MARK, cached_view
 
 _NONCE = secrets.token_hex(16)
 NAME_MARK = "yishi-name-" + _NONCE
@@ -47,37 +56,27 @@ FRESH = timedelta(hours=1)  # what load_session_user leaves alone (it refreshes 
 CACHE = "yishi_reader_cache"
 
 
-def shared_with_readers(columns, facts):
-    """Mark a page (wrapped by `for_visitors`) as shared between signed-in readers.
+class Facts(NamedTuple):
+    """What of a reader a page depends on beyond role, language and display modes: `own` when the
+    page is theirs alone (the key then holds their user id), `extra` anything else it shows of
+    them (whether they support the proposal, say)."""
 
-    `columns(t)` returns the view's own labelled columns for the one statement (scalar
-    subqueries; the view's URL arguments are bind parameters by name; `t` holds the tables of
-    the statement: community, user); `facts(row)` returns what of them goes into the key."""
+    own: bool
+    extra: tuple = ()
 
-    def mark(view):
-        view.reader_spec = (columns, facts)
-        return view
 
-    return mark
+class ReaderSpec(NamedTuple):
+    """`columns(t)` returns the view's own labelled columns for the one statement (scalar
+    subqueries; the view's URL arguments are bind parameters by name; `t` holds the tables of the
+    statement: community, user); `facts(row)` returns the `Facts` of them that go into the key."""
+
+    columns: Callable[[dict], list]
+    facts: Callable[[Any], Facts]
 
 
 @functools.cache
-def _statement(view):
-    from .auth.models import AuthSession, User
-    from .communities.models import Community, Membership, MemberRole
-
-    columns, _facts = view.reader_spec
-    c, s, u = Community.__table__, AuthSession.__table__, User.__table__
-    m, r = Membership.__table__, MemberRole.__table__
-    roles = select(func.aggregate_strings(r.c.role, ",")).where(r.c.membership_id == m.c.id).scalar_subquery()
-    extra = columns({"community": c, "user": u})
-    return (select(c.c.id.label("community_id"), c.c.audit_seq, c.c.default_locale, s.c.last_seen_at,
-                   u.c.id.label("user_id"), u.c.display_name, u.c.locale, u.c.display_large,
-                   u.c.display_contrast, u.c.display_easy, u.c.is_platform_admin,
-                   m.c.status, roles.label("roles"), *extra)
-            .select_from(c.join(s, s.c.token_hash == bindparam("token_hash")).join(u, u.c.id == s.c.user_id)
-                         .outerjoin(m, and_(m.c.community_id == c.c.id, m.c.user_id == u.c.id)))
-            .where(c.c.slug == bindparam("slug")))
+def _statement(spec: ReaderSpec, builder):
+    return builder(spec.columns)
 
 
 def _session_ok() -> str | None:
@@ -91,32 +90,30 @@ def _session_ok() -> str | None:
     return token
 
 
-def _key(view, row) -> tuple:
-    from .web.display import locale_for
-
-    return (row.community_id, row.audit_seq, request.full_path,
-            locale_for(row.locale, row.default_locale),
-            bool(row.display_large), bool(row.display_contrast), bool(row.display_easy),
-            bool(row.is_platform_admin), row.status, tuple(sorted((row.roles or "").split(","))),
-            view.reader_spec[1](row))
+def _key(spec: ReaderSpec, row, reader_key) -> tuple:
+    facts = spec.facts(row)
+    return (row.community_id, row.content_seq, request.full_path, reader_key(row),
+            row.user_id if facts.own else 0, tuple(facts.extra))
 
 
 def serve_hit(app):
     """A signed-in reader's page from the shared cache, or None (see the module's docstring)."""
     cache = cache_of(app, CACHE, "READER_CACHE_SIZE")
-    view = cached_view(app, cache, "reader_spec")
+    view = cached_view(app, cache, READER_MARK)
     if view is None:
         return None
     token = _session_ok()
     if token is None:
         return None
+    sources = sources_of(app)
+    spec = getattr(view, READER_MARK)
     params = dict(request.view_args or {})
     params["token_hash"] = hashlib.sha256(token.encode()).hexdigest()
     with db.engine.connect() as conn:  # not the ORM session: nothing to set up or tear down
-        row = conn.execute(_statement(view), params).first()
+        row = conn.execute(_statement(spec, sources.reader_statement), params).first()
     if row is None or utcnow() - row.last_seen_at > FRESH:
         return None
-    g.reader_page = key = _key(view, row)
+    g.reader_page = key = _key(spec, row, sources.reader_key)
     found = cache.get(key)
     if found is None:
         return None
@@ -193,10 +190,12 @@ def viewer_name() -> str:
 
 
 def render_shared(view, args, kwargs):
-    """The ordinary way for a miss of `serve_hit`: render with the marks, keep, splice."""
+    """The ordinary way for a miss of `serve_hit`: render with the marks and the stand-ins, keep,
+    splice."""
     from flask_login import current_user
 
     key = g.reader_page
+    g.reader_own = bool(key[4])
     generate_csrf()  # the reader's token, kept in g by Flask-WTF; the session already holds its secret
     real, g.csrf_token, g.reader_marks = g.csrf_token, CSRF_MARK, True
     try:
@@ -206,8 +205,9 @@ def render_shared(view, args, kwargs):
     if response.is_streamed:
         return response
     page = split_own(response.get_data())
+    community_id, version = sources_of(current_app).current(g)
     if response.status_code == 200 and not session.modified and "Set-Cookie" not in response.headers \
-            and key[1] == g.community.audit_seq:
+            and key[1] == version and not g.get("cache_dont_store"):
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
         cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, page, 200, headers)
     response.set_data(splice(page, current_user.id, current_user.display_name))
