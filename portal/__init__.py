@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
-from .web.display import button_kind, current_modes, easy_text, lang_url, mode_classes, remember_choices, select_locale
+from . import (admin, assisted, audit, auth, cli, comments, communities, main, mediation, mine, moderation,
+               proposals, readaloud, roster, rules, uploads, votes, web)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .web.security import IdConverter, SlugConverter, security_headers
+from .text import plaintext
+from .web.display import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each brings its blueprints, template helpers, registrations and CLI commands in its init_app;
+# nothing registers itself when imported. The order is the order of the navigation.
+CAPABILITIES = (main, auth, communities, audit, admin, proposals, comments, moderation, uploads, roster,
+                readaloud, assisted, rules, mediation, votes, mine)
 
 
 class Portal(Flask):
@@ -47,10 +54,6 @@ def create_app(config=None) -> Flask:
         ProductionConfig.check(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
 
-    app.url_map.converters["id"] = IdConverter
-    app.url_map.converters["slug"] = SlugConverter
-    app.url_map.strict_slashes = False
-
     db.init_app(app)
     if app.config.get("SQLITE_WAL"):
         from .db import use_wal
@@ -67,51 +70,13 @@ def create_app(config=None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from . import models  # noqa: F401  (register every table)
-    from .admin.views import bp as admin_bp
-    from .audit.views import bp as audit_bp
-    from .auth.views import bp as auth_bp
-    from .communities.views import bp as communities_bp
-    from .web.display import bp as display_bp
-    from .main import bp as main_bp
-    from .mediation.views import bp as mediation_bp
-    from .moderation.views import bp as moderation_bp
-    from .proposals import settings_views  # noqa: F401  (routes on the proposals blueprint)
-    from .proposals.views import bp as proposals_bp
-    from .assisted.views import bp as assisted_bp
-    from .proposals import assisted_views  # noqa: F401  (routes on the proposals blueprint)
-    from .readaloud.views import bp as readaloud_bp
-    from .mine.views import bp as mine_bp
-    from .roster.views import bp as roster_bp, cards as cards_bp
-    from .proposals import readaloud as _proposal_texts  # noqa: F401  (registers what can be read aloud)
-    from .votes import readaloud as _poll_texts  # noqa: F401  (registers what can be read aloud)
-    from .rules.views import bp as rules_bp
-    from .uploads.views import bp as files_bp
-    from .votes.views import bp as votes_bp
-    from . import comments  # noqa: F401
+    from . import models  # noqa: F401  (every table, for the metadata)
 
-    for bp in (main_bp, display_bp, auth_bp, communities_bp, audit_bp, admin_bp, proposals_bp,
-               moderation_bp, files_bp, roster_bp, cards_bp, readaloud_bp, assisted_bp,
-               rules_bp, mediation_bp, votes_bp, mine_bp):
-        app.register_blueprint(bp)
-
-    from . import cache
-    from .communities.caching import sources as cache_sources
-
-    cache.init_app(app, cache_sources())
-
-    from .web.errors import register_error_handlers
-
-    register_error_handlers(app)
-
-    from .cli import register_cli
-
-    register_cli(app)
-
-    @app.context_processor
-    def _template_globals():
-        return {"modes": current_modes(), "current_locale": select_locale(),
-                "ctx": g.get("ctx"), "community": g.get("community"), "lang_url": lang_url}
+    web.init_app(app)
+    for package in CAPABILITIES:
+        package.init_app(app)
+    cli.init_app(app)
+    app.jinja_env.filters["plaintext"] = plaintext
 
     # Static files carry a version in their URL, so browsers may keep them a week
     # (fewer requests on a weak signal) and still get a new stylesheet after an upgrade.
@@ -138,29 +103,4 @@ def create_app(config=None) -> Flask:
         return url
 
     app.jinja_env.globals["asset"] = asset
-
-    from .audit.labels import action_label, role_label
-
-    from .moderation.views import flag_url
-    from .proposals.labels import state_label
-    from .text import plaintext
-
-    app.jinja_env.globals.update(action_label=action_label, role_label=role_label, state_label=state_label,
-                                 ez=easy_text, button_kind=button_kind, mode_classes=mode_classes,
-                                 flag_url=flag_url)
-    app.jinja_env.filters["plaintext"] = plaintext
-    from .web import dates
-    dates.register(app)  # after Flask-Babel's own filters, which these replace
-    from .web import i18n
-    i18n.register(app)  # after Flask-Babel's init_app, whose template callables these replace
-
-    app.after_request(remember_choices)
-    app.after_request(security_headers)
-
-    @app.after_request
-    def _no_store_for_users(response):
-        if request.cookies.get(app.config.get("SESSION_COOKIE_NAME", "session")):
-            response.headers.setdefault("Cache-Control", "private, no-store")
-        return response
-
     return app

@@ -35,3 +35,7 @@ def _home_community() -> Ctx | None:
 def healthz():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from portal.extensions import db
@@ -67,10 +68,15 @@ class Client:
             self._login_token = (cookie, m.group(1)) if cookie is not None else None
         return m.group(1)
 
-    def post(self, url, data=None, csrf=True, token_from="/login", **kw):
+    def post(self, url, data=None, csrf=True, token_from="/login", once=True, **kw):
+        """POST like a browser sending a rendered form: with the session's CSRF token and, as every
+        rendered form that creates something carries one, a new one-time token (portal/web/once.py)
+        unless the test gives its own (or once=False: a form without one)."""
         data = dict(data or {})
         if csrf and "csrf_token" not in data:
             data["csrf_token"] = self.token(token_from)
+        if once and "submit_token" not in data and "reply-submit_token" not in data:
+            data["submit_token"] = secrets.token_urlsafe(24)
         return self.http.post(url, data=data, **kw)
 
     def login(self, username, password=PASSWORD):

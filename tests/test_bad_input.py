@@ -52,6 +52,7 @@ def form_messages(response) -> list[str]:
     html = response.get_data(as_text=True)
     found = re.findall(r'<p class="error"[^>]*>(.*?)</p>', html, re.S)
     found += re.findall(r'class="alert alert-error"[^>]*>(.*?)</div>', html, re.S)
+    found += re.findall(r'class="error-summary"[^>]*>(.*?)</div>', html, re.S)
     return [m for m in (" ".join(re.sub(r"<[^>]+>", " ", f).split()) for f in found) if m]
 
 
@@ -206,7 +207,7 @@ def _assisted_entry_url(w):
 ASSISTED_FIELDS = [
     # A refused support form goes back to the proposal with a message (flash), not a form page.
     Field("ResidentForm.resident", 32, "coma", _proposal_url(suffix="/support/assisted"),
-          _assisted_support("resident"), page=True),
+          _assisted_support("resident")),
     Field("DisputeForm.reason", 500, "resa", _assisted_entry_url, lambda w, v: {"reason": v},
           at_max="说" * 500, stored=_latest("portal.assisted.models.AssistedAction", "dispute_reason")),
 ]
@@ -228,9 +229,9 @@ PROPOSAL_FIELDS = [
           lambda w, v: {"decision": "accepted", "body": v},
           at_max="村" * 5000, stored=_latest("portal.proposals.models.OfficialAnswer", "body")),
     Field("ProgressForm.body", 5000, "coma", _proposal_url("accepted", "/progress"),
-          lambda w, v: {"body": v}, page=True,
+          lambda w, v: {"body": v},
           at_max="村" * 5000, stored=_latest("portal.proposals.models.ProgressUpdate", "body")),
-    Field("CommentForm.body", 2000, "meda", _proposal_url(suffix="/comments"), lambda w, v: {"body": v}, page=True,
+    Field("CommentForm.body", 2000, "meda", _proposal_url(suffix="/comments"), lambda w, v: {"body": v},
           at_max="村" * 2000, stored=_latest("portal.comments.models.Comment", "body")),
     Field("CommentForm.parent_id", 10, "meda", _proposal_url(suffix="/comments"),
           lambda w, v: {"body": "A reply", "parent_id": v}, page=True),

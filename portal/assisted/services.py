@@ -29,11 +29,12 @@ def act_for(actor, community, resident, kind: str, present: bool, agreed: bool, 
     """Run `do()` (the resident's own use case, e.g. create_proposal(resident, ...)) and mark it
     as recorded by `actor` with the resident, in the same transaction. Returns do()'s subject."""
     if not (present and agreed):
-        raise RuleViolation(_l("Confirm that the resident is here in person and agrees."))
+        raise RuleViolation(_l("Confirm that the resident is here in person and agrees."),
+                            field="present" if not present else "agreed")
     if resident is None or resident_for(community, resident) is None:
-        raise RuleViolation(_l("This person is not a verified resident of this community."))
+        raise RuleViolation(_l("This person is not a verified resident of this community."), field="resident")
     if resident.id == actor.id:
-        raise RuleViolation(_l("You cannot record an action for yourself this way."))
+        raise RuleViolation(_l("You cannot record an action for yourself this way."), field="resident")
     subject = do()
     if subject is None:
         raise RuleViolation(_l("Nothing was recorded."))

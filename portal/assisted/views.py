@@ -2,13 +2,14 @@
 committee's list of disputes."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..communities.scoping import community_blueprint, get_or_404
 from ..web.errors import PortalError
 from ..extensions import db
 from ..web.permissions import require
+from ..web.reads import commit_read
 from . import permissions as perm
 from . import services
 from .forms import DisputeForm
@@ -33,7 +34,8 @@ def subject_url(entry: AssistedAction) -> str | None:
 def _mine(status=200, failed=None, form=None):
     items = services.for_resident(g.community, g.ctx.user)
     services.mark_seen(g.community, g.ctx.user)
-    db.session.commit()
+    if request.method == "GET":
+        commit_read("seen")
     return render_template("assisted/mine.html", items=items, form=form or DisputeForm(formdata=None),
                            failed=failed, can_dispute=services.can_still_dispute, subject_url=subject_url), status
 

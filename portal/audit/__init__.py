@@ -1,2 +1,12 @@
-"""Per-community tamper-evident audit trail (DESIGN.md §3)."""
+"""Per-community tamper-evident audit trail (docs/architecture.md, "The audit chain")."""
 from .chain import record, verify_community  # noqa: F401
+
+
+def init_app(app) -> None:
+    from . import cli
+    from .labels import action_label, role_label
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(action_label=action_label, role_label=role_label)
+    cli.init_app(app)

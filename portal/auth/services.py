@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..db import utcnow
 from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.reads import commit_read
 from .models import AuthSession, SecurityEvent, User
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
@@ -112,7 +113,7 @@ def load_session_user(token: str, idle_days: int) -> User | None:
         return None
     if now - row.last_seen_at > timedelta(hours=1):
         row.last_seen_at = now
-        db.session.commit()
+        commit_read("session")
     user.session_token = token
     return user
 

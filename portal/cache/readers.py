@@ -52,6 +52,7 @@ _NONCE = secrets.token_hex(16)
 NAME_MARK = "yishi-name-" + _NONCE
 CSRF_MARK = "yishi-csrf-" + _NONCE
 OWN_MARK, OWN_END = "yishi-own-" + _NONCE + "-", "yishi-end-" + _NONCE
+ONCE_MARK = "yishi-once-" + _NONCE  # a form's one-time token (portal/web/once.py), new in every copy
 FRESH = timedelta(hours=1)  # what load_session_user leaves alone (it refreshes older sessions)
 CACHE = "yishi_reader_cache"
 
@@ -139,7 +140,7 @@ def split_own(marked: bytes) -> tuple[bytes, dict[int, list[tuple[int, int]]]]:
 
 def splice(page: tuple[bytes, dict], user_id: int, name: str) -> bytes:
     """The page for one reader: without what only others see of their own content, with their
-    name and CSRF token in place of the marks."""
+    name, CSRF token and a new one-time token for each form in place of the marks."""
     body, spans = page
     mine = spans.get(user_id)
     if mine:
@@ -149,8 +150,12 @@ def splice(page: tuple[bytes, dict], user_id: int, name: str) -> bytes:
             at = end
         kept.append(body[at:])
         body = b"".join(kept)
-    return body.replace(NAME_MARK.encode(), str(escape(name)).encode()) \
+    body = body.replace(NAME_MARK.encode(), str(escape(name)).encode()) \
         .replace(CSRF_MARK.encode(), _csrf_token().encode())
+    if ONCE_MARK.encode() in body:
+        parts = body.split(ONCE_MARK.encode())
+        body = parts[0] + b"".join(secrets.token_urlsafe(24).encode() + part for part in parts[1:])
+    return body
 
 
 def own_part(author_id: int):

@@ -1,3 +1,5 @@
 """Comments with one level of replies, on any subject (proposals now, rule clauses later)."""
 
-from . import registration  # noqa: E402,F401  (comments take part in moderation)
+
+def init_app(app) -> None:
+    from . import registration  # noqa: F401  (comments take part in moderation)

@@ -23,9 +23,9 @@ def add_comment(actor, community, subject, body: str, parent: Comment | None = N
                 actor_role: str = "resident") -> Comment:
     body = (body or "").strip()
     if not body:
-        raise RuleViolation(_l("The comment is empty."))
+        raise RuleViolation(_l("The comment is empty."), field="body")
     if len(body) > BODY_MAX:
-        raise RuleViolation(_l("The comment is too long."))
+        raise RuleViolation(_l("The comment is too long."), field="body")
     subject_type = subject.__tablename__
     if parent is not None:
         if parent.subject_type != subject_type or parent.subject_id != subject.id \

@@ -384,7 +384,7 @@ def export_party_data(actor, community, case: MediationCase) -> dict:
                                         db.session.execute(select(CorrectionRequest).where(
                                             CorrectionRequest.case_id == case.id,
                                             CorrectionRequest.user_id == actor.id)).scalars()]
-    _audit(community, actor, "mediation.exported", case, {"by": "party"})
+    _audit(community, actor, "mediation.exported", case, {"by": "party"}, trace=True)
     return data
 
 

@@ -16,6 +16,7 @@ from ..communities.scoping import community_blueprint, get_or_404
 from ..web.errors import PortalError
 from ..extensions import db
 from ..web.permissions import require
+from ..web.reads import commit_read
 from ..web.steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
@@ -87,7 +88,7 @@ def committee():
 def export_all():
     require(perm.can_list_all(g.ctx))
     data = services.committee_export(current_user, g.community)
-    db.session.commit()
+    commit_read("trace")
     return _json_download(data, f"mediation-{g.community.slug}.json")
 
 
@@ -230,7 +231,7 @@ def case_page(case, rel, forms=None, status=200, record=True):
 
 def _record_view(case, what, rel):
     services.record_view(g.ctx.user, g.community, case, what, audit_role(rel))
-    db.session.commit()
+    commit_read("trace")
 
 
 def _names(ids) -> dict:
@@ -279,7 +280,7 @@ def export_own(case_id):
     c, rel = load_case(case_id)
     require(perm.can_export_own(rel, c))
     data = services.export_party_data(current_user, g.community, c)
-    db.session.commit()
+    commit_read("trace")
     return _json_download(data, f"mediation-case-{c.id}.json")
 
 
@@ -297,7 +298,7 @@ def _file_served(ctx, community, attachment):
     c = db.session.get(MediationCase, attachment.owner_id)
     rel = perm.relation(ctx, c, queries.mediator_ids(c))
     services.record_view(ctx.user, community, c, "file", audit_role(rel))
-    db.session.commit()
+    commit_read("trace")
 
 
 def _register_files():

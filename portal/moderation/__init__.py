@@ -3,3 +3,10 @@
 Content models mix in Hideable and register with `register()`; hidden content is
 kept, not deleted, and shown as "hidden by the committee: reason".
 """
+
+
+def init_app(app) -> None:
+    from .views import bp, flag_url
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(flag_url=flag_url)

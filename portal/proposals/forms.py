@@ -7,12 +7,14 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..assisted.forms import ResidentForm
+from ..web.forms import OnceForm
 from .services import BODY_MAX, TITLE_MAX
 
 MAX_PHOTOS = 4
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(OnceForm):
     title = StringField(_l("Title: what is the matter, in a few words"),
                         validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("What should change, and why?"), validators=[DataRequired(), Length(max=BODY_MAX)],
@@ -33,12 +35,12 @@ class AnswerForm(FlaskForm):
                          description=_l("Explain the decision in plain words: what will happen, when, and who is responsible."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(OnceForm):
     body = TextAreaField(_l("Progress report (public)"), validators=[DataRequired(), Length(max=BODY_MAX)])
     implemented = BooleanField(_l("The work is finished"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(OnceForm):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)])
     parent_id = HiddenField(validators=[Optional(), Length(max=10)])
 
@@ -70,3 +72,11 @@ class SearchForm(FlaskForm):
     sort = SelectField(_l("Order"), validators=[Optional()],
                        choices=[("newest", _l("Newest")), ("supported", _l("Most supported")),
                                 ("oldest", _l("Oldest unanswered"))])
+
+
+class AssistedProposalForm(ResidentForm, ProposalForm):
+    """The committee writes the proposal of a resident who is here."""
+
+
+class AssistedSupportForm(ResidentForm, OnceForm):
+    """The committee records the support of a resident who is here."""

@@ -19,4 +19,5 @@ def _can_read(ctx, p):
     return perm.can_view(ctx, p) and (not p.is_hidden or perm.can_see_hidden_text(ctx, p))
 
 
-registry.register("proposal", load=queries.load_detail, text=_text, can_read=_can_read)
+def register() -> None:
+    registry.register("proposal", load=queries.load_detail, text=_text, can_read=_can_read)

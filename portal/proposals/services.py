@@ -81,10 +81,10 @@ def update_settings(actor, community, support_threshold: int, threshold_percent:
 def add_category(actor, community, key: str, name_zh: str, name_en: str) -> ProposalCategory:
     key = (key or "").strip().lower()
     if not key or not key.replace("-", "").replace("_", "").isalnum() or not key.isascii():
-        raise RuleViolation(_l("The key may use letters, digits, dashes and underscores."))
+        raise RuleViolation(_l("The key may use letters, digits, dashes and underscores."), field="key")
     if db.session.execute(select(ProposalCategory.id).where(
             ProposalCategory.community_id == community.id, ProposalCategory.key == key)).first():
-        raise RuleViolation(_l("A category with this key already exists."))
+        raise RuleViolation(_l("A category with this key already exists."), field="key")
     ensure_default_categories(community)
     pos = db.session.execute(select(func.coalesce(func.max(ProposalCategory.position), 0))
                              .where(ProposalCategory.community_id == community.id)).scalar_one() + 1
@@ -125,9 +125,9 @@ def threshold_for(community) -> int:
 def _check_text(title: str, body: str) -> tuple[str, str]:
     title, body = (title or "").strip(), (body or "").strip()
     if not title or not body:
-        raise RuleViolation(_l("A proposal needs a title and a text."))
+        raise RuleViolation(_l("A proposal needs a title and a text."), field="body" if title else "title")
     if len(title) > TITLE_MAX or len(body) > BODY_MAX:
-        raise RuleViolation(_l("The title or the text is too long."))
+        raise RuleViolation(_l("The title or the text is too long."), field="title" if len(title) > TITLE_MAX else "body")
     return title, body
 
 
@@ -136,7 +136,7 @@ def _category(community, category_id: int) -> ProposalCategory:
         ProposalCategory.id == category_id, ProposalCategory.community_id == community.id,
         ProposalCategory.active.is_(True))).scalar_one_or_none()
     if cat is None:
-        raise RuleViolation(_l("Please choose one of the listed categories."))
+        raise RuleViolation(_l("Please choose one of the listed categories."), field="category")
     return cat
 
 
@@ -254,12 +254,13 @@ def _maybe_start_review(actor, community, p: Proposal) -> None:
 
 def answer(actor, community, p: Proposal, decision: str, body: str) -> OfficialAnswer:
     if decision not in ANSWER_STATES:
-        raise RuleViolation(_l("Choose whether the proposal is accepted, rejected or already planned."))
+        raise RuleViolation(_l("Choose whether the proposal is accepted, rejected or already planned."),
+                            field="decision")
     if p.state not in ("published", "under_review"):
         raise RuleViolation(_l("This proposal cannot be answered in its current state."))
     body = (body or "").strip()
     if not body or len(body) > BODY_MAX:
-        raise RuleViolation(_l("The answer needs a text (at most 5000 characters)."))
+        raise RuleViolation(_l("The answer needs a text (at most 5000 characters)."), field="body")
     now = utcnow()
     a = OfficialAnswer(proposal_id=p.id, author_id=actor.id, decision=decision, body=body, created_at=now)
     db.session.add(a)
@@ -276,7 +277,7 @@ def add_progress(actor, community, p: Proposal, body: str, implemented: bool) ->
         raise RuleViolation(_l("Progress can only be reported on an accepted or planned proposal."))
     body = (body or "").strip()
     if not body or len(body) > BODY_MAX:
-        raise RuleViolation(_l("The progress report needs a text (at most 5000 characters)."))
+        raise RuleViolation(_l("The progress report needs a text (at most 5000 characters)."), field="body")
     u = ProgressUpdate(proposal_id=p.id, author_id=actor.id, body=body, implemented=implemented)
     db.session.add(u)
     if implemented:

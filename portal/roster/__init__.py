@@ -1,2 +1,9 @@
 """Residents who cannot use a phone well: the committee imports the community roster
 (households included) and prints single-use login cards."""
+
+
+def init_app(app) -> None:
+    from .views import bp, cards
+
+    app.register_blueprint(bp)
+    app.register_blueprint(cards)

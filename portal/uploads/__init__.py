@@ -20,3 +20,9 @@ from .services import (  # noqa: F401
     save_image,
     upload_root,
 )
+
+
+def init_app(app) -> None:
+    from .views import bp
+
+    app.register_blueprint(bp)

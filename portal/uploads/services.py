@@ -383,7 +383,17 @@ def _add(community, actor, kind: str, owner_type: str, owner_id: int, filename: 
 
 
 def save_image(community, actor, file_storage, owner_type: str, owner_id: int, *,
-               actor_role: str = "resident") -> Attachment | None:
+               actor_role: str = "resident", field: str | None = None) -> Attachment | None:
+    """See _save_image; `field` names the form field a refusal is about."""
+    try:
+        return _save_image(community, actor, file_storage, owner_type, owner_id, actor_role)
+    except UploadRejected as exc:
+        exc.field = exc.field or field
+        raise
+
+
+def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
+               actor_role: str) -> Attachment | None:
     """Check, clean and store a photo for (owner_type, owner_id) in `community`.
 
     Returns None when no file was chosen; raises UploadRejected (400) or
@@ -403,7 +413,17 @@ def save_image(community, actor, file_storage, owner_type: str, owner_id: int, *
 
 
 def save_audio(community, actor, file_storage, owner_type: str, owner_id: int, *,
-               actor_role: str = "resident") -> Attachment | None:
+               actor_role: str = "resident", field: str | None = None) -> Attachment | None:
+    """See _save_audio; `field` names the form field a refusal is about."""
+    try:
+        return _save_audio(community, actor, file_storage, owner_type, owner_id, actor_role)
+    except UploadRejected as exc:
+        exc.field = exc.field or field
+        raise
+
+
+def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
+               actor_role: str) -> Attachment | None:
     """Check and store a voice recording, byte for byte, for (owner_type, owner_id).
 
     Returns None when no file was chosen; raises UploadRejected (400) or

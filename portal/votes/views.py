@@ -12,6 +12,7 @@ from ..communities.scoping import community_blueprint, get_or_404
 from ..extensions import db
 from ..cache import cached, dont_store
 from ..web.permissions import require
+from ..web.reads import commit_read
 from . import links, queries, results
 from . import permissions as perm
 from . import services as vs
@@ -27,7 +28,7 @@ def load(poll_id: int) -> Poll:
     if not perm.can_view(g.ctx, poll):
         abort(404)
     if vs.close_if_due(g.community, poll):
-        db.session.commit()
+        commit_read("due")
     return poll
 
 
@@ -68,9 +69,8 @@ def linked(poll):
 
 @bp.get("/")
 def index():
-    for poll in queries.list_polls(g.community, False)["open"]:
-        vs.close_if_due(g.community, poll)
-    db.session.commit()
+    if any([vs.close_if_due(g.community, poll) for poll in queries.list_polls(g.community, False)["open"]]):
+        commit_read("due")
     groups = queries.list_polls(g.community, perm.can_create(g.ctx))
     return render_template("votes/index.html", groups=groups, can_create=perm.can_create(g.ctx),
                            history=perm.can_see_history(g.ctx))

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, has_request_context, redirect, requ
 from flask_login import current_user
 
 from ..extensions import db
+from .reads import commit_read
 from .security import safe_next
 
 bp = Blueprint("display", __name__)
@@ -90,7 +91,10 @@ def remember_choices(response):
         _set_cookie(response, LANG_COOKIE, switched)
         if getattr(current_user, "is_authenticated", False) and current_user.locale != switched:
             current_user.locale = switched
-            db.session.commit()
+            if request.method in ("GET", "HEAD"):
+                commit_read("locale")
+            else:
+                db.session.commit()
     return response
 
 

@@ -9,13 +9,18 @@ from werkzeug.exceptions import HTTPException
 
 
 class PortalError(Exception):
-    """A business-rule violation with a message for the user."""
+    """A business-rule violation with a message for the user.
+
+    `field` names the form field the message is about (the service's parameter, which the form
+    calls the same): the action wrapper (portal/web/actions.py) shows it there and in the error
+    summary. Without one the message stands in the summary alone."""
 
     status = 400
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, *, field: str | None = None):
         super().__init__(message or self.__class__.__name__)
         self.message = message or _l("This request could not be carried out.")
+        self.field = field
 
 
 class RuleViolation(PortalError):

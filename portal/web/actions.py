@@ -1,0 +1,161 @@
+"""The action wrapper: one owner for the transaction of every form POST.
+
+A view loads what it acts on, checks the permission, builds the form and hands the rest to `act`:
+
+    return act(form, lambda: Done(url_for(...), _("Saved."), result=services.x(..., actor=current_user)),
+               page=lambda: render_template("x/form.html", form=form))
+
+- GET (or HEAD): the page, 200.
+- POST that the form refuses: the same page again, 400, with every value typed kept, each message
+  at its field and an error summary at the top of the page that links to each field (base.html,
+  `error_summary()`; the GOV.UK pattern).
+- POST accepted: `run()` does the work inside the request's transaction. On success the wrapper
+  commits once, flashes the Done's message and redirects 303 to its URL. On a `PortalError` it
+  rolls back and shows the same page as for a refused form, the message at the field the error
+  names (`PortalError(field=...)`), else in the summary; a 403 or 404 error is the error page.
+- `once=True` (a form that creates something, an `OnceForm`): the form's one-time token is written
+  in the same transaction (portal/web/once.py), so the same rendered form sent twice has one
+  effect; the second send lands on the first one's result (`Done.again`, default its URL).
+- `steps`: a `Steps` (one question per screen in easy mode) decides when the form is complete
+  and shows the step of the first error.
+
+Nothing else in a view commits: a GET never commits at all, but for the named exceptions of
+portal/web/reads.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import abort, flash, g, redirect, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms import FileField, MultipleFileField
+
+from ..extensions import db
+from . import once as once_tokens
+from .errors import PortalError
+
+
+@dataclass
+class Done:
+    """What a successful action says and where it goes: `url` (303), the flash `message`, and
+    `again`, where a second send of the same form lands (default `url`)."""
+
+    url: str
+    message: Any = None
+    category: str = "success"
+    again: str | None = None
+    result: Any = None
+
+
+ALREADY = _l("This form was already sent: here is what it made. Nothing was done twice.")
+EXPIRED = _l("This form has expired. Check what you typed and send it again.")
+
+
+def _page(page: Callable, status: int):
+    rv = page()
+    if isinstance(rv, tuple):
+        rv = rv[0]
+    return rv, status
+
+
+def _attach(form, exc: PortalError) -> None:
+    name = getattr(exc, "field", None)
+    field = form[name] if form is not None and name and name in form else None
+    if field is not None:
+        field.errors = list(field.errors or []) + [exc.message]
+    else:
+        g.setdefault("form_messages", []).append(exc.message)
+
+
+def _refused(form, page: Callable, status: int, steps=None):
+    """The page of the form again, with the summary of what is wrong."""
+    if steps is not None:
+        steps.goto_errors()
+    g.error_form, g.error_steps = form, steps
+    return _page(page, status)
+
+
+def _token_refused(form, page, steps):
+    g.once_refused = True  # the form shows a new token
+    g.setdefault("form_messages", []).append(EXPIRED)
+    return _refused(form, page, 400, steps)
+
+
+def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, steps=None):
+    """See the module's docstring."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return _page(page, steps.status() if steps is not None else 200)
+    if steps is not None:
+        if not steps.ready():
+            return _refused(form, page, steps.status(), steps)
+    elif not form.validate_on_submit():
+        return _refused(form, page, 400)
+    row = None
+    if once:
+        token = request.form.get(once_tokens.TOKEN_FIELD)
+        if not once_tokens.valid(token) or not current_user.is_authenticated:
+            return _token_refused(form, page, steps)
+        landed = _landed(token, form, page, steps)
+        if landed is not None:
+            return landed
+        try:
+            row = once_tokens.claim(token, current_user.id, request.endpoint or "")
+        except IntegrityError:  # sent twice at once: the other send made it; go where it went
+            db.session.rollback()
+            landed = _landed(token, form, page, steps)
+            if landed is not None:
+                return landed
+            raise
+    try:
+        done = run()
+        if row is not None:
+            row.target = (done.again or done.url)[:500]
+        db.session.commit()
+    except PortalError as exc:
+        db.session.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status)
+        _attach(form, exc)
+        return _refused(form, page, 400, steps)
+    if done.message:
+        flash(done.message, done.category)
+    return redirect(done.url, code=303)
+
+
+def _landed(token: str, form, page, steps):
+    """A second send of a form already sent: where the first one went, or a refusal when the
+    token is someone else's or another form's. None when the token is new."""
+    prior = once_tokens.find(token)
+    if prior is None:
+        return None
+    if prior.user_id != current_user.id or prior.endpoint != request.endpoint or not prior.target:
+        return _token_refused(form, page, steps)
+    db.session.rollback()
+    flash(ALREADY, "info")
+    return redirect(prior.target, code=303)
+
+
+def error_summary():
+    """base.html: the error summary of the form shown again after a mistake, or None:
+    {"items": [(field id or None, message), …], "files": a file had been chosen}."""
+    form = g.get("error_form")
+    messages = g.get("form_messages") or []
+    if form is None and not messages:
+        return None
+    steps = g.get("error_steps")
+    items, files = [(None, str(m)) for m in messages], False
+    for field in form or ():
+        if isinstance(field, (FileField, MultipleFileField)):
+            data = field.data if isinstance(field.data, list) else [field.data]
+            files = files or any(getattr(f, "filename", "") for f in data if f)
+        for message in field.errors or ():
+            shown = field.type not in ("HiddenField", "CSRFTokenField", "OnceTokenField") and \
+                (steps is None or steps.shows(field.name))
+            items.append((field.id if shown else None, str(message)))
+    if not items:
+        items.append((None, _("Please correct the marked fields.")))
+    return {"items": items, "files": files}
