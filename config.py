@@ -93,9 +93,11 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
-    PAGE_CACHE_SECONDS = 0  # off: tests change data behind the chain's back; tests/test_pagecache.py turns it on
+    # Off: tests change data behind the chain's back; tests/test_pagecache.py and test_readercache.py turn it
+    # on, and CI runs the whole suite once more with YISHI_TEST_PAGE_CACHE=30 (tests/conftest.py), as production.
+    PAGE_CACHE_SECONDS = 0
     # Off: the tests copy one migrated SQLite file per test, and a copy of a WAL database
-    # without its -wal file can miss committed data. tests/test_votes_perf.py turns it on.
+    # without its -wal file can miss committed data. tests/test_config.py and bench/votes.py turn it on.
     SQLITE_WAL = False
 
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from flask import g
 
-from portal.cache import store as pagecache, visitors
+from portal.cache import store as pagecache, wrapper as visitors
 from portal.extensions import db
 from portal.proposals.models import Proposal
 

@@ -11,7 +11,8 @@ from .readers import Facts, ReaderSpec, own_part, viewer_name  # noqa: F401
 from .sources import Keyed, Sources  # noqa: F401
 from .standin import UnkeyedRead  # noqa: F401
 from .store import PageCache, cache_of, shared_value  # noqa: F401
-from .visitors import cached, dont_store  # noqa: F401
+from .visitors import dont_store  # noqa: F401
+from .wrapper import cached  # noqa: F401
 
 
 def init_app(app, sources: Sources) -> None:

@@ -20,15 +20,13 @@ Two ways in. `serve_hit` runs before anything else of the request (the app calls
 community's (id, content_seq) with one Core statement and answers from the cache — no session,
 no user, no ORM community, no rate-limit or CSRF hooks. Without a session cookie nobody is
 signed in and no flash message is waiting, so the page can only be a visitor's. Everything
-else (a session cookie, ?lang=, a miss) goes the ordinary way through the `cached` wrapper.
+else (a session cookie, ?lang=, a miss) goes the ordinary way through the `cached` wrapper
+(portal/cache/wrapper.py).
 Either way the after_request hooks run on the answer, so the security headers are the same.
 """
 from __future__ import annotations
 
-import functools
-
-from flask import current_app, g, request, session
-from flask_login import current_user
+from flask import current_app, g, request
 
 from ..extensions import db
 from .sources import sources_of
@@ -38,12 +36,12 @@ VISITOR_MARK = "visitor_cacheable"
 READER_MARK = "reader_spec"
 
 
-def _key(community_id: int, version: int) -> tuple:
+def page_key(community_id: int, version: int) -> tuple:
     return (community_id, version, request.full_path, request.headers.get("Cookie", ""),
             request.headers.get("Accept-Language", ""))
 
 
-def _answer(found, vary_cookie: bool = False):
+def answer(found, vary_cookie: bool = False):
     _, body, status, headers = found
     response = current_app.response_class(body, status=status, headers=headers)
     if vary_cookie:
@@ -79,49 +77,11 @@ def serve_hit(app):
         head = conn.execute(sources_of(app).head, {"slug": slug}).first()
     if head is None:
         return None  # the ordinary way answers 404
-    found = cache.get(_key(head[0], head[1]))
-    return None if found is None else _answer(found, vary_cookie=True)
+    found = cache.get(page_key(head[0], head[1]))
+    return None if found is None else answer(found, vary_cookie=True)
 
 
 def dont_store() -> None:
     """A cached view's way to say that this answer must not be kept (an open poll's page, which
     must be closed on access when its time has come, not shown from a copy)."""
     g.cache_dont_store = True
-
-
-def cached(readers=None):
-    """Mark a community page as cacheable. Visitors get it from the page cache when nothing it
-    shows has changed; with `readers` (a `portal.cache.readers.ReaderSpec`), signed-in readers
-    who would see the same page share one copy too (portal/cache/readers.py)."""
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            cache = cache_of(current_app)
-            if cache is None or request.method != "GET" or "_flashes" in session:
-                return view(*args, **kwargs)
-            if current_user.is_authenticated:
-                if readers is not None and g.get("reader_page") is not None:
-                    from .readers import render_shared
-
-                    return render_shared(view, args, kwargs)
-                return view(*args, **kwargs)
-            community_id, version = sources_of(current_app).current(g)
-            key = _key(community_id, version)
-            found = cache.get(key)
-            if found is not None:
-                if "lang" in request.args:
-                    sources_of(current_app).remember_locale()  # a ?lang= choice is remembered on a copy too
-                return _answer(found)
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code == 200 and not session.modified and not response.is_streamed \
-                    and "Set-Cookie" not in response.headers and not g.get("cache_dont_store"):
-                cache.put(key, response.get_data(), response.status_code, list(response.headers.items()))
-            return response
-
-        setattr(wrapper, VISITOR_MARK, True)
-        if readers is not None:
-            setattr(wrapper, READER_MARK, readers)
-        return wrapper
-
-    return decorate
