@@ -19,7 +19,7 @@ from ..uploads import services as uploads
 from . import permissions as perm
 from . import listing, queries, readers, services
 from .blueprint import bp, category_choices, detail_url, load
-from .pages import detail_page, int_value
+from .pages import detail_page
 from .forms import MAX_PHOTOS, AnswerForm, CommentForm, ProgressForm, ProposalForm, SearchForm
 from .models import PUBLIC_STATES
 
