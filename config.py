@@ -95,7 +95,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     # Off: tests change data behind the chain's back; tests/test_pagecache.py and test_readercache.py turn it
     # on, and CI runs the whole suite once more with YISHI_TEST_PAGE_CACHE=30 (tests/conftest.py), as production.
-    PAGE_CACHE_SECONDS = 0
+    PAGE_CACHE_SECONDS = int(os.environ.get("YISHI_TEST_PAGE_CACHE", "0"))
     # Off: the tests copy one migrated SQLite file per test, and a copy of a WAL database
     # without its -wal file can miss committed data. tests/test_config.py and bench/votes.py turn it on.
     SQLITE_WAL = False

@@ -210,6 +210,7 @@ def test_profile_choices_and_writes_take_effect_at_once(app, world, cache):
 
 
 def test_off_when_the_page_cache_is_off(app, world):
+    app.config["PAGE_CACHE_SECONDS"] = 0
     assert store.cache_of(app, readercache.CACHE) is None
     resident = client_as(app, "meda")
     _page(resident, "/c/dorf-a/proposals/")
