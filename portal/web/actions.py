@@ -91,6 +91,8 @@ def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, st
         return _page(page, steps.status() if steps is not None else 200)
     if steps is not None:
         if not steps.ready():
+            if steps.status() == 200:  # a step forwards or back, nothing wrong: no error summary
+                return _page(page, 200)
             return _refused(form, page, steps.status(), steps)
     elif not form.validate_on_submit():
         return _refused(form, page, 400)
