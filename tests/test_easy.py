@@ -162,6 +162,7 @@ def test_proposal_form_one_question_at_a_time(app, world):
     r = _step(c, {"_step": "0", "_move": "next", "title": title})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and _at(page) == (2, 4) and 'name="body"' in page and 'name="title" type' not in page
+    assert 'class="error-summary"' not in page and "<title>Error" not in page  # a step forwards is no mistake
     assert "<script>alert(1)" not in page and _hidden(page)["title"] == title  # carried, escaped
 
     body = "It has been dark for a month.\nOld people fall."
@@ -184,6 +185,7 @@ def test_proposal_form_one_question_at_a_time(app, world):
     r = _step(c, {**_hidden(page), "_move": "back"})
     back = r.get_data(as_text=True)
     assert r.status_code == 200 and _at(back) == (3, 4) and f'<option selected value="{cid}">' in back
+    assert 'class="error-summary"' not in back
 
     assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 0
     r = _step(c, {**_hidden(page), "action": "publish"})

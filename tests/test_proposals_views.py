@@ -1442,3 +1442,13 @@ def test_form_messages_follow_the_page_language(app, world):
         r = c.post("/register", {"username": "", "display_name": "", "password": "", "password2": ""},
                    token_from="/register")
         assert r.status_code == 400 and message in r.get_data(as_text=True), lang
+
+
+def test_summary_link_of_a_radio_group_goes_to_its_first_option(app, world):
+    """The decision radios are a fieldset without the field's id: the summary links to the first
+    radio, so that following the link focuses it (tests/browser/test_error_summary.py)."""
+    p = _proposal_under(world, "under_review")
+    url = f"/c/dorf-a/proposals/{p.id}"
+    r = en(app, "coma").post(f"{url}/answer", {"body": "Done"}, token_from=url)
+    page = refused(r)
+    assert '<a href="#decision-0">' in page and 'id="decision-0"' in page and 'href="#decision"' not in page

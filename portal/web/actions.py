@@ -91,6 +91,8 @@ def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, st
         return _page(page, steps.status() if steps is not None else 200)
     if steps is not None:
         if not steps.ready():
+            if steps.status() == 200:  # a step forwards or back, nothing wrong: no error summary
+                return _page(page, 200)
             return _refused(form, page, steps.status(), steps)
     elif not form.validate_on_submit():
         return _refused(form, page, 400)
@@ -155,7 +157,17 @@ def error_summary():
         for message in field.errors or ():
             shown = field.type not in ("HiddenField", "CSRFTokenField", "OnceTokenField") and \
                 (steps is None or steps.shows(field.name))
-            items.append((field.id if shown else None, str(message)))
+            items.append((_link_target(field) if shown else None, str(message)))
     if not items:
         items.append((None, _("Please correct the marked fields.")))
     return {"items": items, "files": files}
+
+
+def _link_target(field) -> str:
+    """The id a summary link goes to: the field's own, but a radio group's first option (the group
+    is a fieldset without the field's id; following the link must focus something, as in GOV.UK)."""
+    if field.type == "RadioField" and field.choices:
+        first = next(iter(field), None)
+        if first is not None:
+            return first.id
+    return field.id
