@@ -157,10 +157,19 @@ def error_summary():
         for message in field.errors or ():
             shown = field.type not in ("HiddenField", "CSRFTokenField", "OnceTokenField") and \
                 (steps is None or steps.shows(field.name))
-            items.append((_link_target(field) if shown else None, str(message)))
+            if shown:  # the field's question first: two "This field is required." must not look alike
+                items.append((_link_target(field), _("%(question)s: %(message)s",
+                                                     question=_question(field), message=message)))
+            else:
+                items.append((None, str(message)))
     if not items:
         items.append((None, _("Please correct the marked fields.")))
     return {"items": items, "files": files}
+
+
+def _question(field) -> str:
+    """A field's label without a trailing colon (labels such as "Title: what is the matter…")."""
+    return str(field.label.text).strip().rstrip(":：")
 
 
 def _link_target(field) -> str:
