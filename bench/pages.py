@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Page throughput of the portal against a bare Flask baseline (DESIGN.md §6).
+"""Page throughput of the portal against a bare Flask baseline (docs/architecture.md, "Performance").
 
     python bench/pages.py            # or: make bench
 

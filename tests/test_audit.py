@@ -1,4 +1,4 @@
-"""The per-community audit chain (DESIGN.md §3): what it records, how it detects
+"""The per-community audit chain (docs/architecture.md, "The audit chain"): what it records, how it detects
 tampering, who may read and export it, and that the offline tools agree.
 
 Tampering is done the way someone with database access would do it: raw SQL that

@@ -3,7 +3,7 @@
 If a test here fails after you added or changed a user-facing string, run
     FLASK_APP=wsgi.py flask translate update
 then translate the new entries in translations/zh_Hans/LC_MESSAGES/messages.po
-(plain Chinese for elderly readers, glossary terms from DESIGN.md §8) and copy the
+(plain Chinese for elderly readers, the words of docs/architecture.md, "Words") and copy the
 English text into translations/en/LC_MESSAGES/messages.po (both plural forms).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SQL statements per page are bounded by a constant (DESIGN.md §6: no N+1).
+"""SQL statements per page are bounded by a constant (docs/architecture.md, "Performance": no N+1).
 
 Each page is requested once with a small world and once more after the data has
 grown (more members with roles, pending and rejected requests, hundreds of audit
