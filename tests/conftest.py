@@ -7,13 +7,12 @@ that template, and a test that asks for it gets a copy of that file instead
 a fresh database is created for the run, migrated once, and emptied after each
 test; the world is built per test.
 
-Each test still builds its own app; tests/speed_support.py shares what every app
+Each test still builds its own app; tests/support/speed.py shares what every app
 compiles the same way (route builders, template bytecode) and skips fsyncs.
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -30,9 +29,14 @@ sys.path.insert(0, str(ROOT))
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
-from .helpers import Client  # noqa: E402
-from .speed_support import (  # noqa: E402
-    TEMPLATES, cache_route_builders, share_compiled_sql, use_fast_commits, watch_writes)
+from .support.helpers import Client  # noqa: E402
+from .support.speed import (  # noqa: E402
+    TEMPLATES,
+    cache_route_builders,
+    share_compiled_sql,
+    use_fast_commits,
+    watch_writes,
+)
 
 cache_route_builders()
 
@@ -102,7 +106,7 @@ def world_file(database_url, tmp_path_factory, speech_cache):
     (before any test's monkeypatches) with the same configuration as each test's app."""
     if PG_URL:
         return None
-    from .helpers import build_world
+    from .support.helpers import build_world
 
     folder = tmp_path_factory.mktemp("world")
     path = folder / "world.sqlite3"
@@ -166,6 +170,16 @@ def make_client(app):
 def world(app):
     """Two communities with every role in each (see helpers.build_world; on SQLite a copy
     of the world built once per worker, see helpers.world_for)."""
-    from .helpers import world_for
+    from .support.helpers import world_for
 
     return world_for(app)
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """A cheap password hash, for suites that sign many people in or build worlds of their own
+    (`pytestmark = pytest.mark.usefixtures("fast_passwords")`). Login still checks the password;
+    tests/test_auth.py keeps the real hash."""
+    from .support.security import use_fast_passwords
+
+    use_fast_passwords(monkeypatch)

@@ -14,10 +14,10 @@ from portal.extensions import db
 from portal.proposals import services as ps
 from portal.proposals.models import Proposal, ProposalSupport
 
-from .helpers import PASSWORD
-from .proposals_support import category_id, make_proposal
-from .security_support import client_as, row_counts
-from .test_proposals_views import audit_seq, chain_ok, en, events_after, follow, page
+from .support.helpers import PASSWORD
+from .support.pages import audit_seq, chain_ok, en, events_after, follow, page
+from .support.proposals import category_id, make_proposal
+from .support.security import row_counts
 
 FORM = {"present": "y", "agreed": "y"}
 
@@ -144,7 +144,7 @@ def test_support_of_a_rule_amendment_recorded_with_a_resident(app, world):
     from portal.rules import services as rs
     from portal.rules.models import AmendmentSupport
 
-    from .rules_support import end_consultation, make_rules, today
+    from .support.rules import end_consultation, make_rules, today
 
     v = make_rules(world, "consultation")
     a = phases.propose_amendment(world["resa"], world.a, v, "change", rs.clauses_of(v)[0], "村民必须爱护公共设施。",
@@ -188,7 +188,7 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
     puts the resident next to the choice or the receipt code."""
     from portal.votes.models import Ballot, RollEntry
 
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     p = make_poll(world, "open", kind="single", options=["Red", "Green", "Turquoise"])
     url = f"/c/dorf-a/votes/{p.id}/assisted"
@@ -242,11 +242,11 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
 
 
 def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
-    from portal.web.errors import RuleViolation
     from portal.votes import services as vs
     from portal.votes.models import RollEntry
+    from portal.web.errors import RuleViolation
 
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     p = make_poll(world, "open")
     before = row_counts()

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from portal.audit import record, verify_community
@@ -24,9 +24,11 @@ from portal.communities.models import Community
 from portal.extensions import db
 
 from .conftest import is_postgres
-from .helpers import make_user, membership
+from .support.audit import T, assert_intact, cli, head, rows
+from .support.helpers import make_user, membership
 
-T = AuditEvent.__table__
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
+
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(1)>'
 
@@ -34,44 +36,10 @@ XSS_IMG = '"><img src=x onerror=alert(1)>'
 # ---------------------------------------------------------------- helpers
 
 
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    """These tests are about the audit trail, not passwords or durability: a cheap
-    password hash and no fsync on the throw-away test database keep them fast.
-    Login still checks the password; every commit still commits."""
-    from werkzeug.security import generate_password_hash
-
-    from portal.auth import services
-
-    monkeypatch.setattr(services, "hash_password",
-                        lambda pw: generate_password_hash(pw, method="pbkdf2:sha256:1"))
-    db.engine.dispose()
-
-    @event.listens_for(db.engine, "connect")
-    def _no_fsync(dbapi_connection, record):
-        cur = dbapi_connection.cursor()
-        if is_postgres():
-            cur.execute("SET synchronous_commit = off")
-        else:
-            cur.execute("PRAGMA synchronous = OFF")
-            cur.execute("PRAGMA journal_mode = MEMORY")
-        cur.close()
-        if is_postgres():
-            dbapi_connection.commit()
-
-
-def rows(community_id):
-    """The stored rows of one chain, read straight from the table (no ORM cache)."""
-    return db.session.execute(select(T).where(T.c.community_id == community_id).order_by(T.c.seq)).all()
-
-
 def row(community_id, seq):
     return db.session.execute(select(T).where(T.c.community_id == community_id, T.c.seq == seq)).one()
 
 
-def head(community_id):
-    return tuple(db.session.execute(
-        text("SELECT audit_seq, audit_head FROM community WHERE id = :c"), {"c": community_id}).one())
 
 
 def tamper(*statements, commit_first=True):
@@ -139,19 +107,8 @@ def rewrite_from(community_id, start, edit):
     return seq, prev
 
 
-def cli(app, *args):
-    return app.test_cli_runner().invoke(args=["audit", *args])
 
 
-def assert_intact(app, *communities):
-    for c in communities:
-        r = verify_community(c)
-        assert r.ok, r
-        assert (r.head_seq, r.head_hash) == head(c.id)
-    res = cli(app, "verify")
-    assert res.exit_code == 0, res.output
-    for c in communities:
-        assert f"{c.slug}: ok, {head(c.id)[0]} events" in res.output
 
 
 def assert_broken(app, community, seq, *, others=(), reason=None):
@@ -751,7 +708,7 @@ def test_audit_page_escapes_everything(app, world, make_client):
 
 
 def _export(app, who="coma", slug="dorf-a"):
-    from .helpers import Client
+    from .support.helpers import Client
 
     c = Client(app)
     c.login(who)

@@ -15,11 +15,11 @@ from portal.communities.models import Community
 from portal.extensions import db
 
 from .conftest import is_postgres
-from .helpers import run_threads
-from .test_audit import _fast, assert_intact, head, rows  # noqa: F401  (_fast is an autouse fixture)
+from .support.audit import assert_intact, head, rows
+from .support.helpers import run_threads
 
-pytestmark = pytest.mark.skipif(
-    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")
+pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
+    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
 
 THREADS = 8
 PER_THREAD = 20

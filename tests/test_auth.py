@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from portal.auth.models import AuthSession, SecurityEvent, User
 from portal.extensions import db
 
-from .helpers import PASSWORD, Client, make_user
+from .support.helpers import PASSWORD, Client, make_user
 
 
 def test_register_then_signed_in(client):

@@ -19,22 +19,21 @@ from portal.auth.models import User
 from portal.communities.models import Community
 from portal.extensions import db
 
-from .helpers import PASSWORD, membership
-from .security_support import (FORM, POST_RULES, client_as, error_page_parts, main_text, post_url,
-                               row_counts, snapshot_world, speed_up)
+from .support.helpers import PASSWORD, membership
+from .support.payloads import IMG, SCRIPT, assert_inert
+from .support.security import (
+    FORM,
+    POST_RULES,
+    client_as,
+    error_page_parts,
+    main_text,
+    post_url,
+    row_counts,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 _url = post_url
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
-    return snapshot_world(app)
 
 
 def assert_error_page(response, status, lang=None):
@@ -136,7 +135,7 @@ def _proposal_url(state="published", suffix=""):
     def make(w):
         from portal.proposals import services as ps
 
-        from .proposals_support import make_proposal, set_threshold
+        from .support.proposals import make_proposal, set_threshold
 
         p = make_proposal(w)
         if state in ("under_review", "accepted"):
@@ -158,7 +157,7 @@ def _moderation_url(action):
 
 
 def _proposal_defaults(w):
-    from .proposals_support import category_id
+    from .support.proposals import category_id
 
     return {"title": "Repair the well", "body": "It is dry.", "category": str(category_id(w.a)), "action": "publish"}
 
@@ -253,8 +252,8 @@ PROPOSAL_FIELDS = [
 
 def _rules_url(phase, suffix):
     def make(w):
-        from .rules_support import make_rules
-        from .test_permissions import _rules_url as url_of
+        from .support.routes import rules_url as url_of
+        from .support.rules import make_rules
 
         v = make_rules(w, phase)
         db.session.commit()
@@ -264,9 +263,9 @@ def _rules_url(phase, suffix):
 
 def _clause_data(field):
     def data(w, v):
-        from .test_permissions import _rules_chapter_id
+        from .support.routes import rules_chapter_id
 
-        d = {"text": "Keep the lanes clear.", "chapter": str(_rules_chapter_id(w))}
+        d = {"text": "Keep the lanes clear.", "chapter": str(rules_chapter_id(w))}
         d[field] = v
         return d
     return data
@@ -313,7 +312,7 @@ RULES_FIELDS = [
 
 
 def _today():
-    from .rules_support import today
+    from .support.rules import today
 
     return today().isoformat()
 
@@ -323,7 +322,7 @@ def _today():
 
 def _mediation_url(state, suffix=""):
     def make(w):
-        from .mediation_support import make_case
+        from .support.mediation import make_case
 
         return f"/c/dorf-a/mediation/{make_case(w, state).id}{suffix}"
     return make
@@ -411,7 +410,7 @@ MEDIATION_FIELDS = [
 
 def _poll_form(field):
     def data(w, v):
-        from .test_permissions import _poll_form as base
+        from .support.routes import poll_form as base
 
         d = base(w, "coma")
         if field == "options":
@@ -422,7 +421,7 @@ def _poll_form(field):
 
 
 def _closed_poll_ballots(w):
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     return f"/c/dorf-a/votes/{make_poll(w, 'closed').id}/ballots"
 
@@ -760,15 +759,8 @@ def test_json_and_garbage_bodies_are_refused(app, world):
 
 # --- Escaping: free text never becomes markup --------------------------------------------------
 
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
 
 
-def _assert_inert(html: str, where: str):
-    low = html.lower()
-    assert "<script" not in low, f"live <script> on {where}"
-    assert "<img" not in low, f"live <img> on {where}"
-    assert "onerror=alert(1)>" not in low, where
 
 
 def _build_hostile_community(app, world):
@@ -811,13 +803,13 @@ def test_hostile_text_is_escaped_everywhere(app, world):
         r = clients[who].get(url)
         assert r.status_code in (200, 400), (url, r.status_code)
         html = r.get_data(as_text=True)
-        _assert_inert(html, f"{url} as {who}")
+        assert_inert(html, f"{url} as {who}")
         for payload in expected:
             assert str(escape(payload)) in html or str(escape(payload)).replace("&#34;", '\\&#34;') in html, \
                 (f"{payload!r} not shown (escaped) on {url} as {who}")
     visitor = client_as(app, "visitor")
     for url in ("/", "/c/xss-town/"):
-        _assert_inert(visitor.get(url).get_data(as_text=True), url)
+        assert_inert(visitor.get(url).get_data(as_text=True), url)
 
 
 def test_hostile_names_in_flash_messages_are_escaped(app, world):
@@ -829,14 +821,14 @@ def test_hostile_names_in_flash_messages_are_escaped(app, world):
     r = coma.post(f"/c/xss-town/members/{m.id}/approve")
     assert r.status_code == 303
     html = coma.get(r.headers["Location"]).get_data(as_text=True)  # shows the flash with the name
-    _assert_inert(html, "flash after approve")
+    assert_inert(html, "flash after approve")
     assert str(escape(SCRIPT)) in html
     r = coma.post(f"/c/xss-town/members/{m.id}/roles/grant", {"role": "mediator"})
-    _assert_inert(coma.get(r.headers["Location"]).get_data(as_text=True), "flash after grant")
+    assert_inert(coma.get(r.headers["Location"]).get_data(as_text=True), "flash after grant")
     root = clients["root"]
     r = root.post("/admin/communities", {"slug": "xss-two", "name": IMG, "kind": "village",
                                          "default_locale": "zh_Hans"})
-    _assert_inert(root.get(r.headers["Location"]).get_data(as_text=True), "flash after create")
+    assert_inert(root.get(r.headers["Location"]).get_data(as_text=True), "flash after create")
 
 
 def test_hostile_text_in_the_address_is_not_reflected(app, world):
@@ -845,9 +837,9 @@ def test_hostile_text_in_the_address_is_not_reflected(app, world):
                 "/c/dorf-a/audit/?action=" + quote(IMG), "/login?next=javascript:alert(1)"):
         r = client.get(url)
         assert r.status_code in (200, 400, 404), (url, r.status_code)
-        _assert_inert(r.get_data(as_text=True), url)
+        assert_inert(r.get_data(as_text=True), url)
     r = client_as(app, "visitor").get("/login?next=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
-    _assert_inert(r.get_data(as_text=True), "login next")
+    assert_inert(r.get_data(as_text=True), "login next")
 
 
 def test_error_pages_speak_both_languages(app, world):

@@ -15,22 +15,13 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.communities import services as cs
 from portal.communities.models import Community, MemberRole, Membership
-from portal.web.errors import RuleViolation
 from portal.extensions import db
+from portal.web.errors import RuleViolation
 
-from .helpers import PASSWORD, make_user, membership
-from .security_support import client_as, main_text, row_counts, snapshot_world, speed_up
+from .support.helpers import PASSWORD, make_user, membership
+from .support.security import client_as, main_text, row_counts
 
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
-    return snapshot_world(app)
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 
 class Trail:

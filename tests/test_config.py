@@ -8,7 +8,7 @@ import pytest
 
 from portal import create_app
 
-from .helpers import PASSWORD, Client, make_user
+from .support.helpers import PASSWORD, Client, make_user
 
 
 def test_default_database_is_sqlite_in_instance(monkeypatch):
@@ -46,9 +46,9 @@ def test_database_url_switches_to_psycopg(monkeypatch):
 ])
 def test_sqlite_journal_is_set_on_connect(tmp_path, settings, journal, synchronous):
     """WAL with synchronous=NORMAL unless configured otherwise (portal/db.py: the trade-off)."""
-    import config
     from sqlalchemy import text
 
+    import config
     from portal.extensions import db
 
     assert config.Config.SQLITE_WAL and config.Config.SQLITE_SYNCHRONOUS == "NORMAL" and not config.TestConfig.SQLITE_WAL
@@ -90,9 +90,9 @@ def test_production_starts_with_real_secret_and_secure_cookies(monkeypatch, tmp_
 def test_passwords_use_full_cost_scrypt_outside_tests(monkeypatch, tmp_path):
     """Only TestConfig lowers the scrypt cost (to keep the suite fast); production and the
     demo hash with werkzeug's scrypt at n=32768, r=8, p=1, and unknown logins cost the same."""
-    import config
     from werkzeug.security import check_password_hash
 
+    import config
     from portal.auth import services
 
     assert config.Config.PASSWORD_HASH_METHOD == "scrypt"

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import PASSWORD, Client
-from .security_support import FORM, POST_RULES, error_page_parts, row_counts, snapshot_world, speed_up
-from .security_support import post_url as _url
+from .support.helpers import PASSWORD, Client
+from .support.security import (
+    FORM,
+    POST_RULES,
+    error_page_parts,
+    row_counts,
+)
+from .support.security import post_url as _url
 
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
-    return snapshot_world(app)
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 
 def test_there_are_post_routes_to_check():

@@ -4,8 +4,22 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.diff import (CHANGED, DELETE, DELETED, EQUAL, INSERT, INSERTED, UNCHANGED, ClauseText, Op,
-                         diff_clauses, diff_text, new_text, old_text, tokenize)
+from portal.diff import (
+    CHANGED,
+    DELETE,
+    DELETED,
+    EQUAL,
+    INSERT,
+    INSERTED,
+    UNCHANGED,
+    ClauseText,
+    Op,
+    diff_clauses,
+    diff_text,
+    new_text,
+    old_text,
+    tokenize,
+)
 
 
 def test_chinese_is_one_token_per_character_latin_words_and_numbers_whole():

@@ -20,21 +20,13 @@ from portal.proposals import services as ps
 from portal.proposals.models import Proposal
 from portal.votes import services as vs
 
-from .proposals_support import category_id, make_proposal
-from .votes_support import make_poll
-from .security_support import client_as, snapshot_world, speed_up
+from .support.proposals import category_id, make_proposal
+from .support.security import client_as
+from .support.votes import make_poll
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 NEW = "/c/dorf-a/proposals/new"
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    return snapshot_world(app)
 
 
 def _primaries(html: str) -> int:

@@ -9,7 +9,6 @@ English text into translations/en/LC_MESSAGES/messages.po (both plural forms).
 from __future__ import annotations
 
 import os
-
 import re
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from portal.extensions import db
 
-from .helpers import make_user
+from .support.helpers import make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"

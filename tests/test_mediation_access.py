@@ -17,9 +17,9 @@ from werkzeug.datastructures import FileStorage
 from portal.communities import services as cs
 from portal.extensions import db
 
-from .helpers import Client, make_user
-from .mediation_support import make_case
-from .security_support import login_redirect_target, row_counts, use_fast_passwords
+from .support.helpers import Client, make_user
+from .support.mediation import make_case
+from .support.security import login_redirect_target, row_counts, use_fast_passwords
 
 DONE, LOGIN = "done", "login"
 PEOPLE = ("requester", "other_party", "mediator", "other_mediator", "committee", "other_resident", "visitor",
@@ -199,8 +199,9 @@ def test_access(app, mworld, monkeypatch, route):
             assert r.data == OGG
         if expected == 200 and route.state is not None and route.name != "party export":
             # Every look at a case leaves a trace: who, which case, never the contents.
-            from portal.audit.models import AuditEvent
             from sqlalchemy import select
+
+            from portal.audit.models import AuditEvent
 
             last = db.session.execute(select(AuditEvent).where(AuditEvent.community_id == mworld.a.id)
                                       .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()

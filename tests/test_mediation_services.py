@@ -14,17 +14,23 @@ from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.communities import services as cs
 from portal.db import utcnow
-from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.mediation import queries
 from portal.mediation import services as ms
-from portal.mediation.models import (Agreement, CaseSession, CorrectionRequest, MediationCase,
-                                     MediatorAssignment, Rating)
+from portal.mediation.models import (
+    Agreement,
+    CaseSession,
+    CorrectionRequest,
+    MediationCase,
+    MediatorAssignment,
+    Rating,
+)
 from portal.uploads.models import Attachment
+from portal.web.errors import RuleViolation
 
-from .helpers import Client, make_user
-from .mediation_support import OTHER_NAME, OTHER_PHONE, STORY, WISH, make_case
-from .security_support import use_fast_passwords
+from .support.helpers import Client, make_user
+from .support.mediation import OTHER_NAME, OTHER_PHONE, STORY, WISH, make_case
+from .support.security import use_fast_passwords
 
 OGG = b"OggS" + b"\x02" * 200
 
@@ -63,9 +69,9 @@ def test_committee_files_on_behalf_of_a_resident_in_person(app, w):
     disputable; the audit page keeps who is in the case from everyone but the committee."""
     from portal.assisted.models import AssistedAction
 
-    from .helpers import PASSWORD
-    from .security_support import row_counts
-    from .test_proposals_views import audit_seq, chain_ok, en, events_after, follow, page
+    from .support.helpers import PASSWORD
+    from .support.pages import audit_seq, chain_ok, en, events_after, follow, page
+    from .support.security import row_counts
 
     w["resa"].display_name = "申请人小红"
     db.session.commit()
@@ -340,7 +346,7 @@ def _mediation_payloads():
 def test_audit_payloads_hold_no_personal_details(app, w, monkeypatch):
     """Every mediation event, after every use case and every page: no names, phone numbers or text."""
     monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
-    from .test_mediation_states import ACTIONS, _do  # noqa: F401
+    from .support.mediation import ACTIONS, do_action  # noqa: F401
 
     cases = {s: make_case(w, s, other_party="opa") for s in
              ("requested", "declined", "party_declined", "accepted", "mediating", "agreement_written",

@@ -4,17 +4,18 @@ lose a case."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.mediation import states
 from portal.mediation.states import IllegalTransition, next_state
+from portal.web.errors import RuleViolation
+
+from .support.mediation import ACTIONS, do_action
 
 # The machine as the issue describes it, written out independently of states.TRANSITIONS.
 EXPECTED = {
@@ -70,43 +71,8 @@ def test_tables_agree_and_every_state_is_reachable():
 
 # -- the same rules through the services, in random order ------------------------------------
 
-ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict", "session", "written", "oral",
-           "failed", "follow_up", "close", "rate", "correct", "anonymise"]
 
 
-def _do(w, case, action):
-    from portal.mediation import services as ms
-
-    a, coma, meda = w.a, w["coma"], w["meda"]
-    if action == "accept":
-        ms.triage(coma, a, case, True)
-    elif action == "decline":
-        ms.triage(coma, a, case, False, "不属于调解范围", "court")
-    elif action in ("agree", "refuse"):
-        ms.other_party_answer(coma, a, case, action == "agree")
-    elif action == "assign":
-        ms.assign_mediator(coma, a, case, meda, True)
-    elif action in ("remove", "conflict"):
-        active = ms.active_assignments(case)
-        if not active:
-            raise RuleViolation("no mediator")
-        (ms.remove_mediator(coma, a, case, active[0]) if action == "remove"
-         else ms.declare_conflict(meda, a, case, active[0]))
-    elif action == "session":
-        ms.add_session(meda, a, case, date(2026, 11, 1), "村委会", "", "")
-    elif action in ("written", "oral", "failed"):
-        ms.record_outcome(meda, a, case, action, facts="事实", terms=[("做某事", "", None)], note="可去法院",
-                          referral="court")
-    elif action == "follow_up":
-        ms.record_follow_up(coma, a, case, "kept", "")
-    elif action == "close":
-        ms.close_case(coma, a, case)
-    elif action == "rate":
-        ms.rate(w["resa"], a, case, 5, "")
-    elif action == "correct":
-        ms.request_correction(w["resa"], a, case, "请更正")
-    elif action == "anonymise":
-        ms.anonymise(case, a)
 
 
 EDGES = {(s, t) for (s, _a), t in EXPECTED.items()}  # (from, to)
@@ -121,7 +87,7 @@ def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, se
     from portal.mediation.models import MediationCase
 
     monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     before = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()
     case = make_case(world, "requested")
@@ -129,7 +95,7 @@ def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, se
         old = case.state
         try:
             with db.session.begin_nested():
-                _do(world, case, action)
+                do_action(world, case, action)
         except RuleViolation:
             db.session.expire(case)
             assert case.state == old, f"a refused {action} changed the state"
@@ -156,19 +122,19 @@ def test_a_mediation_whose_last_mediator_leaves_waits_for_a_new_one(app, world, 
     from portal.audit.models import AuditEvent
     from portal.mediation import services as ms
 
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     case = make_case(world, "requested")
     for action in ("accept", "agree", "assign"):
-        _do(world, case, action)
+        do_action(world, case, action)
     assert case.state == "mediating"
-    _do(world, case, leaves)
+    do_action(world, case, leaves)
     db.session.commit()
     assert case.state == "accepted" and not ms.active_assignments(case)
     last = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc())).scalars().first()
     assert last.action == "mediation.paused"
     if leaves == "remove":  # the same mediator may come back; one who stepped aside may not
-        _do(world, case, "assign")
+        do_action(world, case, "assign")
         assert case.state == "mediating"
     db.session.commit()
     assert verify_community(world.a).ok

@@ -11,8 +11,8 @@ from portal.communities import services as cs
 from portal.extensions import db
 from portal.mediation import services as ms
 
-from .helpers import Client, make_user
-from .security_support import use_fast_passwords
+from .support.helpers import Client, make_user
+from .support.security import use_fast_passwords
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -92,7 +92,7 @@ def test_hostile_text_in_forms_shown_again(app, hostile):
 def test_audit_page_does_not_tell_residents_who_is_in_a_case(app, world, monkeypatch):
     """The chain keeps who looked at which case; the audit page shows residents only when
     and what for mediation events, the committee everything."""
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     use_fast_passwords(monkeypatch)
     world["resa"].display_name = "申请人小红"

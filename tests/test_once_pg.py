@@ -20,19 +20,13 @@ from portal.proposals.models import Proposal
 from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
-from .helpers import Client, run_threads
-from .proposals_support import category_id, make_proposal
-from .security_support import speed_up
+from .support.helpers import Client, run_threads
+from .support.proposals import category_id, make_proposal
 
-pytestmark = pytest.mark.skipif(
-    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")
+pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
+    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
 
 N = 8
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
 
 
 @pytest.fixture

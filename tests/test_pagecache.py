@@ -6,13 +6,14 @@ import time
 import pytest
 from flask import g
 
-from portal.cache import store as pagecache, wrapper as visitors
+from portal.cache import store as pagecache
+from portal.cache import wrapper as visitors
 from portal.extensions import db
 from portal.proposals.models import Proposal
 
-from .proposals_support import make_proposal
-from .security_support import client_as
-from .test_query_budget import counting
+from .support.budget import counting
+from .support.proposals import make_proposal
+from .support.security import client_as
 
 
 @pytest.fixture

@@ -22,23 +22,17 @@ import pytest
 
 from portal.communities import services as cs
 
-from .helpers import PASSWORD, membership
-from .security_support import ROLES, client_as, login_redirect_target, row_counts, snapshot_world, speed_up
+from .support.helpers import PASSWORD, membership
+from .support.security import (
+    ROLES,
+    client_as,
+    login_redirect_target,
+    row_counts,
+)
 
 DONE = "done"
 LOGIN = "login"
 SIGNED_IN = ROLES[1:]
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
-    return snapshot_world(app)
 
 
 def mid(community_attr: str, username: str) -> Callable:
@@ -96,7 +90,7 @@ def _proposal(state="published", community="a", author="resa"):
         p = ps.create_proposal(w[author], c, "Repair the well", "The well is dry.\nPlease fix it.",
                                ps.categories(c)[0].id, publish=state != "draft")
         if state in ("under_review", "accepted"):
-            from .proposals_support import set_threshold
+            from .support.proposals import set_threshold
 
             set_threshold(c, 1)
             ps.support(w["meda" if community == "a" else "comb"], c, p)
@@ -156,6 +150,10 @@ def _proposal_form(w, r):
 
 
 from portal.readaloud.speech import available as _speech_available  # noqa: E402
+
+from .support.routes import poll_form, rules_chapter_id, rules_url
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 _SPEECH = _speech_available()
 VERIFIED = ["resa", "meda", "coma"]
@@ -218,7 +216,8 @@ def _roster_csv(w, r):
 
 def _household(w):
     from portal.extensions import db
-    from portal.roster import csvfile, services as rs
+    from portal.roster import csvfile
+    from portal.roster import services as rs
 
     rows, _ = csvfile.parse("姓名,户\n王秀英,三组12号\n王建国,三组12号\n")
     rs.import_roster(w["coma"], w.a, rows)
@@ -228,8 +227,8 @@ def _household(w):
 
 
 def _representative_form(w, r):
-    from portal.roster.models import Household, HouseholdMember
     from portal.extensions import db
+    from portal.roster.models import Household, HouseholdMember
     h = db.session.query(Household).filter_by(community_id=w.a.id).one_or_none()
     if h is None:  # a request that never reaches a household (unknown community)
         return {"h1-membership_id": "1"}
@@ -309,33 +308,14 @@ def _rules(phase="consultation", suffix="", community="a"):
     def make(w):
         from portal.extensions import db
 
-        from .rules_support import make_rules
+        from .support.rules import make_rules
 
         v = make_rules(w, phase, community)
         db.session.commit()
-        return _rules_url(w, v, suffix)
+        return rules_url(w, v, suffix)
     return make
 
 
-def _rules_url(w, v, suffix):
-    from portal.extensions import db
-    from portal.rules import services as rs
-    from portal.rules.models import Amendment
-
-    from .rules_support import today
-
-    if "{doc}" in suffix:
-        return f"/c/dorf-a/rules/{v.document_id}" + suffix.replace("{doc}", "")
-    clause = rs.clauses_of(v)[0]
-    chapter = rs.chapters_of(v)[0]
-    amendment = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalars().first()
-    if amendment is None and "{amendment}" in suffix:
-        from portal.rules import phases
-
-        amendment = phases.propose_amendment(w["resa"], w.a, v, "delete", clause, "", "Not needed", today())
-        db.session.commit()
-    return (f"/c/dorf-a/rules/v/{v.id}" + suffix.replace("{clause}", str(clause.id))
-            .replace("{chapter}", str(chapter.id)).replace("{amendment}", str(amendment.id if amendment else 0)))
 
 
 def _rules_decided(w):
@@ -344,7 +324,7 @@ def _rules_decided(w):
     from portal.rules import phases
     from portal.rules.models import Amendment
 
-    from .rules_support import make_rules
+    from .support.rules import make_rules
 
     v = make_rules(w, "revision")
     a = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
@@ -356,7 +336,7 @@ def _rules_decided(w):
 def _rules_ended(w):
     from portal.extensions import db
 
-    from .rules_support import end_consultation, make_rules
+    from .support.rules import end_consultation, make_rules
 
     v = make_rules(w, "consultation")
     end_consultation(v)
@@ -365,24 +345,15 @@ def _rules_ended(w):
 
 
 def _consultation_dates(w, r):
-    from .rules_support import today
+    from .support.rules import today
 
     return {"start": today().isoformat(), "end": today().isoformat()}
 
 
 def _first_chapter(w, r):
-    return {"text": "Keep the lanes clear.", "chapter": str(_rules_chapter_id(w))}
+    return {"text": "Keep the lanes clear.", "chapter": str(rules_chapter_id(w))}
 
 
-def _rules_chapter_id(w):
-    from portal.extensions import db
-    from portal.rules.models import RuleChapter, RuleVersion
-
-    v = db.session.execute(db.select(RuleVersion).where(RuleVersion.community_id == w.a.id)
-                           .order_by(RuleVersion.id.desc())).scalars().first()
-    if v is None:  # no rules yet (e.g. the unknown-community test): any id will do
-        return 1
-    return db.session.execute(db.select(RuleChapter.id).where(RuleChapter.version_id == v.id)).scalars().first()
 
 
 DRAFT_ONLY = expect(404, coma=DONE)  # a draft does not exist for anyone but the committee
@@ -439,7 +410,7 @@ RULES_ROUTES = [
 
 
 def _today_iso():
-    from .rules_support import today
+    from .support.rules import today
 
     return today().isoformat()
 
@@ -449,7 +420,7 @@ def _today_iso():
 
 def _case(state, suffix=""):
     def make(w):
-        from .mediation_support import make_case
+        from .support.mediation import make_case
 
         return f"/c/dorf-a/mediation/{make_case(w, state).id}{suffix}"
     return make
@@ -458,7 +429,7 @@ def _case(state, suffix=""):
 def _assignment_url(w):
     from portal.mediation import services as ms
 
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     case = make_case(w, "mediating")
     return f"/c/dorf-a/mediation/{case.id}/mediators/{ms.active_assignments(case)[0].id}/remove"
@@ -532,7 +503,7 @@ MEDIATION_ROUTES = [
 
 def _poll_url(state="open", suffix="", **kw):
     def make(w):
-        from .votes_support import make_poll
+        from .support.votes import make_poll
 
         p = make_poll(w, state, **kw)
         return f"/c/dorf-a/votes/{p.id}{suffix}"
@@ -544,7 +515,7 @@ def _all_voted(suffix):
         from portal.extensions import db
         from portal.votes import services as vs
 
-        from .votes_support import make_poll
+        from .support.votes import make_poll
 
         p = make_poll(w, "open")
         for n in ("resa", "meda", "coma"):
@@ -559,7 +530,7 @@ def _receipt(w):
 
     from portal.votes.models import Ballot
 
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     p = make_poll(w, "voted")
     tracker = db_session().execute(select(Ballot.tracker).where(Ballot.poll_id == p.id)).scalar_one()
@@ -571,7 +542,7 @@ def _paper_to_confirm(w):
     from portal.extensions import db
     from portal.votes import services as vs
 
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     cs.grant_role(w["coma"], w.a, membership(w.a, w["meda"]), "committee")
     p = make_poll(w, "open")
@@ -586,28 +557,18 @@ def db_session():
     return db.session
 
 
-def _poll_form(w, r):
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
-    from portal.db import utcnow
-
-    now = utcnow().astimezone(ZoneInfo("Asia/Shanghai"))
-    return {"question": "Pave the square?", "description": "", "kind": "yes_no_abstain", "secrecy": "secret",
-            "preset": "simple_majority", "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
 
 
 VOTES_ROUTES = [
     Route("/c/<slug:slug>/votes/", "GET", _fixed("/c/dorf-a/votes/"), expect(200)),
     Route("/c/<slug:slug>/votes/mine", "GET", _fixed("/c/dorf-a/votes/mine"), only(VERIFIED, 200)),
     Route("/c/<slug:slug>/votes/new", "GET", _fixed("/c/dorf-a/votes/new"), only(["coma"], 200)),
-    Route("/c/<slug:slug>/votes/new", "POST", _fixed("/c/dorf-a/votes/new"), only(["coma"], DONE), _poll_form),
+    Route("/c/<slug:slug>/votes/new", "POST", _fixed("/c/dorf-a/votes/new"), only(["coma"], DONE), poll_form),
     Route("/c/<slug:slug>/votes/<id:poll_id>", "GET", _poll_url(), expect(200)),
     # A draft is the committee's: for everyone else it does not exist.
     Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "GET", _poll_url("draft", "/edit"), expect(404, coma=200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "POST", _poll_url("draft", "/edit"), expect(404, coma=DONE),
-          _poll_form),
+          poll_form),
     Route("/c/<slug:slug>/votes/<id:poll_id>/open", "POST", _poll_url("draft", "/open"), expect(404, coma=DONE)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/close", "POST", _all_voted("/close"), only(["coma"], DONE)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/confirm", "POST", _poll_url("open", "/confirm"), only(VERIFIED, 200),
@@ -982,7 +943,7 @@ def test_rules_of_another_community_are_404(app, world, role):
     from portal.rules import phases
     from portal.rules import services as rs
 
-    from .rules_support import make_rules, today
+    from .support.rules import make_rules, today
 
     v = make_rules(world, "consultation", "b")
     clause = rs.clauses_of(v)[0]

@@ -26,19 +26,13 @@ from portal.proposals import services as ps
 from portal.proposals.models import Proposal, ProposalSupport
 
 from .conftest import is_postgres
-from .helpers import PASSWORD, Client, run_threads
-from .proposals_support import make_proposal, set_threshold
-from .security_support import speed_up
+from .support.helpers import PASSWORD, Client, run_threads
+from .support.proposals import make_proposal, set_threshold
 
-pytestmark = pytest.mark.skipif(
-    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")
+pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
+    not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
 
 N = 20
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
 
 
 @pytest.fixture

@@ -9,17 +9,15 @@ from sqlalchemy import func, select
 from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.comments import services as cs
-from portal.communities import services as comm
 from portal.db import utcnow
-from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.moderation import services as mod
 from portal.proposals import queries
 from portal.proposals import services as ps
-from portal.proposals.models import Proposal, ProposalSupport
+from portal.proposals.models import ProposalSupport
+from portal.web.errors import RuleViolation
 
-from .helpers import make_user
-from .proposals_support import category_id, make_proposal, set_threshold
+from .support.proposals import category_id, make_proposal, set_threshold
 
 
 def actions(community):

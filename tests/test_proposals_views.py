@@ -17,13 +17,12 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import url_for
 from babel.dates import format_date
+from flask import url_for
 from markupsafe import escape
 from PIL import ExifTags, Image
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.comments.models import Comment
 from portal.communities import services as cs
@@ -31,44 +30,33 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.moderation.models import Flag
 from portal.proposals import services as ps
-from portal.proposals.models import OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory, ProposalSupport
+from portal.proposals.models import (
+    OfficialAnswer,
+    ProgressUpdate,
+    Proposal,
+    ProposalCategory,
+    ProposalSupport,
+)
 from portal.uploads.models import Attachment
 
-from .helpers import make_user
-from .proposals_support import category_id, make_proposal, set_threshold
-from .security_support import client_as, error_page_parts, row_counts, snapshot_world, speed_up
+from .support.helpers import make_user
+from .support.pages import audit_seq, chain_ok, en, events_after, follow, page
+from .support.proposals import category_id, make_proposal, set_threshold
+from .support.security import (
+    client_as,
+    error_page_parts,
+    row_counts,
+)
 
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    """conftest's world, built once and restored from a copy for each test (see snapshot_world)."""
-    return snapshot_world(app)
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def en(app, role):
-    """A client (signed in as `role`, or a visitor) whose browser asks for English."""
-    c = client_as(app, role)
-    c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return c
 
 
-def page(client, url, status=200):
-    r = client.get(url)
-    assert r.status_code == status, (url, r.status_code, r.headers.get("Location"))
-    return r.get_data(as_text=True)
 
 
-def follow(client, response):
-    """The page a 303 leads to (flash messages included)."""
-    assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:1500])
-    return page(client, response.headers["Location"])
 
 
 def new_id(response) -> int:
@@ -76,10 +64,6 @@ def new_id(response) -> int:
     return int(re.search(r"/proposals/(\d+)", response.headers["Location"]).group(1))
 
 
-def audit_seq(community) -> int:
-    db.session.expire_all()
-    return db.session.execute(select(func.max(AuditEvent.seq)).where(
-        AuditEvent.community_id == community.id)).scalar_one() or 0
 
 
 def actions_after(community, seq) -> list[str]:
@@ -87,15 +71,8 @@ def actions_after(community, seq) -> list[str]:
         AuditEvent.community_id == community.id, AuditEvent.seq > seq).order_by(AuditEvent.seq)).scalars().all()
 
 
-def events_after(community, seq) -> list[AuditEvent]:
-    return db.session.execute(select(AuditEvent).where(
-        AuditEvent.community_id == community.id, AuditEvent.seq > seq).order_by(AuditEvent.seq)).scalars().all()
 
 
-def chain_ok(*communities):
-    for c in communities:
-        r = verify_community(c)
-        assert r.ok, r
 
 
 def proposal(pid) -> Proposal:
@@ -740,10 +717,11 @@ ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "
 def _b_objects(world):
     """A published proposal of B with a comment and a photo, a draft and a hidden one of B,
     B's category: each id is also valid in B (so a 404 in A is the scoping, not a missing row)."""
+    from werkzeug.datastructures import FileStorage
+
     from portal.comments import services as comments
     from portal.moderation import services as mod
     from portal.uploads import services as up
-    from werkzeug.datastructures import FileStorage
 
     set_threshold(world.b, 1)
     b = world.b

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .proposals_support import make_proposal
+from .support.proposals import make_proposal
 
 
 @pytest.mark.parametrize("path", ["/", "/c/dorf-a/", "/c/dorf-a/proposals/", "/c/dorf-a/proposals/oversight",
@@ -30,7 +30,7 @@ def test_visitor_display_switch_is_a_get_form(client, world):
 
 
 def test_signed_in_switch_stays_a_post_with_csrf(app, world):
-    from .helpers import Client
+    from .support.helpers import Client
 
     c = Client(app)
     c.login("resa")

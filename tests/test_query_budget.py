@@ -7,86 +7,30 @@ must stay under CAP.
 """
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import event, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select
 
 from portal import audit
-from portal.auth.models import User
 from portal.communities import services as cs
 from portal.extensions import db
 
-from .helpers import Client, build_world
-
-CAP = 15
-
-
-@contextlib.contextmanager
-def counting():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split()))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
-def clients_for(app, pages) -> dict:
-    """One client per person named in `pages` (name, who, url), signed in; None is a visitor."""
-    clients = {}
-    for who in {p[1] for p in pages}:
-        clients[who] = Client(app)
-        if who:
-            clients[who].login(who)
-    return clients
-
-
-def measure(clients, pages) -> dict[str, list[str]]:
-    """The SQL statements of every page, by its name."""
-    return {name: statements_for(clients[who], url) for name, who, url in pages}
-
-
-def assert_constant(pages, small, large, cap, title, width=55) -> None:
-    """No page's statement count grew with the data, and none is over `cap`."""
-    report = "\n".join(f"{name:{width}} {len(small[name]):3} -> {len(large[name]):3}" for name, _, _ in pages)
-    print(f"\nSQL statements per {title}\n" + report)
-    grew = [name for name, _, _ in pages if len(large[name]) != len(small[name])]
-    over = [name for name, _, _ in pages if len(large[name]) > cap]
-    detail = "\n\n".join(f"{name}:\n" + "\n".join(large[name]) for name in grew + over)
-    assert not grew and not over, f"grew with data: {grew}; over the cap of {cap}: {over}\n{report}\n\n{detail}"
-
-
-def statements_for(client: Client, url: str) -> list[str]:
-    client.get(url)  # warm up: anything done once per process is not the page's cost
-    with counting() as statements:
-        r = client.get(url)
-    assert r.status_code == 200, (url, r.status_code)
-    return list(statements)
-
-
-def _people(prefix: str, n: int) -> list[User]:
-    """Users nobody logs in as: one shared password hash keeps the setup fast."""
-    digest = generate_password_hash("never-used-pw-1", method="pbkdf2:sha256:1000")
-    users = [User(username=f"{prefix}{i:03d}", display_name=f"{prefix.title()} {i}", password_hash=digest)
-             for i in range(n)]
-    db.session.add_all(users)
-    db.session.flush()
-    return users
+from .support.budget import (
+    CAP,
+    assert_constant,
+    clients_for,
+    measure,
+    people,
+    statements_for,
+)
+from .support.helpers import build_world
 
 
 def grow(w) -> None:
     """Turn the small world into a large one."""
     coma, resa, root = w["coma"], w["resa"], w["root"]
     others = [cs.create_community(root, f"ort-{i:02d}", f"Ort {i:02d}", f"Region {i}") for i in range(30)]
-    people = _people("bulk", 60)
+    people = people("bulk", 60)
     for i, u in enumerate(people[:40]):  # verified residents, some with roles
         m = cs.add_resident(coma, w.a, u)
         if i % 4 == 0:
@@ -136,20 +80,13 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def fast_hashing(monkeypatch):
-    """Password hashing is not what this test measures; scrypt would make it slow."""
-    from portal.auth import services
-
-    monkeypatch.setattr(services, "hash_password",
-                        lambda pw: generate_password_hash(pw, method="pbkdf2:sha256:1000"))
 
 
 def _measure(clients, w) -> dict[str, list[str]]:
     return {name: statements_for(clients[who], url(w) if callable(url) else url) for name, who, url in PAGES}
 
 
-def test_statements_per_page_do_not_grow_with_data(app, fast_hashing):
+def test_statements_per_page_do_not_grow_with_data(app, fast_passwords):
     w = build_world()
     clients = clients_for(app, PAGES)
     small = _measure(clients, w)
@@ -180,10 +117,15 @@ def _grow_proposals(w, start: int, stop: int, ctx: dict) -> None:
     from portal.communities.models import Membership
     from portal.db import utcnow
     from portal.moderation.models import Flag
-    from portal.proposals.models import Proposal, ProposalCategory, ProposalSupport, ProgressUpdate
+    from portal.proposals.models import (
+        ProgressUpdate,
+        Proposal,
+        ProposalCategory,
+        ProposalSupport,
+    )
 
     n = stop - start
-    people = _people(f"p{start}x", n)
+    people = people(f"p{start}x", n)
     now = utcnow()
     db.session.execute(insert(Membership), [
         {"community_id": w.a.id, "user_id": u.id, "status": "verified", "requested_at": now, "decided_at": now}
@@ -233,7 +175,7 @@ def _proposal_world(w) -> dict:
     from portal.proposals import services as ps
     from portal.uploads.models import Attachment
 
-    from .proposals_support import make_proposal, set_threshold
+    from .support.proposals import make_proposal, set_threshold
 
     set_threshold(w.a, 1)
     detail = make_proposal(w, title="The well is dry")
@@ -252,7 +194,7 @@ def _proposal_world(w) -> dict:
     return {"detail": detail.id, "answered": answered.id, "cats": [c.id for c in ps.categories(w.a)]}
 
 
-def test_proposal_pages_do_not_grow_with_data(app, fast_hashing):
+def test_proposal_pages_do_not_grow_with_data(app, fast_passwords):
     app.config["PAGE_CACHE_SECONDS"] = 0  # what a page costs when it is rendered, not when it is kept
     w = build_world()
     ctx = _proposal_world(w)
@@ -302,7 +244,7 @@ def _grow_rules(w, v, nxt, start: int, stop: int) -> None:
     from portal.rules.models import Amendment, AmendmentSupport, RuleChapter, RuleClause
 
     now = utcnow()
-    people = _people(f"r{start}x", stop - start)
+    people = people(f"r{start}x", stop - start)
     for version in (v, nxt):
         chapter = db.session.execute(select(RuleChapter.id).where(RuleChapter.version_id == version.id)).scalar()
         db.session.execute(insert(RuleClause), [
@@ -326,12 +268,12 @@ def _grow_rules(w, v, nxt, start: int, stop: int) -> None:
     db.session.commit()
 
 
-def test_rules_pages_do_not_grow_with_clauses(app, fast_hashing):
+def test_rules_pages_do_not_grow_with_clauses(app, fast_passwords):
     from portal.rules import phases
     from portal.rules import services as rs
     from portal.rules.models import Amendment
 
-    from .rules_support import make_rules
+    from .support.rules import make_rules
 
     w = build_world()
     adopted = make_rules(w, "adopted")
@@ -377,13 +319,18 @@ def _grow_mediation(w, detail_id: int, start: int, stop: int) -> None:
     from sqlalchemy import insert
 
     from portal.db import utcnow
-    from portal.mediation.models import (AgreementTerm, CaseSession, MediationCase, MediatorAssignment,
-                                         Rating)
+    from portal.mediation.models import (
+        AgreementTerm,
+        CaseSession,
+        MediationCase,
+        MediatorAssignment,
+        Rating,
+    )
     from portal.mediation.states import STATES
 
     now = utcnow()
     n = stop - start
-    people = _people(f"m{start}x", n)
+    people = people(f"m{start}x", n)
     db.session.execute(insert(MediationCase), [
         {"community_id": w.a.id, "state": STATES[(start + k) % (len(STATES) - 1)], "category": "family",
          "urgency": "normal", "origin": "self", "requester_id": (w["resa"] if k % 3 == 0 else u).id,
@@ -407,11 +354,11 @@ def _grow_mediation(w, detail_id: int, start: int, stop: int) -> None:
     db.session.commit()
 
 
-def test_mediation_pages_do_not_grow_with_data(app, fast_hashing):
+def test_mediation_pages_do_not_grow_with_data(app, fast_passwords):
     from portal.mediation import services as ms
     from portal.mediation.models import Agreement
 
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     w = build_world()
     case = make_case(w, "agreement_written")

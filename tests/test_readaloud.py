@@ -7,13 +7,13 @@ import subprocess
 
 import pytest
 
-from portal.moderation import services as moderation
 from portal.extensions import db
+from portal.moderation import services as moderation
 from portal.readaloud import speech
 
-from .proposals_support import make_proposal, set_threshold
-from .security_support import client_as
-from .test_proposals_views import en, page
+from .support.pages import en, page
+from .support.proposals import make_proposal, set_threshold
+from .support.security import client_as
 
 SPEECH = speech.available()
 needs_speech = pytest.mark.skipif(not SPEECH and os.environ.get("YISHI_REQUIRE_SPEECH") != "1",
@@ -115,7 +115,7 @@ def test_rules_title_and_every_clause_for_whoever_may_read_the_version(app, worl
     from portal.readaloud import registry
     from portal.rules import services as rs
 
-    from .rules_support import make_rules
+    from .support.rules import make_rules
 
     adopted, draft = make_rules(world, "adopted"), make_rules(world, "drafting")
     clauses, draft_clause = rs.clauses_of(adopted), rs.clauses_of(draft)[0]
@@ -149,7 +149,7 @@ def test_rules_title_and_every_clause_for_whoever_may_read_the_version(app, worl
 
 @needs_speech
 def test_mediation_status_only_for_those_who_may_see_the_case(app, world):
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     waiting, busy = make_case(world, "requested"), make_case(world, "mediating", requester="coma")
     html = page(en(app, "resa"), f"/c/dorf-a/mediation/{waiting.id}")
@@ -176,7 +176,7 @@ def test_a_poll_is_spoken_as_question_and_as_ballot(app, world):
 
     from portal.readaloud import registry
 
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     p = make_poll(world, "open")
     poll = registry.get("poll")
@@ -191,7 +191,7 @@ def test_a_poll_is_spoken_as_question_and_as_ballot(app, world):
 
 @needs_speech
 def test_a_poll_is_read_aloud_only_where_it_may_be_seen(app, world):
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     draft = make_poll(world, "draft")
     visitor, coma, resa = client_as(app, "visitor"), client_as(app, "coma"), client_as(app, "resa")

@@ -12,19 +12,20 @@ from datetime import timedelta
 
 import pytest
 
-from portal.cache import readers as readercache, store
 from portal.auth import services as auth
 from portal.auth.models import AuthSession
+from portal.cache import readers as readercache
+from portal.cache import store
 from portal.comments import services as comments
 from portal.communities import services as cs
 from portal.db import utcnow
 from portal.extensions import db
 from portal.proposals import services as ps
 
-from .helpers import make_user, membership
-from .proposals_support import make_proposal
-from .security_support import client_as
-from .test_query_budget import counting
+from .support.budget import counting
+from .support.helpers import make_user, membership
+from .support.proposals import make_proposal
+from .support.security import client_as
 
 TOKEN = re.compile(r"\bI[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}\b")  # a Flask-WTF token
 
@@ -274,7 +275,7 @@ def visitors(app):
 def test_every_visitor_gets_the_page_the_portal_renders_for_them(app, world, visitors):
     """Visitors in both languages and every display mode, twice over, against the page rendered
     with the cache off."""
-    from .votes_support import make_poll
+    from .support.votes import make_poll
 
     p = make_proposal(world, title="Lights for the lane")
     poll = make_poll(world, "closed")
@@ -353,7 +354,7 @@ def test_a_look_at_a_mediation_case_does_not_invalidate_cached_pages(app, world,
     community's content version stays, visitors keep their copies."""
     from portal.communities.models import Community
 
-    from .mediation_support import make_case
+    from .support.mediation import make_case
 
     case = make_case(world)
     v = client_as(app, "visitor")

@@ -15,9 +15,9 @@ from portal.roster import csvfile
 from portal.roster import services as rs
 from portal.roster.models import Household, HouseholdMember, LoginCard
 
-from .helpers import PASSWORD, membership
-from .security_support import client_as, row_counts
-from .test_proposals_views import audit_seq, chain_ok, en, events_after, page
+from .support.helpers import membership
+from .support.pages import audit_seq, chain_ok, en, events_after, page
+from .support.security import client_as, row_counts
 
 ROSTER = "姓名,户,手机\n王秀英,三组12号,13900000001\n王建国,三组12号,\n李桂兰,五组3号,\n"
 
@@ -117,7 +117,7 @@ def test_errors_are_shown_line_by_line_and_nothing_is_imported(app, world):
 
 
 def test_a_mobile_already_registered_joins_with_its_account(app, world):
-    from .helpers import make_user
+    from .support.helpers import make_user
     other = make_user("13900000009", "Already Here")
     db.session.commit()
     rows, _ = csvfile.parse("姓名,户,手机\nAlready Here,一组,13900000009\n")

@@ -10,9 +10,8 @@ from portal.votes import links
 from portal.votes import services as votes
 from portal.votes.models import Poll
 
-from .rules_support import make_rules
-from .security_support import client_as
-from .test_proposals_views import chain_ok, en, page
+from .support.pages import chain_ok, en, page
+from .support.rules import make_rules
 
 
 def _vote(world, poll, choice_by_user):
@@ -21,8 +20,8 @@ def _vote(world, poll, choice_by_user):
 
 
 def _electorate(world, poll):
-    from portal.votes.models import ElectorateEntry
     from portal.auth.models import User
+    from portal.votes.models import ElectorateEntry
     return db.session.execute(select(User.username).join(ElectorateEntry, ElectorateEntry.user_id == User.id)
                               .where(ElectorateEntry.poll_id == poll.id)).scalars().all()
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from portal.audit import verify_community
 from portal.audit.models import AuditEvent
-from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.rules import adoption, phases, services
 from portal.rules.models import Amendment, AmendmentSupport, RuleVersion
+from portal.web.errors import RuleViolation
 
-from .rules_support import CLAUSES, end_consultation, make_rules, today
+from .support.rules import CLAUSES, end_consultation, make_rules, today
 
 
 def _texts(v):

@@ -13,13 +13,10 @@ from portal.extensions import db
 from portal.rules import services
 from portal.rules.models import Amendment, RuleClause, RuleVersion
 
-from .rules_support import end_consultation, make_rules, today
-from .security_support import client_as, main_text, speed_up
+from .support.rules import end_consultation, make_rules, today
+from .support.security import client_as, main_text
 
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 
 def _version(vid):
@@ -197,7 +194,7 @@ def test_hostile_text_in_every_rules_field_is_escaped(app, world):
 
     from portal.rules import adoption
 
-    from .test_bad_input import IMG, SCRIPT, _assert_inert
+    from .support.payloads import IMG, SCRIPT, assert_inert
 
     evil = SCRIPT + IMG
     coma, resa, meda = client_as(app, "coma"), client_as(app, "resa"), client_as(app, "meda")
@@ -238,7 +235,7 @@ def test_hostile_text_in_every_rules_field_is_escaped(app, world):
             if r.status_code != 200:
                 continue  # the revision page and the audit trail are not for everyone
             html = r.get_data(as_text=True)
-            _assert_inert(html, f"{url} as {who}")
+            assert_inert(html, f"{url} as {who}")
     html = coma.get(doc + "/print").get_data(as_text=True)
     assert str(escape(SCRIPT)) in html and str(escape(IMG)) in html
 

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from .security_support import client_as, row_counts, snapshot_world, speed_up
+from .support.security import client_as, row_counts
+from .support.votes import make_poll
 from .test_permissions import DONE, VOTES_ROUTES, check
-from .votes_support import make_poll
 
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
-
-
-@pytest.fixture
-def world(app, _fast):
-    return snapshot_world(app)
+pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 
 
 POLL_ROUTES = [r for r in VOTES_ROUTES if "<id:poll_id>" in r.rule]

@@ -9,7 +9,6 @@ Run with TEST_DATABASE_URL set.
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -20,23 +19,17 @@ from portal.audit import verify_community
 from portal.auth.models import User
 from portal.communities import services as cs
 from portal.communities.models import Community
-from portal.web.errors import RuleViolation
 from portal.extensions import db
 from portal.votes import services as vs
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
+from portal.web.errors import RuleViolation
 
 from .conftest import is_postgres
-from .helpers import PASSWORD, run_threads
-from .security_support import speed_up
-from .votes_support import make_poll
+from .support.helpers import PASSWORD, run_threads
+from .support.votes import make_poll
 
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
+pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.postgres, pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
-
-
-@pytest.fixture(autouse=True)
-def _fast(app, monkeypatch):
-    speed_up(app, monkeypatch)
 
 
 def _app(app, n):

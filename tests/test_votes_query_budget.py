@@ -9,9 +9,16 @@ from portal.extensions import db
 from portal.votes import services as vs
 from portal.votes.models import Ballot
 
-from .helpers import build_world
-from .test_query_budget import CAP, _people, assert_constant, clients_for, counting, fast_hashing, measure  # noqa: F401
-from .votes_support import make_due, make_poll
+from .support.budget import (  # noqa: F401
+    CAP,
+    assert_constant,
+    clients_for,
+    counting,
+    measure,
+    people,
+)
+from .support.helpers import build_world
+from .support.votes import make_due, make_poll
 
 
 def _vote_all(w, poll, people, start, stop):
@@ -22,10 +29,10 @@ def _vote_all(w, poll, people, start, stop):
             vs.cast(w.a, u, poll, [1 + i % 3])
 
 
-def test_votes_pages_do_not_grow_with_data(app, fast_hashing):
+def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     app.config["PAGE_CACHE_SECONDS"] = 0  # what a page costs when it is rendered, not when it is kept
     w = build_world()
-    people = _people("voter", 120)
+    people = people("voter", 120)
     for u in people:
         cs.add_resident(w["coma"], w.a, u)
     db.session.commit()

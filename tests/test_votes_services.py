@@ -11,15 +11,21 @@ from sqlalchemy import inspect, select
 from portal.audit.models import AuditEvent
 from portal.communities import services as cs
 from portal.db import utcnow
-from portal.web.errors import RuleViolation
 from portal.extensions import db
+from portal.roster.models import Household, HouseholdMember
 from portal.votes import links, results
 from portal.votes import services as vs
-from portal.roster.models import Household, HouseholdMember
-from portal.votes.models import Ballot, ElectorateEntry, PollResult, RollCallVote, RollEntry
+from portal.votes.models import (
+    Ballot,
+    ElectorateEntry,
+    PollResult,
+    RollCallVote,
+    RollEntry,
+)
+from portal.web.errors import RuleViolation
 
-from .helpers import Client, make_user, membership
-from .votes_support import make_due, make_poll
+from .support.helpers import Client, make_user, membership
+from .support.votes import make_due, make_poll
 
 
 def _edit(w, p, **over):
@@ -314,7 +320,7 @@ def test_audit_payloads_never_hold_a_secret_choice(world):
 
 
 def test_link_to_a_proposal_and_on_closed_hook(world):
-    from .proposals_support import make_proposal
+    from .support.proposals import make_proposal
 
     prop = make_proposal(world)
     seen = []

@@ -15,8 +15,8 @@ from portal.extensions import db
 from portal.votes import services as vs
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
 
-from .helpers import Client
-from .votes_support import make_due, make_poll
+from .support.helpers import Client
+from .support.votes import make_due, make_poll
 
 EN = {"lang": "en"}
 
@@ -162,7 +162,7 @@ def test_closed_on_access_after_closing_time(app, world):
 def test_paper_flow_through_the_pages(app, world):
     from portal.communities import services as cs
 
-    from .helpers import make_user
+    from .support.helpers import make_user
 
     comc = make_user("comc")
     cs.grant_role(world["coma"], world.a, cs.add_resident(world["coma"], world.a, comc), "committee")
@@ -201,8 +201,9 @@ def _inert(html, where):
 def test_hostile_text_is_escaped_on_every_votes_page(app, world):
     from markupsafe import escape
 
-    from .helpers import make_user
     from portal.communities import services as cs
+
+    from .support.helpers import make_user
 
     evil_name = SCRIPT + '"><img src=x>'  # within the 50 characters of a display name
     evil = make_user("evilvoter", name=evil_name)
@@ -237,7 +238,7 @@ def test_hostile_text_is_escaped_on_every_votes_page(app, world):
 
 
 def test_proposal_and_poll_link_both_ways(app, world):
-    from .proposals_support import make_proposal
+    from .support.proposals import make_proposal
 
     prop = make_proposal(world)
     coma = _as(app, "coma")
@@ -255,9 +256,9 @@ def test_proposal_and_poll_link_both_ways(app, world):
 def test_published_ballots_are_paged_by_receipt_code(app, world):
     from portal.communities import services as cs
 
-    from .test_query_budget import _people
+    from .support.budget import people
 
-    people = _people("many", 60)
+    people = people("many", 60)
     for u in people:
         cs.add_resident(world["coma"], world.a, u)
     db.session.commit()

@@ -2,4 +2,6 @@
 
 
 def init_app(app) -> None:
-    from . import registration  # noqa: F401  (comments take part in moderation)
+    from . import registration
+
+    registration.register()  # comments take part in moderation

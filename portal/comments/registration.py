@@ -9,4 +9,5 @@ def _url(c: Comment) -> str:
     return registry.subject_url(c.subject_type, c.subject_id) + f"#comment-{c.id}"
 
 
-registry.register("comment", Comment, url=_url, excerpt=lambda c: c.body[:200])
+def register() -> None:
+    registry.register("comment", Comment, url=_url, excerpt=lambda c: c.body[:200])

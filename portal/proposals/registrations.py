@@ -1,11 +1,13 @@
-"""What proposals bring to the portal's shared mechanisms: moderation, files, read-aloud.
+"""What proposals bring to the portal's shared mechanisms: moderation, files, read-aloud, the
+categories of a new community.
 Called from the package's init_app, never at import."""
 from __future__ import annotations
 
 from flask import url_for
 
 from . import permissions as perm
-from . import queries, readaloud
+from ..communities import services as community_services
+from . import queries, readaloud, services
 
 
 def _files_visible(ctx, community, proposal_id):
@@ -25,3 +27,6 @@ def register() -> None:
                       url_for_id=lambda i: url_for("proposals.detail", proposal_id=i))
     register_owner("proposal", _files_visible)
     readaloud.register()
+    # A new community starts with the default categories (in the same transaction).
+    if services.ensure_default_categories not in community_services.ON_COMMUNITY_CREATED:
+        community_services.ON_COMMUNITY_CREATED.append(services.ensure_default_categories)

@@ -12,7 +12,6 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..communities import services as community_services
 from ..communities.models import Membership
 from ..db import utcnow
 from ..web.errors import RuleViolation
@@ -286,11 +285,3 @@ def add_progress(actor, community, p: Proposal, body: str, implemented: bool) ->
     audit.record(community, actor, "proposal.progress", p, {"implemented": implemented},
                  actor_role="committee")
     return u
-
-
-def _on_community_created(community) -> None:
-    ensure_default_categories(community)
-
-
-if _on_community_created not in community_services.ON_COMMUNITY_CREATED:
-    community_services.ON_COMMUNITY_CREATED.append(_on_community_created)

@@ -2,6 +2,8 @@
 size, horizontal scrolling. Each returns a list of human-readable problems."""
 from __future__ import annotations
 
+import os
+
 # Every visible element that directly holds text: its font size, line height,
 # colour and the colour actually behind it (ancestors' backgrounds composited).
 TEXT_JS = r"""
@@ -173,3 +175,21 @@ def spacing_problems(page) -> list[str]:
     if data["wide"]:
         problems.append(f"scrolls horizontally with WCAG text spacing (scrollWidth {data['sw']})")
     return problems
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+
+SCREENSHOTS_ON = os.environ.get("YISHI_SCREENSHOTS", "1") != "0"  # YISHI_SCREENSHOTS=0: a quicker run
+
+
+def describe(violations) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"  - {v['id']} ({v.get('impact')}): {v['help']}  {v.get('helpUrl', '')}")
+        for node in v["nodes"][:8]:
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"      target {node['target']}: {summary[:300]}")
+            lines.append(f"        {node.get('html', '')[:200]}")
+    return "\n".join(lines)

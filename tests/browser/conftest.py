@@ -1,7 +1,7 @@
 """Real-browser fixtures: a live portal on 127.0.0.1 and one shared Chromium.
 
 The portal runs in a background thread (werkzeug's make_server) on a free port,
-against a freshly migrated SQLite file seeded with tests.helpers.build_world()
+against a freshly migrated SQLite file seeded with tests.support.helpers.build_world()
 plus the Chinese demo data (portal.demo.seed), and a page's worth of extra
 residents so that the members page has a pager.
 
@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..conftest import ROOT, _compile_catalogs, _migrate
-from ..helpers import PASSWORD
-from ..speed_support import use_fast_commits
+from ..support.helpers import PASSWORD
+from ..support.speed import use_fast_commits
 
 CHROMIUM = os.environ.get("YISHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -94,17 +94,17 @@ class _ServerThread(threading.Thread):
 
 
 def _seed(app):
+    # The seeded people get a cheaper scrypt (n=4096 instead of 32768), hashed once per
+    # distinct password: seeding and each sign-in stay fast. Sign-ups in the journeys
+    # use the real hash.
+    from werkzeug.security import generate_password_hash
+
     from portal import demo
     from portal.auth import services as accounts
     from portal.communities import services as cs
     from portal.extensions import db
 
-    from ..helpers import build_world, make_user
-
-    # The seeded people get a cheaper scrypt (n=4096 instead of 32768), hashed once per
-    # distinct password: seeding and each sign-in stay fast. Sign-ups in the journeys
-    # use the real hash.
-    from werkzeug.security import generate_password_hash
+    from ..support.helpers import build_world, make_user
 
     real_hash, hashes = accounts.hash_password, {}
     accounts.hash_password = lambda pw: hashes.get(pw) or hashes.setdefault(
@@ -202,8 +202,8 @@ def _rules_ids(dongshan):
     from portal.rules import services as rs
     from portal.rules.models import Amendment, RuleDocument, RuleVersion
 
-    from ..helpers import World
-    from ..rules_support import make_rules
+    from ..support.helpers import World
+    from ..support.rules import make_rules
     from .pages import IDS
 
     def version(title, status):
@@ -391,3 +391,13 @@ class RequestLog:
 def screenshots_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def axe_script():
+    """axe-core's script, to evaluate in a page."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        _unavailable("the Python package axe-playwright-python is not installed")
+    return Axe().axe_script

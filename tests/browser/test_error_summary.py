@@ -25,10 +25,16 @@ import re
 
 import pytest
 
-from .checks import contrast, reflow_problems, text_problems
+from .checks import (
+    AXE_OPTIONS,
+    SCREENSHOTS_ON,
+    contrast,
+    describe,
+    reflow_problems,
+    text_problems,
+)
 from .conftest import DESKTOP, LOCALES, MODES, PHONE
 from .pages import IDS, PAGES, visit
-from .test_pages import AXE_OPTIONS, SCREENSHOTS_ON, axe_script, describe  # noqa: F401  (axe_script: a fixture)
 
 pytestmark = pytest.mark.browser
 

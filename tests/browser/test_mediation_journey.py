@@ -12,8 +12,8 @@ import re
 
 import pytest
 
+from .checks import AXE_OPTIONS
 from .conftest import sign_in
-from .test_pages import AXE_OPTIONS
 
 pytestmark = pytest.mark.browser
 

@@ -19,16 +19,22 @@ import os
 
 import pytest
 
-from .checks import easy_problems, reflow_problems, spacing_problems, target_problems, text_problems
+from .checks import (
+    AXE_OPTIONS,
+    SCREENSHOTS_ON,
+    describe,
+    easy_problems,
+    reflow_problems,
+    spacing_problems,
+    target_problems,
+    text_problems,
+)
 from .conftest import DESKTOP, LOCALES, MODES, PHONE, RequestLog
 from .pages import PAGES, visit
 
 pytestmark = pytest.mark.browser
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 BUDGET = 60 * 1024
-SCREENSHOTS_ON = os.environ.get("YISHI_SCREENSHOTS", "1") != "0"  # YISHI_SCREENSHOTS=0: a quicker run
 
 # Mode outermost, so the profiles of the signed-in people change only twice a run.
 # Every page in every mode, the language alternating between the modes (Chinese in the default
@@ -44,26 +50,8 @@ CASES = [(mode, locale, spec) for mode in MODES for locale in LOCALES for spec i
 _asset_sizes: dict[str, int] = {}
 
 
-@pytest.fixture(scope="module")
-def axe_script():
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        from .conftest import _unavailable
-
-        _unavailable("the Python package axe-playwright-python is not installed")
-    return Axe().axe_script
 
 
-def describe(violations) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"  - {v['id']} ({v.get('impact')}): {v['help']}  {v.get('helpUrl', '')}")
-        for node in v["nodes"][:8]:
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            lines.append(f"      target {node['target']}: {summary[:300]}")
-            lines.append(f"        {node.get('html', '')[:200]}")
-    return "\n".join(lines)
 
 
 def weight_problems(page, html_bytes: int) -> tuple[int, list[str]]:

@@ -12,8 +12,8 @@ from contextlib import ExitStack
 
 import pytest
 
+from .checks import AXE_OPTIONS, describe
 from .conftest import LOCALES, MODES
-from .test_pages import AXE_OPTIONS, axe_script, describe  # noqa: F401  (axe_script: a fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from .checks import target_problems, text_problems
-from .test_pages import AXE_OPTIONS, describe
+from .checks import AXE_OPTIONS, describe, target_problems, text_problems
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +98,7 @@ def test_draft_consult_amend_revise_diff(browsing, live_server, axe_init):
             from portal.extensions import db
             from portal.rules.models import RuleVersion
 
-            from ..rules_support import end_consultation
+            from ..support.rules import end_consultation
 
             end_consultation(db.session.get(RuleVersion, version_id))
             db.session.commit()
@@ -149,8 +148,8 @@ def test_print_view_of_ten_clauses_fits_one_a4_page(browsing, live_server):
         from portal.communities.models import Community
         from portal.extensions import db
 
-        from ..helpers import World
-        from ..rules_support import make_rules
+        from ..support.helpers import World
+        from ..support.rules import make_rules
 
         dorf = db.session.execute(db.select(Community).where(Community.slug == "dorf-a")).scalar_one()
         w = World(dorf, None, {k: find_user(k) for k in ("coma", "resa", "meda")})

@@ -12,9 +12,15 @@ from contextlib import contextmanager
 
 import pytest
 
-from .checks import easy_problems, reflow_problems, target_problems, text_problems
+from .checks import (
+    AXE_OPTIONS,
+    describe,
+    easy_problems,
+    reflow_problems,
+    target_problems,
+    text_problems,
+)
 from .conftest import DESKTOP, PHONE, sign_in
-from .test_pages import AXE_OPTIONS, describe
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.extensions import db
+from portal.web.errors import RuleViolation
 
 # The personal details every test case carries: the privacy scans look for them.
 STORY = "邻居王二把排水沟堵了，雨水流进我家院子。"
@@ -53,3 +54,42 @@ def make_case(w, state: str = "requested", requester: str = "resa", other_party=
     if commit:
         db.session.commit()
     return case
+
+
+ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict", "session", "written", "oral",
+           "failed", "follow_up", "close", "rate", "correct", "anonymise"]
+
+
+def do_action(w, case, action):
+    from portal.mediation import services as ms
+
+    a, coma, meda = w.a, w["coma"], w["meda"]
+    if action == "accept":
+        ms.triage(coma, a, case, True)
+    elif action == "decline":
+        ms.triage(coma, a, case, False, "不属于调解范围", "court")
+    elif action in ("agree", "refuse"):
+        ms.other_party_answer(coma, a, case, action == "agree")
+    elif action == "assign":
+        ms.assign_mediator(coma, a, case, meda, True)
+    elif action in ("remove", "conflict"):
+        active = ms.active_assignments(case)
+        if not active:
+            raise RuleViolation("no mediator")
+        (ms.remove_mediator(coma, a, case, active[0]) if action == "remove"
+         else ms.declare_conflict(meda, a, case, active[0]))
+    elif action == "session":
+        ms.add_session(meda, a, case, date(2026, 11, 1), "村委会", "", "")
+    elif action in ("written", "oral", "failed"):
+        ms.record_outcome(meda, a, case, action, facts="事实", terms=[("做某事", "", None)], note="可去法院",
+                          referral="court")
+    elif action == "follow_up":
+        ms.record_follow_up(coma, a, case, "kept", "")
+    elif action == "close":
+        ms.close_case(coma, a, case)
+    elif action == "rate":
+        ms.rate(w["resa"], a, case, 5, "")
+    elif action == "correct":
+        ms.request_correction(w["resa"], a, case, "请更正")
+    elif action == "anonymise":
+        ms.anonymise(case, a)

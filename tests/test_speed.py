@@ -1,4 +1,4 @@
-"""The test-suite shortcuts of tests/speed_support.py give what the uncached code gives."""
+"""The test-suite shortcuts of tests/support/speed.py give what the uncached code gives."""
 from __future__ import annotations
 
 from werkzeug.routing.rules import Rule

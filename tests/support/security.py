@@ -14,8 +14,8 @@ from werkzeug.security import generate_password_hash
 from portal.extensions import db
 
 from .helpers import PASSWORD, Client, membership, world_for
-from .speed_support import TEMPLATES
-from .speed_support import use_fast_commits as _fast_commits
+from .speed import TEMPLATES
+from .speed import use_fast_commits as _fast_commits
 
 ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
 
@@ -47,7 +47,7 @@ def snapshot_world(app):
 
 
 def use_fast_commits():
-    """No fsync at the commits of this test's engine (see speed_support.use_fast_commits).
+    """No fsync at the commits of this test's engine (see speed.use_fast_commits).
     Call after the `app` fixture."""
     _fast_commits(db.engine)
 
