@@ -75,6 +75,7 @@ ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict
 
 
 def _do(w, case, action):
+    from portal.mediation import retention
     from portal.mediation import services as ms
 
     a, coma, meda = w.a, w["coma"], w["meda"]
@@ -106,7 +107,7 @@ def _do(w, case, action):
     elif action == "correct":
         ms.request_correction(w["resa"], a, case, "请更正")
     elif action == "anonymise":
-        ms.anonymise(case, a)
+        retention.anonymise(case, a)
 
 
 EDGES = {(s, t) for (s, _a), t in EXPECTED.items()}  # (from, to)
@@ -117,10 +118,11 @@ EDGES = {(s, t) for (s, _a), t in EXPECTED.items()}  # (from, to)
 @given(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=14))
 def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, sequence):
     from portal.audit import verify_community
+    from portal.mediation import retention
     from portal.mediation import services as ms
     from portal.mediation.models import MediationCase
 
-    monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
+    monkeypatch.setattr(retention, "_remove_unreferenced", lambda keys: None)
     from .mediation_support import make_case
 
     before = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()
