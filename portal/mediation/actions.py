@@ -13,7 +13,7 @@ from ..web.forms import ButtonForm
 from ..web.permissions import require
 from . import permissions as perm
 from . import queries, services
-from .blueprint import bp, case_url, load_assignment, load_case
+from .blueprint import bp, case_url, load_assignment, load_case, require_or_sent
 from .forms import CorrectionForm, FollowUpForm, OtherPartyForm, OutcomeForm, RatingForm, SessionForm, TriageForm
 from .pages import assign_form, case_page, change_form, record_view
 
@@ -54,7 +54,7 @@ def other_party(case_id):
 @bp.post("/<id:case_id>/mediators")
 def assign(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_assign(rel, case))
+    require_or_sent(perm.can_assign(rel, case))
     form = assign_form(case, request.form)
 
     def run():
@@ -98,7 +98,7 @@ def conflict(case_id):
 def other_mediator(case_id):
     case, rel = load_case(case_id)
     active = services.active_assignments(case)
-    require(perm.can_ask_other_mediator(rel, case) and bool(active))
+    require_or_sent(perm.can_ask_other_mediator(rel, case) and bool(active))
     form = change_form(active, queries.names(g.community, [a.mediator_id for a in active]), request.form)
 
     def run():
@@ -112,7 +112,7 @@ def other_mediator(case_id):
 @bp.post("/<id:case_id>/sessions")
 def add_session(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_add_session(rel, case))
+    require_or_sent(perm.can_add_session(rel, case))
     form = SessionForm()
 
     def run():
@@ -126,7 +126,7 @@ def add_session(case_id):
 @bp.route("/<id:case_id>/outcome", methods=["GET", "POST"])
 def outcome(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_record_outcome(rel, case))
+    require_or_sent(perm.can_record_outcome(rel, case))
     form = OutcomeForm()
 
     def page():
@@ -149,7 +149,7 @@ def outcome(case_id):
 @bp.post("/<id:case_id>/follow-up")
 def follow_up(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_follow_up(rel, case))
+    require_or_sent(perm.can_follow_up(rel, case))
     form = FollowUpForm()
 
     def run():
@@ -174,7 +174,7 @@ def close(case_id):
 @bp.post("/<id:case_id>/rating")
 def rate(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_rate(rel, case, services.has_rated(case, current_user)))
+    require_or_sent(perm.can_rate(rel, case, services.has_rated(case, current_user)))
     form = RatingForm()
 
     def run():
@@ -187,7 +187,7 @@ def rate(case_id):
 @bp.post("/<id:case_id>/correction")
 def correction(case_id):
     case, rel = load_case(case_id)
-    require(perm.can_request_correction(rel, case))
+    require_or_sent(perm.can_request_correction(rel, case))
     form = CorrectionForm()
 
     def run():
