@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
-from typing import Callable
 
 import pytest
 from PIL import Image
@@ -257,13 +257,13 @@ BAD = [
 
 
 def _field_message(html: str, field: str) -> str:
-    m = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', html, re.S)
+    m = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', html, re.DOTALL)
     assert m, f"no message at {field}"
     return unescape(re.sub(r"<[^>]+>", "", m.group(1)))
 
 
 def _summary(html: str) -> str:
-    m = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.S)
+    m = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.DOTALL)
     assert m, "no error summary"
     return m.group(1)
 
@@ -286,8 +286,8 @@ def test_bad_input_shows_the_same_form_again_with_the_message_at_its_field(app, 
     assert bad.message in _field_message(html, bad.field)
     summary = _summary(html)
     link = bad.link or bad.field
-    links = dict((href, unescape(re.sub(r"<[^>]+>", "", text)))
-                 for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary, re.S))
+    links = {href: unescape(re.sub(r"<[^>]+>", "", text))
+             for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary, re.DOTALL)}
     assert link in links, (link, links)
     assert bad.message in links[link]
     assert f'id="{link}"' in html, "the summary links to nothing"
