@@ -175,9 +175,9 @@ def _check(person, response, expected, url):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.name}")
 def test_access(app, mworld, monkeypatch, route):
-    from portal.mediation import services as ms
+    from portal.mediation import retention
 
-    monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
+    monkeypatch.setattr(retention, "_remove_unreferenced", lambda keys: None)
     assert set(route.expected) == set(PEOPLE)
     for person in PEOPLE:
         case, attachment = case_in(route.state)(mworld) if route.state else (_Fake(), _Fake())

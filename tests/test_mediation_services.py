@@ -15,7 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.communities import services as cs
 from portal.db import utcnow
 from portal.extensions import db
-from portal.mediation import queries
+from portal.mediation import queries, retention
 from portal.mediation import services as ms
 from portal.mediation.models import (
     Agreement,
@@ -345,7 +345,7 @@ def _mediation_payloads():
 
 def test_audit_payloads_hold_no_personal_details(app, w, monkeypatch):
     """Every mediation event, after every use case and every page: no names, phone numbers or text."""
-    monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
+    monkeypatch.setattr(retention, "_remove_unreferenced", lambda keys: None)
     from .support.mediation import ACTIONS, do_action  # noqa: F401
 
     cases = {s: make_case(w, s, other_party="opa") for s in
@@ -373,7 +373,7 @@ def test_audit_payloads_hold_no_personal_details(app, w, monkeypatch):
     coma = Client(app)
     coma.login("coma")
     coma.get("/c/dorf-a/mediation/committee/export.json")
-    ms.anonymise(cases["closed"], w.a)
+    retention.anonymise(cases["closed"], w.a)
     db.session.commit()
     payloads = _mediation_payloads()
     assert len(payloads) > 80

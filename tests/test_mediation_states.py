@@ -83,10 +83,11 @@ EDGES = {(s, t) for (s, _a), t in EXPECTED.items()}  # (from, to)
 @given(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=14))
 def test_random_action_sequences_keep_the_case_legal(app, world, monkeypatch, sequence):
     from portal.audit import verify_community
+    from portal.mediation import retention
     from portal.mediation import services as ms
     from portal.mediation.models import MediationCase
 
-    monkeypatch.setattr(ms, "_remove_unreferenced", lambda keys: None)
+    monkeypatch.setattr(retention, "_remove_unreferenced", lambda keys: None)
     from .support.mediation import make_case
 
     before = db.session.execute(select(func.count()).select_from(MediationCase)).scalar_one()

@@ -2,8 +2,10 @@
 
 
 def init_app(app) -> None:
+    from . import actions, registrations, views  # noqa: F401  (their routes)
+    from .blueprint import bp
     from .cli import mediation_group
-    from .views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(mediation_group)
+    registrations.register()

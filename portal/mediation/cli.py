@@ -18,15 +18,15 @@ mediation_group = AppGroup("mediation", help="Mediation case tools.")
 def anonymise_due(days, dry_run):
     """Anonymise finished cases older than the retention period: personal fields and
     files are removed, category, outcome, dates and ratings stay for the statistics."""
-    from . import services
+    from . import retention
 
     days = days if days is not None else int(current_app.config.get("MEDIATION_RETENTION_DAYS", 3 * 365))
     if days < 1:
         raise click.BadParameter("must be at least 1", param_hint="--days")
     if dry_run:
-        n = len(services.due_for_anonymisation(utcnow(), days))
+        n = len(retention.due_for_anonymisation(utcnow(), days))
         click.echo(f"{n} case(s) due for anonymisation (retention {days} days)")
         return
-    n = services.anonymise_due(utcnow(), days)
+    n = retention.anonymise_due(utcnow(), days)
     db.session.commit()
     click.echo(f"anonymised {n} case(s) (retention {days} days)")

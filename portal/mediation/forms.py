@@ -1,4 +1,6 @@
-"""Mediation forms: shape only (lengths, types, choices); services check the rules."""
+"""Mediation forms: shape only (lengths, types, choices); services check the rules. A form that
+makes something (a case, an assignment, a session, an outcome, a follow-up, a rating, a request)
+is an OnceForm: the same rendered form sent twice has one effect (portal/web/once.py)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -7,6 +9,7 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..web.forms import OnceForm
 from .labels import CATEGORY_LABELS, KEPT_LABELS, REFERRAL_LABELS
 
 TEXT_MAX = 5000
@@ -17,7 +20,7 @@ def _choices(labels: dict):
     return list(labels.items())
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(OnceForm):
     category = RadioField(_l("What is the dispute about?"), choices=_choices(CATEGORY_LABELS),
                           validators=[InputRequired()])
     what_happened = TextAreaField(_l("What happened?"), validators=[DataRequired(), Length(max=TEXT_MAX)],
@@ -63,19 +66,19 @@ class OtherPartyForm(FlaskForm):
                         validators=[InputRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(OnceForm):
     mediator = SelectField(_l("Mediator"), coerce=int, validators=[InputRequired()])
     no_conflict = BooleanField(_l("The mediator has declared that they have no conflict of interest in this case"),
                                validators=[DataRequired()])
 
 
-class ChangeMediatorForm(FlaskForm):
+class ChangeMediatorForm(OnceForm):
     assignment = SelectField(_l("Which mediator"), coerce=int, validators=[InputRequired()])
     reason = TextAreaField(_l("Why (optional; only the committee reads it)"),
                            validators=[Optional(), Length(max=2000)])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(OnceForm):
     held_on = DateField(_l("Date"), validators=[InputRequired()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=120)])
     attendees = StringField(_l("Who attended"), validators=[Optional(), Length(max=300)])
@@ -83,7 +86,7 @@ class SessionForm(FlaskForm):
                           validators=[Optional(), Length(max=TEXT_MAX)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(OnceForm):
     kind = RadioField(_l("Outcome"), choices=[("written", _l("Written agreement")),
                                               ("oral", _l("Oral agreement")),
                                               ("failed", _l("No agreement"))], validators=[InputRequired()])
@@ -105,19 +108,19 @@ class OutcomeForm(FlaskForm):
         return [(self.term1.data, self.how1.data, self.due1.data), (self.term2.data, self.how2.data, self.due2.data)]
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(OnceForm):
     kept = RadioField(_l("Were the terms kept?"), choices=_choices(KEPT_LABELS), validators=[InputRequired()])
     note = TextAreaField(_l("Notes of the follow-up visit"), validators=[Optional(), Length(max=TEXT_MAX)])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(OnceForm):
     stars = RadioField(_l("How well was your case handled? (1 = badly, 5 = very well)"), coerce=int,
                        choices=[(i, str(i)) for i in range(1, 6)], validators=[InputRequired()])
     comment = TextAreaField(_l("Comment (optional; shown to nobody by name)"),
                             validators=[Optional(), Length(max=1000)])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(OnceForm):
     body = TextAreaField(_l("What is wrong, and what is right?"), validators=[DataRequired(), Length(max=TEXT_MAX)])
 
 

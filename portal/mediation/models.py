@@ -1,5 +1,5 @@
 """Mediation cases and what belongs to them. Personal fields are marked: anonymisation
-(services.anonymise) empties exactly those and keeps what the statistics need."""
+(retention.anonymise) empties exactly those and keeps what the statistics need."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -14,11 +14,68 @@ from ..communities.models import MemberRole, Membership
 from ..db import utcnow
 from ..extensions import db
 from . import states
-from .models import CATEGORIES, MediationCase, MediatorAssignment, Rating
+from .models import (CATEGORIES, Agreement, CaseSession, CorrectionRequest, FollowUp, MediationCase,
+                     MediatorAssignment, Rating)
 
 # Figures below this count are shown as "fewer than N": in a village, "1 family dispute"
 # may be enough to tell who it was.
 MIN_CELL = 3
+
+
+def case_of(community, case_id: int) -> MediationCase | None:
+    """The case of this community with this id (whoever may see it: permissions.can_view)."""
+    if case_id >= 2**31:  # beyond the id column's range is no case (PostgreSQL would refuse to compare)
+        return None
+    return db.session.execute(select(MediationCase).where(
+        MediationCase.id == case_id, MediationCase.community_id == community.id)).scalar_one_or_none()
+
+
+def assignment_of(community, case, assignment_id: int) -> MediatorAssignment | None:
+    """A mediator's assignment to this case of this community."""
+    if assignment_id >= 2**31 or case.community_id != community.id:
+        return None
+    a = db.session.get(MediatorAssignment, assignment_id)
+    return a if a is not None and a.case_id == case.id else None
+
+
+def person(community, user_id) -> User | None:
+    """The account with this id (the services check what it is in the community)."""
+    return db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+
+
+def names(community, ids) -> dict[int, str]:
+    """Display names of the people a page of this community's case names."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def agreement_of(community, case) -> Agreement | None:
+    return db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
+
+
+@dataclass
+class CaseRecord:
+    """What the case page shows besides the case itself."""
+    assignments: list  # every assignment, active or not, in order
+    sessions: list
+    agreement: Agreement | None
+    follow_ups: list
+    corrections: list  # only when asked for (the committee)
+
+
+def case_record(community, case, *, corrections: bool) -> CaseRecord:
+    """Everything the case page lists, a fixed number of statements."""
+    assignments = db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)
+                                     .order_by(MediatorAssignment.id)).scalars().all()
+    sessions = db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)
+                                  .order_by(CaseSession.held_on, CaseSession.id)).scalars().all()
+    follow_ups = db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)
+                                    .order_by(FollowUp.id)).scalars().all()
+    asked = db.session.execute(select(CorrectionRequest).where(CorrectionRequest.case_id == case.id)
+                               .order_by(CorrectionRequest.id)).scalars().all() if corrections else []
+    return CaseRecord(assignments, sessions, agreement_of(community, case), follow_ups, asked)
 
 
 def mediator_ids(case) -> frozenset[int]:

@@ -1,9 +1,11 @@
 """Mediation use cases: explicit actor and community, one function per use case, the
 audit event in the same transaction (ids, states and kinds only: never a name, a
-phone number or any text a person wrote); the view commits."""
+phone number or any text a person wrote); the action wrapper commits (portal/web/actions.py).
+A refusal names the form field it is about (`RuleViolation(..., field=...)`, the field as the
+mediation forms call it). The exports and the retention rule are in retention.py."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -41,7 +43,8 @@ def _audit(community, actor, action: str, case: MediationCase, data: dict | None
     audit.record(community, actor, action, ("mediation_case", case.id), data or {}, actor_role=role, trace=trace)
 
 
-def _move(case: MediationCase, action: str) -> str:
+def move(case: MediationCase, action: str) -> str:
+    """The case's next state after `action`, or a refusal (shared with retention.py)."""
     try:
         case.state = states.next_state(case.state, action)
     except states.IllegalTransition:
@@ -49,12 +52,12 @@ def _move(case: MediationCase, action: str) -> str:
     return case.state
 
 
-def _text(value, limit: int, required: bool = False) -> str:
+def _text(value, limit: int, required: bool = False, field: str | None = None) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise RuleViolation(_l("Please fill in the required fields."))
+        raise RuleViolation(_l("Please fill in this field."), field=field)
     if len(value) > limit:
-        raise RuleViolation(_l("A text is too long."))
+        raise RuleViolation(_l("This text is too long: at most %(num)d characters.", num=limit), field=field)
     return value
 
 
@@ -96,26 +99,30 @@ def _new_case(actor, community, requester, *, category: str, what_happened: str,
     """The request of `requester`, recorded by `actor` (the same person, or the committee
     member they came to: origin on_behalf)."""
     if not consent:
-        raise RuleViolation(_l("Mediation needs your consent to use these details for the case."))
-    if category not in CATEGORIES or urgency not in URGENCIES:
-        raise RuleViolation(_l("Please choose one of the listed answers."))
+        raise RuleViolation(_l("Mediation needs your consent to use these details for the case."), field="consent")
+    if category not in CATEGORIES:
+        raise RuleViolation(_l("Please choose one of the listed answers."), field="category")
+    if urgency not in URGENCIES:
+        raise RuleViolation(_l("Please choose one of the listed answers."), field="urgency")
     on_behalf = requester.id != actor.id
     if verified_member(community, requester) is None:
-        raise RuleViolation(_l("The person asking for mediation must be a verified resident here."))
+        raise RuleViolation(_l("The person asking for mediation must be a verified resident here."),
+                            field="on_behalf_username" if on_behalf else None)
     if other_party is not None:
         if other_party.id == requester.id:
-            raise RuleViolation(_l("The other party cannot be the person asking."))
+            raise RuleViolation(_l("The other party cannot be the person asking."), field="other_party_username")
         if verified_member(community, other_party) is None:
-            raise RuleViolation(_l("The other party's account is not a verified resident here."))
+            raise RuleViolation(_l("The other party's account is not a verified resident here."),
+                                field="other_party_username")
     case = MediationCase(
         community_id=community.id, state="requested", category=category, urgency=urgency,
         origin="on_behalf" if on_behalf else "self", requester_id=requester.id,
-        recorded_by_id=actor.id, what_happened=_text(what_happened, TEXT_MAX, True),
-        what_they_want=_text(what_they_want, TEXT_MAX, True),
-        other_party_name=_text(other_party_name, SHORT_MAX, True),
-        other_party_contact=_text(other_party_contact, SHORT_MAX),
+        recorded_by_id=actor.id, what_happened=_text(what_happened, TEXT_MAX, True, "what_happened"),
+        what_they_want=_text(what_they_want, TEXT_MAX, True, "what_they_want"),
+        other_party_name=_text(other_party_name, SHORT_MAX, True, "other_party_name"),
+        other_party_contact=_text(other_party_contact, SHORT_MAX, field="other_party_contact"),
         other_party_id=other_party.id if other_party is not None else None,
-        contact_time=_text(contact_time, SHORT_MAX), consent_version=CONSENT_VERSION,
+        contact_time=_text(contact_time, SHORT_MAX, field="contact_time"), consent_version=CONSENT_VERSION,
         consent_text=consent_text(), requested_at=utcnow())
     db.session.add(case)
     db.session.flush()
@@ -129,13 +136,13 @@ def _new_case(actor, community, requester, *, category: str, what_happened: str,
 # -- triage (受理) ---------------------------------------------------------------
 
 def triage(actor, community, case: MediationCase, accept: bool, reason: str = "", referral: str = "") -> None:
-    reason = _text(reason, NOTE_MAX)
+    reason = _text(reason, NOTE_MAX, field="reason")
     if not accept:
         if not reason:
-            raise RuleViolation(_l("Please say why the request is declined."))
+            raise RuleViolation(_l("Please say why the request is declined."), field="reason")
         if referral not in REFERRALS:
-            raise RuleViolation(_l("Please say where the person can turn instead."))
-    _move(case, "accept" if accept else "decline")
+            raise RuleViolation(_l("Please say where the person can turn instead."), field="referral")
+    move(case, "accept" if accept else "decline")
     case.triaged_at = utcnow()
     case.decision_reason, case.referral = reason, ("" if accept else referral)
     _audit(community, actor, "mediation.triaged", case,
@@ -147,7 +154,7 @@ def other_party_answer(actor, community, case: MediationCase, agrees: bool, role
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     case.other_party_agreed = agrees
     if not agrees:
-        _move(case, "party_refuses")
+        move(case, "party_refuses")
     _audit(community, actor, "mediation.other_party_answered", case, {"agrees": agrees, "state": case.state}, role)
     if agrees:
         _maybe_start(actor, community, case)
@@ -161,7 +168,7 @@ def active_assignments(case: MediationCase) -> list[MediatorAssignment]:
 
 def _maybe_start(actor, community, case: MediationCase) -> None:
     if case.state == "accepted" and case.other_party_agreed and active_assignments(case):
-        _move(case, "start")
+        move(case, "start")
         _audit(community, actor, "mediation.started", case, {"state": case.state}, "committee")
 
 
@@ -171,17 +178,19 @@ def assign_mediator(actor, community, case: MediationCase, mediator, no_conflict
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     m = verified_member(community, mediator)
     if m is None or "mediator" not in m.role_names:
-        raise RuleViolation(_l("Please choose one of the community's mediators."))
+        raise RuleViolation(_l("Please choose one of the community's mediators."), field="mediator")
     if mediator.id in (case.requester_id, case.other_party_id):
-        raise RuleViolation(_l("A party to the dispute cannot mediate it."))
+        raise RuleViolation(_l("A party to the dispute cannot mediate it."), field="mediator")
     if not no_conflict:
-        raise RuleViolation(_l("The mediator must first declare that they have no conflict of interest."))
+        raise RuleViolation(_l("The mediator must first declare that they have no conflict of interest."),
+                            field="no_conflict")
     a = db.session.execute(select(MediatorAssignment).where(
         MediatorAssignment.case_id == case.id, MediatorAssignment.mediator_id == mediator.id)).scalar_one_or_none()
     if a is not None and a.conflict_declared:
-        raise RuleViolation(_l("This mediator declared a conflict of interest in this case and cannot be assigned."))
+        raise RuleViolation(_l("This mediator declared a conflict of interest in this case and cannot be assigned."),
+                            field="mediator")
     if a is not None and a.active:
-        raise RuleViolation(_l("This mediator is already assigned."))
+        raise RuleViolation(_l("This mediator is already assigned."), field="mediator")
     now = utcnow()
     if a is None:
         a = MediatorAssignment(case_id=case.id, mediator_id=mediator.id, assigned_by_id=actor.id)
@@ -217,7 +226,7 @@ def _pause_without_mediator(actor, community, case: MediationCase, role: str) ->
     next assignment starts the mediation again. Nobody could record a session or an outcome."""
     db.session.flush()
     if case.state == "mediating" and not active_assignments(case):
-        _move(case, "pause")
+        move(case, "pause")
         _audit(community, actor, "mediation.paused", case, {"state": case.state}, role)
 
 
@@ -226,7 +235,7 @@ def request_other_mediator(actor, community, case: MediationCase, assignment: Me
     if not assignment.active or case.state not in ("accepted", "mediating") or \
             actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
-    assignment.change_requested_at, assignment.change_reason = utcnow(), _text(reason, NOTE_MAX)
+    assignment.change_requested_at, assignment.change_reason = utcnow(), _text(reason, NOTE_MAX, field="reason")
     _audit(community, actor, "mediation.other_mediator_asked", case, {"mediator": assignment.mediator_id})
 
 
@@ -236,8 +245,9 @@ def add_session(actor, community, case: MediationCase, held_on: date, place: str
                 notes: str) -> CaseSession:
     if case.state != "mediating":
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
-    s = CaseSession(case_id=case.id, held_on=held_on, place=_text(place, 120, True),
-                    attendees=_text(attendees, 300), notes=_text(notes, NOTE_MAX), created_by_id=actor.id)
+    s = CaseSession(case_id=case.id, held_on=held_on, place=_text(place, 120, True, "place"),
+                    attendees=_text(attendees, 300, field="attendees"), notes=_text(notes, NOTE_MAX, field="notes"),
+                    created_by_id=actor.id)
     db.session.add(s)
     db.session.flush()
     _audit(community, actor, "mediation.session_added", case, {"session": s.id, "held_on": held_on.isoformat()},
@@ -248,28 +258,30 @@ def add_session(actor, community, case: MediationCase, held_on: date, place: str
 def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: str = "", issues: str = "",
                    terms=(), note: str = "", referral: str = "") -> Agreement | None:
     """kind: written (facts, issues, terms each with how and by when), oral (the content
-    in `facts`), or failed (`note` explains the other channels to the parties)."""
+    in `facts`), or failed (`note` explains the other channels to the parties). A refusal about
+    the n-th term names the form's field `term<n>` or `how<n>`."""
     action = {"written": "agree_written", "oral": "agree_oral", "failed": "fail"}.get(kind)
     if action is None:
-        raise RuleViolation(_l("Please choose one of the listed answers."))
+        raise RuleViolation(_l("Please choose one of the listed answers."), field="kind")
     if not states.can(case.state, action):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     agreement = None
     if kind == "failed":
-        note = _text(note, NOTE_MAX, True)
+        note = _text(note, NOTE_MAX, True, "note")
         if referral not in REFERRALS:
-            raise RuleViolation(_l("Please say where the person can turn instead."))
+            raise RuleViolation(_l("Please say where the person can turn instead."), field="referral")
         case.outcome_note, case.referral = note, referral
     else:
-        terms = [(_text(w, TEXT_MAX), _text(h, TEXT_MAX), d) for w, h, d in terms if (w or "").strip()]
-        facts = _text(facts, TEXT_MAX, True)
+        terms = [(_text(w, TEXT_MAX, field=f"term{i}"), _text(h, TEXT_MAX, field=f"how{i}"), d)
+                 for i, (w, h, d) in enumerate(terms, 1) if (w or "").strip()]
+        facts = _text(facts, TEXT_MAX, True, "facts")
         if kind == "written" and not terms:
-            raise RuleViolation(_l("A written agreement needs at least one agreed term."))
-        agreement = Agreement(case_id=case.id, kind=kind, facts=facts, issues=_text(issues, TEXT_MAX),
+            raise RuleViolation(_l("A written agreement needs at least one agreed term."), field="term1")
+        agreement = Agreement(case_id=case.id, kind=kind, facts=facts, issues=_text(issues, TEXT_MAX, field="issues"),
                               created_by_id=actor.id)
         agreement.terms = [AgreementTerm(position=i, what=w, how=h, due_on=d) for i, (w, h, d) in enumerate(terms)]
         db.session.add(agreement)
-    _move(case, action)
+    move(case, action)
     case.outcome_at = utcnow()
     db.session.flush()
     _audit(community, actor, "mediation.outcome", case,
@@ -279,11 +291,11 @@ def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: s
 
 def record_follow_up(actor, community, case: MediationCase, kept: str, note: str) -> FollowUp:
     if kept not in TERM_KEPT:
-        raise RuleViolation(_l("Please choose one of the listed answers."))
+        raise RuleViolation(_l("Please choose one of the listed answers."), field="kept")
     if not states.can(case.state, "follow_up"):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
-    _move(case, "follow_up")
-    f = FollowUp(case_id=case.id, kept=kept, note=_text(note, NOTE_MAX), created_by_id=actor.id)
+    move(case, "follow_up")
+    f = FollowUp(case_id=case.id, kept=kept, note=_text(note, NOTE_MAX, field="note"), created_by_id=actor.id)
     db.session.add(f)
     db.session.flush()
     _audit(community, actor, "mediation.followed_up", case, {"kept": kept}, "committee")
@@ -291,7 +303,7 @@ def record_follow_up(actor, community, case: MediationCase, kept: str, note: str
 
 
 def close_case(actor, community, case: MediationCase) -> None:
-    _move(case, "close")
+    move(case, "close")
     case.closed_at = utcnow()
     _audit(community, actor, "mediation.closed", case, {"state": case.state}, "committee")
 
@@ -305,10 +317,10 @@ def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rat
     if case.state not in states.RATEABLE or actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     if not (isinstance(stars, int) and 1 <= stars <= 5):
-        raise RuleViolation(_l("Please choose from 1 to 5 stars."))
+        raise RuleViolation(_l("Please choose from 1 to 5 stars."), field="stars")
     if has_rated(case, actor):
         raise RuleViolation(_l("You have already rated this case."))
-    r = Rating(case_id=case.id, user_id=actor.id, stars=stars, comment=_text(comment, 1000))
+    r = Rating(case_id=case.id, user_id=actor.id, stars=stars, comment=_text(comment, 1000, field="comment"))
     db.session.add(r)
     db.session.flush()
     _audit(community, actor, "mediation.rated", case, {})  # the stars are shown in aggregate only
@@ -320,7 +332,7 @@ def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rat
 def request_correction(actor, community, case: MediationCase, body: str) -> CorrectionRequest:
     if case.state == "anonymised" or actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
-    c = CorrectionRequest(case_id=case.id, user_id=actor.id, body=_text(body, NOTE_MAX, True))
+    c = CorrectionRequest(case_id=case.id, user_id=actor.id, body=_text(body, NOTE_MAX, True, "body"))
     db.session.add(c)
     db.session.flush()
     _audit(community, actor, "mediation.correction_asked", case, {"request": c.id})
@@ -330,140 +342,3 @@ def request_correction(actor, community, case: MediationCase, body: str) -> Corr
 def record_view(actor, community, case: MediationCase, what: str, role: str) -> None:
     """Who looked at which case, and at what (case, agreement, file, export): never its contents."""
     _audit(community, actor, "mediation.viewed", case, {"what": what}, role, trace=True)
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def case_dict(case: MediationCase, *, notes: bool) -> dict:
-    """Everything held in the case (session notes only when asked: mediators and committee)."""
-    agreement = db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
-    sessions = db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)
-                                  .order_by(CaseSession.held_on, CaseSession.id)).scalars().all()
-    follow_ups = db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)
-                                    .order_by(FollowUp.id)).scalars().all()
-    from ..uploads import attachments_for
-
-    files = attachments_for(_community(case), "mediation_case", [case.id])[case.id]
-    return {
-        "case": case.id, "state": case.state, "category": case.category, "urgency": case.urgency,
-        "origin": case.origin, "what_happened": case.what_happened, "what_they_want": case.what_they_want,
-        "other_party": {"name": case.other_party_name, "contact": case.other_party_contact,
-                        "has_account": case.other_party_id is not None},
-        "preferred_contact_time": case.contact_time,
-        "consent": {"version": case.consent_version, "text": case.consent_text},
-        "decision_reason": case.decision_reason, "referral": case.referral, "outcome_note": case.outcome_note,
-        "other_party_agreed": case.other_party_agreed,
-        "dates": {k: _iso(getattr(case, k)) for k in ("requested_at", "triaged_at", "assigned_at", "outcome_at",
-                                                      "closed_at")},
-        "sessions": [{"held_on": _iso(s.held_on), "place": s.place, "attendees": s.attendees,
-                      **({"notes": s.notes} if notes else {})} for s in sessions],
-        "agreement": None if agreement is None else {
-            "kind": agreement.kind, "facts": agreement.facts, "issues": agreement.issues,
-            "terms": [{"what": t.what, "how": t.how, "by": _iso(t.due_on)} for t in agreement.terms]},
-        "follow_ups": [{"kept": f.kept, "note": f.note, "at": _iso(f.created_at)} for f in follow_ups],
-        "files": [{"id": a.id, "kind": a.kind, "name": a.original_name, "type": a.content_type} for a in files],
-    }
-
-
-def _community(case):
-    from ..communities.models import Community
-
-    return db.session.get(Community, case.community_id)
-
-
-def export_party_data(actor, community, case: MediationCase) -> dict:
-    """All the portal holds about this party in this case, as JSON-ready data."""
-    data = case_dict(case, notes=False)
-    data["your_role"] = "requester" if actor.id == case.requester_id else "other_party"
-    data["your_ratings"] = [{"stars": r.stars, "comment": r.comment, "at": _iso(r.created_at)} for r in
-                            db.session.execute(select(Rating).where(Rating.case_id == case.id,
-                                                                    Rating.user_id == actor.id)).scalars()]
-    data["your_correction_requests"] = [{"text": c.body, "at": _iso(c.created_at)} for c in
-                                        db.session.execute(select(CorrectionRequest).where(
-                                            CorrectionRequest.case_id == case.id,
-                                            CorrectionRequest.user_id == actor.id)).scalars()]
-    _audit(community, actor, "mediation.exported", case, {"by": "party"}, trace=True)
-    return data
-
-
-def committee_export(actor, community) -> list[dict]:
-    """The committee's case export: the one place case files leave the portal (audited)."""
-    cases = db.session.execute(select(MediationCase).where(MediationCase.community_id == community.id)
-                               .order_by(MediationCase.id)).scalars().all()
-    out = [case_dict(c, notes=True) for c in cases]
-    audit.record(community, actor, "mediation.cases_exported", ("community", community.id),
-                 {"cases": len(out)}, actor_role="committee", trace=True)
-    return out
-
-
-# -- retention -----------------------------------------------------------------
-
-def anonymise(case: MediationCase, community) -> None:
-    """Remove every personal field and file; keep category, states, dates and the stars."""
-    from ..uploads.models import Attachment
-
-    case.final_state = case.state
-    _move(case, "anonymise")
-    for attr in ("what_happened", "what_they_want", "other_party_name", "other_party_contact", "contact_time",
-                 "decision_reason", "outcome_note", "consent_text"):
-        setattr(case, attr, "")
-    case.requester_id = case.other_party_id = case.recorded_by_id = None
-    case.anonymised_at = utcnow()
-    for s in db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)).scalars():
-        s.place = s.attendees = s.notes = ""
-    agreement = db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
-    if agreement is not None:
-        agreement.facts = agreement.issues = ""
-        for t in agreement.terms:
-            t.what = t.how = ""
-    for f in db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)).scalars():
-        f.note = ""
-    for r in db.session.execute(select(Rating).where(Rating.case_id == case.id)).scalars():
-        r.user_id, r.comment = None, ""
-    for c in db.session.execute(select(CorrectionRequest).where(CorrectionRequest.case_id == case.id)).scalars():
-        db.session.delete(c)
-    for a in db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)).scalars():
-        a.change_reason = ""
-    files = db.session.execute(select(Attachment).where(
-        Attachment.community_id == community.id, Attachment.owner_type == "mediation_case",
-        Attachment.owner_id == case.id)).scalars().all()
-    keys = [a.storage_key for a in files]
-    for a in files:
-        db.session.delete(a)
-    db.session.flush()
-    _remove_unreferenced(keys)
-    audit.record(community, None, "mediation.anonymised", ("mediation_case", case.id),
-                 {"files_removed": len(keys)}, actor_role="system")
-
-
-def _remove_unreferenced(keys) -> None:
-    """Delete stored files no attachment row refers to any more (identical bytes are shared)."""
-    from contextlib import suppress
-
-    from ..uploads import upload_root
-    from ..uploads.models import Attachment
-
-    root = upload_root()
-    for key in set(keys):
-        if db.session.execute(select(Attachment.id).where(Attachment.storage_key == key)).first() is None:
-            with suppress(FileNotFoundError):
-                (root / key).unlink()
-
-
-def due_for_anonymisation(now, retention_days: int) -> list[MediationCase]:
-    cutoff = now - timedelta(days=retention_days)
-    cases = db.session.execute(select(MediationCase).where(MediationCase.state.in_(states.FINISHED))
-                               .order_by(MediationCase.id)).scalars().all()
-    return [c for c in cases if (c.finished_at or c.requested_at) <= cutoff]
-
-
-def anonymise_due(now, retention_days: int) -> int:
-    from ..communities.models import Community
-
-    done = 0
-    for case in due_for_anonymisation(now, retention_days):
-        anonymise(case, db.session.get(Community, case.community_id))
-        done += 1
-    return done

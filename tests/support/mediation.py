@@ -61,6 +61,7 @@ ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict
 
 
 def do_action(w, case, action):
+    from portal.mediation import retention
     from portal.mediation import services as ms
 
     a, coma, meda = w.a, w["coma"], w["meda"]
@@ -92,4 +93,4 @@ def do_action(w, case, action):
     elif action == "correct":
         ms.request_correction(w["resa"], a, case, "请更正")
     elif action == "anonymise":
-        ms.anonymise(case, a)
+        retention.anonymise(case, a)
