@@ -13,7 +13,8 @@ from ..web.forms import ButtonForm
 from ..web.permissions import require
 from . import permissions as perm
 from . import queries, services
-from .blueprint import bp, case_url, load_assignment, load_case, require_or_sent
+from ..web.permissions import require_or_sent
+from .blueprint import bp, case_url, load_assignment, load_case
 from .forms import CorrectionForm, FollowUpForm, OtherPartyForm, OutcomeForm, RatingForm, SessionForm, TriageForm
 from .pages import assign_form, case_page, change_form, record_view
 

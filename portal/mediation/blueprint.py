@@ -4,10 +4,8 @@ answer for every id), people without a need to know get 404."""
 from __future__ import annotations
 
 from flask import abort, current_app, g, request, url_for
-from flask_login import current_user
 
 from ..communities.scoping import community_blueprint
-from ..web import once
 from ..web.permissions import require
 from . import permissions as perm
 from . import queries
@@ -60,24 +58,3 @@ def load_assignment(case, assignment_id: int):
 
 def case_url(case, anchor: str = "") -> str:
     return url_for("mediation.case", case_id=case.id) + anchor
-
-
-def require_or_sent(allowed: bool) -> None:
-    """require(allowed) for a form that creates something where the right depends on the case's
-    state (an outcome moves the case on, a rating is given once). The same rendered form sent a
-    second time finds the right gone because the first send used it: it passes here, and the
-    action wrapper lands it on what the first send made (portal/web/once.py). Any other send
-    without the right is refused as before."""
-    if not allowed and not _sent_before():
-        require(False)
-
-
-def _sent_before() -> bool:
-    if request.method != "POST" or not current_user.is_authenticated:
-        return False
-    token = request.form.get(once.TOKEN_FIELD)
-    if not once.valid(token):
-        return False
-    prior = once.find(token)
-    return prior is not None and prior.user_id == current_user.id and prior.endpoint == request.endpoint \
-        and bool(prior.target)

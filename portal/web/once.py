@@ -22,7 +22,8 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import g
+from flask import g, request
+from flask_login import current_user
 from sqlalchemy import delete, select
 
 from ..cache.readers import ONCE_MARK
@@ -65,3 +66,16 @@ def claim(token: str, user_id: int, endpoint: str) -> SubmittedForm:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def sent_before() -> bool:
+    """This POST is the second send of a rendered form whose first send made something: the same
+    person, the same endpoint, a token already claimed (see web/permissions.py require_or_sent)."""
+    if request.method != "POST" or not current_user.is_authenticated:
+        return False
+    token = request.form.get(TOKEN_FIELD)
+    if not valid(token):
+        return False
+    prior = find(token)
+    return prior is not None and prior.user_id == current_user.id and prior.endpoint == request.endpoint \
+        and bool(prior.target)

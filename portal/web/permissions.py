@@ -7,6 +7,8 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from . import once
+
 
 class _LoginRedirect(HTTPException):
     code = 303
@@ -60,3 +62,13 @@ def require(allowed: bool) -> None:
     if not current_user.is_authenticated:
         raise _LoginRedirect(url_for("auth.login", next=return_target()))
     abort(403)
+
+
+def require_or_sent(allowed: bool) -> None:
+    """require(allowed) for a creating form whose right depends on the state the form itself
+    changes (an outcome moves a case on, a rating or a ballot is given once). The same rendered
+    form sent a second time finds the right gone because the first send used it: it passes here,
+    and the action wrapper lands it on what the first send made (portal/web/once.py). Any other
+    send without the right is refused as before."""
+    if not allowed and not once.sent_before():
+        require(False)
