@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..web.actions import Done, act
-from ..web.errors import PortalError
+from ..web.errors import Forbidden, PortalError
 from ..web.forms import ButtonForm
 from ..web.permissions import require
 from . import adoption, phases, queries, services
@@ -19,6 +19,15 @@ from .forms import (AdoptionVoteForm, ChapterForm, ClauseForm, ConsultationForm,
                     FilingForm, MoveForm, NewChapterForm, NewClauseForm, ReasonForm)
 from .pages import (clause_edit_page, conclude_form, decision_ids, document_page, filing_page, index_page,
                     redraft_form, revision_page, version_page)
+
+
+def still(allowed: bool) -> None:
+    """Inside run(): a permission that depends on the state which the action itself changes (a
+    version under deliberation, a revision concluded, a draft sent to the vote). Checked after
+    the form's one-time token, so that the same form sent again lands on what the first send made
+    instead of a refusal; anything else is refused as before (403)."""
+    if not allowed:
+        raise Forbidden()
 
 
 @bp.post("/new")
@@ -34,12 +43,15 @@ def new_document():
 @bp.post("/<id:document_id>/redraft")
 def redraft(document_id):
     doc = load_document(document_id)
-    require(perm.can_redraft(g.ctx, services.open_version(doc) is not None))
+    require(perm.can_create_document(g.ctx))  # the committee's
     form = redraft_form(ReasonForm())
-    return act(form, lambda: Done(version_url(services.start_redraft(current_user, g.community, doc,
-                                                                     form.reason.data)),
-                                  _("A new draft is ready.")),
-               lambda: document_page(doc, redraft=form), once=True)
+
+    def run():
+        still(perm.can_redraft(g.ctx, services.open_version(doc) is not None))
+        v = services.start_redraft(current_user, g.community, doc, form.reason.data)
+        return Done(version_url(v), _("A new draft is ready."))
+
+    return act(form, run, lambda: document_page(doc, redraft=form), once=True)
 
 
 # -- drafting ----------------------------------------------------------------------------------
@@ -163,10 +175,11 @@ def decide(version_id, amendment_id):
 @bp.post("/v/<id:version_id>/conclude")
 def conclude(version_id):
     v = load_version(version_id)
-    require(perm.can_conclude_revision(g.ctx, v))
+    require(perm.can_create_document(g.ctx))  # the committee's
     form = conclude_form(ReasonForm())
 
     def run():
+        still(perm.can_conclude_revision(g.ctx, v))
         nxt = phases.conclude_revision(current_user, g.community, v, form.reason.data)
         return Done(version_url(nxt), _("Version %(num)d is ready with the decided changes.", num=nxt.number))
 
@@ -176,11 +189,15 @@ def conclude(version_id):
 @bp.post("/v/<id:version_id>/adoption-vote")
 def adoption_vote(version_id):
     v = load_version(version_id)
-    require(perm.can_start_adoption_vote(g.ctx, v, phases.from_revision(v)))
+    require(perm.can_create_document(g.ctx))  # the committee's
     form = AdoptionVoteForm()
-    return act(form, lambda: Done(version_url(v), _("The version goes to the adoption vote."),
-                                  result=adoption.start_adoption_vote(v, current_user)),
-               lambda: version_page(v, vote=form), once=True)
+
+    def run():
+        still(perm.can_start_adoption_vote(g.ctx, v, phases.from_revision(v)))
+        adoption.start_adoption_vote(v, current_user)
+        return Done(version_url(v), _("The version goes to the adoption vote."))
+
+    return act(form, run, lambda: version_page(v, vote=form), once=True)
 
 
 @bp.route("/v/<id:version_id>/filing", methods=["GET", "POST"])

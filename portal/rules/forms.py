@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..assisted.forms import ResidentForm
 from ..web.forms import OnceButtonForm, OnceForm
@@ -49,8 +49,9 @@ class NewClauseForm(ClauseForm, OnceForm):
 
 
 class ConsultationForm(FlaskForm):
-    start = DateField(_l("First day of the consultation"), validators=[DataRequired()])
-    end = DateField(_l("Last day of the consultation"), validators=[DataRequired()])
+    # InputRequired, not DataRequired: a day that is no date is told so, not "required".
+    start = DateField(_l("First day of the consultation"), validators=[InputRequired()])
+    end = DateField(_l("Last day of the consultation"), validators=[InputRequired()])
 
 
 class ReasonForm(OnceForm):
@@ -81,7 +82,7 @@ class DecisionForm(FlaskForm):
 
 
 class FilingForm(FlaskForm):
-    filed_on = DateField(_l("Date of filing"), validators=[DataRequired()])
+    filed_on = DateField(_l("Date of filing"), validators=[InputRequired()])
     reference = StringField(_l("Filing reference number"), validators=[DataRequired(), Length(max=FILING_REF_MAX)])
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from ..comments import services as comments
 from ..diff import diff_text
+from ..web.once import TOKEN_FIELD
 from . import permissions as perm
 from . import phases, queries, services
 from .forms import (AdoptionVoteForm, AmendmentForm, AssistedSupportForm, ClauseCommentForm, ConsultationForm, DecisionForm,
@@ -89,18 +90,30 @@ def version_page(v, **sent):
                            committee=committee_forms(v, today, text, sent))
 
 
+def reply_form(sent: bool = False):
+    """The one reply form (prefix "reply", so that its ids differ from the new-comment form's).
+    Its one-time token keeps the plain name `submit_token`, the one the action wrapper reads
+    from the request (portal/web/once.py TOKEN_FIELD), and, sent back with a mistake, the value
+    that was sent."""
+    form = ClauseCommentForm(prefix="reply") if sent else ClauseCommentForm(prefix="reply", formdata=None)
+    form.submit_token.name = TOKEN_FIELD
+    if sent:
+        form.submit_token.data = request.form.get(TOKEN_FIELD)
+    return form
+
+
 def _comment_forms(can_comment, comment_form):
     """The new-comment form and the one reply form (prefix "reply"); a reply sent with a
     mistake comes back as the reply form, under its thread."""
     reply_to = int_arg("reply_to")
-    reply_form = ClauseCommentForm(prefix="reply", formdata=None) if can_comment else None
+    reply = reply_form() if can_comment else None
     if comment_form is not None and comment_form.body.name == "reply-body":
-        reply_form, comment_form = comment_form, None
-        raw = reply_form.parent_id.data or ""
+        reply, comment_form = comment_form, None
+        raw = reply.parent_id.data or ""
         reply_to = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if can_comment and comment_form is None:
         comment_form = ClauseCommentForm(formdata=None)
-    return comment_form if can_comment else None, reply_form, reply_to
+    return comment_form if can_comment else None, reply, reply_to
 
 
 def clause_page(v, c, amend_form=None, comment_form=None):

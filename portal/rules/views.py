@@ -18,7 +18,7 @@ from . import phases, queries, services
 from .blueprint import (amendment_url, bp, clause_url, load_adopted, load_amendment, load_clause, load_document,
                         load_version)
 from .forms import AmendmentForm, ClauseCommentForm
-from .pages import amendment_page, clause_page, document_page, index_page, version_page
+from .pages import amendment_page, clause_page, document_page, index_page, reply_form, version_page
 
 
 @bp.get("/")
@@ -99,7 +99,7 @@ def amend(version_id, clause_id):
 
 
 def _comment_form():
-    return ClauseCommentForm(prefix="reply") if "reply-body" in request.form else ClauseCommentForm()
+    return reply_form(sent=True) if "reply-body" in request.form else ClauseCommentForm()
 
 
 def _parent(form, subject):
