@@ -166,10 +166,12 @@ def test_support_of_a_rule_amendment_recorded_with_a_resident(app, world):
     assert evs[0].actor_id == world["meda"].id and evs[1].actor_id == world["coma"].id
     visitor = page(en(app, "visitor"), url)
     assert "1 neighbour supports this" in visitor and "1 of them recorded by the committee" in visitor
-    # Twice, or for the author: refused with a message, nothing added.
+    # Twice, or for the author: the form again with a message, nothing added.
     for resident, message in (("meda", "already supports this amendment"), ("resa", "already counted")):
+        before = row_counts()
         r = coma.post(f"{url}/support/assisted", {**FORM, "resident": resident}, token_from=url)
-        assert message in follow(coma, r), resident
+        assert r.status_code == 400 and message in r.get_data(as_text=True), resident
+        assert row_counts() == before
     # The resident finds it in their history, with a link to the amendment.
     mine = page(en(app, "meda"), "/c/dorf-a/assisted/")
     assert "Rules: amendment supported" in mine and f'href="{url}"' in mine

@@ -2,6 +2,8 @@
 
 
 def init_app(app) -> None:
-    from .views import bp
+    from . import assisted_views, committee_views, registrations, views  # noqa: F401  (their routes)
+    from .blueprint import bp
 
     app.register_blueprint(bp)
+    registrations.register()

@@ -94,9 +94,9 @@ def record_adoption_result(version: RuleVersion, actor, *, passed: bool, poll_id
     return draft
 
 
-
-def _register_link() -> None:
-    """Polls linked to a rule version show it, and their close records the result here."""
+def register_link() -> None:
+    """Polls linked to a rule version show it, and their close records the result here.
+    Called from registrations.register() (the package's init_app), never at import."""
     from flask import url_for
 
     from ..votes.links import LinkKind, register
@@ -113,5 +113,3 @@ def _register_link() -> None:
     register(LinkKind("rule_version", load, title=lambda v: f"{_title_of(v)} · v{v.number}",
                       url=lambda v: url_for("rules.version", version_id=v.id), on_closed=on_closed))
 
-
-_register_link()

@@ -20,7 +20,7 @@ from ..extensions import db
 from .models import (AMENDMENT_KINDS, CLAUSE_MAX, DECISIONS, RATIONALE_MAX, REASON_MAX, Amendment,
                      AmendmentSupport, RuleClause, RuleVersion)
 from .permissions import consultation_running
-from .services import COMMITTEE, _ordered, _renumber, clauses_of, copy_version, new_key
+from .services import COMMITTEE, clauses_of, copy_version, new_key, ordered_clauses, renumber
 
 MAX_CONSULTATION_DAYS = 366
 
@@ -37,9 +37,9 @@ def open_consultation(actor, community, version, start: date, end: date, today: 
     if not clauses_of(version):
         raise RuleViolation(_l("The draft has no clauses yet."))
     if start is None or end is None or start < today:
-        raise RuleViolation(_l("The consultation cannot start in the past."))
+        raise RuleViolation(_l("The consultation cannot start in the past."), field="start")
     if end < start or (end - start).days > MAX_CONSULTATION_DAYS:
-        raise RuleViolation(_l("The last day must be on or after the first day, within a year."))
+        raise RuleViolation(_l("The last day must be on or after the first day, within a year."), field="end")
     version.consultation_start, version.consultation_end = start, end
     _status(version, "consultation")
     audit.record(community, actor, "rules.consultation_opened", version,
@@ -69,22 +69,23 @@ def propose_amendment(actor, community, version, kind: str, clause: RuleClause |
     if not consultation_running(version, today):
         raise RuleViolation(_l("Amendments can only be proposed while the consultation is running."))
     if kind not in AMENDMENT_KINDS:
-        raise RuleViolation(_l("Please choose what the amendment does."))
+        raise RuleViolation(_l("Please choose what the amendment does."), field="kind")
     text, rationale = (text or "").strip(), (rationale or "").strip()
     if len(text) > CLAUSE_MAX or len(rationale) > RATIONALE_MAX:
-        raise RuleViolation(_l("The text or the reason is too long."))
+        raise RuleViolation(_l("The text or the reason is too long."),
+                            field="text" if len(text) > CLAUSE_MAX else "rationale")
     if not rationale:
-        raise RuleViolation(_l("Please say why: neighbours decide with your reason."))
+        raise RuleViolation(_l("Please say why: neighbours decide with your reason."), field="rationale")
     if clause is not None and clause.version_id != version.id:
         raise RuleViolation(_l("This clause is not part of this version."))
     if kind in ("change", "delete") and clause is None:
-        raise RuleViolation(_l("Please choose the clause to change."))
+        raise RuleViolation(_l("Please choose the clause to change."), field="kind")
     if kind == "delete":
         text = ""
     elif not text:
-        raise RuleViolation(_l("Please write the proposed text of the clause."))
+        raise RuleViolation(_l("Please write the proposed text of the clause."), field="text")
     if kind == "change" and text == clause.text:
-        raise RuleViolation(_l("The proposed text is the same as the clause."))
+        raise RuleViolation(_l("The proposed text is the same as the clause."), field="text")
     a = Amendment(community_id=community.id, version_id=version.id, author_id=actor.id, kind=kind,
                   target_key=clause.key if kind != "new" and clause else None,
                   after_key=clause.key if kind == "new" and clause else None,
@@ -127,7 +128,8 @@ def support_amendment_with(actor, community, version, a: Amendment, resident, pr
     ledger as recorded by `actor` with them, disputable for 7 days."""
     def do():
         if not support_amendment(resident, community, version, a, today):
-            raise RuleViolation(_l("%(name)s already supports this amendment.", name=resident.display_name))
+            raise RuleViolation(_l("%(name)s already supports this amendment.", name=resident.display_name),
+                                field="resident")
         return a
     return assisted.act_for(actor, community, resident, ASSISTED_SUPPORT, present, agreed, do)
 
@@ -146,24 +148,26 @@ def decide_amendment(actor, community, version, a: Amendment, decision: str, rea
     if version.status != "revision":
         raise RuleViolation(_l("Amendments are decided during the revision."))
     if decision not in DECISIONS:
-        raise RuleViolation(_l("Choose to accept, merge with edits or reject."))
+        raise RuleViolation(_l("Choose to accept, merge with edits or reject."), field="decision")
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
-        raise RuleViolation(_l("Every decision needs a public reason (at most 300 characters)."))
+        raise RuleViolation(_l("Every decision needs a public reason (at most 300 characters)."), field="reason")
     merged = None
     if decision == "merged":
         if a.kind == "delete":
-            raise RuleViolation(_l("A deletion is accepted or rejected; there is no text to edit."))
+            raise RuleViolation(_l("A deletion is accepted or rejected; there is no text to edit."),
+                                field="decision")
         merged = (merged_text or "").strip()
         if not merged or len(merged) > CLAUSE_MAX:
-            raise RuleViolation(_l("Please write the merged text of the clause (at most 2000 characters)."))
+            raise RuleViolation(_l("Please write the merged text of the clause (at most 2000 characters)."),
+                                field="merged_text")
     if decision != "rejected" and a.kind != "new":
         clash = db.session.execute(select(Amendment.id).where(
             Amendment.version_id == version.id, Amendment.target_key == a.target_key, Amendment.id != a.id,
             Amendment.decision.in_(("accepted", "merged")))).first()
         if clash:
             raise RuleViolation(_l("Another amendment to this clause is already taken over. Merge both into "
-                                   "one text instead."))
+                                   "one text instead."), field="decision")
     a.decision, a.decision_reason, a.merged_text = decision, reason, merged
     a.decided_by_id, a.decided_at = actor.id, utcnow()
     audit.record(community, actor, "rules.amendment_decided", a, {"decision": decision, "reason": reason},
@@ -176,7 +180,7 @@ def conclude_revision(actor, community, version, reason: str) -> RuleVersion:
         raise RuleViolation(_l("Only a version in revision can be concluded."))
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
-        raise RuleViolation(_l("Please say in a sentence what changed (at most 300 characters)."))
+        raise RuleViolation(_l("Please say in a sentence what changed (at most 300 characters)."), field="reason")
     amendments = db.session.execute(select(Amendment).where(Amendment.version_id == version.id)
                                     .order_by(Amendment.id)).scalars().all()
     if any(a.decision is None for a in amendments):
@@ -191,7 +195,7 @@ def conclude_revision(actor, community, version, reason: str) -> RuleVersion:
 
 
 def apply_amendments(version, amendments: list[Amendment]) -> None:
-    chapters, clauses = _ordered(version)
+    chapters, clauses = ordered_clauses(version)
     by_key = {c.key: c for c in clauses}
     for a in amendments:
         if a.kind == "change" and a.target_key in by_key:
@@ -209,7 +213,7 @@ def apply_amendments(version, amendments: list[Amendment]) -> None:
             clauses.insert(clauses.index(after) + 1 if after else len(clauses), clause)
             by_key[clause.key] = clause
     db.session.flush()
-    _renumber(version, clauses)
+    renumber(version, clauses)
 
 
 def from_revision(version) -> bool:
@@ -228,9 +232,10 @@ def file_version(actor, community, version, filed_on: date, reference: str, toda
         raise RuleViolation(_l("This version is already marked as filed."))
     reference = (reference or "").strip()
     if not reference or len(reference) > 60:
-        raise RuleViolation(_l("Please give the filing reference number (at most 60 characters)."))
+        raise RuleViolation(_l("Please give the filing reference number (at most 60 characters)."),
+                            field="reference")
     if filed_on is None or filed_on > today or filed_on < version.adopted_at.date() - timedelta(days=1):
-        raise RuleViolation(_l("The filing date must be between the adoption and today."))
+        raise RuleViolation(_l("The filing date must be between the adoption and today."), field="filed_on")
     version.filed_on, version.filing_reference, version.filed_by_id = filed_on, reference, actor.id
     audit.record(community, actor, "rules.filed", version, {"filed_on": filed_on.isoformat(),
                                                             "reference": reference}, actor_role=COMMITTEE)

@@ -100,3 +100,28 @@ def assisted_support_count(a: Amendment) -> int:
     return db.session.execute(select(func.count()).select_from(AssistedAction).where(
         AssistedAction.community_id == a.community_id, AssistedAction.subject_type == "rule_amendment",
         AssistedAction.subject_id == a.id, AssistedAction.kind == "rules.amendment_supported")).scalar_one()
+
+
+# -- what the loaders and pages read (portal/rules/blueprint.py, pages.py) ---------------------
+
+def clause_of(version, clause_id: int) -> RuleClause | None:
+    """The clause of this version with this id, else None."""
+    c = db.session.get(RuleClause, clause_id)
+    return c if c is not None and c.version_id == version.id else None
+
+
+def chapter_of(version, chapter_id) -> RuleChapter | None:
+    """The chapter of this version with this id, else None."""
+    ch = db.session.get(RuleChapter, chapter_id) if isinstance(chapter_id, int) and 0 < chapter_id < 2**31 else None
+    return ch if ch is not None and ch.version_id == version.id else None
+
+
+def amendment_of(community, version, amendment_id: int) -> Amendment | None:
+    """The amendment of this community's version with this id (its author loaded), else None."""
+    return db.session.execute(select(Amendment).options(joinedload(Amendment.author)).where(
+        Amendment.id == amendment_id, Amendment.community_id == community.id,
+        Amendment.version_id == version.id)).scalar_one_or_none()
+
+
+def document_of(version) -> RuleDocument:
+    return db.session.get(RuleDocument, version.document_id)

@@ -51,4 +51,6 @@ def _can_read(ctx, v: RuleVersion) -> bool:
     return perm.can_view_version(ctx, v)
 
 
-registry.register("rules", load=_load, text=_text, can_read=_can_read)
+def register() -> None:
+    """Called from registrations.register() (the package's init_app), never at import."""
+    registry.register("rules", load=_load, text=_text, can_read=_can_read)

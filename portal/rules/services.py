@@ -1,5 +1,6 @@
 """Rule documents and drafting: one function per use case, explicit actor and community,
-the audit event in the same transaction; the view commits.
+the audit event in the same transaction; the action wrapper commits (portal/web/actions.py).
+A violation that concerns one field of the form names it (`field=`, the form's field name).
 
 Phase changes and amendments are in phases.py, the adoption vote in adoption.py.
 """
@@ -33,10 +34,10 @@ def new_key() -> str:
     return secrets.token_hex(4)
 
 
-def _text(value: str, limit: int, message) -> str:
+def _text(value: str, limit: int, message, field: str) -> str:
     value = (value or "").strip()
     if not value or len(value) > limit:
-        raise RuleViolation(message)
+        raise RuleViolation(message, field=field)
     return value
 
 
@@ -50,9 +51,9 @@ def require_draft(version: RuleVersion) -> None:
 
 def create_document(actor, community, title: str, kind: str) -> RuleVersion:
     """A new document with its first version: an empty draft with one chapter."""
-    title = _text(title, TITLE_MAX, _l("The document needs a title (at most 120 characters)."))
+    title = _text(title, TITLE_MAX, _l("The document needs a title (at most 120 characters)."), "title")
     if kind not in KINDS:
-        raise RuleViolation(_l("Please choose one of the listed kinds of document."))
+        raise RuleViolation(_l("Please choose one of the listed kinds of document."), field="kind")
     doc = RuleDocument(community_id=community.id, title=title, kind=kind, created_by_id=actor.id)
     db.session.add(doc)
     db.session.flush()
@@ -101,7 +102,8 @@ def copy_version(actor, community, source: RuleVersion, reason: str) -> RuleVers
 
 def start_redraft(actor, community, document, reason: str) -> RuleVersion:
     """A new draft from the latest version, to change rules that are adopted (or were returned)."""
-    reason = _text(reason, REASON_MAX, _l("Please say why the rules should change (at most 300 characters)."))
+    reason = _text(reason, REASON_MAX, _l("Please say why the rules should change (at most 300 characters)."),
+                   "reason")
     if open_version(document) is not None:
         raise RuleViolation(_l("This document already has a version under deliberation."))
     latest = db.session.execute(select(RuleVersion).where(RuleVersion.document_id == document.id)
@@ -125,13 +127,14 @@ def clauses_of(version) -> list[RuleClause]:
                               .order_by(RuleClause.number)).scalars().all()
 
 
-def _renumber(version, ordered: list[RuleClause]) -> None:
+def renumber(version, ordered: list[RuleClause]) -> None:
+    """Number the clauses 1, 2, … in the order given (phases.py uses it too)."""
     for i, c in enumerate(ordered, start=1):
         c.number = i
     db.session.flush()
 
 
-def _ordered(version) -> tuple[list[RuleChapter], list[RuleClause]]:
+def ordered_clauses(version) -> tuple[list[RuleChapter], list[RuleClause]]:
     """Clauses in reading order: by chapter, then by number."""
     chapters = chapters_of(version)
     rank = {ch.id: ch.number for ch in chapters}
@@ -143,7 +146,7 @@ def _ordered(version) -> tuple[list[RuleChapter], list[RuleClause]]:
 
 def add_chapter(actor, community, version, title: str) -> RuleChapter:
     require_draft(version)
-    title = _text(title, CHAPTER_MAX, _l("The chapter needs a title (at most 120 characters)."))
+    title = _text(title, CHAPTER_MAX, _l("The chapter needs a title (at most 120 characters)."), "title")
     number = len(chapters_of(version)) + 1
     ch = RuleChapter(version_id=version.id, number=number, title=title)
     db.session.add(ch)
@@ -157,7 +160,7 @@ def rename_chapter(actor, community, version, chapter, title: str) -> None:
     require_draft(version)
     title = (title or "").strip()
     if len(title) > CHAPTER_MAX:
-        raise RuleViolation(_l("The chapter title is too long (at most 120 characters)."))
+        raise RuleViolation(_l("The chapter title is too long (at most 120 characters)."), field="title")
     chapter.title = title
     audit.record(community, actor, "rules.chapter_renamed", version, {"chapter": chapter.number, "title": title},
                  actor_role=COMMITTEE)
@@ -165,15 +168,15 @@ def rename_chapter(actor, community, version, chapter, title: str) -> None:
 
 def add_clause(actor, community, version, chapter, text: str) -> RuleClause:
     require_draft(version)
-    text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."))
-    chapters, clauses = _ordered(version)
+    text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."), "text")
+    chapters, clauses = ordered_clauses(version)
     clause = RuleClause(community_id=version.community_id, version_id=version.id, chapter_id=chapter.id, number=0, key=new_key(), text=text)
     # At the end of its chapter.
     position = max((i + 1 for i, c in enumerate(clauses)
                     if next(ch.number for ch in chapters if ch.id == c.chapter_id) <= chapter.number), default=0)
     db.session.add(clause)
     clauses.insert(position, clause)
-    _renumber(version, clauses)
+    renumber(version, clauses)
     audit.record(community, actor, "rules.clause_added", version, {"key": clause.key, "number": clause.number},
                  actor_role=COMMITTEE)
     return clause
@@ -181,7 +184,7 @@ def add_clause(actor, community, version, chapter, text: str) -> RuleClause:
 
 def edit_clause(actor, community, version, clause, text: str) -> None:
     require_draft(version)
-    text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."))
+    text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."), "text")
     if text == clause.text:
         return
     clause.text = text
@@ -193,8 +196,8 @@ def move_clause(actor, community, version, clause, direction: str) -> None:
     """One step up or down; at the edge of a chapter it crosses into the next chapter."""
     require_draft(version)
     if direction not in ("up", "down"):
-        raise RuleViolation(_l("A clause moves up or down."))
-    chapters, clauses = _ordered(version)
+        raise RuleViolation(_l("A clause moves up or down."), field="direction")
+    chapters, clauses = ordered_clauses(version)
     i = clauses.index(clause)
     ch_index = next(k for k, ch in enumerate(chapters) if ch.id == clause.chapter_id)
     step = -1 if direction == "up" else 1
@@ -206,7 +209,7 @@ def move_clause(actor, community, version, clause, direction: str) -> None:
         clause.chapter_id = chapters[ch_index + step].id  # to the end / start of the next chapter
     else:
         raise RuleViolation(_l("This clause cannot move further."))
-    _renumber(version, sorted(clauses, key=lambda c: (next(ch.number for ch in chapters if ch.id == c.chapter_id),
+    renumber(version, sorted(clauses, key=lambda c: (next(ch.number for ch in chapters if ch.id == c.chapter_id),
                                                       clauses.index(c))))
     audit.record(community, actor, "rules.clause_moved", version,
                  {"key": clause.key, "direction": direction, "number": clause.number}, actor_role=COMMITTEE)
@@ -217,7 +220,7 @@ def delete_clause(actor, community, version, clause) -> None:
     key, number = clause.key, clause.number
     db.session.delete(clause)
     db.session.flush()
-    _chapters, clauses = _ordered(version)
-    _renumber(version, clauses)
+    _chapters, clauses = ordered_clauses(version)
+    renumber(version, clauses)
     audit.record(community, actor, "rules.clause_deleted", version, {"key": key, "number": number},
                  actor_role=COMMITTEE)
