@@ -1203,6 +1203,25 @@ def test_bad_reply_parents(app, world):
     assert row_counts() == before
 
 
+def test_reply_sent_as_a_browser_sends_it(app, world):
+    """The reply form has a prefix: its token is "reply-submit_token", and only that is sent. The
+    reply is made once, and the same rendered form sent again lands on it."""
+    p = make_proposal(world)
+    top = ps_comment(world, p, "coma", "first")
+    db.session.commit()
+    meda = en(app, "meda")
+    url = f"/c/dorf-a/proposals/{p.id}"
+    html = meda.get(f"{url}?reply_to={top.id}").get_data(as_text=True)
+    token = re.search(r'name="reply-submit_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="reply-submit_token"', html)
+    assert token, "the reply form renders its own one-time token"
+    data = {"reply-body": "a reply", "reply-parent_id": str(top.id), "reply-submit_token": token.group(1) or token.group(2)}
+    for _ in range(2):
+        r = meda.post(f"{url}/comments", dict(data), token_from=url, once=False)
+        assert r.status_code == 303, r.get_data(as_text=True)[:300]
+    replies = db.session.execute(select(Comment).where(Comment.parent_id == top.id)).scalars().all()
+    assert [c.body for c in replies] == ["a reply"]
+
+
 @pytest.mark.parametrize("subject", ["proposal", "comment"])
 def test_bad_reasons(app, world, subject):
     from portal.moderation import services as mod

@@ -98,7 +98,7 @@ def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, st
         return _refused(form, page, 400)
     row = None
     if once:
-        token = request.form.get(once_tokens.TOKEN_FIELD)
+        token = once_tokens.sent_token(form)
         if not once_tokens.valid(token) or not current_user.is_authenticated:
             return _token_refused(form, page, steps)
         landed = _landed(token, form, page, steps)

@@ -68,12 +68,23 @@ def claim(token: str, user_id: int, endpoint: str) -> SubmittedForm:
     return row
 
 
+def sent_token(form=None) -> str | None:
+    """The one-time token this POST carries: the form's own field (a form with a prefix, such as a
+    reply form, names it "reply-submit_token"), else any field of that name."""
+    if form is not None and TOKEN_FIELD in getattr(form, "_fields", {}):
+        return request.form.get(form[TOKEN_FIELD].name)
+    for key in request.form:
+        if key == TOKEN_FIELD or key.endswith("-" + TOKEN_FIELD):
+            return request.form.get(key)
+    return None
+
+
 def sent_before() -> bool:
     """This POST is the second send of a rendered form whose first send made something: the same
     person, the same endpoint, a token already claimed (see web/permissions.py require_or_sent)."""
     if request.method != "POST" or not current_user.is_authenticated:
         return False
-    token = request.form.get(TOKEN_FIELD)
+    token = sent_token()
     if not valid(token):
         return False
     prior = find(token)
