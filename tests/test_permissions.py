@@ -542,13 +542,13 @@ def _poll_url(state="open", suffix="", **kw):
 def _all_voted(suffix):
     def make(w):
         from portal.extensions import db
-        from portal.votes import services as vs
+        from portal.votes import casting
 
         from .votes_support import make_poll
 
         p = make_poll(w, "open")
         for n in ("resa", "meda", "coma"):
-            vs.cast(w.a, w[n], p, [1])
+            casting.cast(w.a, w[n], p, [1])
         db.session.commit()
         return f"/c/dorf-a/votes/{p.id}{suffix}"
     return make
@@ -569,13 +569,13 @@ def _receipt(w):
 def _paper_to_confirm(w):
     """Totals entered by a second committee member (meda, made committee for this), for coma to confirm."""
     from portal.extensions import db
-    from portal.votes import services as vs
+    from portal.votes import paper
 
     from .votes_support import make_poll
 
     cs.grant_role(w["coma"], w.a, membership(w.a, w["meda"]), "committee")
     p = make_poll(w, "open")
-    vs.enter_paper_totals(w.a, w["meda"], p, 0, 0, [0, 0, 0])
+    paper.enter_paper_totals(w.a, w["meda"], p, 0, 0, [0, 0, 0])
     db.session.commit()
     return f"/c/dorf-a/votes/{p.id}/paper/confirm"
 
@@ -629,7 +629,7 @@ VOTES_ROUTES = [
                                               "count-3": "0"}),
     # meda entered these totals (made committee for it): the same person may not confirm them.
     Route("/c/<slug:slug>/votes/<id:poll_id>/paper/confirm", "POST", _paper_to_confirm,
-          {**only(["coma"], DONE), "meda": 409}),
+          {**only(["coma"], DONE), "meda": 400}),
 ]
 
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)

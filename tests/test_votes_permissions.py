@@ -26,9 +26,11 @@ MATRIX = {
     ("", "GET"): {"draft": (200, 404), "open": (200, 200), "voted": (200, 200), "closed": (200, 200)},
     ("/edit", "GET"): {"draft": (200, 404), "open": (200, 403), "voted": (403, 403), "closed": (403, 403)},
     ("/open", "POST"): {"draft": (DONE, 404), "open": (403, 403), "voted": (403, 403), "closed": (403, 403)},
-    ("/close", "POST"): {"draft": (403, 404), "open": (409, 403), "voted": (409, 403), "closed": (403, 403)},
+    # A rule that refuses (close early before everyone voted, a second ballot) shows the poll's page
+    # again with the message: 400, never a bare error page.
+    ("/close", "POST"): {"draft": (403, 404), "open": (400, 403), "voted": (400, 403), "closed": (403, 403)},
     ("/confirm", "POST"): {"draft": (404 + 0, 404), "open": (200, 200), "voted": (200, 303), "closed": (403, 403)},
-    ("/cast", "POST"): {"draft": (404, 404), "open": (DONE, DONE), "voted": (DONE, 409), "closed": (403, 403)},
+    ("/cast", "POST"): {"draft": (404, 404), "open": (DONE, DONE), "voted": (DONE, 400), "closed": (403, 403)},
     ("/ballots", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
     ("/ballots.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
     ("/roll.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
