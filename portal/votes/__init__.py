@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
-    from . import cli, committee_views, readaloud, views  # noqa: F401  (their routes)
+    from . import cli, committee_views, registrations, views  # noqa: F401  (their routes)
     from .blueprint import bp
 
     app.register_blueprint(bp)
     cli.register(app)
+    registrations.register()
