@@ -2,7 +2,7 @@
 (views.py, committee_views.py)."""
 from __future__ import annotations
 
-from flask import abort, g, redirect, url_for
+from flask import abort, g, url_for
 
 from ..communities.scoping import community_blueprint, get_or_404
 from ..web.reads import commit_read
@@ -31,10 +31,6 @@ def detail_url(poll, anchor: str = "") -> str:
 
 def paper_url(poll) -> str:
     return url_for("votes.paper", poll_id=poll.id)
-
-
-def to_detail(poll, anchor=""):
-    return redirect(detail_url(poll, anchor), code=303)
 
 
 def fmt_tracker(t: str) -> str:
