@@ -244,7 +244,7 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
 
 
 def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
-    from portal.votes import services as vs
+    from portal.votes import casting
     from portal.votes.models import RollEntry
     from portal.web.errors import RuleViolation
 
@@ -254,9 +254,9 @@ def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
     before = row_counts()
     for present, agreed in ((False, True), (True, False), (False, False)):
         with pytest.raises(RuleViolation):
-            vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=present, agreed=agreed)
+            casting.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=present, agreed=agreed)
         db.session.rollback()
     with pytest.raises(RuleViolation):  # never for oneself
-        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
+        casting.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
     db.session.rollback()
     assert row_counts() == before and db.session.execute(select(RollEntry)).first() is None

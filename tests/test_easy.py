@@ -18,7 +18,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.proposals import services as ps
 from portal.proposals.models import Proposal
-from portal.votes import services as vs
+from portal.votes import casting
 
 from .support.proposals import category_id, make_proposal
 from .support.security import client_as
@@ -113,7 +113,7 @@ def test_my_things_lists_only_my_own(app, world):
     assert "Resa&#39;s well" in page and "Meda&#39;s road" not in page
     assert f'/c/dorf-a/proposals/{mine.id}"' in page
     assert "New bus stop?" in _section(page, "mine-votes", "mine-proposals")  # waiting for resa's vote
-    vs.cast(world.a, world["resa"], poll, [1])
+    casting.cast(world.a, world["resa"], poll, [1])
     db.session.commit()
     page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
     votes = _section(page, "mine-votes", "mine-proposals")

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.rules import adoption
 from portal.rules.models import RuleVersion
+from portal.votes import casting as vote_casting
+from portal.votes import closing as vote_closing
 from portal.votes import links
-from portal.votes import services as votes
 from portal.votes.models import Poll
 
 from .support.pages import chain_ok, en, page
@@ -16,7 +17,7 @@ from .support.rules import make_rules
 
 def _vote(world, poll, choice_by_user):
     for name, position in choice_by_user.items():
-        votes.cast(world.a, world[name], poll, [position])
+        vote_casting.cast(world.a, world[name], poll, [position])
 
 
 def _electorate(world, poll):
@@ -38,7 +39,7 @@ def test_a_passed_poll_adopts_the_version(app, world):
     html = page(en(app, "resa"), f"/c/dorf-a/rules/v/{draft.id}")
     assert f'href="/c/dorf-a/votes/{poll.id}"' in html and "Go to the vote" in html
     _vote(world, poll, {name: 1 for name in _electorate(world, poll)})  # everyone: yes
-    votes.close_poll(world.a, world["coma"], poll)  # early: everyone has voted
+    vote_closing.close_poll(world.a, world["coma"], poll)  # early: everyone has voted
     db.session.commit()
     db.session.expire_all()
     v = db.session.get(RuleVersion, draft.id)
@@ -50,7 +51,7 @@ def test_a_failed_poll_sends_the_text_back_to_drafting(app, world):
     draft = make_rules(world, "vote_draft")
     poll = adoption.start_adoption_vote(draft, world["coma"])
     _vote(world, poll, {name: 2 for name in _electorate(world, poll)})  # everyone: no
-    votes.close_poll(world.a, world["coma"], poll)
+    vote_closing.close_poll(world.a, world["coma"], poll)
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(RuleVersion, draft.id).status == "returned"

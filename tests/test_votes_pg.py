@@ -20,7 +20,7 @@ from portal.auth.models import User
 from portal.communities import services as cs
 from portal.communities.models import Community
 from portal.extensions import db
-from portal.votes import services as vs
+from portal.votes import casting, closing
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
 from portal.web.errors import RuleViolation
 
@@ -50,7 +50,7 @@ def _caster(other, poll_id, user_id, outcomes):
                                            .where(Poll.id == poll_id)).scalar_one()
             poll, user = db.session.get(Poll, poll_id), db.session.get(User, user_id)
             try:
-                vs.cast(community, user, poll, [1 + user_id % 3])
+                casting.cast(community, user, poll, [1 + user_id % 3])
                 db.session.commit()
                 outcomes.append("ok")
             except RuleViolation:
@@ -96,12 +96,12 @@ def test_two_hundred_residents_at_once(app, world):
     ok = outcomes.count("ok")
     assert ok == 200 and outcomes.count("refused") == 200
     assert _count(RollEntry, p.id) == ok and _count(Ballot, p.id) == ok
-    vs.cast(world.a, world["coma"], p, [1])
-    vs.cast(world.a, world["meda"], p, [1])
-    vs.cast(world.a, world["resa"], p, [1])
-    vs.close_poll(world.a, world["coma"], p)
+    casting.cast(world.a, world["coma"], p, [1])
+    casting.cast(world.a, world["meda"], p, [1])
+    casting.cast(world.a, world["resa"], p, [1])
+    closing.close_poll(world.a, world["coma"], p)
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert sum(json.loads(r.totals)) == ok + 3 == r.turnout
-    assert vs.recount(p)[0]
+    assert closing.recount(p)[0]
     assert verify_community(world.a).ok

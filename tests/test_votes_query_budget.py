@@ -1,12 +1,12 @@
 """SQL statements per votes page stay constant as polls, voters and ballots grow
-(DESIGN.md §6: no N+1), and under the portal's cap."""
+(docs/architecture.md, "A request's life" and "Votes": no N+1), and under the portal's cap."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from portal.communities import services as cs
 from portal.extensions import db
-from portal.votes import services as vs
+from portal.votes import casting, closing
 from portal.votes.models import Ballot
 
 from .support.budget import (  # noqa: F401
@@ -24,9 +24,9 @@ from .support.votes import make_due, make_poll
 def _vote_all(w, poll, people, start, stop):
     for i, u in enumerate(people[start:stop], start):
         if i % 7 == 0:
-            vs.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3], present=True, agreed=True)
+            casting.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3], present=True, agreed=True)
         else:
-            vs.cast(w.a, u, poll, [1 + i % 3])
+            casting.cast(w.a, u, poll, [1 + i % 3])
 
 
 def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
@@ -38,12 +38,12 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     db.session.commit()
     open_poll = make_poll(w, "open", question="Open one?")
     closed = make_poll(w, "open", question="Closed one?", kind="up_to_k", k=2, secret=False)
-    vs.cast(w.a, w["resa"], open_poll, [1])
-    vs.cast(w.a, w["resa"], closed, [1, 2])
+    casting.cast(w.a, w["resa"], open_poll, [1])
+    casting.cast(w.a, w["resa"], closed, [1, 2])
     _vote_all(w, open_poll, people, 0, 3)
     _vote_all(w, closed, people, 0, 3)
     make_due(closed)
-    vs.close_if_due(w.a, closed)
+    closing.close_if_due(w.a, closed)
     db.session.commit()
     tracker = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == closed.id)
                                  .order_by(Ballot.tracker)).scalars().first()
@@ -77,7 +77,7 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     db.session.execute(models.PollResult.__table__.delete().where(models.PollResult.poll_id == closed.id))
     closed.state, closed.closes_at = "open", open_poll.closes_at
     db.session.commit()
-    vs.cast(w.a, w["resa"], closed, [1, 2])
+    casting.cast(w.a, w["resa"], closed, [1, 2])
     _vote_all(w, open_poll, people, 3, 110)
     _vote_all(w, closed, people, 0, 110)
     # A cast costs a constant few statements (issue 5: ballots/s): freeze, roll, ballot,
@@ -85,15 +85,15 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     # community and the voter expired by a commit (read under the lock, never reloaded).
     db.session.commit()
     with counting() as cast_sql:
-        vs.cast(w.a, people[115], open_poll, [2])
+        casting.cast(w.a, people[115], open_poll, [2])
     assert len(cast_sql) == (5 if db.engine.dialect.name == "postgresql" else 6), "\n".join(cast_sql)
     for i in range(40):
         p = make_poll(w, ("draft", "open", "voted", "closed")[i % 4], question=f"Poll {i}?", commit=False)
         if i % 4 == 1:
-            vs.cast(w.a, w["resa"], p, [2])
+            casting.cast(w.a, w["resa"], p, [2])
     db.session.commit()
     make_due(closed)
-    vs.close_if_due(w.a, closed)
+    closing.close_if_due(w.a, closed)
     db.session.commit()
     tracker2 = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == closed.id)
                                   .order_by(Ballot.tracker)).scalars().first()

@@ -14,6 +14,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.roster.models import Household, HouseholdMember
 from portal.votes import links, results
+from portal.votes import casting, closing, paper
 from portal.votes import services as vs
 from portal.votes.models import (
     Ballot,
@@ -57,7 +58,7 @@ def test_edit_before_the_first_ballot_then_frozen(world):
     vs.open_poll(world.a, world["coma"], p)
     _edit(world, p, question="Pave it in brick?")  # open, but no ballot yet
     db.session.commit()
-    vs.cast(world.a, world["resa"], p, [1])
+    casting.cast(world.a, world["resa"], p, [1])
     db.session.commit()
     with pytest.raises(vs.PollFrozen):
         _edit(world, p, question="Sneaky change")
@@ -74,7 +75,7 @@ def test_open_snapshots_the_verified_residents(world):
     cs.approve_member(world["coma"], world.a, next(m for m in _members(world.a) if m.user_id == world["penda"].id))
     db.session.commit()
     with pytest.raises(RuleViolation):
-        vs.cast(world.a, world["penda"], p, [1])
+        casting.cast(world.a, world["penda"], p, [1])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # opened once, snapshot taken once
         vs.open_poll(world.a, world["coma"], p)
@@ -88,16 +89,16 @@ def _members(c):
 
 def test_one_person_one_vote(world):
     p = make_poll(world, "open")
-    tracker = vs.cast(world.a, world["resa"], p, [2])
+    tracker = casting.cast(world.a, world["resa"], p, [2])
     db.session.commit()
     assert len(tracker) == 16 and tracker.isalnum()
-    with pytest.raises(vs.AlreadyVoted):
-        vs.cast(world.a, world["resa"], p, [1])
+    with pytest.raises(casting.AlreadyVoted):
+        casting.cast(world.a, world["resa"], p, [1])
     db.session.rollback()
     assert _count(RollEntry) == 1 and _count(Ballot) == 1
     for bad in ([], [4], [1, 2], ["x"]):
         with pytest.raises(RuleViolation):
-            vs.cast(world.a, world["meda"], p, bad)
+            casting.cast(world.a, world["meda"], p, bad)
         db.session.rollback()
     assert _count(RollEntry) == 1
 
@@ -110,23 +111,23 @@ def _count(model):
 
 def test_up_to_k(world):
     p = make_poll(world, "open", kind="up_to_k", k=2)
-    vs.cast(world.a, world["resa"], p, [3, 1])
+    casting.cast(world.a, world["resa"], p, [3, 1])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        vs.cast(world.a, world["meda"], p, [1, 2, 3])
+        casting.cast(world.a, world["meda"], p, [1, 2, 3])
     db.session.rollback()
     assert db.session.execute(select(Ballot.choice)).scalar_one() == "1;3"
 
 
 def test_no_vote_outside_the_window(world):
     p = make_poll(world, "draft")
-    with pytest.raises(vs.NotOpen):
-        vs.cast(world.a, world["resa"], p, [1])
+    with pytest.raises(casting.NotOpen):
+        casting.cast(world.a, world["resa"], p, [1])
     db.session.rollback()
     vs.open_poll(world.a, world["coma"], p)
     make_due(p)
-    with pytest.raises(vs.NotOpen):
-        vs.cast(world.a, world["resa"], p, [1])
+    with pytest.raises(casting.NotOpen):
+        casting.cast(world.a, world["resa"], p, [1])
     db.session.rollback()
     assert _count(RollEntry) == 0
 
@@ -134,14 +135,14 @@ def test_no_vote_outside_the_window(world):
 def test_assisted_cast(world):
     p = make_poll(world, "open")
     with pytest.raises(RuleViolation):
-        vs.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
+        casting.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
     db.session.rollback()
-    vs.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=True, agreed=True)
+    casting.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=True, agreed=True)
     db.session.commit()
     entry = db.session.execute(select(RollEntry)).scalar_one()
     assert (entry.user_id, entry.origin, entry.recorded_by_id) == (world["resa"].id, "assisted", world["coma"].id)
-    with pytest.raises(vs.AlreadyVoted):
-        vs.cast(world.a, world["resa"], p, [2])
+    with pytest.raises(casting.AlreadyVoted):
+        casting.cast(world.a, world["resa"], p, [2])
     db.session.rollback()
     ev = _events("poll.participated")[-1]
     assert ev["actor"] == world["coma"].id and ev["data"] == {"origin": "assisted", "voter": world["resa"].id}
@@ -153,39 +154,39 @@ def test_paper_ballots_and_the_two_person_rule(world):
     db.session.commit()
     p = make_poll(world, "open")
     assert p.electorate_count == 4
-    vs.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
+    paper.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
     db.session.commit()
     # Marked on paper: no online vote any more.
-    with pytest.raises(vs.AlreadyVoted):
-        vs.cast(world.a, world["resa"], p, [1])
+    with pytest.raises(casting.AlreadyVoted):
+        casting.cast(world.a, world["resa"], p, [1])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # counts do not add up to the paper ballots
-        vs.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 0, 0])
+        paper.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 0, 0])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # two ballots counted, three people marked? no: 3 != 2
-        vs.enter_paper_totals(world.a, world["coma"], p, 3, 0, [2, 1, 0])
+        paper.enter_paper_totals(world.a, world["coma"], p, 3, 0, [2, 1, 0])
     db.session.rollback()
-    vs.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 1, 0])
+    paper.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 1, 0])
     db.session.commit()
     with pytest.raises(RuleViolation):  # the same person cannot confirm
-        vs.confirm_paper_totals(world.a, world["coma"], p)
+        paper.confirm_paper_totals(world.a, world["coma"], p)
     db.session.rollback()
     # Early close refused: not everyone voted, and totals are unconfirmed.
     with pytest.raises(RuleViolation):
-        vs.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, world["coma"], p)
     db.session.rollback()
-    vs.confirm_paper_totals(world.a, second, p)
+    paper.confirm_paper_totals(world.a, second, p)
     db.session.commit()
-    vs.cast(world.a, second, p, [1])
-    vs.cast_assisted(world.a, second, p, world["coma"], [3], present=True, agreed=True)
+    casting.cast(world.a, second, p, [1])
+    casting.cast_assisted(world.a, second, p, world["coma"], [3], present=True, agreed=True)
     db.session.commit()
-    vs.close_poll(world.a, world["coma"], p)  # everyone voted: early close allowed
+    closing.close_poll(world.a, world["coma"], p)  # everyone voted: early close allowed
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [2, 1, 1]
     assert (r.turnout_web, r.turnout_assisted, r.turnout_paper) == (1, 1, 2)
     assert p.state == "closed" and p.quorum_met and p.passed is True  # 2 yes, 1 no, 1 abstain
-    ok, stored, counted, problems = vs.recount(p)
+    ok, stored, counted, problems = closing.recount(p)
     assert ok and stored == counted == [2, 1, 1], problems
     kinds = [e["action"] for e in _all_events()]
     assert "poll.paper_entered" in kinds and "poll.paper_confirmed" in kinds
@@ -201,30 +202,30 @@ def _events(action):
 
 def test_early_close_only_when_everyone_voted(world):
     p = make_poll(world, "open")
-    vs.cast(world.a, world["resa"], p, [1])
+    casting.cast(world.a, world["resa"], p, [1])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        vs.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, world["coma"], p)
     db.session.rollback()
-    vs.cast(world.a, world["meda"], p, [2])
-    vs.cast(world.a, world["coma"], p, [1])
-    vs.close_poll(world.a, world["coma"], p)
+    casting.cast(world.a, world["meda"], p, [2])
+    casting.cast(world.a, world["coma"], p, [1])
+    closing.close_poll(world.a, world["coma"], p)
     db.session.commit()
     assert p.state == "closed" and p.closed_at is not None and p.passed is True and p.quorum_met
     from flask_babel import force_locale
 
     with force_locale("en"):
-        assert "Passed" in p.summary and "3 of 3" in p.summary
+        assert "Passed" in results.summary(p) and "3 of 3" in results.summary(p)
     with pytest.raises(RuleViolation):
-        vs.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, world["coma"], p)
 
 
 def test_close_at_closing_time_on_access_and_by_command(app, world):
     p1, p2 = make_poll(world, "voted"), make_poll(world, "open", question="Second?")
     make_due(p1)
-    assert vs.close_if_due(world.a, p1) is True
+    assert closing.close_if_due(world.a, p1) is True
     db.session.commit()
-    assert p1.state == "closed" and vs.close_if_due(world.a, p1) is False
+    assert p1.state == "closed" and closing.close_if_due(world.a, p1) is False
     make_due(p2)
     result = app.test_cli_runner().invoke(args=["votes", "close-due"])
     assert result.exit_code == 0, result.output
@@ -238,8 +239,8 @@ def test_close_at_closing_time_on_access_and_by_command(app, world):
 
 def test_result_is_stored_published_and_recountable(app, world):
     p = make_poll(world, "open", kind="single", preset="simple_majority")
-    trackers = [vs.cast(world.a, world[n], p, [c]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
-    vs.close_poll(world.a, world["coma"], p)
+    trackers = [casting.cast(world.a, world[n], p, [c]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
+    closing.close_poll(world.a, world["coma"], p)
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [1, 2, 0] and r.winners == "2" and p.passed
@@ -255,7 +256,7 @@ def test_result_is_stored_published_and_recountable(app, world):
     # A ballot changed behind the portal's back: the recount sees it.
     db.session.execute(Ballot.__table__.update().where(Ballot.tracker == trackers[0]).values(choice="1"))
     db.session.commit()
-    ok, stored, counted, problems = vs.recount(p)
+    ok, stored, counted, problems = closing.recount(p)
     assert not ok and counted == [2, 1, 0] and problems
     out = app.test_cli_runner().invoke(args=["votes", "recount", str(p.id)])
     assert out.exit_code == 1 and "DIFFERS" in out.output
@@ -267,22 +268,22 @@ def test_villagers_meeting_needs_more_than_half(world):
     db.session.commit()
     p = make_poll(world, "open", preset="villagers_meeting")  # 6 eligible
     for n in ("resa", "meda", "coma"):
-        vs.cast(world.a, world[n], p, [1])
+        casting.cast(world.a, world[n], p, [1])
     make_due(p)
-    vs.close_if_due(world.a, p)
+    closing.close_if_due(world.a, p)
     db.session.commit()
     assert p.electorate_count == 6 and not p.quorum_met and not p.passed
     from flask_babel import force_locale
 
     with force_locale("en"):
-        assert "too few" in p.summary
+        assert "too few" in results.summary(p)
 
 
 def test_roll_call_names_choices_secret_does_not(world):
     rc = make_poll(world, "open", secret=False)
-    vs.cast(world.a, world["resa"], rc, [2])
+    casting.cast(world.a, world["resa"], rc, [2])
     sec = make_poll(world, "open", question="Secret one?")
-    vs.cast(world.a, world["resa"], sec, [2])
+    casting.cast(world.a, world["resa"], sec, [2])
     db.session.commit()
     rows = db.session.execute(select(RollCallVote.poll_id, RollCallVote.user_id)).all()
     assert rows == [(rc.id, world["resa"].id)]
@@ -306,11 +307,11 @@ def test_ballot_table_schema_in_the_database(app):
 
 def test_audit_payloads_never_hold_a_secret_choice(world):
     p = make_poll(world, "open")
-    vs.cast(world.a, world["resa"], p, [3])
-    vs.cast_assisted(world.a, world["coma"], p, world["meda"], [3], present=True, agreed=True)
-    vs.cast(world.a, world["coma"], p, [3])
+    casting.cast(world.a, world["resa"], p, [3])
+    casting.cast_assisted(world.a, world["coma"], p, world["meda"], [3], present=True, agreed=True)
+    casting.cast(world.a, world["coma"], p, [3])
     trackers = set(db.session.execute(select(Ballot.tracker)).scalars())
-    vs.close_poll(world.a, world["coma"], p)
+    closing.close_poll(world.a, world["coma"], p)
     db.session.commit()
     for e in _all_events():
         if e["action"] == "poll.participated":
@@ -329,9 +330,9 @@ def test_link_to_a_proposal_and_on_closed_hook(world):
                                   on_closed=lambda poll, obj, actor: seen.append((poll.state, poll.passed, obj.id))))
     try:
         p = make_poll(world, "open", link_kind="test_link", link_id=prop.id)
-        vs.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, world["resa"], p, [1])
         make_due(p)
-        vs.close_if_due(world.a, p)
+        closing.close_if_due(world.a, p)
         db.session.commit()
         assert seen == [("closed", True, prop.id)]
     finally:
@@ -369,12 +370,12 @@ def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
     _household(world.a, "一组 4 号", world["villd"])
     db.session.add(HouseholdMember(membership_id=membership(world.a, world["ville"]).id, household_id=h1.id))
     db.session.commit()
-    vs.cast(world.a, world["resa"], p, [1])                                        # household 1, web
-    vs.mark_paper(world.a, world["coma"], p, [world["villa"]])                     # household 1 again, paper
-    vs.cast_assisted(world.a, world["coma"], p, world["villb"], [1], present=True, agreed=True)  # household 2
-    vs.cast(world.a, world["coma"], p, [1])                                        # in no household
+    casting.cast(world.a, world["resa"], p, [1])                                        # household 1, web
+    paper.mark_paper(world.a, world["coma"], p, [world["villa"]])                     # household 1 again, paper
+    casting.cast_assisted(world.a, world["coma"], p, world["villb"], [1], present=True, agreed=True)  # household 2
+    casting.cast(world.a, world["coma"], p, [1])                                        # in no household
     make_due(p)
-    vs.close_if_due(world.a, p)
+    closing.close_if_due(world.a, p)
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert r.turnout == 4 and r.households_taking_part == 2
@@ -389,10 +390,10 @@ def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
     # A poll opened now has the four households of now; 1 of them taking part is not enough.
     q = make_poll(world, "open", preset="villagers_meeting", question="Again?")
     assert q.households_count == 4
-    vs.cast(world.a, world["resa"], q, [1])
-    vs.cast(world.a, world["villa"], q, [1])
-    vs.cast(world.a, world["coma"], q, [1])
+    casting.cast(world.a, world["resa"], q, [1])
+    casting.cast(world.a, world["villa"], q, [1])
+    casting.cast(world.a, world["coma"], q, [1])
     make_due(q)
-    vs.close_if_due(world.a, q)
+    closing.close_if_due(world.a, q)
     db.session.commit()
     assert db.session.get(PollResult, q.id).households_taking_part == 1 and not q.quorum_met

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
-from portal.votes import services as vs
+from portal.votes import casting, closing
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
 
 from .support.helpers import Client
@@ -74,9 +74,11 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     assert "-".join(tracker[i:i + 4] for i in range(0, 16, 4)) in receipt
     # The receipt does not repeat the choice.
     assert "#vote-no" not in receipt
-    # A second try is refused by the roll; the page says the vote is in.
-    r = resa.post(f"/c/dorf-a/votes/{poll.id}/cast", {"choice": "1", "csrf_token": token})
-    assert r.status_code == 409
+    # A second try (another rendered ballot) is refused by the roll: the poll's page again, with the
+    # message in the error summary; the page says the vote is in.
+    r = resa.post(f"/c/dorf-a/votes/{poll.id}/cast?lang=en", {"choice": "1", "csrf_token": token})
+    assert r.status_code == 400
+    assert "A vote has already been recorded for this person" in r.get_data(as_text=True)
     assert "You have voted." in resa.get(f"/c/dorf-a/votes/{poll.id}", query_string=EN).get_data(as_text=True)
     assert db.session.execute(select(Ballot)).scalars().all().__len__() == 1
 
@@ -87,8 +89,9 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
                   {"voter": str(world["meda"].id), "choice": "1", "present": "y", "agreed": "y"},
                   token_from=f"/c/dorf-a/votes/{poll.id}/assisted")
     assert r.status_code == 303
-    r = coma.post(f"/c/dorf-a/votes/{poll.id}/close", token_from="/c/dorf-a/votes/new")
-    assert r.status_code == 409  # coma has not voted yet
+    r = coma.post(f"/c/dorf-a/votes/{poll.id}/close?lang=en", token_from="/c/dorf-a/votes/new")
+    assert r.status_code == 400  # coma has not voted yet: the poll's page again, saying why
+    assert "every eligible resident has voted" in r.get_data(as_text=True)
     token = coma.token(f"/c/dorf-a/votes/{poll.id}")
     assert coma.post(f"/c/dorf-a/votes/{poll.id}/cast", {"choice": "1", "csrf_token": token}).status_code == 303
     r = coma.post(f"/c/dorf-a/votes/{poll.id}/close", token_from="/c/dorf-a/votes/new")
@@ -142,7 +145,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
 
 def test_roll_call_poll_shows_names_with_choices_after_close(app, world):
     p = make_poll(world, "open", secret=False)
-    vs.cast(world.a, world["resa"], p, [2])
+    casting.cast(world.a, world["resa"], p, [2])
     db.session.commit()
     page = Client(app).get(f"/c/dorf-a/votes/{p.id}", query_string=EN).get_data(as_text=True)
     assert "Names and choices" not in page
@@ -180,7 +183,8 @@ def test_paper_flow_through_the_pages(app, world):
     r = coma.post(url + "/totals", {"ballots": "2", "invalid": "1", "count-1": "1", "count-2": "0", "count-3": "0"},
                   token_from=url)
     assert r.status_code == 303
-    assert coma.post(url + "/confirm", token_from=url).status_code == 409  # same person
+    r = coma.post(url + "/confirm?lang=en", token_from=url)
+    assert r.status_code == 400 and "A second committee member must confirm" in r.get_data(as_text=True)
     assert other.post(url + "/confirm", token_from=url).status_code == 303
     page = other.get(url, query_string=EN).get_data(as_text=True)
     assert "Confirmed by Comc" in page
@@ -213,7 +217,7 @@ def test_hostile_text_is_escaped_on_every_votes_page(app, world):
                   options=[SCRIPT, IMG, "plain"])
     p.description = IMG + "\n" + SCRIPT
     db.session.commit()
-    vs.cast(world.a, evil, p, [1, 2])
+    casting.cast(world.a, evil, p, [1, 2])
     db.session.commit()
     coma, ev = _as(app, "coma"), _as(app, "evilvoter")
     pages = [(coma, f"/c/dorf-a/votes/{p.id}"), (coma, f"/c/dorf-a/votes/{p.id}/assisted"),
@@ -264,9 +268,9 @@ def test_published_ballots_are_paged_by_receipt_code(app, world):
     db.session.commit()
     p = make_poll(world, "open")
     for u in people:
-        vs.cast(world.a, u, p, [1])
+        casting.cast(world.a, u, p, [1])
     make_due(p)
-    vs.close_if_due(world.a, p)
+    closing.close_if_due(world.a, p)
     db.session.commit()
     client = Client(app)
     html = client.get(f"/c/dorf-a/votes/{p.id}/ballots", query_string=EN).get_data(as_text=True)

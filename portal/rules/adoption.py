@@ -100,6 +100,7 @@ def register_link() -> None:
     from flask import url_for
 
     from ..votes.links import LinkKind, register
+    from ..votes.results import summary
 
     def load(community, version_id):
         return db.session.execute(select(RuleVersion).where(
@@ -108,7 +109,7 @@ def register_link() -> None:
     def on_closed(poll, version, actor):
         if version.status == "adoption_vote" and version.poll_id == poll.id:
             record_adoption_result(version, actor, passed=bool(poll.passed), poll_id=poll.id,
-                                   summary=poll.summary)
+                                   summary=summary(poll))
 
     register(LinkKind("rule_version", load, title=lambda v: f"{_title_of(v)} · v{v.number}",
                       url=lambda v: url_for("rules.version", version_id=v.id), on_closed=on_closed))

@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @group.command("close-due")
     def close_due():
         """Close every open poll whose closing time has passed, and publish its result."""
-        from .services import close_due as run
+        from .closing import close_due as run
 
         closed = run()
         click.echo(f"closed {len(closed)} poll(s)" + (": " + ", ".join(map(str, closed)) if closed else ""))
@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
         """Recount POLL_ID from its published ballots table and compare with the stored result."""
         from ..web.errors import PortalError
         from .models import Poll
-        from .services import recount as run
+        from .closing import recount as run
 
         poll = db.session.get(Poll, poll_id)
         if poll is None:

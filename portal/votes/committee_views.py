@@ -1,24 +1,24 @@
-"""The committee's poll pages: create, edit, open, close, assisted and paper entry."""
+"""The committee's poll pages: create, edit, open, close, assisted and paper entry. Every POST
+goes through the action wrapper (portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..auth.models import User
 from ..db import utcnow
-from ..web.errors import PortalError
-from ..extensions import db
+from ..web.actions import Done, act
+from ..web.forms import ButtonForm
 from ..web.permissions import require
+from . import casting, closing, queries, services
 from . import permissions as perm
-from . import queries
-from . import services as vs
-from .forms import AssistedForm, PaperMarkForm, PaperTotalsForm, PollForm
-from .views import bp, load, to_detail
+from .blueprint import bp, detail_url, load, paper_url
+from .forms import PaperTotalsForm, PollForm
+from .paper import confirm_paper_totals, enter_paper_totals, mark_paper
+from .pages import assisted_form, assisted_page, detail_page, mark_form, paper_page, poll_form_page, waiting_choices
 
 
 def _local(dt):
@@ -34,10 +34,6 @@ def _poll_args(form) -> dict:
                 link_kind="proposal" if form.proposal.data else None, link_id=form.proposal.data or None)
 
 
-def _render_form(form, poll, status=200):
-    return render_template("votes/form.html", form=form, poll=poll), status
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require(perm.can_create(g.ctx))
@@ -49,17 +45,12 @@ def new():
         proposal = request.args.get("proposal", "")
         if proposal.isascii() and proposal.isdigit() and len(proposal) < 10:
             form.proposal.data = int(proposal)
-    if form.validate_on_submit():
-        try:
-            poll = vs.create_poll(g.community, current_user, **_poll_args(form))
-            db.session.commit()
-        except PortalError as exc:
-            db.session.rollback()
-            form.question.errors.append(exc.message)
-            return _render_form(form, None, 400)
-        flash(_("The poll is saved as a draft. Check it, then open it."), "success")
-        return to_detail(poll)
-    return _render_form(form, None, 400 if request.method == "POST" else 200)
+
+    def run():
+        poll = services.create_poll(g.community, current_user, **_poll_args(form))
+        return Done(detail_url(poll), _("The poll is saved as a draft. Check it, then open it."))
+
+    return act(form, run, lambda: poll_form_page(form), once=True)
 
 
 @bp.route("/<id:poll_id>/edit", methods=["GET", "POST"])
@@ -75,113 +66,72 @@ def edit(poll_id):
         form.secrecy.data = "secret" if poll.secret else "rollcall"
         form.opens_at.data, form.closes_at.data = _local(poll.opens_at), _local(poll.closes_at)
         form.proposal.data = poll.link_id if poll.link_kind == "proposal" else None
-    if form.validate_on_submit():
-        try:
-            args = _poll_args(form)
-            if poll.link_kind and poll.link_kind != "proposal":  # linked elsewhere (e.g. a rule version): keep it
-                args.update(link_kind=poll.link_kind, link_id=poll.link_id)
-            vs.edit_poll(g.community, current_user, poll, **args)
-            db.session.commit()
-        except PortalError as exc:
-            db.session.rollback()
-            form.question.errors.append(exc.message)
-            return _render_form(form, poll, 400)
-        flash(_("Saved."), "success")
-        return to_detail(poll)
-    return _render_form(form, poll, 400 if request.method == "POST" else 200)
+
+    def run():
+        args = _poll_args(form)
+        if poll.link_kind and poll.link_kind != "proposal":  # linked elsewhere (e.g. a rule version): keep it
+            args.update(link_kind=poll.link_kind, link_id=poll.link_id)
+        services.edit_poll(g.community, current_user, poll, **args)
+        return Done(detail_url(poll), _("Saved."))
+
+    return act(form, run, lambda: poll_form_page(form, poll))
 
 
 @bp.post("/<id:poll_id>/open")
 def open_(poll_id):
     poll = load(poll_id)
     require(perm.can_open(g.ctx, poll))
-    vs.open_poll(g.community, current_user, poll)
-    db.session.commit()
-    flash(_("The poll is open. Residents can vote now."), "success")
-    return to_detail(poll)
+    return act(ButtonForm(), lambda: Done(detail_url(poll), _("The poll is open. Residents can vote now."),
+                                          result=services.open_poll(g.community, current_user, poll)),
+               lambda: detail_page(poll))
 
 
 @bp.post("/<id:poll_id>/close")
 def close(poll_id):
     poll = load(poll_id)
     require(perm.can_close(g.ctx, poll))
-    vs.close_poll(g.community, current_user, poll)
-    db.session.commit()
-    flash(_("The poll is closed and the result is published."), "success")
-    return to_detail(poll, "#result")
-
-
-def _voter(user_id) -> User:
-    """A person on this poll's list who has not voted yet; anything else is a 404."""
-    waiting = {u.id: u for u in queries.waiting_voters(g.poll, None)}
-    if user_id not in waiting:
-        abort(404)
-    return waiting[user_id]
+    return act(ButtonForm(), lambda: Done(detail_url(poll, "#result"),
+                                          _("The poll is closed and the result is published."),
+                                          result=closing.close_poll(g.community, current_user, poll)),
+               lambda: detail_page(poll))
 
 
 @bp.route("/<id:poll_id>/assisted", methods=["GET", "POST"])
 def assisted(poll_id):
-    poll = g.poll = load(poll_id)
+    poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
-    form = AssistedForm()
-    waiting = queries.waiting_voters(poll, current_user.id)
-    form.voter.choices = [(u.id, u.display_name) for u in waiting]
-    if form.validate_on_submit():
-        voter = _voter(form.voter.data)
-        vs.cast_assisted(g.community, current_user, poll, voter, form.choice.data, present=form.present.data,
-                         agreed=form.agreed.data)
-        db.session.commit()
-        flash(_("The vote of %(name)s is recorded, marked as recorded by you. They see it in their history "
-                "and can object within 7 days.", name=voter.display_name), "success")
-        return to_detail(poll)
-    return render_template("votes/assisted.html", poll=poll, form=form, options=queries.options(poll),
-                           waiting=waiting), (400 if request.method == "POST" else 200)
+    waiting = waiting_choices(poll)
+    form = assisted_form(poll, waiting)
 
+    def run():
+        voter = waiting[form.voter.data]  # one of the form's choices: someone of the list who has not voted
+        casting.cast_assisted(g.community, current_user, poll, voter, form.choice.data, present=form.present.data,
+                              agreed=form.agreed.data)
+        return Done(detail_url(poll), _("The vote of %(name)s is recorded, marked as recorded by you. They see it "
+                                        "in their history and can object within 7 days.", name=voter.display_name))
 
-def _paper_page(poll, mark_form=None, totals_form=None, status=200):
-    waiting = queries.waiting_voters(poll, current_user.id)
-    mark_form = mark_form or PaperMarkForm()
-    mark_form.voters.choices = [(u.id, u.display_name) for u in waiting]
-    pt = queries.paper_totals(poll)
-    people = {}
-    if pt is not None:
-        ids = [i for i in (pt.entered_by_id, pt.confirmed_by_id) if i]
-        people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-    return render_template("votes/paper.html", poll=poll, waiting=waiting, mark_form=mark_form,
-                           totals_form=totals_form or PaperTotalsForm(), options=queries.options(poll), pt=pt,
-                           counts=vs.results.paper_counts(pt), people=people,
-                           marked=vs.paper_roll_count(poll)), status
+    return act(form, run, lambda: assisted_page(poll, form, waiting))
 
 
 @bp.get("/<id:poll_id>/paper")
 def paper(poll_id):
     poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
-    return _paper_page(poll)
+    return paper_page(poll)
 
 
 @bp.post("/<id:poll_id>/paper/mark")
 def paper_mark(poll_id):
-    poll = g.poll = load(poll_id)
+    poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
-    form = PaperMarkForm()
-    form.voters.choices = [(u.id, u.display_name) for u in queries.waiting_voters(poll, current_user.id)]
-    if not form.validate_on_submit():
-        return _paper_page(poll, mark_form=form, status=400)
-    n = vs.mark_paper(g.community, current_user, poll, [_voter(i) for i in form.voters.data])
-    db.session.commit()
-    flash(_("%(num)d residents marked as having voted on paper.", num=n), "success")
-    return _to_paper(poll)
+    waiting = waiting_choices(poll)
+    form = mark_form(waiting)
 
+    def run():
+        n = mark_paper(g.community, current_user, poll, [waiting[i] for i in form.voters.data])
+        return Done(paper_url(poll), _("%(num)d residents marked as having voted on paper.", num=n))
 
-def _counts(n):
-    out = []
-    for pos in range(1, n + 1):
-        raw = request.form.get(f"count-{pos}", "").strip()
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 7:
-            return None
-        out.append(int(raw))
-    return out
+    return act(form, run, lambda: paper_page(poll, mark=form))
 
 
 @bp.post("/<id:poll_id>/paper/totals")
@@ -189,31 +139,20 @@ def paper_totals(poll_id):
     poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
     form = PaperTotalsForm()
-    counts = _counts(len(queries.options(poll)))
-    if not form.validate_on_submit() or counts is None:
-        if counts is None:
-            form.ballots.errors = list(form.ballots.errors) + [_("Please give a count (0 or more) for every option.")]
-        return _paper_page(poll, totals_form=form, status=400)
-    try:
-        vs.enter_paper_totals(g.community, current_user, poll, form.ballots.data, form.invalid.data or 0, counts)
-    except PortalError as exc:
-        db.session.rollback()
-        form.ballots.errors = [exc.message]
-        return _paper_page(poll, totals_form=form, status=400)
-    db.session.commit()
-    flash(_("The paper totals are saved. A second committee member must confirm them."), "success")
-    return _to_paper(poll)
+    form.counts.expected = len(queries.options(poll))
+
+    def run():
+        enter_paper_totals(g.community, current_user, poll, form.ballots.data, form.invalid.data or 0,
+                           form.counts.data)
+        return Done(paper_url(poll), _("The paper totals are saved. A second committee member must confirm them."))
+
+    return act(form, run, lambda: paper_page(poll, totals=form), once=True)
 
 
 @bp.post("/<id:poll_id>/paper/confirm")
 def paper_confirm(poll_id):
     poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
-    vs.confirm_paper_totals(g.community, current_user, poll)
-    db.session.commit()
-    flash(_("The paper totals are confirmed and will be counted."), "success")
-    return _to_paper(poll)
-
-
-def _to_paper(poll):
-    return redirect(url_for("votes.paper", poll_id=poll.id), code=303)
+    return act(ButtonForm(), lambda: Done(paper_url(poll), _("The paper totals are confirmed and will be counted."),
+                                          result=confirm_paper_totals(g.community, current_user, poll)),
+               lambda: paper_page(poll))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..db import utcnow
 from ..extensions import db
+from . import casting, closing
 from . import services as vs
 
 
@@ -26,8 +27,8 @@ def seed(community, users) -> None:
         options=[], kind="yes_no_abstain", secret=True, preset="villagers_meeting",
         link_kind="proposal" if lights else None, link_id=lights, **week)
     vs.open_poll(community, wang, open_poll)
-    vs.cast(community, zhang, open_poll, [1])
-    vs.cast_assisted(community, wang, open_poll, sun, [1], present=True, agreed=True)
+    casting.cast(community, zhang, open_poll, [1])
+    casting.cast_assisted(community, wang, open_poll, sun, [1], present=True, agreed=True)
 
     square = vs.create_poll(
         community, wang, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
@@ -35,21 +36,21 @@ def seed(community, users) -> None:
         preset="simple_majority", **week)
     vs.open_poll(community, wang, square)
     for person, choice in ((zhang, 2), (zhao, 2), (liu, 1), (wang, 2)):
-        vs.cast(community, person, square, [choice])
-    vs.cast_assisted(community, wang, square, sun, [3], present=True, agreed=True)
+        casting.cast(community, person, square, [choice])
+    casting.cast_assisted(community, wang, square, sun, [3], present=True, agreed=True)
     square.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
-    vs.close_if_due(community, square)
+    closing.close_if_due(community, square)
 
     budget = vs.create_poll(
         community, wang, question="通过 2026 年村级财务公开表吗？（记名表决）", description="",
         options=[], kind="yes_no_abstain", secret=False, preset="two_thirds", **week)
     vs.open_poll(community, wang, budget)
     for person, choice in ((zhang, 1), (zhao, 1), (liu, 3)):
-        vs.cast(community, person, budget, [choice])
+        casting.cast(community, person, budget, [choice])
     budget.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
-    vs.close_if_due(community, budget)
+    closing.close_if_due(community, budget)
 
     vs.create_poll(community, wang, question="村里的健身器材放在哪里？", description="（草稿）选项还要再商量。",
                    options=["村委会门口", "小学旁边的空地", "文化广场"], kind="up_to_k", k=2, secret=True,

@@ -40,7 +40,8 @@ def kinds() -> tuple[str, ...]:
     return tuple(sorted(_KINDS))
 
 
-def _register_proposal() -> None:
+def register_proposal() -> None:
+    """Polls may decide a proposal (called from registrations.py at start-up)."""
     from flask import url_for
 
     from ..extensions import db
@@ -55,5 +56,3 @@ def _register_proposal() -> None:
     register(LinkKind("proposal", load, title=lambda p: p.title,
                       url=lambda p: url_for("proposals.detail", proposal_id=p.id)))
 
-
-_register_proposal()

@@ -1,6 +1,6 @@
 """Polls, their options and electorate, the roll (who took part) and the ballots (what
 was chosen). Roll and ballots are separate tables and nothing joins them: a ballot row
-has no user id, no timestamp and a random tracker as its key (DESIGN.md §4)."""
+has no user id, no timestamp and a random tracker as its key (docs/architecture.md, "Votes")."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -62,13 +62,6 @@ class Poll(db.Model):
         Index("ix_poll_list", "community_id", "state", "closes_at", "id"),
         Index("ix_poll_due", "state", "closes_at"),
     )
-
-    @property
-    def summary(self) -> str:
-        """A short human summary of the stored result (translated at call time)."""
-        from .results import summary
-
-        return summary(self)
 
 
 class PollOption(db.Model):

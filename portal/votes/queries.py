@@ -109,3 +109,11 @@ def polls_linked_to(community, kind: str, obj_id: int) -> list[Poll]:
     return db.session.execute(select(Poll).where(
         Poll.community_id == community.id, Poll.link_kind == kind, Poll.link_id == obj_id,
         Poll.state != "draft").order_by(Poll.id)).scalars().all()
+
+
+def paper_people(pt: PaperTotals | None) -> dict[int, str]:
+    """The display names of who entered and who confirmed the paper totals, by user id."""
+    ids = [i for i in (pt.entered_by_id, pt.confirmed_by_id) if i] if pt is not None else []
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())

@@ -42,4 +42,6 @@ def _can_read(ctx, poll):
     return perm.can_view(ctx, poll)
 
 
-registry.register("poll", load=_load, text=_text, can_read=_can_read)
+def register() -> None:
+    """The poll's blocks for the read-aloud registry (called from registrations.py at start-up)."""
+    registry.register("poll", load=_load, text=_text, can_read=_can_read)

@@ -1,6 +1,6 @@
 """Quorum and pass rules: pure functions, no database, no Flask.
 
-Presets (DESIGN.md §4, issue 5):
+Presets (docs/architecture.md, "Votes"; issue 5):
 
 simple_majority    valid with at least one participant; passes with more yes than no
                    (abstentions and invalid ballots are not votes for or against).

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from portal.db import utcnow
 from portal.extensions import db
+from portal.votes import casting, closing
 from portal.votes import services as vs
 
 
@@ -20,11 +21,11 @@ def make_poll(w, state="open", *, kind="yes_no_abstain", secret=True, preset="si
     if state in ("open", "voted", "closed"):
         vs.open_poll(c, w[actor], p)
     if state in ("voted", "closed"):
-        vs.cast(c, w[voter or ("resa" if community == "a" else "resb")], p, [1])
+        casting.cast(c, w[voter or ("resa" if community == "a" else "resb")], p, [1])
     if state == "closed":
         p.closes_at = utcnow() - timedelta(seconds=1)
         db.session.flush()
-        vs.close_poll(c, None, p, automatic=True)
+        closing.close_poll(c, None, p, automatic=True)
     if commit:
         db.session.commit()
     return p

@@ -1,0 +1,184 @@
+"""Casting a ballot: on the web (the resident) and assisted (a committee member records the choice
+of a resident who is present). Refusals of the choice name the form field "choice".
+
+Secrecy: the audit payloads name who took part and how, never what they chose; a secret ballot
+has no user id and no timestamp, and a random tracker (the voter's receipt) as its key.
+"""
+from __future__ import annotations
+
+import secrets
+from base64 import b32encode
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, String, func, insert, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import bindparam
+
+from .. import audit
+from ..assisted import services as assisted
+from ..db import pk_of, utcnow
+from ..extensions import db
+from ..web.errors import RuleViolation
+from . import results
+from .models import Ballot, ElectorateEntry, Poll, PollOption, RollCallVote, RollEntry
+from .services import option_count
+
+
+class AlreadyVoted(RuleViolation):
+    """The roll already has this person for this poll (the UNIQUE constraint said so)."""
+
+
+class NotOpen(RuleViolation):
+    """The poll is not open for voting (not yet, or no longer)."""
+
+
+def new_tracker() -> str:
+    """80 random bits as 16 base-32 characters (A-Z, 2-7)."""
+    return b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def normalise_tracker(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:32]
+
+
+# The cast path is the hot path of a vote day (issue 5: >= 500 ballots/s on two cores), so
+# it is written with prebuilt Core statements (compiled once per process, no ORM unit of
+# work) and reads what it needs about the poll from the row it locks, not from the
+# possibly stale (or, after a commit, expired) Poll object: 5 statements for a cast on
+# PostgreSQL and on SQLite (freeze, roll, ballot, audit head, audit event + head).
+
+_P, _O, _E, _R = Poll.__table__, PollOption.__table__, ElectorateEntry.__table__, RollEntry.__table__
+
+# Freeze (the row lock: casts of one poll queue here, and a close or an edit waits for
+# them) and read, under that lock, what the cast needs to know about the poll.
+_FREEZE = (update(_P).where(_P.c.id == bindparam("p_poll"), _P.c.state == "open",
+                            _P.c.closes_at > bindparam("p_now")).values(frozen=True)
+           .returning(_P.c.kind, _P.c.k, _P.c.secret,
+                      select(func.count()).where(_O.c.poll_id == bindparam("p_poll")).scalar_subquery()))
+
+
+def _roll_insert(insert_):
+    # One statement: copy the voter's electorate entry into the roll unless the roll has
+    # them already. The UNIQUE(poll_id, user_id) constraint decides (ON CONFLICT DO NOTHING).
+    return insert_(_R).from_select(
+        ["poll_id", "user_id", "origin", "recorded_by_id"],
+        select(_E.c.poll_id, _E.c.user_id, sa_cast(bindparam("p_origin", type_=String), String),
+               sa_cast(bindparam("p_recorder", type_=Integer), Integer))
+        .where(_E.c.poll_id == bindparam("p_poll"), _E.c.user_id == bindparam("p_user"))
+    ).on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(_R.c.id)
+
+
+_ROLL = {"postgresql": _roll_insert(pg_insert), "sqlite": _roll_insert(sqlite_insert)}
+_IN_ELECTORATE = select(_E.c.user_id).where(_E.c.poll_id == bindparam("p_poll"), _E.c.user_id == bindparam("p_user"))
+_BALLOT = insert(Ballot.__table__)
+_ROLLCALL = insert(RollCallVote.__table__)
+
+
+class _Facts(NamedTuple):
+    """The poll as read under its row lock by the freezing statement."""
+    kind: str
+    k: int | None
+    secret: bool
+    options: int
+
+
+def _parse_choice(positions) -> list[int]:
+    try:
+        chosen = sorted({int(p) for p in positions})
+    except (TypeError, ValueError):
+        raise RuleViolation(_l("Please choose one of the listed options."), field="choice") from None
+    if not chosen:
+        raise RuleViolation(_l("Please choose one of the listed options."), field="choice")
+    return chosen
+
+
+def _check_range(chosen: list[int], n: int, kind: str, k: int | None) -> list[int]:
+    if any(not 1 <= p <= n for p in chosen):
+        raise RuleViolation(_l("Please choose one of the listed options."), field="choice")
+    if len(chosen) > (k if kind == "up_to_k" else 1):
+        raise RuleViolation(_l("You chose more options than allowed."), field="choice")
+    return chosen
+
+
+def check_choice(poll: Poll, positions) -> list[int]:
+    chosen = _parse_choice(positions)
+    return _check_range(chosen, option_count(poll), poll.kind, poll.k)
+
+
+def take_part(community, poll: Poll, voter, origin: str, recorded_by) -> _Facts:
+    """Freeze the poll (row lock: casts of one poll queue here, and a close or an edit
+    waits for them), check the electorate, and write the roll entry: the UNIQUE
+    constraint refuses a second one. Returns the poll's facts read under the lock."""
+    session = db.session
+    session.flush()  # pending changes first, as an ORM statement's autoflush would
+    conn = session.connection()  # Core statements straight on the transaction's connection
+    poll_id, voter_id = pk_of(poll), pk_of(voter)
+    row = conn.execute(_FREEZE, {"p_poll": poll_id, "p_now": utcnow()}).first()
+    if row is None:
+        raise NotOpen(_l("This poll is not open for voting."))
+    params = {"p_poll": poll_id, "p_user": voter_id, "p_origin": origin,
+              "p_recorder": pk_of(recorded_by) if recorded_by is not None else None}
+    if conn.execute(_ROLL[conn.dialect.name], params).first() is None:
+        if conn.execute(_IN_ELECTORATE, params).first() is None:
+            raise RuleViolation(_l("This person is not on the list of voters of this poll."))
+        raise AlreadyVoted(_l("A vote has already been recorded for this person in this poll. "
+                              "A vote cannot be changed."))
+    return _Facts(*row)
+
+
+def write_ballot(poll: Poll, voter, chosen: list[int], secret: bool | None = None) -> str:
+    """The ballot row (no user id, no time, a random tracker); for a roll-call poll the
+    public (voter, tracker) row too. `secret`: as read under the poll's lock, if known."""
+    poll_id = pk_of(poll)
+    tracker = new_tracker()
+    conn = db.session.connection()
+    conn.execute(_BALLOT, {"poll_id": poll_id, "tracker": tracker, "choice": results.format_choice(chosen)})
+    if not (poll.secret if secret is None else secret):
+        conn.execute(_ROLLCALL, {"poll_id": poll_id, "user_id": pk_of(voter), "tracker": tracker})
+    return tracker
+
+
+def cast(community, actor, poll: Poll, positions) -> str:
+    """A resident votes on the web. Returns the tracker (their receipt).
+
+    The choice is checked against the poll as read under its lock (the freezing
+    statement returns its kind, k and number of options). A refused choice, like a
+    refused second vote, raises after the freeze: the caller rolls back, as for every
+    RuleViolation (the action wrapper does)."""
+    chosen = _parse_choice(positions)
+    facts = take_part(community, poll, actor, "web", None)
+    _check_range(chosen, facts.options, facts.kind, facts.k)
+    tracker = write_ballot(poll, actor, chosen, facts.secret)
+    audit.record(community, actor, "poll.participated", poll, {"origin": "web"}, actor_role="resident")
+    return tracker
+
+
+ASSISTED_KIND = "poll.participated"
+
+
+def cast_assisted(community, actor, poll: Poll, voter, positions, *, present: bool, agreed: bool) -> str:
+    """A committee member records the choice of a resident present in person, who agrees.
+
+    It goes on the shared ledger of assisted actions (portal.assisted): the resident sees
+    "recorded by X with Y" in their history, is told at the next sign-in and can object
+    within 7 days. The ledger's subject is the poll, never the ballot or its tracker, and
+    neither the ledger nor any audit payload holds the choice: for a secret poll nothing
+    joins the resident to what was chosen."""
+    if voter.id == actor.id:
+        raise RuleViolation(_l("You cannot record your own vote as assisted; vote yourself."), field="voter")
+    chosen = check_choice(poll, positions)
+    tracker = None
+
+    def record():
+        nonlocal tracker
+        take_part(community, poll, voter, "assisted", actor)
+        tracker = write_ballot(poll, voter, chosen)
+        audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
+                     actor_role="committee")
+        return poll
+
+    assisted.act_for(actor, community, voter, ASSISTED_KIND, present, agreed, record)
+    return tracker

@@ -1,0 +1,155 @@
+"""Closing a poll and its result: close (by the committee, early only when everyone has voted;
+or at its time, by the first request that sees it or by `flask votes close-due`), the stored
+result with the hashes of the published tables, and the recount from those tables.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import audit
+from ..db import utcnow
+from ..extensions import db
+from ..web.errors import RuleViolation
+from . import households, links, results, rules
+from .models import Ballot, Poll, PollResult, RollEntry
+from .paper import paper_roll_count, paper_totals
+from .services import lock, options_of
+
+
+def roll_count(poll: Poll) -> int:
+    return db.session.execute(select(func.count()).select_from(RollEntry)
+                              .where(RollEntry.poll_id == poll.id)).scalar_one()
+
+
+def close_poll(community, actor, poll: Poll, *, automatic: bool = False) -> Poll:
+    """Close and publish the result. Early (before the closing time) only when every
+    eligible resident has voted and any paper totals are confirmed."""
+    now = utcnow()
+    poll = lock(poll)
+    if poll.state != "open":
+        raise RuleViolation(_l("Only an open poll can be closed."))
+    due = poll.closes_at <= now
+    if automatic and not due:
+        raise RuleViolation(_l("The closing time has not come yet."))
+    if not due:
+        if roll_count(poll) < poll.electorate_count:
+            raise RuleViolation(_l("The poll can close early only when every eligible resident has voted."))
+        pt = paper_totals(poll)
+        if paper_roll_count(poll) and (pt is None or pt.confirmed_by_id is None):
+            raise RuleViolation(_l("The paper totals must be entered and confirmed before closing."))
+    poll.state, poll.closed_at = "closed", now
+    db.session.flush()
+    audit.record(community, actor, "poll.closed", poll, {"automatic": automatic, "early": not due},
+                 actor_role="system" if actor is None else "committee")
+    publish_result(community, poll, actor)
+    return poll
+
+
+def publish_result(community, poll: Poll, actor=None) -> PollResult:
+    opts = options_of(poll)
+    n = len(opts)
+    totals = [0] * n
+    online = 0
+    for choice, count in db.session.execute(
+            select(Ballot.choice, func.count()).where(Ballot.poll_id == poll.id).group_by(Ballot.choice)):
+        online += count
+        for pos in results.parse_choice(choice):
+            totals[pos - 1] += count
+    turnout = dict(db.session.execute(select(RollEntry.origin, func.count()).where(RollEntry.poll_id == poll.id)
+                                      .group_by(RollEntry.origin)).all())
+    pt = paper_totals(poll)
+    paper_counted = pt is not None and pt.confirmed_by_id is not None
+    invalid = 0
+    if paper_counted:
+        totals = [a + b for a, b in zip(totals, json.loads(pt.counts))]
+        invalid = pt.invalid
+    people = sum(turnout.values())
+    # Paper voters whose ballots were never confirmed took part but have no valid ballot.
+    valid = online + ((pt.ballots - pt.invalid) if paper_counted else 0)
+    hh_part = households.households_taking_part(poll)
+    tally = rules.Tally(poll.kind, tuple(totals), people, valid, poll.electorate_count, poll.k,
+                        poll.households_count, hh_part)
+    outcome = rules.decide(poll.preset, tally)
+    r = PollResult(poll_id=poll.id, totals=json.dumps(totals), turnout_web=turnout.get("web", 0),
+                   turnout_assisted=turnout.get("assisted", 0), turnout_paper=turnout.get("paper", 0),
+                   online_ballots=online, paper_invalid=invalid, paper_counted=paper_counted or not turnout.get("paper"),
+                   winners=results.format_choice(p + 1 for p in outcome.winners), households_taking_part=hh_part,
+                   ballots_sha256=results.sha256_of(results.ballot_lines(poll.id)),
+                   roll_sha256=results.sha256_of(results.roll_lines(poll.id)), computed_at=utcnow())
+    db.session.add(r)
+    poll.quorum_met, poll.passed = outcome.quorum_met, outcome.passed
+    db.session.flush()
+    audit.record(community, None, "poll.result_published", poll,
+                 {"totals": totals, "turnout": {"web": r.turnout_web, "assisted": r.turnout_assisted,
+                                                "paper": r.turnout_paper},
+                  "eligible": poll.electorate_count, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
+                  "winners": r.winners, "paper_counted": r.paper_counted,
+                  "ballots_sha256": r.ballots_sha256, "roll_sha256": r.roll_sha256,
+                  **({"households": {"taking_part": hh_part, "total": poll.households_count}}
+                     if hh_part is not None else {})}, actor_role="system")
+    if poll.link_kind:
+        try:
+            kind = links.get(poll.link_kind)
+        except KeyError:
+            kind = None
+        if kind is not None and kind.on_closed is not None:
+            kind.on_closed(poll, kind.load(community, poll.link_id), actor)  # None: closed at its time
+    return r
+
+
+def close_if_due(community, poll: Poll) -> bool:
+    """Checked on access: an open poll past its closing time is closed now."""
+    if poll.state != "open" or poll.closes_at > utcnow():
+        return False
+    try:
+        with db.session.begin_nested():
+            close_poll(community, None, poll, automatic=True)
+    except RuleViolation:
+        db.session.refresh(poll)  # closed by a concurrent request meanwhile
+        return False
+    return True
+
+
+def close_due(now: datetime | None = None) -> list[int]:
+    """`flask votes close-due`: close every open poll past its closing time."""
+    from ..communities.models import Community
+
+    now = now or utcnow()
+    closed = []
+    due = db.session.execute(select(Poll.id, Poll.community_id).where(Poll.state == "open", Poll.closes_at <= now)
+                             .order_by(Poll.id)).all()
+    for poll_id, community_id in due:
+        community = db.session.get(Community, community_id)
+        poll = db.session.get(Poll, poll_id)
+        if close_if_due(community, poll):
+            closed.append(poll_id)
+            db.session.commit()
+    return closed
+
+
+def recount(poll: Poll) -> tuple[bool, list[int], list[int], list[str]]:
+    """Recount from the published ballots table: (all agree, stored totals, recounted
+    totals, problems)."""
+    r = results.result_of(poll)
+    if poll.state != "closed" or r is None:
+        raise RuleViolation(_l("Only a closed poll can be recounted."))
+    stored = json.loads(r.totals)
+    lines = list(results.ballot_lines(poll.id))
+    problems = []
+    if results.sha256_of(lines) != r.ballots_sha256:
+        problems.append("ballots table hash differs from the published hash")
+    if results.sha256_of(results.roll_lines(poll.id)) != r.roll_sha256:
+        problems.append("roll hash differs from the published hash")
+    counted, ballots = results.tally_lines(lines, len(stored))
+    if ballots != r.online_ballots:
+        problems.append(f"{ballots} ballots in the table, {r.online_ballots} published")
+    pt = paper_totals(poll)
+    if pt is not None and pt.confirmed_by_id is not None:
+        counted = [a + b for a, b in zip(counted, json.loads(pt.counts))]
+    if counted != stored:
+        problems.append("totals differ")
+    return (not problems, stored, counted, problems)
