@@ -49,6 +49,7 @@ def preview():
     require(perm.can_manage_roster(g.ctx))
     form = UploadForm()
     if not form.validate_on_submit():
+        g.error_form = form  # the error summary of base.html, as for a form refused by act()
         return render_template("roster/index.html", form=form), 400
     data = form.roster.data.read(csvfile.MAX_BYTES + 1)
     if len(data) > csvfile.MAX_BYTES:
