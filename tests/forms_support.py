@@ -18,7 +18,7 @@ def en(app, role):
 
 
 def summary_of(html: str) -> str:
-    m = re.search(r'<div class="error-summary".*?</ul>', html, re.S)
+    m = re.search(r'<div class="error-summary".*?</ul>', html, re.DOTALL)
     assert m, "no error summary on the page"
     return m.group(0)
 
@@ -34,7 +34,7 @@ def refused(response, marker: str, message: str, field: str | None = None, kept=
     text = str(escape(message))
     assert text in summary, (message, summary)
     if field is not None:
-        at = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', html, re.S)
+        at = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', html, re.DOTALL)
         assert at, f"no message at the field {field}"
         assert text in at.group(1), (message, at.group(1))
         assert f'href="#{field}"' in summary, summary

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from .. import audit
 from ..communities.models import Membership
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import AssistedAction
 
 DISPUTE_DAYS = 7

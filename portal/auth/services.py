@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import re
 import secrets
@@ -14,8 +13,8 @@ from sqlalchemy import bindparam, delete, insert, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from ..web.reads import commit_read
 from .models import AuthSession, SecurityEvent, User
 

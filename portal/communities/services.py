@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import KINDS, ROLES, Community, MemberRole, Membership
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")

@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import Flag
 
 

@@ -15,8 +15,8 @@ from ..auth.services import PASSWORD_MAX, find_user, hash_password, log_security
 from ..communities import services as communities
 from ..communities.models import Membership
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .csvfile import Row
 from .models import Household, HouseholdMember, LoginCard
 

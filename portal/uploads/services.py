@@ -28,8 +28,8 @@ import os
 import re
 import tempfile
 import unicodedata
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -40,8 +40,8 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from .. import audit
-from ..web.errors import PortalError
 from ..extensions import db
+from ..web.errors import PortalError
 from .models import Attachment
 
 log = logging.getLogger(__name__)
