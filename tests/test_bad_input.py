@@ -216,7 +216,7 @@ ROSTER_FIELDS = [
     Field("CardSecretForm.confirm", None, "visitor", _card_url, _card_form("confirm")),
     # The checked file travels back whole in a hidden field; anything else is refused (error page).
     Field("ConfirmForm.roster_text", 400 * 1024, "coma", _fixed("/c/dorf-a/roster/import"),
-          lambda w, v: {"roster_text": v}, page=True),
+          lambda w, v: {"roster_text": v}),
 ]
 
 PROPOSAL_FIELDS = [
@@ -246,7 +246,7 @@ PROPOSAL_FIELDS = [
           page=True),
     Field("FlagForm.reason", 300, "meda", _moderation_url("flag"), lambda w, v: {"reason": v},
           at_max="村" * 300, stored=_latest("portal.moderation.models.Flag", "reason")),
-    Field("ModerateForm.reason", 300, "coma", _moderation_url("hide"), lambda w, v: {"reason": v}, page=True,
+    Field("ModerateForm.reason", 300, "coma", _moderation_url("hide"), lambda w, v: {"reason": v},
           at_max="村" * 300, stored=_latest("portal.proposals.models.Proposal", "hidden_reason")),
 ]
 
@@ -608,9 +608,9 @@ def test_unknown_roles_are_refused(app, world, action, who, role_value):
     data = {} if role_value is None else {"role": role_value}
     before = row_counts()
     r = client.post(f"/c/dorf-a/members/{m.id}/roles/{action}", data)
-    assert_error_page(r, 400)
+    assert r.status_code == 400 and form_messages(r)  # the members page again, saying what is wrong
     r = client.post(f"/c/dorf-a/members/{m.id}/roles/{action}?lang=en", data)
-    assert_error_page(r, 400, "en")
+    assert r.status_code == 400 and form_messages(r)
     assert row_counts() == before
 
 

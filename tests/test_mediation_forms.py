@@ -21,12 +21,18 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.mediation import services as ms
-from portal.mediation.models import (Agreement, CaseSession, CorrectionRequest, FollowUp, MediationCase,
-                                     MediatorAssignment, Rating)
+from portal.mediation.models import (
+    Agreement,
+    CaseSession,
+    CorrectionRequest,
+    FollowUp,
+    MediationCase,
+    MediatorAssignment,
+    Rating,
+)
 
 from .support.mediation import make_case
-from .support.security import client_as, row_counts, snapshot_world, speed_up
-
+from .support.security import client_as, row_counts
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 

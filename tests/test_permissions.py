@@ -259,7 +259,10 @@ ROSTER_ROUTES = [
           _representative_form),
     # Not for oneself: resa's card is printed by the committee (meda's here, to be any other member).
     Route("/c/<slug:slug>/roster/cards/<id:member_id>", "POST",
-          lambda w: f"/c/dorf-a/roster/cards/{mid('a', 'meda')(w)}", only(["coma"], 200)),
+          lambda w: f"/c/dorf-a/roster/cards/{mid('a', 'meda')(w)}", only(["coma"], DONE)),
+    # The GET after printing shows the card once; without one just printed it goes back to the members.
+    Route("/c/<slug:slug>/roster/cards/<id:member_id>", "GET",
+          lambda w: f"/c/dorf-a/roster/cards/{mid('a', 'meda')(w)}", only(["coma"], 303)),
     # The card is a bearer link: whoever holds it may use it (and is then signed in as its owner).
     Route("/card/<token>", "GET", _card_url, expect(200)),
     Route("/card/<token>", "POST", _card_url, expect(DONE),

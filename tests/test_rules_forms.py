@@ -18,13 +18,19 @@ from sqlalchemy import func, select
 from portal.comments.models import Comment
 from portal.extensions import db
 from portal.rules import phases, services
-from portal.rules.models import Amendment, AmendmentSupport, RuleChapter, RuleClause, RuleDocument, RuleVersion
+from portal.rules.models import (
+    Amendment,
+    AmendmentSupport,
+    RuleChapter,
+    RuleClause,
+    RuleDocument,
+    RuleVersion,
+)
 from portal.votes.models import Poll
 from portal.web.models import SubmittedForm
 
 from .support.rules import end_consultation, make_rules, today
-from .support.security import client_as, row_counts, speed_up
-
+from .support.security import client_as, row_counts
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 

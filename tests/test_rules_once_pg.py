@@ -23,8 +23,6 @@ from portal.web.models import SubmittedForm
 from .conftest import is_postgres
 from .support.helpers import Client, run_threads
 from .support.rules import make_rules
-from .support.security import speed_up
-
 
 pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test_rules")]

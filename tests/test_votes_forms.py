@@ -19,9 +19,8 @@ from portal.extensions import db
 from portal.votes import paper
 from portal.votes.models import Ballot, PaperTotals, Poll, RollEntry
 
-from .support.security import client_as, snapshot_world, speed_up
+from .support.security import client_as
 from .support.votes import make_poll
-
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
 

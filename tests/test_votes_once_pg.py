@@ -27,9 +27,7 @@ from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
 from .support.helpers import Client, run_threads
-from .support.security import speed_up
 from .support.votes import make_poll
-
 
 pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.postgres, pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test_votes")]

@@ -13,8 +13,7 @@ from portal.communities import services as cs
 from portal.db import utcnow
 from portal.extensions import db
 from portal.roster.models import Household, HouseholdMember
-from portal.votes import links, results
-from portal.votes import casting, closing, paper
+from portal.votes import casting, closing, links, paper, results
 from portal.votes import services as vs
 from portal.votes.models import (
     Ballot,

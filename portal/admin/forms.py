@@ -5,8 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..web.forms import OnceForm
 
-class CommunityForm(FlaskForm):
+
+class CommunityForm(OnceForm):
     slug = StringField(_l("Short name for the address (letters, digits, dashes)"),
                        validators=[DataRequired(), Length(min=2, max=40)], description=_l("For example: dongshan-village"))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])

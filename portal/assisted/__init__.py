@@ -4,6 +4,7 @@ the resident can dispute it within a week."""
 
 
 def init_app(app) -> None:
-    from .views import bp
+    from . import views  # noqa: F401  (its routes)
+    from .blueprint import bp
 
     app.register_blueprint(bp)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..web.forms import OnceForm
 from .services import REASON_MAX
 
 
@@ -17,5 +18,5 @@ class ResidentForm(FlaskForm):
     agreed = BooleanField(_l("I read it back to them and they agree"), validators=[DataRequired()])
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(OnceForm):
     reason = TextAreaField(_l("What is wrong?"), validators=[DataRequired(), Length(max=REASON_MAX)])

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from .. import audit
 from ..communities.models import Membership
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import AssistedAction
 
 DISPUTE_DAYS = 7
@@ -75,7 +75,7 @@ def dispute(resident, community, entry: AssistedAction, reason: str) -> None:
                                days=DISPUTE_DAYS))
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
-        raise RuleViolation(_l("Say in a few words what is wrong."))
+        raise RuleViolation(_l("Say in a few words what is wrong."), field="reason")
     entry.disputed_at = utcnow()
     entry.dispute_reason = reason
     # The subject is named as in "assisted.recorded", so that the audit page treats both alike

@@ -1,21 +1,18 @@
 """The resident's list of what was recorded with them (with a dispute button) and the
-committee's list of disputes."""
+committee's list of disputes. Thin views on the action wrapper (portal/web/actions.py)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..communities.scoping import community_blueprint, get_or_404
-from ..web.errors import PortalError
-from ..extensions import db
+from ..web.actions import Done, act
 from ..web.permissions import require
 from ..web.reads import commit_read
 from . import permissions as perm
 from . import services
+from .blueprint import bp, load_own
 from .forms import DisputeForm
 from .models import AssistedAction
-
-bp = community_blueprint("assisted", __name__, "/assisted")
 
 
 def subject_url(entry: AssistedAction) -> str | None:
@@ -31,39 +28,32 @@ def subject_url(entry: AssistedAction) -> str | None:
     return known.url_for_id(entry.subject_id) if known is not None and known.url_for_id else None
 
 
-def _mine(status=200, failed=None, form=None):
+def mine_page(failed=None, form=None):
+    """The resident's list; after a mistake in one objection, with that form as it was sent."""
     items = services.for_resident(g.community, g.ctx.user)
     services.mark_seen(g.community, g.ctx.user)
     if request.method == "GET":
         commit_read("seen")
-    return render_template("assisted/mine.html", items=items, form=form or DisputeForm(formdata=None),
-                           failed=failed, can_dispute=services.can_still_dispute, subject_url=subject_url), status
+    blank = DisputeForm(formdata=None)
+    return render_template("assisted/mine.html", items=items, form=form or blank, blank=blank,
+                           failed=failed, can_dispute=services.can_still_dispute, subject_url=subject_url)
 
 
 @bp.get("/")
 def mine():
     require(perm.can_see_own(g.ctx))
-    return _mine()
+    return mine_page()
 
 
 @bp.post("/<id:entry_id>/dispute")
 def dispute(entry_id):
     require(perm.can_see_own(g.ctx))
-    entry = get_or_404(AssistedAction, g.community, entry_id)
-    if entry.resident_id != g.ctx.user.id:
-        abort(404)  # someone else's: not shown, not confirmed
+    entry = load_own(entry_id)
     form = DisputeForm()
-    if not form.validate_on_submit():
-        return _mine(400, failed=entry.id, form=form)  # the text written so far comes back
-    try:
-        services.dispute(g.ctx.user, g.community, entry, form.reason.data)
-    except PortalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("assisted.mine"), code=303)
-    db.session.commit()
-    flash(_("Your objection is recorded. The committee will talk to you."), "success")
-    return redirect(url_for("assisted.mine"), code=303)
+    return act(form, lambda: Done(url_for("assisted.mine"), _("Your objection is recorded. The committee will talk "
+                                                               "to you."),
+                                  result=services.dispute(g.ctx.user, g.community, entry, form.reason.data)),
+               lambda: mine_page(failed=entry.id, form=form), once=True)
 
 
 @bp.get("/disputes")

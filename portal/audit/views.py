@@ -5,17 +5,13 @@ import json
 import re
 
 from flask import Response, abort, g, render_template, request, stream_with_context
-from sqlalchemy import select
 
-from ..auth.models import User
 from ..communities import permissions as perm
-from ..communities.scoping import community_blueprint
-from ..extensions import db
 from ..web.permissions import require
+from . import queries
+from .blueprint import bp
 from .labels import ACTIONS
 from .models import AuditEvent
-
-bp = community_blueprint("audit", __name__, "/audit")
 
 PAGE = 30  # rows per page: the 60 KB page budget holds the stylesheet of every capability too
 ACTION_MAX = 40
@@ -49,21 +45,14 @@ def _filters():
 def index():
     require(perm.can_view_audit(g.ctx))
     action, actor, before = _filters()
-    q = select(AuditEvent).where(AuditEvent.community_id == g.community.id)
-    if action:
-        q = q.where(AuditEvent.action == action)
-    if actor:
-        q = q.where(AuditEvent.actor_id == actor)
-    if before:
-        q = q.where(AuditEvent.seq < before)
-    events = db.session.execute(q.order_by(AuditEvent.seq.desc()).limit(PAGE + 1)).scalars().all()
+    events = queries.events_page(g.community, action, actor, before, PAGE + 1)
     more = len(events) > PAGE
     events = events[:PAGE]
     # Who is in a mediation case is need-to-know (issue 6): for everyone but the committee,
     # those events show when and what, not who nor the ids in the details.
     private = set() if g.ctx.has_role("committee") else {e.id for e in events if is_private(e)}
     ids = {e.actor_id for e in events if e.actor_id and e.id not in private}
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = queries.display_names(ids)
     # The filter offers every known kind of action: no scan of the whole trail per view.
     actions = sorted(ACTIONS)
     return render_template(
@@ -86,10 +75,7 @@ def export():
     slug = g.community.slug
 
     def rows():
-        stmt = (select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.payload)
-                .where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
-                .execution_options(yield_per=1000))
-        for seq, prev, digest, payload in db.session.execute(stmt):
+        for seq, prev, digest, payload in queries.export_rows(community_id):
             # The payload travels as a string holding the exact stored bytes, so anyone can
             # recompute sha256(prev_hash || payload) from the export alone.
             line = json.dumps({"seq": seq, "prev_hash": prev, "hash": digest, "payload": payload},

@@ -2,8 +2,8 @@
 
 
 def init_app(app) -> None:
-    from . import cli
-    from .views import bp
+    from . import cli, views  # noqa: F401  (its routes)
+    from .blueprint import bp
 
     app.register_blueprint(bp)
     cli.init_app(app)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import re
 import secrets
@@ -10,12 +9,12 @@ from datetime import timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from ..web.reads import commit_read
 from .models import AuthSession, SecurityEvent, User
 
@@ -61,9 +60,9 @@ def register_user(username: str, display_name: str, password: str, locale: str |
     username = normalise_login(username)
     if not valid_login(username):
         raise RuleViolation(_l("Choose a user name of 3 to 32 letters, digits, dots, dashes or underscores "
-                               "starting with a letter, or an 11-digit mobile number."))
+                               "starting with a letter, or an 11-digit mobile number."), field="username")
     if find_user(username) is not None:
-        raise RuleViolation(_l("This user name or mobile number is already registered."))
+        raise RuleViolation(_l("This user name or mobile number is already registered."), field="username")
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
                 locale=locale)
     db.session.add(user)
@@ -126,9 +125,9 @@ def end_session(token: str | None) -> None:
 def change_password(user: User, current: str, new: str, remote_addr: str | None = None) -> str:
     """Change the password, end every session of the user, return a fresh token."""
     if not check_password_hash(user.password_hash, current):
-        raise RuleViolation(_l("The current password is not correct."))
+        raise RuleViolation(_l("The current password is not correct."), field="current")
     if current == new:
-        raise RuleViolation(_l("The new password must be different from the current one."))
+        raise RuleViolation(_l("The new password must be different from the current one."), field="new")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
@@ -150,3 +149,11 @@ def log_security(kind: str, user: User | None = None, login: str | None = None,
     db.session.add(SecurityEvent(kind=kind, user_id=user.id if user else None,
                                  login_attempted=(login or "")[:32] or None,
                                  remote_addr=(remote_addr or "")[:45] or None))
+
+
+def record_security_event(kind: str, login: str | None = None, remote_addr: str | None = None) -> None:
+    """A refused sign-in (wrong password, throttled), written in a transaction of its own: the
+    form's transaction is rolled back (portal/web/actions.py), the record of the attempt must stay."""
+    with db.engine.begin() as conn:
+        conn.execute(insert(SecurityEvent).values(kind=kind, user_id=None, login_attempted=(login or "")[:32] or None,
+                                                  remote_addr=(remote_addr or "")[:45] or None))

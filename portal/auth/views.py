@@ -1,66 +1,52 @@
-"""Thin account views: parse, call the service, commit, render."""
+"""Thin account views: build the form and hand it to the action wrapper (portal/web/actions.py),
+which owns the transaction."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..assisted.services import unseen_count
+from ..communities.services import memberships_of
+from ..web.actions import Done, act
 from ..web.display import current_modes
 from ..web.errors import PortalError
-from ..extensions import db, login_manager
+from ..web.forms import ButtonForm
 from ..web.security import safe_next
 from . import services, throttle
+from .blueprint import begin_session, bp
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
-
-bp = Blueprint("auth", __name__)
-
-
-@login_manager.unauthorized_handler
-def _unauthorized():
-    flash(_("Please sign in to continue."), "info")
-    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
-    return redirect(url_for("auth.login", next=target), code=303)
-
-
-@login_manager.user_loader
-def _load_user(token: str):
-    return services.load_session_user(token, current_app.config["SESSION_IDLE_DAYS"])
-
-
-def begin_session(user) -> None:
-    """Sign `user` in on a fresh session (used by login, registration and login cards)."""
-    session.clear()  # a new session id at every login (no fixation)
-    services.start_session(user)
-    db.session.commit()
-    login_user(user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
+    # No one-time token: it needs a signed-in sender, and a second account of the same name is
+    # refused by the service anyway.
     form = RegisterForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            # What the visitor chose before registering (language, large text, contrast) carries over.
-            modes = current_modes()
-            chosen = request.cookies.get("lang")
-            user = services.register_user(form.username.data, form.display_name.data, form.password.data,
-                                          locale=chosen if chosen in current_app.config["LANGUAGES"] else None)
-            services.update_profile(user, user.display_name, user.locale, modes["large"], modes["contrast"])
-            begin_session(user)
-            flash(_("Welcome, %(name)s. Your account is ready: choose your community to ask to join.",
-                    name=user.display_name), "success")
-            return redirect(url_for("main.home"), code=303)
-        except PortalError as exc:
-            db.session.rollback()
-            form.username.errors.append(exc.message)
-            status = 400
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/register.html", form=form), status
+
+    def run():
+        # What the visitor chose before registering (language, large text, contrast) carries over.
+        modes = current_modes()
+        chosen = request.cookies.get("lang")
+        user = services.register_user(form.username.data, form.display_name.data, form.password.data,
+                                      locale=chosen if chosen in current_app.config["LANGUAGES"] else None)
+        services.update_profile(user, user.display_name, user.locale, modes["large"], modes["contrast"])
+        begin_session(user)
+        return Done(url_for("main.home"), _("Welcome, %(name)s. Your account is ready: choose your community to "
+                                            "ask to join.", name=user.display_name))
+
+    return act(form, run, lambda: render_template("auth/register.html", form=form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,43 +54,41 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"), "")
-    status = 200
-    error = None
-    if form.validate_on_submit():
+
+    def page(error=None):
+        return render_template("auth/login.html", form=form, error=error)
+
+    addr = request.remote_addr or ""
+    if request.method == "POST" and form.validate_on_submit():
         login_name = services.normalise_login(form.login.data)
-        addr = request.remote_addr or ""
         wait = throttle.blocked_for(login_name, addr)
-        if wait:
-            services.log_security("login_throttled", login=login_name, remote_addr=addr)
-            db.session.commit()
+        if wait:  # even the right password waits; nothing is tried
+            services.record_security_event("login_throttled", login=login_name, remote_addr=addr)
             minutes = max(1, (wait + 59) // 60)
-            error = ngettext("Too many failed attempts. Please wait %(num)d minute and try again, "
-                             "or ask your committee for help.",
-                             "Too many failed attempts. Please wait %(num)d minutes and try again, "
-                             "or ask your committee for help.", minutes)
-            return render_template("auth/login.html", form=form, error=error), 429
+            return page(ngettext("Too many failed attempts. Please wait %(num)d minute and try again, "
+                                 "or ask your committee for help.",
+                                 "Too many failed attempts. Please wait %(num)d minutes and try again, "
+                                 "or ask your committee for help.", minutes)), 429
+
+    def run():
+        login_name = services.normalise_login(form.login.data)
         user = services.check_credentials(login_name, form.password.data)
         if user is None:
             throttle.note_failure(login_name, addr)
-            services.log_security("login_failed", login=login_name, remote_addr=addr)
-            db.session.commit()
-            error = _("The user name or password is not correct.")
-            status = 400
-        else:
-            throttle.clear_account(login_name)
-            services.log_security("login", user=user, remote_addr=addr)
-            begin_session(user)
-            _assisted_notice(user)
-            return redirect(safe_next(form.next.data, url_for("main.home")), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+            # Kept although the form's transaction is rolled back: its own transaction.
+            services.record_security_event("login_failed", login=login_name, remote_addr=addr)
+            raise PortalError(_("The user name or password is not correct."))
+        throttle.clear_account(login_name)
+        services.log_security("login", user=user, remote_addr=addr)
+        begin_session(user)
+        _assisted_notice(user)
+        return Done(safe_next(form.next.data, url_for("main.home")))
+
+    return act(form, run, page)
 
 
 def _assisted_notice(user) -> None:
     """At sign-in, tell the person what the committee recorded with them since they last looked."""
-    from ..assisted.services import unseen_count
-
     n = unseen_count(user)
     if n:
         flash(ngettext("The committee recorded %(num)d action with you. Your community page shows it under "
@@ -114,21 +98,20 @@ def _assisted_notice(user) -> None:
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        services.end_session(current_user.session_token)
-        services.log_security("logout", user=current_user, remote_addr=request.remote_addr)
-        db.session.commit()
-        logout_user()
-    session.clear()
-    flash(_("You have signed out."), "success")
-    return redirect(url_for("main.home"), code=303)
+    def run():
+        if current_user.is_authenticated:
+            services.end_session(current_user.session_token)
+            services.log_security("logout", user=current_user, remote_addr=request.remote_addr)
+            logout_user()
+        session.clear()
+        return Done(url_for("main.home"), _("You have signed out."))
+
+    return act(ButtonForm(), run, lambda: render_template("auth/login.html", form=LoginForm(formdata=None)))
 
 
 @bp.get("/account")
 @login_required
 def account():
-    from ..communities.services import memberships_of
-
     return render_template("auth/account.html", memberships=memberships_of(current_user))
 
 
@@ -136,25 +119,17 @@ def account():
 @login_required
 def password():
     form = PasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = current_user._get_current_object()
-            services.change_password(user, form.current.data, form.new.data, request.remote_addr)
-            token = user.session_token
-            db.session.commit()
-            session.clear()
-            user.session_token = token
-            login_user(user)
-            flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
-            return redirect(url_for("auth.account"), code=303)
-        except PortalError as exc:
-            db.session.rollback()
-            form.current.errors.append(exc.message)
-            status = 400
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/password.html", form=form), status
+
+    def run():
+        user = current_user._get_current_object()
+        token = services.change_password(user, form.current.data, form.new.data, request.remote_addr)
+        session.clear()  # every other session has ended; this one goes on with the fresh token
+        user.session_token = token
+        login_user(user)
+        return Done(url_for("auth.account"), _("Your password has been changed. You have been signed out everywhere "
+                                               "else."))
+
+    return act(form, run, lambda: render_template("auth/password.html", form=form))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
@@ -168,10 +143,10 @@ def profile():
         form.large.data = user.display_large
         form.contrast.data = user.display_contrast
         form.easy.data = user.display_easy
-    if form.validate_on_submit():
+
+    def run():
         services.update_profile(user, form.display_name.data, form.locale.data, form.large.data, form.contrast.data,
                                 form.easy.data)
-        db.session.commit()
-        flash(_("Your settings have been saved."), "success")
-        return redirect(url_for("auth.profile"), code=303)
-    return render_template("auth/profile.html", form=form), (400 if request.method == "POST" else 200)
+        return Done(url_for("auth.profile"), _("Your settings have been saved."))
+
+    return act(form, run, lambda: render_template("auth/profile.html", form=form))

@@ -3,8 +3,8 @@
 
 def init_app(app) -> None:
     from .. import cache
-    from . import caching, cli
-    from .views import bp
+    from . import caching, cli, views  # noqa: F401  (its routes)
+    from .blueprint import bp
 
     cache.init_app(app, caching.sources())
     app.register_blueprint(bp)

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import KINDS, ROLES, Community, MemberRole, Membership
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -25,11 +25,11 @@ def create_community(actor, slug: str, name: str, region: str = "", kind: str = 
                      default_locale: str = "zh_Hans") -> Community:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
-        raise RuleViolation(_l("The short name may use 2 to 40 lower-case letters, digits and dashes."))
+        raise RuleViolation(_l("The short name may use 2 to 40 lower-case letters, digits and dashes."), field="slug")
     if kind not in KINDS:
-        raise RuleViolation(_l("Unknown kind of community."))
+        raise RuleViolation(_l("Unknown kind of community."), field="kind")
     if db.session.execute(select(Community.id).where(Community.slug == slug)).first():
-        raise RuleViolation(_l("A community with this short name already exists."))
+        raise RuleViolation(_l("A community with this short name already exists."), field="slug")
     community = Community(slug=slug, name=name.strip(), region=region.strip(), kind=kind,
                           default_locale=default_locale)
     db.session.add(community)
@@ -86,7 +86,7 @@ def reject_member(actor, community: Community, membership: Membership, reason: s
         raise RuleViolation(_l("Only a waiting request can be rejected."))
     reason = (reason or "").strip()
     if not reason:
-        raise RuleViolation(_l("Please give the reason; the person asking will see it."))
+        raise RuleViolation(_l("Please give the reason; the person asking will see it."), field="reason")
     membership.status = "rejected"
     membership.decided_at = utcnow()
     membership.decided_by_id = actor.id
@@ -99,7 +99,7 @@ def add_resident(actor, community: Community, user, actor_role: str = "committee
     """Add a registered person directly as a verified resident (they came in person)."""
     membership = _membership(community, user)
     if membership is not None and membership.status == "verified":
-        raise RuleViolation(_l("This person is already a member of this community."))
+        raise RuleViolation(_l("This person is already a member of this community."), field="username")
     if membership is None:
         membership = Membership(community_id=community.id, user_id=user.id)
         db.session.add(membership)

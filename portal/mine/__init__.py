@@ -4,6 +4,7 @@ fifth tile; it only reads, through each capability's own queries."""
 
 
 def init_app(app) -> None:
-    from .views import bp
+    from . import views  # noqa: F401  (its routes)
+    from .blueprint import bp
 
     app.register_blueprint(bp)

@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask import g, render_template
 from flask_login import current_user, login_required
 
-from ..communities.scoping import community_blueprint
 from ..mediation import queries as mediation_queries
 from ..mediation.labels import STATE_LABELS as CASE_STATES
 from ..votes import queries as vote_queries
 from . import queries
-
-bp = community_blueprint("mine", __name__, "/mine")
+from .blueprint import bp
 
 
 @bp.get("/")

@@ -6,7 +6,9 @@ kept, not deleted, and shown as "hidden by the committee: reason".
 
 
 def init_app(app) -> None:
-    from .views import bp, flag_url
+    from . import views  # noqa: F401  (its routes)
+    from .blueprint import bp
+    from .views import flag_url
 
     app.register_blueprint(bp)
     app.jinja_env.globals.update(flag_url=flag_url)

@@ -5,8 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from ..web.forms import OnceForm
 
-class FlagForm(FlaskForm):
+
+class FlagForm(OnceForm):
     reason = StringField(_l("What is wrong with it?"), validators=[DataRequired(), Length(max=300)],
                          description=_l("For example: insulting, private information, advertising."))
 

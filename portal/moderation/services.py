@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .models import Flag
 
 
@@ -19,7 +19,7 @@ def _subject_type(obj) -> str:
 def flag(actor, community, obj, reason: str) -> Flag:
     reason = (reason or "").strip()
     if not reason:
-        raise RuleViolation(_l("Please say what is wrong, so the committee can judge."))
+        raise RuleViolation(_l("Please say what is wrong, so the committee can judge."), field="reason")
     if getattr(obj, "author_id", None) == actor.id:
         raise RuleViolation(_l("You cannot report your own text; you can withdraw or change it instead."))
     existing = db.session.execute(
@@ -54,7 +54,7 @@ def _resolve_flags(obj) -> None:
 def hide(actor, community, obj, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise RuleViolation(_l("Please give the reason; it is shown in place of the hidden text."))
+        raise RuleViolation(_l("Please give the reason; it is shown in place of the hidden text."), field="reason")
     if obj.is_hidden:
         raise RuleViolation(_l("This is already hidden."))
     obj.hidden_at, obj.hidden_by_id, obj.hidden_reason = utcnow(), actor.id, reason
@@ -66,7 +66,7 @@ def hide(actor, community, obj, reason: str) -> None:
 def restore(actor, community, obj, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise RuleViolation(_l("Please give the reason for showing it again."))
+        raise RuleViolation(_l("Please give the reason for showing it again."), field="reason")
     if not obj.is_hidden:
         raise RuleViolation(_l("This is not hidden."))
     obj.hidden_at, obj.hidden_by_id, obj.hidden_reason = None, None, ""

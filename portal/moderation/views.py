@@ -1,53 +1,43 @@
-"""Report (flag) content; the committee's queue; hide / restore / dismiss."""
+"""Report (flag) content; the committee's queue; hide / restore / dismiss. Thin views on the
+action wrapper (portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..communities.scoping import community_blueprint
-from ..web.errors import render_error
-from ..extensions import db
+from ..web.actions import Done, act
+from ..web.forms import ButtonForm
 from ..web.permissions import require
 from . import permissions as perm
-from . import registry, services
+from . import queries, registry, services
+from .blueprint import bp, load_subject
 from .forms import FlagForm, ModerateForm
-
-bp = community_blueprint("moderation", __name__, "/moderation")
-
-
-def _subject(subject_type: str, subject_id: int):
-    entry = registry.get(subject_type)
-    if entry is None:
-        abort(404)
-    obj = db.session.execute(select(entry.model).where(
-        entry.model.id == subject_id, entry.model.community_id == g.community.id)).scalar_one_or_none()
-    # Content that was never public (a draft, a withdrawn draft) cannot be reported or moderated.
-    if obj is None or not getattr(obj, "is_public", True):
-        abort(404)
-    return entry, obj
 
 
 @bp.route("/flag/<string:subject_type>/<id:subject_id>", methods=["GET", "POST"])
 def flag(subject_type, subject_id):
-    entry, obj = _subject(subject_type, subject_id)
+    entry, obj = load_subject(subject_type, subject_id)
     require(perm.can_flag(g.ctx, obj))
     form = FlagForm()
-    if form.validate_on_submit():
-        services.flag(current_user, g.community, obj, form.reason.data)
-        db.session.commit()
-        flash(_("Thank you. The committee will look at it."), "success")
-        return redirect(entry.url(obj), code=303)
-    # Hidden text stays hidden on the report page too: only the committee reads it.
-    excerpt = entry.excerpt(obj) if not obj.is_hidden or perm.can_moderate(g.ctx) else None
-    return render_template("moderation/flag.html", form=form, entry=entry, obj=obj,
-                           excerpt=excerpt), (400 if request.method == "POST" else 200)
+
+    def page():
+        # Hidden text stays hidden on the report page too: only the committee reads it.
+        excerpt = entry.excerpt(obj) if not obj.is_hidden or perm.can_moderate(g.ctx) else None
+        return render_template("moderation/flag.html", form=form, entry=entry, obj=obj, excerpt=excerpt)
+
+    return act(form, lambda: Done(entry.url(obj), _("Thank you. The committee will look at it."),
+                                  result=services.flag(current_user, g.community, obj, form.reason.data)),
+               page, once=True)
 
 
 @bp.get("/")
 def queue():
     require(perm.can_moderate(g.ctx))
+    return queue_page()
+
+
+def queue_page():
     items = []
     groups = services.open_flags(g.community)
     by_type: dict[str, list[int]] = {}
@@ -58,8 +48,7 @@ def queue():
         entry = registry.get(t)
         if entry is None:
             continue
-        for obj in db.session.execute(select(entry.model).where(
-                entry.model.id.in_(ids), entry.model.community_id == g.community.id)).scalars():
+        for obj in queries.subjects(g.community, entry, ids):
             objects[(t, obj.id)] = (entry, obj)
     for t, i, flags in groups:
         if (t, i) in objects:
@@ -69,21 +58,25 @@ def queue():
 
 
 def _moderate(subject_type, subject_id, action):
-    entry, obj = _subject(subject_type, subject_id)
+    entry, obj = load_subject(subject_type, subject_id)
     require(perm.can_moderate(g.ctx))
-    form = ModerateForm()
+    message = {"hide": _("It is hidden. The reason is shown in its place."),
+               "restore": _("It is visible again."),
+               "dismiss": _("The reports are closed; it stays visible.")}[action]
     if action == "dismiss":
-        services.dismiss(current_user, g.community, obj)
-    else:
-        if not form.validate_on_submit():
-            # An error page, not a redirect: a refused request says so with its status.
-            return render_error(400, _("Please give the public reason, in at most 300 characters."))
-        getattr(services, action)(current_user, g.community, obj, form.reason.data)
-    db.session.commit()
-    flash({"hide": _("It is hidden. The reason is shown in its place."),
-           "restore": _("It is visible again."),
-           "dismiss": _("The reports are closed; it stays visible.")}[action], "success")
-    return redirect(entry.url(obj), code=303)
+        return act(ButtonForm(), lambda: Done(entry.url(obj), message,
+                                              result=services.dismiss(current_user, g.community, obj)),
+                   queue_page)
+    form = ModerateForm()
+
+    def page():
+        # The hide and restore forms sit on the pages of every kind of content: after a mistake the
+        # form comes back on a page of its own, with the text it is about.
+        return render_template("moderation/moderate.html", form=form, entry=entry, obj=obj, action=action)
+
+    return act(form, lambda: Done(entry.url(obj), message,
+                                  result=getattr(services, action)(current_user, g.community, obj, form.reason.data)),
+               page)
 
 
 @bp.post("/<string:subject_type>/<id:subject_id>/hide")

@@ -3,7 +3,8 @@
 
 
 def init_app(app) -> None:
-    from .views import bp, cards
+    from . import views  # noqa: F401  (its routes)
+    from .blueprint import bp, cards
 
     app.register_blueprint(bp)
     app.register_blueprint(cards)

@@ -50,7 +50,10 @@ def _columns(first: list[str]) -> tuple[dict[str, int], bool]:
 
 def parse(text: str) -> tuple[list[Row], list[str]]:
     """Rows with their own errors, and errors of the whole file."""
-    lines = list(csv.reader(io.StringIO(text)))
+    try:
+        lines = list(csv.reader(io.StringIO(text)))
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB): no roster looks like this
+        return [], [_l("The file is not a table of names, households and mobile numbers. Save it as CSV and try again.")]
     lines = [(n, cells) for n, cells in enumerate(lines, start=1) if any(c.strip() for c in cells)]
     if not lines:
         return [], [_l("The file has no rows.")]

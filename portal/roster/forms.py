@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..web.forms import OnceForm
 from .csvfile import MAX_BYTES
 
 
@@ -16,7 +17,7 @@ class UploadForm(FlaskForm):
                                       "columns: 姓名, 户, 手机."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(OnceForm):
     roster_text = HiddenField(validators=[DataRequired(), Length(max=MAX_BYTES * 2)])
 
 

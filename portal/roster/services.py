@@ -1,4 +1,4 @@
-"""Roster import, households and login cards. Callers pass actor and community; the view commits."""
+"""Roster import, households and login cards. Callers pass actor and community; the action wrapper commits."""
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +15,8 @@ from ..auth.services import PASSWORD_MAX, find_user, hash_password, log_security
 from ..communities import services as communities
 from ..communities.models import Membership
 from ..db import utcnow
-from ..web.errors import RuleViolation
 from ..extensions import db
+from ..web.errors import RuleViolation
 from .csvfile import Row
 from .models import Household, HouseholdMember, LoginCard
 
@@ -116,7 +116,7 @@ def import_roster(actor, community, rows: list[Row]) -> dict:
 def set_representative(actor, community, household: Household, membership: Membership) -> None:
     linked = db.session.get(HouseholdMember, membership.id)
     if linked is None or linked.household_id != household.id or membership.status != "verified":
-        raise RuleViolation(_l("The representative must be a verified member of this household."))
+        raise RuleViolation(_l("The representative must be a verified member of this household."), field="membership_id")
     household.representative_id = membership.id
     audit.record(community, actor, "household.representative", household,
                  {"membership": membership.id}, actor_role="committee")
@@ -181,7 +181,7 @@ def redeem_card(card: LoginCard, secret: str, remote_addr: str | None = None) ->
     if problem is not None:
         raise RuleViolation(problem)
     if not valid_secret(secret):
-        raise RuleViolation(_l("Choose a PIN of at least 6 digits or a password of at least 8 characters."))
+        raise RuleViolation(_l("Choose a PIN of at least 6 digits or a password of at least 8 characters."), field="secret")
     # Single use even under concurrent requests: only one UPDATE finds the card unused.
     now = utcnow()
     done = db.session.execute(update(LoginCard).where(

@@ -1,26 +1,27 @@
 """Roster pages (committee): import with a preview, households, login cards; and the page
-a resident reaches from the QR code of their card."""
+a resident reaches from the QR code of their card. Thin views on the action wrapper
+(portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from markupsafe import Markup
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from markupsafe import Markup
 
-from ..communities.models import Membership
-from ..communities.scoping import community_blueprint, get_or_404
+from ..auth.blueprint import begin_session
+from ..communities.views import members_page
+from ..extensions import limiter
+from ..web.actions import Done, act
 from ..web.errors import PortalError
-from ..extensions import db, limiter
+from ..web.forms import ButtonForm
 from ..web.permissions import require
-from . import csvfile, services
+from . import csvfile, queries, services
 from . import permissions as perm
+from .blueprint import bp, cards, load_household, load_member
 from .forms import CardSecretForm, ConfirmForm, RepresentativeForm, UploadForm
-from .models import Household, HouseholdMember
 
-bp = community_blueprint("roster", __name__, "/roster")
-cards = Blueprint("cards", __name__)
 HOUSEHOLDS_PER_PAGE = 50
+PRINTED = "printed_card"  # session key: the card just issued, shown once by the GET after the POST
 
 
 @bp.get("/")
@@ -29,75 +30,79 @@ def index():
     return render_template("roster/index.html", form=UploadForm())
 
 
-def _preview(form, text: str, file_errors: list):
+def preview_page(form, text: str, file_errors: list, confirm=None):
+    """The preview of a file: what importing it would do, line by line, and the form that
+    imports it (the one sent, after a mistake in it)."""
     rows, errors = csvfile.parse(text) if not file_errors else ([], file_errors)
     plan = services.plan_import(g.community, rows)
     bad = bool(errors) or any(p.status == "error" for p in plan)
-    confirm = ConfirmForm(formdata=None, roster_text=text) if not bad and plan else None
+    if confirm is None and not bad and plan:
+        confirm = ConfirmForm(formdata=None, roster_text=text)
     counts = {s: sum(p.status == s for p in plan) for s in ("new", "existing", "error")}
     return render_template("roster/preview.html", form=form, plan=plan, errors=errors, counts=counts,
-                           confirm=confirm), (400 if bad else 200)
+                           confirm=confirm if not bad else None), (400 if bad else 200)
 
 
 @bp.post("/preview")
 def preview():
+    """Writes nothing: it only reads the file and shows what importing it would do."""
     require(perm.can_manage_roster(g.ctx))
     form = UploadForm()
     if not form.validate_on_submit():
+        g.error_form = form  # the error summary of base.html, as for a form refused by act()
         return render_template("roster/index.html", form=form), 400
     data = form.roster.data.read(csvfile.MAX_BYTES + 1)
     if len(data) > csvfile.MAX_BYTES:
-        return _preview(form, "", [_("The file is larger than %(kb)d KB.", kb=csvfile.MAX_BYTES // 1024)])
+        return preview_page(form, "", [_("The file is larger than %(kb)d KB.", kb=csvfile.MAX_BYTES // 1024)])
     try:
         text = csvfile.decode(data)
     except ValueError:
-        return _preview(form, "", [_("The file is not text in UTF-8 or GBK. Save it as CSV and try again.")])
-    return _preview(form, text, [])
+        return preview_page(form, "", [_("The file is not text in UTF-8 or GBK. Save it as CSV and try again.")])
+    return preview_page(form, text, [])
 
 
 @bp.post("/import")
 def confirm_import():
     require(perm.can_manage_roster(g.ctx))
     form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    rows, errors = csvfile.parse(form.roster_text.data)
-    if errors or any(r.errors for r in rows):
-        abort(400)  # the preview never offers to confirm such a file
-    try:
+
+    def run():
+        rows, errors = csvfile.parse(form.roster_text.data)
+        if errors or any(r.errors for r in rows):  # the preview never offers to confirm such a file
+            raise PortalError(_("Some lines have errors: correct the file and upload it again. Nothing was imported."))
         counts = services.import_roster(g.ctx.user, g.community, rows)
-    except PortalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("roster.index"), code=303)
-    db.session.commit()
-    flash(_("Imported: %(added)d new residents; %(existing)d were already on the roster.", **counts), "success")
-    return redirect(url_for("roster.households"), code=303)
+        return Done(url_for("roster.households"),
+                    _("Imported: %(added)d new residents; %(existing)d were already on the roster.", **counts))
+
+    def page():
+        text = form.roster_text.data or "" if not form.roster_text.errors else ""
+        return preview_page(UploadForm(formdata=None), text, [], confirm=form)
+
+    return act(form, run, page, once=True)
 
 
 @bp.get("/households")
 def households():
     require(perm.can_manage_roster(g.ctx))
+    return households_page()
+
+
+def households_page(sent=None):
+    """The households, a page at a time; `sent`: (household id, its form as it was sent)."""
     page = request.args.get("page", "1")
     page = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
-    total = db.session.execute(select(func.count()).select_from(Household)
-                               .where(Household.community_id == g.community.id)).scalar_one()
+    total = queries.household_count(g.community)
     pages = max(1, -(-total // HOUSEHOLDS_PER_PAGE))
     page = min(max(page, 1), pages)
-    items = db.session.execute(
-        select(Household).where(Household.community_id == g.community.id).order_by(Household.name)
-        .limit(HOUSEHOLDS_PER_PAGE).offset((page - 1) * HOUSEHOLDS_PER_PAGE)).scalars().all()
-    members = db.session.execute(
-        select(HouseholdMember.household_id, Membership).join(Membership, Membership.id == HouseholdMember.membership_id)
-        .where(HouseholdMember.household_id.in_([h.id for h in items])).order_by(Membership.id)).all()
-    by_household: dict[int, list] = {}
-    for hid, m in members:
-        by_household.setdefault(hid, []).append(m)
+    items = queries.households_page(g.community, (page - 1) * HOUSEHOLDS_PER_PAGE, HOUSEHOLDS_PER_PAGE)
+    by_household = queries.members_by_household(g.community, items)
     forms = {}
     for h in items:
         f = RepresentativeForm(formdata=None, prefix=f"h{h.id}", membership_id=h.representative_id)
         f.membership_id.choices = [(m.id, m.user.display_name) for m in by_household.get(h.id, [])]
         forms[h.id] = f
+    if sent is not None and sent[0] in forms:
+        forms[sent[0]] = sent[1]
     return render_template("roster/households.html", items=items, members=by_household, forms=forms,
                            page=page, pages=pages, total=total)
 
@@ -105,35 +110,49 @@ def households():
 @bp.post("/households/<id:household_id>/representative")
 def representative(household_id):
     require(perm.can_manage_roster(g.ctx))
-    household = get_or_404(Household, g.community, household_id)
+    household = load_household(household_id)
+    form = RepresentativeForm(prefix=f"h{household.id}")
+    choices = [(m.id, m.user.display_name) for m in queries.members_by_household(g.community, [household])
+               .get(household.id, [])]
     raw = request.form.get(f"h{household.id}-membership_id", "")
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
-        abort(400)
-    membership = get_or_404(Membership, g.community, int(raw))
-    try:
-        services.set_representative(g.ctx.user, g.community, household, membership)
-    except PortalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("roster.households"), code=303)
-    db.session.commit()
-    flash(_("The representative of %(name)s is now %(person)s.", name=household.name,
-            person=membership.user.display_name), "success")
-    return redirect(url_for("roster.households"), code=303)
+    chosen = load_member(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if chosen is not None and chosen.id not in {c for c, _n in choices}:
+        choices.append((chosen.id, chosen.user.display_name))  # the service says why it cannot be
+    form.membership_id.choices = choices
+
+    def run():
+        services.set_representative(g.ctx.user, g.community, household, chosen)
+        return Done(url_for("roster.households"), _("The representative of %(name)s is now %(person)s.",
+                                                    name=household.name, person=chosen.user.display_name))
+
+    return act(form, run, lambda: households_page(sent=(household.id, form)))
 
 
-@bp.post("/cards/<id:member_id>")
+@bp.route("/cards/<id:member_id>", methods=["GET", "POST"])
 def issue_card(member_id):
-    """Prints the card right away: only the token's hash is kept, so this is the one
-    moment the link exists in the clear. Printing again makes a new card."""
-    membership = get_or_404(Membership, g.community, member_id)
+    """POST prints a new card; the GET after it shows the card, once: only the token's hash is
+    kept, so this is the one moment the link exists in the clear (it waits in the committee
+    member's session between the two). Printing again makes a new card."""
+    membership = load_member(member_id)
     require(perm.can_issue_card(g.ctx, membership))
-    from ..communities.forms import EmptyForm
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    card, token = services.issue_card(g.ctx.user, g.community, membership)
-    db.session.commit()
-    link = url_for("cards.use", token=token, _external=True)
+    if request.method == "GET":
+        return _printed_card(membership)
+
+    def run():
+        card, token = services.issue_card(g.ctx.user, g.community, membership)
+        session[PRINTED] = {"card": card.id, "member": membership.id, "token": token}
+        return Done(url_for("roster.issue_card", member_id=membership.id))
+
+    return act(ButtonForm(), run, members_page)
+
+
+def _printed_card(membership):
+    printed = session.pop(PRINTED, None)
+    if not printed or printed.get("member") != membership.id:
+        flash(_("A login card is shown only once, when it is printed. Print a new one if it was lost."), "info")
+        return redirect(url_for("communities.members"), code=303)
+    card = queries.login_card(g.community, printed["card"])
+    link = url_for("cards.use", token=printed["token"], _external=True)
     # segno's SVG of a link the portal made itself: markup the template may place as is.
     qr = Markup(segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff"))
     return render_template("roster/card.html", card=card, member=membership, link=link, qr=qr)
@@ -147,17 +166,11 @@ def use(token):
     if problem is not None:
         return render_template("roster/card_problem.html", problem=problem), 410 if card else 404
     form = CardSecretForm()
-    if form.validate_on_submit():
-        try:
-            user = services.redeem_card(card, form.secret.data, request.remote_addr)
-        except PortalError as exc:
-            db.session.rollback()
-            form.secret.errors.append(exc.message)
-        else:
-            from ..auth.views import begin_session
-            begin_session(user)  # commits
-            flash(_("Welcome! From now on sign in with your user name %(name)s and this PIN or password.",
-                    name=user.username), "success")
-            return redirect(url_for("main.home"), code=303)
-    status = 400 if form.errors else 200
-    return render_template("roster/card_use.html", form=form, card=card), status
+
+    def run():
+        user = services.redeem_card(card, form.secret.data, request.remote_addr)
+        begin_session(user)
+        return Done(url_for("main.home"), _("Welcome! From now on sign in with your user name %(name)s and this PIN "
+                                            "or password.", name=user.username))
+
+    return act(form, run, lambda: render_template("roster/card_use.html", form=form, card=card))

@@ -23,6 +23,7 @@ from .services import (  # noqa: F401
 
 
 def init_app(app) -> None:
-    from .views import bp
+    from . import views  # noqa: F401  (its routes)
+    from .blueprint import bp
 
     app.register_blueprint(bp)

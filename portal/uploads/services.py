@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,8 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from .. import audit
-from ..web.errors import PortalError
 from ..extensions import db
+from ..web.errors import PortalError
 from .models import Attachment
 
 log = logging.getLogger(__name__)
@@ -211,8 +212,7 @@ class ProcessedImage:
 
 
 def _looks_like_image(head: bytes) -> bool:
-    return (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")
-            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
+    return sniff(head, "image") is not None
 
 
 def _has_alpha(img: Image.Image) -> bool:
@@ -297,39 +297,69 @@ def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
 def sniff_audio(head: bytes) -> str | None:
     """The canonical content type of a recording, from its first bytes; None if
     it is not a sound container we accept."""
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "audio/webm"
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand, box_size = head[8:12], int.from_bytes(head[:4], "big")
-        if box_size not in (0, 1) and box_size < 16:  # 0: to the end, 1: 64-bit size follows
-            return None
-        if brand in _MP4_BRANDS:
-            return "audio/mp4"
-        if brand.startswith(b"3g2"):
-            return "audio/3gpp2"
-        if brand.startswith(b"3g"):
-            return "audio/3gpp"
-        return None
-    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"#!AMR-WB\n"):
-        return "audio/amr-wb"
-    if head.startswith(b"#!AMR\n"):
-        return "audio/amr"
-    if head.startswith(b"fLaC"):
-        return "audio/flac"
-    if head.startswith(b"ID3") and len(head) >= 10 and head[3] < 0xFF and head[4] < 0xFF:
-        return "audio/mpeg"
-    if len(head) >= 3 and head[0] == 0xFF:
-        b1 = head[1]
-        if b1 & 0xF6 == 0xF0:  # ADTS: 12-bit sync, layer 00
-            return "audio/aac"
-        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
-        bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
-        if b1 & 0xE0 == 0xE0 and version != 1 and layer != 0 and bitrate != 15 and rate != 3:
-            return "audio/mpeg"
+    return sniff(head, "audio")
+
+
+def _ftyp_box_size_bad(head: bytes) -> bool:
+    box_size = int.from_bytes(head[:4], "big")
+    return len(head) >= 12 and box_size not in (0, 1) and box_size < 16  # 0: to the end, 1: 64-bit size follows
+
+
+def _whole_ftyp(head: bytes) -> bool:
+    return len(head) >= 12
+
+
+def _id3(head: bytes) -> bool:
+    return len(head) >= 10 and head[3] < 0xFF and head[4] < 0xFF
+
+
+def _adts(head: bytes) -> bool:
+    return len(head) >= 3 and head[1] & 0xF6 == 0xF0  # 12-bit sync, layer 00
+
+
+def _mpeg_frame(head: bytes) -> bool:
+    if len(head) < 3:
+        return False
+    b1 = head[1]
+    version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+    bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
+    return b1 & 0xE0 == 0xE0 and version != 1 and layer != 0 and bitrate != 15 and rate != 3
+
+
+# The signatures of every file kind we accept, in the order they are tried: (kind, content type,
+# ((offset, (bytes, ...)), ...): each offset must start with one of its byte strings, test: a further
+# check of the head or None). The first row that matches decides; a row without a content type
+# refuses (an MP4 box that is no sound we know must not be taken for something else).
+SIGNATURES: list[tuple[str, str | None, tuple, Callable[[bytes], bool] | None]] = [
+    ("image", "image/jpeg", ((0, (b"\xff\xd8\xff",)),), None),
+    ("image", "image/png", ((0, (b"\x89PNG\r\n\x1a\n",)),), None),
+    ("image", "image/webp", ((0, (b"RIFF",)), (8, (b"WEBP",))), None),
+    ("audio", "audio/ogg", ((0, (b"OggS",)),), None),
+    ("audio", "audio/webm", ((0, (b"\x1a\x45\xdf\xa3",)),), None),
+    ("audio", None, ((4, (b"ftyp",)),), _ftyp_box_size_bad),
+    ("audio", "audio/mp4", ((4, (b"ftyp",)), (8, tuple(sorted(_MP4_BRANDS)))), _whole_ftyp),
+    ("audio", "audio/3gpp2", ((4, (b"ftyp",)), (8, (b"3g2",))), _whole_ftyp),
+    ("audio", "audio/3gpp", ((4, (b"ftyp",)), (8, (b"3g",))), _whole_ftyp),
+    ("audio", None, ((4, (b"ftyp",)),), _whole_ftyp),
+    ("audio", "audio/wav", ((0, (b"RIFF", b"RF64")), (8, (b"WAVE",))), None),
+    ("audio", "audio/amr-wb", ((0, (b"#!AMR-WB\n",)),), None),
+    ("audio", "audio/amr", ((0, (b"#!AMR\n",)),), None),
+    ("audio", "audio/flac", ((0, (b"fLaC",)),), None),
+    ("audio", "audio/mpeg", ((0, (b"ID3",)),), _id3),
+    ("audio", "audio/aac", ((0, (b"\xff",)),), _adts),
+    ("audio", "audio/mpeg", ((0, (b"\xff",)),), _mpeg_frame),
+]
+
+
+def sniff(head: bytes, kind: str) -> str | None:
+    """The content type of a file of `kind` ("image", "audio") from its first bytes, by the
+    first row of SIGNATURES that matches; None if it is none we accept."""
+    for row_kind, content_type, prefixes, test in SIGNATURES:
+        if row_kind != kind:
+            continue
+        if all(any(head.startswith(p, offset) for p in options) for offset, options in prefixes) \
+                and (test is None or test(head)):
+            return content_type
     return None
 
 

@@ -1,0 +1,35 @@
+"""Every read the audit pages need (the chain itself is written and verified in chain.py)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from .models import AuditEvent
+
+
+def events_page(community, action: str, actor: int | None, before: int | None, limit: int) -> list[AuditEvent]:
+    """The community's events, newest first, at most `limit`, filtered by action and actor,
+    before the sequence number `before` (keyset paging)."""
+    q = select(AuditEvent).where(AuditEvent.community_id == community.id)
+    if action:
+        q = q.where(AuditEvent.action == action)
+    if actor:
+        q = q.where(AuditEvent.actor_id == actor)
+    if before:
+        q = q.where(AuditEvent.seq < before)
+    return list(db.session.execute(q.order_by(AuditEvent.seq.desc()).limit(limit)).scalars().all())
+
+
+def display_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def export_rows(community_id: int):
+    """(seq, prev_hash, hash, payload) of the whole chain in order, streamed in batches."""
+    stmt = (select(AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.payload)
+            .where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
+            .execution_options(yield_per=1000))
+    return db.session.execute(stmt)
