@@ -69,7 +69,7 @@ def seed(db_url: str) -> dict:
         com = accounts.register_user(COMMITTEE, "王秀英 (村委会)", PASSWORD)
         a = cs.create_community(None, SLUG_A, "东山村 (bench)", "浙江省 安吉县", "village")
         b = cs.create_community(None, SLUG_B, "和平里社区 (bench)", "北京市 东城区", "urban")
-        cs.appoint_committee(None, a, com)
+        cs.appoint_committee(a, com, actor=None)
         digest = accounts.hash_password(PASSWORD)  # one real hash shared by every resident
         users = [User(username=f"r{i:04d}", display_name=f"居民 {i:04d}", password_hash=digest)
                  for i in range(1, USERS + 1)]
@@ -83,21 +83,21 @@ def seed(db_url: str) -> dict:
 
         members_a = []
         for i, u in enumerate(users[:1500]):  # A: 1,500 verified, every 15th a mediator
-            m = cs.add_resident(com, a, u)
+            m = cs.add_resident(a, u, actor=com)
             members_a.append((m.id, u.id))
             if i % 15 == 0:
-                cs.grant_role(com, a, m, "mediator")
+                cs.grant_role(a, m, "mediator", actor=com)
             batch(i)
             if time.monotonic() > deadline:
                 break
         for i, u in enumerate(users[1500:1560]):  # A: 60 waiting requests
-            cs.request_join(u, a, "我家在东山村 5 组")
+            cs.request_join(a, "我家在东山村 5 组", actor=u)
             batch(i)
         for i, u in enumerate(users[1560:1580]):  # A: 20 rejected
-            cs.reject_member(com, a, cs.request_join(u, a, ""), "不认识")
+            cs.reject_member(a, cs.request_join(a, "", actor=u), "不认识", actor=com)
             batch(i)
         for i, u in enumerate(users[1580:]):  # B: 420 verified
-            cs.add_resident(None, b, u, actor_role="system")
+            cs.add_resident(b, u, actor_role="system", actor=None)
             batch(i)
             if time.monotonic() > deadline:
                 break
@@ -113,7 +113,7 @@ def seed(db_url: str) -> dict:
             kind = kinds[n % len(kinds)]
             data = {"user": user_id, "role": "mediator"} if kind.startswith("role.") else {"user": user_id}
             actor, role = (com_actor, "committee") if n % 3 else (SimpleNamespace(id=user_id), "user")
-            audit.record(a, actor, kind, ("membership", member_id), data, actor_role=role)
+            audit.record(a, kind, ("membership", member_id), data, actor_role=role, actor=actor)
             n += 1
             if n % 500 == 0:
                 db.session.commit()

@@ -202,8 +202,8 @@ def seed(db_url: str) -> dict:
         com = accounts.register_user(COMMITTEE, "王秀英 (村委会)", PASSWORD)
         res = accounts.register_user(RESIDENT, "张桂兰", PASSWORD)
         c = cs.create_community(None, SLUG, "东山村 (bench)", "浙江省 安吉县", "village")
-        cs.appoint_committee(None, c, com)
-        ps.update_settings(com, c, THRESHOLD, None, 15)
+        cs.appoint_committee(c, com, actor=None)
+        ps.update_settings(c, THRESHOLD, None, 15, actor=com)
         cats = {cat.key: cat.id for cat in ps.categories(c)}
         digest = accounts.hash_password(PASSWORD)  # one real hash shared by the bulk residents
         users = [User(username=f"r{i:04d}", display_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -211,7 +211,7 @@ def seed(db_url: str) -> dict:
         db.session.add_all(users)
         db.session.flush()
         for i, u in enumerate([res] + users):
-            cs.add_resident(com, c, u)
+            cs.add_resident(c, u, actor=com)
             if i % 500 == 499:
                 db.session.commit()
         db.session.commit()
@@ -297,11 +297,11 @@ def seed(db_url: str) -> dict:
 
         # -- through the services: the busy proposal (audited)
         author = db.session.get(User, resident_ids[7])
-        busy = ps.create_proposal(author, c, "关于修建村口到小学那段路和加装路灯的建议",
+        busy = ps.create_proposal(c, "关于修建村口到小学那段路和加装路灯的建议",
                                   "下雨天路上全是积水,孩子们上学要蹚水走。\n晚上没有灯,老人摔倒过好几次。\n"
                                   "希望村里能把这段路垫高,修一条排水沟,再装几盏太阳能路灯。\n"
                                   "费用可以从今年的公益事业经费里出,我们 5 组愿意出工。",
-                                  cats["roads"], publish=True)
+                                  cats["roads"], publish=True, actor=author)
         # users[i] is r{i+1:04d}. The busy proposal's supporters are RESIDENT and users[100:…]
         # (r0101…), its commenters users[200:1200] (r0201…r1200), its author users[6] (r0007):
         # reader_names() spreads the signed-in readers over r0001…r1999, so they include
@@ -309,22 +309,22 @@ def seed(db_url: str) -> dict:
         # comments, their support), which a cache shared between readers of a kind must not hide.
         supporters = [res] + [u for u in users[100:100 + BUSY_SUPPORTERS] if u.id != author.id][:BUSY_SUPPORTERS - 1]
         for u in supporters:
-            ps.support(u, c, busy)
+            ps.support(c, busy, actor=u)
         db.session.commit()
         pool = users[200:1200]
         tops = []
         for i in range(BUSY_COMMENTS):
             u = pool[i % len(pool)]
             parent = rng.choice(tops[-30:]) if tops and i % 3 == 2 else None
-            cm = comments.add_comment(u, c, busy, rng.choice(REPLIES if parent else COMMENTS), parent)
+            cm = comments.add_comment(c, busy, rng.choice(REPLIES if parent else COMMENTS), parent, actor=u)
             if parent is None:
                 tops.append(cm)
             if i % 97 == 50:
-                moderation.hide(com, c, cm, "人身攻击")
+                moderation.hide(c, cm, "人身攻击", actor=com)
             if i % 100 == 99:
                 db.session.commit()
-        ps.answer(com, c, busy, "accepted", "村委会已经开会讨论,同意修路并加装 6 盏太阳能路灯。\n"
-                                            "工程预计下月开工,费用从公益事业经费中列支。")
+        ps.answer(c, busy, "accepted", "村委会已经开会讨论,同意修路并加装 6 盏太阳能路灯。\n"
+                                            "工程预计下月开工,费用从公益事业经费中列支。", actor=com)
         db.session.commit()
         log(f"  busy proposal #{busy.id}: {len(supporters)} supports, {BUSY_COMMENTS} comments "
             f"({len(tops)} threads), answered (audited): {time.monotonic() - started:.1f}s")
@@ -335,7 +335,7 @@ def seed(db_url: str) -> dict:
         # published, visible bulk one other than `ordinary` with room below the threshold (a
         # support must not start the review: unsupport is only allowed while published).
         writer = accounts.register_user(WRITER, "周海燕", PASSWORD)
-        cs.add_resident(com, c, writer)
+        cs.add_resident(c, writer, actor=com)
         db.session.commit()
         written = max(pid for pid, row in enumerate(proposals, start=1)
                       if row["state"] == "published" and row["hidden_at"] is None and pid != ordinary

@@ -106,14 +106,14 @@ def seed(db_url: str, n: int, communities: int) -> dict:
 
         def community(slug, members):
             c = cs.create_community(admin, slug, f"村 {slug}", "bench")
-            cs.appoint_committee(admin, c, admin)
+            cs.appoint_committee(c, admin, actor=admin)
             for i in range(0, len(members), 5000):
                 db.session.execute(insert(Membership), [
                     {"community_id": c.id, "user_id": u, "status": "verified", "message": "", "reason": "",
                      "requested_at": now} for u in members[i:i + 5000]])
-            poll = vs.create_poll(c, admin, question=f"{slug}: 修路吗？", description="", options=[],
-                                  kind="yes_no_abstain", secret=True, preset="villagers_meeting", **window)
-            vs.open_poll(c, admin, poll)
+            poll = vs.create_poll(c, question=f"{slug}: 修路吗？", description="", options=[],
+                                  kind="yes_no_abstain", secret=True, preset="villagers_meeting", **window, actor=admin)
+            vs.open_poll(c, poll, actor=admin)
             return c.id, poll.id
 
         spread = []
@@ -132,8 +132,9 @@ def _worker(db_url: str, tasks: list[tuple[int, int, int]], queue) -> None:
     """Cast every (community, poll, voter) task through portal.votes.services.cast."""
     from portal.communities.models import Community
     from portal.extensions import db
-    from portal.votes import services as vs
+    from portal.votes import casting
     from portal.votes.models import Poll
+    from portal.web.errors import RuleViolation
 
     from sqlalchemy import event
 
@@ -153,10 +154,10 @@ def _worker(db_url: str, tasks: list[tuple[int, int, int]], queue) -> None:
                 cache[(cid, pid)] = (db.session.get(Community, cid), db.session.get(Poll, pid))
             community, poll = cache[(cid, pid)]
             try:
-                vs.cast(community, SimpleNamespace(id=uid), poll, [1 + (uid * 7 + i // 5) % 3])
+                casting.cast(community, poll, [1 + (uid * 7 + i // 5) % 3], actor=SimpleNamespace(id=uid))
                 db.session.commit()
                 done += 1
-            except vs.RuleViolation:
+            except RuleViolation:
                 db.session.rollback()
                 refused += 1
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
@@ -243,7 +244,7 @@ def close_and_check(db_url: str, cid: int, pid: int) -> dict:
     from portal.audit import verify_community
     from portal.communities.models import Community
     from portal.extensions import db
-    from portal.votes import services as vs
+    from portal.votes import closing
     from portal.votes.models import Ballot, Poll
 
     app = _app(db_url)
@@ -254,11 +255,11 @@ def close_and_check(db_url: str, cid: int, pid: int) -> dict:
 
         poll.closes_at = utcnow() - timedelta(seconds=1)
         db.session.flush()
-        vs.close_poll(community, None, poll, automatic=True)
+        closing.close_poll(community, poll, automatic=True, actor=None)
         db.session.commit()
         close_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ok, stored, counted, problems = vs.recount(poll)
+        ok, stored, counted, problems = closing.recount(poll)
         recount_s = time.perf_counter() - t0
         chains = [verify_community(c) for c in db.session.execute(select(Community)).scalars()]
         tracker = db.session.execute(select(Ballot.tracker).where(Ballot.poll_id == pid)

@@ -40,21 +40,21 @@ def seed() -> bool:
     dongshan = communities.create_community(admin, "dongshan", "东山村", "浙江省 安吉县 递铺街道", "village")
     heping = communities.create_community(admin, "heping", "和平里社区", "北京市 东城区 和平里街道", "urban")
 
-    communities.appoint_committee(admin, dongshan, users["wang"])
-    communities.appoint_committee(admin, heping, users["lijg"])
+    communities.appoint_committee(dongshan, users["wang"], actor=admin)
+    communities.appoint_committee(heping, users["lijg"], actor=admin)
 
     wang, li = users["wang"], users["lijg"]
     for resident in ("zhang", "zhao", "13800000001"):
-        m = communities.request_join(users[resident], dongshan, "第三村民小组")
-        communities.approve_member(wang, dongshan, m)
-    communities.add_resident(wang, dongshan, users["liu"])  # liu has family in both places
+        m = communities.request_join(dongshan, "第三村民小组", actor=users[resident])
+        communities.approve_member(dongshan, m, actor=wang)
+    communities.add_resident(dongshan, users["liu"], actor=wang)  # liu has family in both places
     zhao_m = next(m for m in _memberships(dongshan) if m.user_id == users["zhao"].id)
-    communities.grant_role(wang, dongshan, zhao_m, "mediator")
-    communities.request_join(users["chen"], dongshan, "我家在东山村 5 组,刚搬回来")
+    communities.grant_role(dongshan, zhao_m, "mediator", actor=wang)
+    communities.request_join(dongshan, "我家在东山村 5 组,刚搬回来", actor=users["chen"])
 
-    m = communities.request_join(users["liu"], heping, "3 号楼 2 单元")
-    communities.approve_member(li, heping, m)
-    communities.request_join(users["zhang"], heping, "")
+    m = communities.request_join(heping, "3 号楼 2 单元", actor=users["liu"])
+    communities.approve_member(heping, m, actor=li)
+    communities.request_join(heping, "", actor=users["zhang"])
     _proposals(dongshan, users)
     _roster(heping, li)  # the urban community's paper roster (东山村's electorate stays as the votes demo expects)
     _assisted(dongshan, wang)
@@ -84,27 +84,27 @@ def _proposals(community, users):
     cats = {c.key: c.id for c in proposals.categories(community)}
     zhang, sun, liu, zhao, wang = (users[k] for k in ("zhang", "13800000001", "liu", "zhao", "wang"))
     road = proposals.create_proposal(
-        zhang, community, "修一修通往小学的那段路",
-        "下雨天路上全是积水,孩子们上学要蹚水走。\n希望村里能把这段路垫高,再修一条排水沟。", cats["roads"], publish=True)
+        community, "修一修通往小学的那段路",
+        "下雨天路上全是积水,孩子们上学要蹚水走。\n希望村里能把这段路垫高,再修一条排水沟。", cats["roads"], publish=True, actor=zhang)
     for u in (sun, liu, zhao):
-        proposals.support(u, community, road)
-    proposals.answer(wang, community, road, "accepted",
-                     "村委会同意修路。已列入今年的村级工程,预计 5 月动工,由村委会王秀英负责,工程款从集体资金中支出。")
-    proposals.add_progress(wang, community, road, "石料已经运到,下周开始施工。", implemented=False)
+        proposals.support(community, road, actor=u)
+    proposals.answer(community, road, "accepted",
+                     "村委会同意修路。已列入今年的村级工程,预计 5 月动工,由村委会王秀英负责,工程款从集体资金中支出。", actor=wang)
+    proposals.add_progress(community, road, "石料已经运到,下周开始施工。", implemented=False, actor=wang)
     lights = proposals.create_proposal(
-        sun, community, "村口装几盏路灯", "晚上村口太黑,老人走路容易摔倒。", cats["safety"], publish=True)
+        community, "村口装几盏路灯", "晚上村口太黑,老人走路容易摔倒。", cats["safety"], publish=True, actor=sun)
     for u in (zhang, liu, zhao):
-        proposals.support(u, community, lights)
+        proposals.support(community, lights, actor=u)
     # This one has waited too long: it shows on the oversight page.
     lights.review_started_at = utcnow() - timedelta(days=20)
     lights.answer_due_at = utcnow() - timedelta(days=5)
     bins = proposals.create_proposal(
-        liu, community, "垃圾桶每天清运一次", "夏天垃圾桶两三天才清一次,味道很大。", cats["sanitation"], publish=True)
-    proposals.support(zhang, community, bins)
-    c = comments.add_comment(zhao, community, bins, "同意,夏天尤其要勤清运。")
-    comments.add_comment(liu, community, bins, "谢谢赵师傅支持!", parent=c)
-    proposals.create_proposal(zhang, community, "广场舞音响晚上九点后调小声",
-                              "（草稿）还没想好怎么写。", cats["other"], publish=False)
+        community, "垃圾桶每天清运一次", "夏天垃圾桶两三天才清一次,味道很大。", cats["sanitation"], publish=True, actor=liu)
+    proposals.support(community, bins, actor=zhang)
+    c = comments.add_comment(community, bins, "同意,夏天尤其要勤清运。", actor=zhao)
+    comments.add_comment(community, bins, "谢谢赵师傅支持!", parent=c, actor=liu)
+    proposals.create_proposal(community, "广场舞音响晚上九点后调小声",
+                              "（草稿）还没想好怎么写。", cats["other"], publish=False, actor=zhang)
 
 
 def _memberships(community):
@@ -128,7 +128,7 @@ def _roster(community, committee_member):
     from .roster import services as roster
 
     rows, _errors = csvfile.parse(ROSTER)
-    roster.import_roster(committee_member, community, rows)
+    roster.import_roster(community, rows, actor=committee_member)
 
 
 def _assisted(community, committee_member):
@@ -143,5 +143,5 @@ def _assisted(community, committee_member):
     grandpa = db.session.execute(_select(User).where(User.username == "13800000001")).scalar_one()
     bins = db.session.execute(_select(Proposal).where(Proposal.community_id == community.id,
                                                       Proposal.title == "垃圾桶每天清运一次")).scalar_one()
-    assisted.act_for(committee_member, community, grandpa, "proposal.supported", True, True,
-                     lambda: (proposals.support(grandpa, community, bins, origin="assisted"), bins)[1])
+    assisted.act_for(community, grandpa, "proposal.supported", True, True,
+                     lambda: (proposals.support(community, bins, origin="assisted", actor=grandpa), bins)[1], actor=committee_member)

@@ -93,8 +93,8 @@ def test_support_recorded_with_a_resident_counts_by_origin(app, world):
 
 def _assisted_support(world):
     p = make_proposal(world, author="coma")
-    assisted.act_for(world["coma"], world.a, world["resa"], "proposal.supported", True, True,
-                     lambda: (ps.support(world["resa"], world.a, p, origin="assisted"), p)[1])
+    assisted.act_for(world.a, world["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(world.a, p, origin="assisted", actor=world["resa"]), p)[1], actor=world["coma"])
     db.session.commit()
     return db.session.execute(select(AssistedAction)).scalar_one()
 
@@ -147,8 +147,8 @@ def test_support_of_a_rule_amendment_recorded_with_a_resident(app, world):
     from .support.rules import end_consultation, make_rules, today
 
     v = make_rules(world, "consultation")
-    a = phases.propose_amendment(world["resa"], world.a, v, "change", rs.clauses_of(v)[0], "村民必须爱护公共设施。",
-                                 "更清楚", today())
+    a = phases.propose_amendment(world.a, v, "change", rs.clauses_of(v)[0], "村民必须爱护公共设施。",
+                                 "更清楚", today(), actor=world["resa"])
     db.session.commit()
     url = f"/c/dorf-a/rules/v/{v.id}/amendments/{a.id}"
     coma = en(app, "coma")
@@ -254,9 +254,9 @@ def test_no_assisted_vote_without_both_confirmations_in_the_service(world):
     before = row_counts()
     for present, agreed in ((False, True), (True, False), (False, False)):
         with pytest.raises(RuleViolation):
-            casting.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=present, agreed=agreed)
+            casting.cast_assisted(world.a, p, world["resa"], [1], present=present, agreed=agreed, actor=world["coma"])
         db.session.rollback()
     with pytest.raises(RuleViolation):  # never for oneself
-        casting.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
+        casting.cast_assisted(world.a, p, world["coma"], [1], present=True, agreed=True, actor=world["coma"])
     db.session.rollback()
     assert row_counts() == before and db.session.execute(select(RollEntry)).first() is None

@@ -24,8 +24,8 @@ MINE = "/c/dorf-a/assisted/"
 
 def _entry(world):
     p = make_proposal(world, author="coma")
-    assisted.act_for(world["coma"], world.a, world["resa"], "proposal.supported", True, True,
-                     lambda: (ps.support(world["resa"], world.a, p, origin="assisted"), p)[1])
+    assisted.act_for(world.a, world["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(world.a, p, origin="assisted", actor=world["resa"]), p)[1], actor=world["coma"])
     db.session.commit()
     return db.session.execute(select(AssistedAction)).scalar_one()
 

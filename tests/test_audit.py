@@ -138,8 +138,8 @@ def page_seqs(html):
 def test_world_events_land_in_the_right_chain(app, world):
     w = world
     u = {k: v.id for k, v in w.users.items()}
-    cs.approve_member(w["coma"], w.a, membership(w.a, w["penda"]))
-    cs.revoke_role(w["coma"], w.a, membership(w.a, w["meda"]), "mediator")
+    cs.approve_member(w.a, membership(w.a, w["penda"]), actor=w["coma"])
+    cs.revoke_role(w.a, membership(w.a, w["meda"]), "mediator", actor=w["coma"])
     db.session.commit()
 
     expected_a = [
@@ -202,7 +202,7 @@ def test_world_events_land_in_the_right_chain(app, world):
 
 def test_payload_is_canonical_json_stored_verbatim(app, world):
     data = {"z": 1, "a": [3, 1, 2], "name": '王明 "zitiert" <b>&amp;', "nested": {"y": None, "b": True}}
-    ev = record(world.a, world["coma"], "test.event", ("thing", 7), data, actor_role="committee")
+    ev = record(world.a, "test.event", ("thing", 7), data, actor_role="committee", actor=world["coma"])
     db.session.commit()
     stored = row(world.a.id, ev.seq)
     assert stored.payload == ev.payload
@@ -221,11 +221,11 @@ def test_payload_is_canonical_json_stored_verbatim(app, world):
 
 def test_record_is_part_of_the_callers_transaction(app, world):
     before = head(world.a.id)
-    record(world.a, None, "test.event", None, {"n": 1})
+    record(world.a, "test.event", None, {"n": 1}, actor=None)
     db.session.rollback()
     assert head(world.a.id) == before
     assert len(rows(world.a.id)) == 9
-    ev = record(world.a, None, "test.event", None, {"n": 2})
+    ev = record(world.a, "test.event", None, {"n": 2}, actor=None)
     db.session.commit()
     assert ev.seq == 10 and ev.prev_hash == before[1]  # the rolled-back seq was not consumed
     assert (ev.actor_id, ev.actor_role) == (None, "system")
@@ -237,10 +237,10 @@ def test_record_refuses_what_could_never_verify(app, world):
     (a string, a bool) is refused at once, not discovered by the next verify."""
     for subject in (("thing", "7"), ("thing", True), ("thing", 2**40), (5, 1)):
         with pytest.raises(ValueError):
-            record(world.a, None, "test.event", subject, {})
+            record(world.a, "test.event", subject, {}, actor=None)
     for action in ("", "x" * 41, None):
         with pytest.raises(ValueError):
-            record(world.a, None, action, None, {})
+            record(world.a, action, None, {}, actor=None)
     db.session.rollback()
     assert head(world.a.id)[0] == 9
     assert_intact(app, world.a, world.b)
@@ -402,7 +402,7 @@ def test_deleted_tail_stays_visible_after_the_next_event(app, world):
     """The next event follows the stored head, so it cannot paper over a deleted tail."""
     old9 = row(world.a.id, 9)
     tamper(delete(T).where(_where(world.a.id, 9)))
-    ev = record(world.a, world["coma"], "test.event", None, {}, actor_role="committee")
+    ev = record(world.a, "test.event", None, {}, actor_role="committee", actor=world["coma"])
     db.session.commit()
     assert (ev.seq, ev.prev_hash) == (10, old9.hash)
     assert_broken(app, world.a, 9, others=[world.b])
@@ -417,12 +417,12 @@ def test_forged_events_behind_the_head_are_never_adopted(app, world):
     tamper(insert(T).values(values_of(last, seq=10, payload=payload, prev_hash=last.hash,
                                       hash=chain_hash(last.hash, payload))))
     with pytest.raises(ChainBroken):
-        record(world.a, world["coma"], "test.event", None, {}, actor_role="committee")
+        record(world.a, "test.event", None, {}, actor_role="committee", actor=world["coma"])
     db.session.rollback()
     assert head(world.a.id)[0] == 9 and len(rows(world.a.id)) == 10
     assert_broken(app, world.a, 10, others=[world.b])
     # Other communities carry on.
-    record(world.b, world["comb"], "test.event", None, {}, actor_role="committee")
+    record(world.b, "test.event", None, {}, actor_role="committee", actor=world["comb"])
     db.session.commit()
     assert verify_community(world.b).ok
 
@@ -613,8 +613,8 @@ def test_audit_page_shows_only_its_own_community(app, world, make_client):
 def _fill(community, n, actors):
     for i in range(n):
         actor = actors[i % len(actors)]
-        record(community, actor, "test.even" if i % 2 == 0 else "test.odd", None, {"i": i},
-               actor_role="committee" if actor else None)
+        record(community, "test.even" if i % 2 == 0 else "test.odd", None, {"i": i},
+               actor_role="committee" if actor else None, actor=actor)
     db.session.commit()
 
 
@@ -680,11 +680,11 @@ def test_audit_page_bad_parameters_are_400(app, world, make_client):
 def test_audit_page_escapes_everything(app, world, make_client):
     root, coma = world["root"], world["coma"]
     evil = cs.create_community(root, "evil", XSS_SCRIPT + XSS_IMG, XSS_IMG)
-    cs.appoint_committee(root, evil, coma)
+    cs.appoint_committee(evil, coma, actor=root)
     x1 = make_user("xone", name=XSS_SCRIPT)
     x2 = make_user("xtwo", name=XSS_IMG)
-    cs.request_join(x1, evil, XSS_IMG)
-    cs.reject_member(coma, evil, cs.request_join(x2, evil, XSS_SCRIPT), XSS_SCRIPT + XSS_IMG)
+    cs.request_join(evil, XSS_IMG, actor=x1)
+    cs.reject_member(evil, cs.request_join(evil, XSS_SCRIPT, actor=x2), XSS_SCRIPT + XSS_IMG, actor=coma)
     db.session.commit()
     assert any(XSS_SCRIPT in r.payload for r in rows(evil.id))
     assert any(XSS_IMG.replace('"', '\\"') in r.payload for r in rows(evil.id))
@@ -736,9 +736,9 @@ def test_export_is_committee_only(app, world, make_client):
 
 
 def test_export_holds_the_exact_chain(app, world, tmp_path):
-    record(world.a, world["coma"], "test.event", None,
+    record(world.a, "test.event", None,
            {"name": "王明 \"引号\" <b>", "emoji": "🙂", "breaks": "a\u2028b\u2029c\x85d\ne\rf\x0bg\x1ch"},
-           actor_role="committee")
+           actor_role="committee", actor=world["coma"])
     db.session.commit()
     data = _export(app)
     # One event per line, however the reader splits lines.

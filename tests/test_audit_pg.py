@@ -36,7 +36,7 @@ def _appender(app, community_id, tag, barrier, n=PER_THREAD):
             barrier.wait()
             for i in range(n):
                 community = db.session.get(Community, community_id)
-                record(community, None, "test.append", ("writer", tag), {"writer": tag, "i": i})
+                record(community, "test.append", ("writer", tag), {"writer": tag, "i": i}, actor=None)
                 db.session.commit()
     return run
 
@@ -95,7 +95,7 @@ def test_a_writer_waits_only_for_its_own_community(app):
 
     def hold_a():
         with app.app_context():
-            record(db.session.get(Community, a.id), None, "test.hold", None, {})
+            record(db.session.get(Community, a.id), "test.hold", None, {}, actor=None)
             holding.set()
             assert release.wait(30)
             db.session.commit()
@@ -104,7 +104,7 @@ def test_a_writer_waits_only_for_its_own_community(app):
         def run():
             assert holding.wait(30)
             with app.app_context():
-                record(db.session.get(Community, community_id), None, "test.write", None, {"key": key})
+                record(db.session.get(Community, community_id), "test.write", None, {"key": key}, actor=None)
                 db.session.commit()
             done[key] = time.monotonic()
         return run
@@ -142,14 +142,14 @@ def test_changing_the_community_row_then_recording_does_not_deadlock(app):
             edited.set()
             assert started.wait(10)
             time.sleep(0.5)  # let the other writer get as far as it can
-            record(community, None, "community.renamed", community, {"name": "Renamed"})
+            record(community, "community.renamed", community, {"name": "Renamed"}, actor=None)
             db.session.commit()
 
     def append():
         assert edited.wait(10)
         with app.app_context():
             started.set()
-            record(db.session.get(Community, c.id), None, "test.append", None, {})
+            record(db.session.get(Community, c.id), "test.append", None, {}, actor=None)
             db.session.commit()
 
     _run_threads([rename, append], timeout=30)

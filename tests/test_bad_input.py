@@ -140,9 +140,9 @@ def _proposal_url(state="published", suffix=""):
         p = make_proposal(w)
         if state in ("under_review", "accepted"):
             set_threshold(w.a, 1)
-            ps.support(w["meda"], w.a, p)
+            ps.support(w.a, p, actor=w["meda"])
         if state == "accepted":
-            ps.answer(w["coma"], w.a, p, "accepted", "We will.")
+            ps.answer(w.a, p, "accepted", "We will.", actor=w["coma"])
         db.session.commit()
         return f"/c/dorf-a/proposals/{p.id}{suffix}"
     return make
@@ -181,7 +181,7 @@ def _latest(model_path, attr, **where):
 def _card_url(w):
     from portal.roster import services as rs
 
-    _card, token = rs.issue_card(w["coma"], w.a, membership(w.a, w["resa"]))
+    _card, token = rs.issue_card(w.a, membership(w.a, w["resa"]), actor=w["coma"])
     db.session.commit()
     return f"/card/{token}"
 
@@ -194,9 +194,9 @@ def _assisted_entry_url(w):
     from portal.assisted import services as assisted
     from portal.proposals import services as ps
 
-    p = ps.create_proposal(w["coma"], w.a, "Lights", "Dark.", ps.categories(w.a)[0].id, publish=True)
-    entry = assisted.act_for(w["coma"], w.a, w["resa"], "proposal.supported", True, True,
-                             lambda: (ps.support(w["resa"], w.a, p, origin="assisted"), p)[1])
+    p = ps.create_proposal(w.a, "Lights", "Dark.", ps.categories(w.a)[0].id, publish=True, actor=w["coma"])
+    entry = assisted.act_for(w.a, w["resa"], "proposal.supported", True, True,
+                             lambda: (ps.support(w.a, p, origin="assisted", actor=w["resa"]), p)[1], actor=w["coma"])
     db.session.commit()
     from portal.assisted.models import AssistedAction
     entry = db.session.execute(select(AssistedAction).order_by(AssistedAction.id.desc()).limit(1)).scalar_one()

@@ -95,9 +95,9 @@ def test_join_twice_is_refused(app, world):
     assert penda.post("/c/dorf-a/join", {"message": "again"}).status_code == 403
     trail.none()
     with pytest.raises(RuleViolation):
-        cs.request_join(world["penda"], world.a, "again")
+        cs.request_join(world.a, "again", actor=world["penda"])
     with pytest.raises(RuleViolation):
-        cs.request_join(world["resa"], world.a, "")
+        cs.request_join(world.a, "", actor=world["resa"])
     db.session.rollback()
     trail.none()
 
@@ -148,7 +148,7 @@ def test_reject_needs_a_reason_that_the_requester_sees(app, world):
     assert _status(world.a, world["penda"]) == "pending"
     trail.none()
     with pytest.raises(RuleViolation):
-        cs.reject_member(world["coma"], world.a, target, "  ")
+        cs.reject_member(world.a, target, "  ", actor=world["coma"])
     db.session.rollback()
 
     r = coma.post(f"/c/dorf-a/members/{target.id}/reject", {"reason": "  No household of this name in group 3 "})
@@ -167,9 +167,9 @@ def test_only_waiting_requests_are_decided(app, world):
     trail = Trail()
     for user in ("resa", "reja"):
         with pytest.raises(RuleViolation):
-            cs.approve_member(world["coma"], world.a, membership(world.a, world[user]))
+            cs.approve_member(world.a, membership(world.a, world[user]), actor=world["coma"])
         with pytest.raises(RuleViolation):
-            cs.reject_member(world["coma"], world.a, membership(world.a, world[user]), "x")
+            cs.reject_member(world.a, membership(world.a, world[user]), "x", actor=world["coma"])
     db.session.rollback()
     trail.none()
 
@@ -257,10 +257,10 @@ def test_role_changes_that_make_no_sense_are_refused(app, world):
         m = membership(world.a, world[user])
         assert coma.post(f"/c/dorf-a/members/{m.id}/roles/grant", {"role": "mediator"}).status_code == 403
         with pytest.raises(RuleViolation):
-            cs.grant_role(world["coma"], world.a, m, "mediator")
+            cs.grant_role(world.a, m, "mediator", actor=world["coma"])
         db.session.rollback()
     with pytest.raises(RuleViolation):
-        cs.grant_role(world["coma"], world.a, resa, "mayor")
+        cs.grant_role(world.a, resa, "mayor", actor=world["coma"])
     db.session.rollback()
     assert row_counts() == before
     trail.none()
@@ -278,7 +278,7 @@ def test_last_committee_member_cannot_be_removed(app, world):
     assert _roles(world.a, world["coma"]) == {"committee"}
     trail.none()
     with pytest.raises(RuleViolation):
-        cs.revoke_role(world["coma"], world.a, own, "committee")
+        cs.revoke_role(world.a, own, "committee", actor=world["coma"])
     db.session.rollback()
     # With a second committee member the first may step down.
     resa = membership(world.a, world["resa"])
@@ -291,10 +291,10 @@ def test_last_committee_member_cannot_be_removed(app, world):
 
 def test_committee_of_b_does_not_count_for_a(app, world):
     """Committee members of another community are not counted when A's last one steps down."""
-    cs.add_resident(world["coma"], world.a, world["comb"])
+    cs.add_resident(world.a, world["comb"], actor=world["coma"])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        cs.revoke_role(world["coma"], world.a, membership(world.a, world["coma"]), "committee")
+        cs.revoke_role(world.a, membership(world.a, world["coma"]), "committee", actor=world["coma"])
     db.session.rollback()
     assert cs.committee_count(world.a) == 1 and cs.committee_count(world.b) == 1
 
@@ -323,7 +323,7 @@ def test_committee_of_b_cannot_manage_a(app, world):
 
 def test_audit_events_land_in_their_own_community(app, world):
     """An action in B changes B's chain only; A's head is untouched."""
-    cs.request_join(world["nobody"], world.b, "")
+    cs.request_join(world.b, "", actor=world["nobody"])
     db.session.commit()
     a_head = (world.a.audit_seq, world.a.audit_head)
     trail = Trail()

@@ -113,7 +113,7 @@ def test_my_things_lists_only_my_own(app, world):
     assert "Resa&#39;s well" in page and "Meda&#39;s road" not in page
     assert f'/c/dorf-a/proposals/{mine.id}"' in page
     assert "New bus stop?" in _section(page, "mine-votes", "mine-proposals")  # waiting for resa's vote
-    casting.cast(world.a, world["resa"], poll, [1])
+    casting.cast(world.a, poll, [1], actor=world["resa"])
     db.session.commit()
     page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
     votes = _section(page, "mine-votes", "mine-proposals")
@@ -267,9 +267,9 @@ def test_my_things_counts_every_action_recorded_with_me(app, world):
     from portal.proposals import services as ps
 
     for n in range(7):  # more than a page of anything the page lists
-        assisted.act_for(world["coma"], world.a, world["resa"], "proposal.created", True, True,
-                         lambda n=n: ps.create_proposal(world["resa"], world.a, f"Matter {n}", "text",
-                                                        category_id(world.a), publish=True))
+        assisted.act_for(world.a, world["resa"], "proposal.created", True, True,
+                         lambda n=n: ps.create_proposal(world.a, f"Matter {n}", "text",
+                                                        category_id(world.a), publish=True, actor=world["resa"]), actor=world["coma"])
     db.session.commit()
     page = client_as(app, "resa").get("/c/dorf-a/mine/").get_data(as_text=True)
     section = page.split('id="mine-recorded"')[1]

@@ -36,9 +36,9 @@ def mworld(app, world, monkeypatch):
     use_fast_passwords(monkeypatch)
     for name in ("opa", "medx", "resx"):
         world.users[name] = make_user(name)
-        m = cs.add_resident(world["coma"], world.a, world[name])
+        m = cs.add_resident(world.a, world[name], actor=world["coma"])
         if name == "medx":
-            cs.grant_role(world["coma"], world.a, m, "mediator")
+            cs.grant_role(world.a, m, "mediator", actor=world["coma"])
     db.session.commit()
     return world
 
@@ -48,8 +48,8 @@ def case_in(state):
         case = make_case(w, state, other_party="opa")
         from portal.uploads import services as up
 
-        a = up.save_audio(w.a, w["resa"], FileStorage(io.BytesIO(OGG), filename="我的录音.ogg"), "mediation_case",
-                          case.id)
+        a = up.save_audio(w.a, FileStorage(io.BytesIO(OGG), filename="我的录音.ogg"), "mediation_case",
+                          case.id, actor=w["resa"])
         db.session.commit()
         return case, a
     return make
@@ -239,7 +239,7 @@ def test_removed_mediator_loses_access_at_once(app, mworld):
     case, _ = case_in("mediating")(mworld)
     meda = _client(app, "mediator")
     assert meda.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
-    ms.remove_mediator(mworld["coma"], mworld.a, case, ms.active_assignments(case)[0])
+    ms.remove_mediator(mworld.a, case, ms.active_assignments(case)[0], actor=mworld["coma"])
     db.session.commit()
     assert meda.get(f"/c/dorf-a/mediation/{case.id}").status_code == 404
 

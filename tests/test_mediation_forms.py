@@ -118,7 +118,7 @@ def outcome(**changes):
 
 def step_aside(w, case):
     """meda declares a conflict: the case waits for a mediator again, and meda may never be it."""
-    ms.declare_conflict(w["meda"], w.a, case, ms.active_assignments(case)[0])
+    ms.declare_conflict(w.a, case, ms.active_assignments(case)[0], actor=w["meda"])
     db.session.commit()
 
 

@@ -40,9 +40,9 @@ def w(app, world, monkeypatch):
     use_fast_passwords(monkeypatch)
     for name in ("opa", "medx"):
         world.users[name] = make_user(name, name="邻居" + name)
-        m = cs.add_resident(world["coma"], world.a, world[name])
+        m = cs.add_resident(world.a, world[name], actor=world["coma"])
         if name == "medx":
-            cs.grant_role(world["coma"], world.a, m, "mediator")
+            cs.grant_role(world.a, m, "mediator", actor=world["coma"])
     db.session.commit()
     return world
 
@@ -53,14 +53,14 @@ def test_intake_stores_the_consent_text_and_version(w):
     assert case.consent_text == ms.consent_text() and len(case.consent_text) > 50
     assert case.origin == "self" and case.requester_id == w["resa"].id
     with pytest.raises(RuleViolation):
-        ms.file_request(w["resa"], w.a, category="family", what_happened="x", what_they_want="y",
-                        other_party_name="z", consent=False)
+        ms.file_request(w.a, category="family", what_happened="x", what_they_want="y",
+                        other_party_name="z", consent=False, actor=w["resa"])
     with pytest.raises(RuleViolation):  # the other party must not be the person asking
-        ms.file_request(w["resa"], w.a, category="family", what_happened="x", what_they_want="y",
-                        other_party_name="z", other_party=w["resa"], consent=True)
+        ms.file_request(w.a, category="family", what_happened="x", what_they_want="y",
+                        other_party_name="z", other_party=w["resa"], consent=True, actor=w["resa"])
     with pytest.raises(RuleViolation):  # a resident of another community cannot be named by account
-        ms.file_request(w["resa"], w.a, category="family", what_happened="x", what_they_want="y",
-                        other_party_name="z", other_party=w["resb"], consent=True)
+        ms.file_request(w.a, category="family", what_happened="x", what_they_want="y",
+                        other_party_name="z", other_party=w["resb"], consent=True, actor=w["resa"])
 
 
 def test_committee_files_on_behalf_of_a_resident_in_person(app, w):
@@ -161,9 +161,9 @@ def test_intake_with_a_voice_recording_and_a_photo(app, w):
 def test_decline_needs_a_reason_and_where_to_turn(app, w):
     case = make_case(w, "requested")
     with pytest.raises(RuleViolation):
-        ms.triage(w["coma"], w.a, case, False, "", "court")
+        ms.triage(w.a, case, False, "", "court", actor=w["coma"])
     with pytest.raises(RuleViolation):
-        ms.triage(w["coma"], w.a, case, False, "合同纠纷", "")
+        ms.triage(w.a, case, False, "合同纠纷", "", actor=w["coma"])
     db.session.rollback()
     case = make_case(w, "declined")
     assert case.state == "declined" and case.referral == "court" and case.triaged_at
@@ -177,30 +177,30 @@ def test_recusal_rules(w):
     """回避: a party cannot mediate; a mediator who declared a conflict is never assigned again;
     the assignment needs the no-conflict declaration; only mediators of the community."""
     case = make_case(w, "accepted", other_party="opa")
-    cs.grant_role(w["coma"], w.a, cs._membership(w.a, w["opa"]), "mediator")
+    cs.grant_role(w.a, cs._membership(w.a, w["opa"]), "mediator", actor=w["coma"])
     for who, declared in (("opa", True), ("resa", True), ("resx", True), ("meda", False), ("resb", True)):
         if who not in w.users:
             continue
         with pytest.raises(RuleViolation):
-            ms.assign_mediator(w["coma"], w.a, case, w[who], declared)
-    a = ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
+            ms.assign_mediator(w.a, case, w[who], declared, actor=w["coma"])
+    a = ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
     with pytest.raises(RuleViolation):  # twice
-        ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
-    ms.declare_conflict(w["meda"], w.a, case, a)
+        ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
+    ms.declare_conflict(w.a, case, a, actor=w["meda"])
     assert not a.active and a.conflict_declared
     with pytest.raises(RuleViolation):
-        ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
+        ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
     # A removed mediator (no conflict) may come back.
-    b = ms.assign_mediator(w["coma"], w.a, case, w["medx"], True)
-    ms.remove_mediator(w["coma"], w.a, case, b)
-    assert ms.assign_mediator(w["coma"], w.a, case, w["medx"], True).id == b.id
+    b = ms.assign_mediator(w.a, case, w["medx"], True, actor=w["coma"])
+    ms.remove_mediator(w.a, case, b, actor=w["coma"])
+    assert ms.assign_mediator(w.a, case, w["medx"], True, actor=w["coma"]).id == b.id
 
 
 def test_mediation_starts_only_with_agreement_and_a_mediator(w):
     case = make_case(w, "accepted")
-    ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
+    ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
     assert case.state == "accepted"
-    ms.other_party_answer(w["coma"], w.a, case, True)
+    ms.other_party_answer(w.a, case, True, actor=w["coma"])
     assert case.state == "mediating" and case.assigned_at
     refused = make_case(w, "party_declined")
     assert refused.state == "party_declined" and refused.other_party_agreed is False
@@ -224,9 +224,9 @@ def test_party_asks_for_another_mediator(app, w):
 def test_written_agreement_and_print_view(app, w):
     case = make_case(w, "mediating")
     with pytest.raises(RuleViolation):  # a written agreement needs a term
-        ms.record_outcome(w["meda"], w.a, case, "written", facts="x", terms=[("", "", None)])
-    ms.record_outcome(w["meda"], w.a, case, "written", facts="水沟堵塞", issues="谁修",
-                      terms=[("疏通水沟", "王二自己动手", date(2026, 12, 1)), ("赔偿200元", "现金", None)])
+        ms.record_outcome(w.a, case, "written", facts="x", terms=[("", "", None)], actor=w["meda"])
+    ms.record_outcome(w.a, case, "written", facts="水沟堵塞", issues="谁修",
+                      terms=[("疏通水沟", "王二自己动手", date(2026, 12, 1)), ("赔偿200元", "现金", None)], actor=w["meda"])
     db.session.commit()
     a = db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one()
     assert [t.what for t in a.terms] == ["疏通水沟", "赔偿200元"]
@@ -239,13 +239,13 @@ def test_written_agreement_and_print_view(app, w):
 def test_follow_up_close_and_ratings_only_in_aggregate(app, w):
     cases = [make_case(w, "agreement_written", other_party="opa") for _ in range(3)]
     for i, case in enumerate(cases):
-        ms.record_follow_up(w["coma"], w.a, case, "kept", "")
-        ms.close_case(w["coma"], w.a, case)
-        ms.rate(w["resa"], w.a, case, 3 + i, f"评价{i}")
+        ms.record_follow_up(w.a, case, "kept", "", actor=w["coma"])
+        ms.close_case(w.a, case, actor=w["coma"])
+        ms.rate(w.a, case, 3 + i, f"评价{i}", actor=w["resa"])
         with pytest.raises(RuleViolation):
-            ms.rate(w["resa"], w.a, case, 5, "")
+            ms.rate(w.a, case, 5, "", actor=w["resa"])
         with pytest.raises(RuleViolation):  # the mediator does not rate their own work
-            ms.rate(w["meda"], w.a, case, 5, "")
+            ms.rate(w.a, case, 5, "", actor=w["meda"])
     db.session.commit()
     f = queries.figures(w.a)
     assert f.ratings == 3 and f.mean_stars == 4.0
@@ -354,11 +354,11 @@ def test_audit_payloads_hold_no_personal_details(app, w, monkeypatch):
     c = cases["mediating"]
     from portal.uploads import services as up
 
-    up.save_audio(w.a, w["resa"], FileStorage(io.BytesIO(OGG), filename="王二麻子的录音.ogg"), "mediation_case", c.id)
+    up.save_audio(w.a, FileStorage(io.BytesIO(OGG), filename="王二麻子的录音.ogg"), "mediation_case", c.id, actor=w["resa"])
     a = ms.active_assignments(c)[0]
-    ms.request_other_mediator(w["opa"], w.a, c, a, "换人吧 13712345678")
-    ms.request_correction(w["resa"], w.a, c, "改一下：张三 13612345678")
-    ms.rate(w["resa"], w.a, cases["closed"], 2, "调解员态度不好")
+    ms.request_other_mediator(w.a, c, a, "换人吧 13712345678", actor=w["opa"])
+    ms.request_correction(w.a, c, "改一下：张三 13612345678", actor=w["resa"])
+    ms.rate(w.a, cases["closed"], 2, "调解员态度不好", actor=w["resa"])
     db.session.commit()
     for who in ("resa", "opa", "meda", "coma"):
         client = Client(app)
@@ -392,7 +392,7 @@ def test_anonymise_due_removes_personal_data_and_keeps_figures(app, w):
     from portal.uploads import upload_root
 
     old = make_case(w, "closed", other_party="opa")
-    ms.rate(w["resa"], w.a, old, 4, "很好")
+    ms.rate(w.a, old, 4, "很好", actor=w["resa"])
     att = ms_upload(w, old)
     recent = make_case(w, "closed")
     still_open = make_case(w, "mediating")
@@ -446,7 +446,7 @@ def test_anonymise_due_removes_personal_data_and_keeps_figures(app, w):
 def ms_upload(w, case):
     from portal.uploads import services as up
 
-    a = up.save_audio(w.a, w["resa"], FileStorage(io.BytesIO(OGG), filename="x.ogg"), "mediation_case", case.id)
+    a = up.save_audio(w.a, FileStorage(io.BytesIO(OGG), filename="x.ogg"), "mediation_case", case.id, actor=w["resa"])
     db.session.commit()
     return a
 

@@ -33,19 +33,19 @@ def hostile(app, world, monkeypatch):
     use_fast_passwords(monkeypatch)
     w = world
     evil = make_user("evilparty", name=EVIL_NAME)
-    cs.add_resident(w["coma"], w.a, evil)
+    cs.add_resident(w.a, evil, actor=w["coma"])
     w["resa"].display_name = EVIL_NAME
-    case = ms.file_request(w["resa"], w.a, category="other", what_happened=EVIL, what_they_want=EVIL,
+    case = ms.file_request(w.a, category="other", what_happened=EVIL, what_they_want=EVIL,
                            other_party_name=EVIL[:80], other_party_contact=IMG, other_party=evil,
-                           contact_time=SCRIPT, urgency="urgent", consent=True)
-    ms.triage(w["coma"], w.a, case, True, EVIL)
-    ms.other_party_answer(w["coma"], w.a, case, True)
-    a = ms.assign_mediator(w["coma"], w.a, case, w["meda"], True)
-    ms.request_other_mediator(evil, w.a, case, a, EVIL)
-    ms.add_session(w["meda"], w.a, case, date(2026, 11, 1), EVIL[:120], EVIL, EVIL)
-    ms.record_outcome(w["meda"], w.a, case, "written", facts=EVIL, issues=EVIL, terms=[(EVIL, IMG, None)])
-    ms.record_follow_up(w["coma"], w.a, case, "partly", EVIL)
-    ms.request_correction(evil, w.a, case, EVIL)
+                           contact_time=SCRIPT, urgency="urgent", consent=True, actor=w["resa"])
+    ms.triage(w.a, case, True, EVIL, actor=w["coma"])
+    ms.other_party_answer(w.a, case, True, actor=w["coma"])
+    a = ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
+    ms.request_other_mediator(w.a, case, a, EVIL, actor=evil)
+    ms.add_session(w.a, case, date(2026, 11, 1), EVIL[:120], EVIL, EVIL, actor=w["meda"])
+    ms.record_outcome(w.a, case, "written", facts=EVIL, issues=EVIL, terms=[(EVIL, IMG, None)], actor=w["meda"])
+    ms.record_follow_up(w.a, case, "partly", EVIL, actor=w["coma"])
+    ms.request_correction(w.a, case, EVIL, actor=evil)
     db.session.commit()
     return w, case
 
@@ -103,7 +103,7 @@ def test_audit_page_does_not_tell_residents_who_is_in_a_case(app, world, monkeyp
     meda.login("meda")
     assert meda.get(f"/c/dorf-a/mediation/{case.id}").status_code == 200
     bystander = make_user("bystander")
-    cs.add_resident(world["coma"], world.a, bystander)
+    cs.add_resident(world.a, bystander, actor=world["coma"])
     db.session.commit()
     client = Client(app)
     client.login("bystander")

@@ -61,7 +61,7 @@ def test_report_sent_twice_is_made_once(app, world):
 def test_hide_and_restore_refusals(app, world, action, reason, message):
     p = make_proposal(world)
     if action == "restore":
-        mod.hide(world["coma"], world.a, p, "Advertising")
+        mod.hide(world.a, p, "Advertising", actor=world["coma"])
         db.session.commit()
     c = en(app, "coma")
     before = row_counts()
@@ -75,7 +75,7 @@ def test_hide_and_restore_refusals(app, world, action, reason, message):
 def test_hide_twice_or_restore_what_is_visible(app, world, action, message):
     p = make_proposal(world)
     if action == "hide":
-        mod.hide(world["coma"], world.a, p, "Advertising")
+        mod.hide(world.a, p, "Advertising", actor=world["coma"])
         db.session.commit()
     c = en(app, "coma")
     before = row_counts()

@@ -181,7 +181,7 @@ def test_signed_in_list_rows_are_shared_until_the_chain_moves(app, world, cache)
     # The committee's rows show hidden proposals (marked); residents' rows never do.
     from portal.moderation import services as moderation
 
-    moderation.hide(world["coma"], world.a, db.session.get(Proposal, p.id), "Personal data")
+    moderation.hide(world.a, db.session.get(Proposal, p.id), "Personal data", actor=world["coma"])
     db.session.commit()
     assert 'class="tag"' in body(client_as(app, "coma"), url)
     assert f'/proposals/{p.id}"' not in body(neighbour, url)

@@ -87,19 +87,19 @@ def _proposal(state="published", community="a", author="resa"):
         from portal.proposals import services as ps
 
         c = getattr(w, community)
-        p = ps.create_proposal(w[author], c, "Repair the well", "The well is dry.\nPlease fix it.",
-                               ps.categories(c)[0].id, publish=state != "draft")
+        p = ps.create_proposal(c, "Repair the well", "The well is dry.\nPlease fix it.",
+                               ps.categories(c)[0].id, publish=state != "draft", actor=w[author])
         if state in ("under_review", "accepted"):
             from .support.proposals import set_threshold
 
             set_threshold(c, 1)
-            ps.support(w["meda" if community == "a" else "comb"], c, p)
+            ps.support(c, p, actor=w["meda" if community == "a" else "comb"])
         if state == "accepted":
-            ps.answer(w["coma"], c, p, "accepted", "We will do it.")
+            ps.answer(c, p, "accepted", "We will do it.", actor=w["coma"])
         if state == "hidden":
             from portal.moderation import services as mod
 
-            mod.hide(w["coma"], c, p, "private data")
+            mod.hide(c, p, "private data", actor=w["coma"])
         db.session.commit()
         return p.id
     return make
@@ -129,7 +129,7 @@ def _file(w):
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), "green").save(buf, "PNG")
     buf.seek(0)
-    a = up.save_image(w.a, w["resa"], FileStorage(buf, filename="well.png"), "proposal", pid)
+    a = up.save_image(w.a, FileStorage(buf, filename="well.png"), "proposal", pid, actor=w["resa"])
     db.session.commit()
     return f"/c/dorf-a/files/{a.id}"
 
@@ -221,7 +221,7 @@ def _household(w):
     from portal.roster import services as rs
 
     rows, _ = csvfile.parse("姓名,户\n王秀英,三组12号\n王建国,三组12号\n")
-    rs.import_roster(w["coma"], w.a, rows)
+    rs.import_roster(w.a, rows, actor=w["coma"])
     db.session.commit()
     from portal.roster.models import Household
     return db.session.query(Household).filter_by(community_id=w.a.id).one()
@@ -242,7 +242,7 @@ def _card_url(w):
     from portal.extensions import db
     from portal.roster import services as rs
 
-    _card, token = rs.issue_card(w["coma"], w.a, membership(w.a, w["resa"]))
+    _card, token = rs.issue_card(w.a, membership(w.a, w["resa"]), actor=w["coma"])
     db.session.commit()
     return f"/card/{token}"
 
@@ -276,10 +276,10 @@ def _assisted_entry(w):
     from portal.extensions import db
     from portal.proposals import services as ps
 
-    p = ps.create_proposal(w["coma"], w.a, "Lights at the gate", "It is dark.", ps.categories(w.a)[0].id,
-                           publish=True)
-    assisted.act_for(w["coma"], w.a, w["resa"], "proposal.supported", True, True,
-                     lambda: (ps.support(w["resa"], w.a, p, origin="assisted"), p)[1])
+    p = ps.create_proposal(w.a, "Lights at the gate", "It is dark.", ps.categories(w.a)[0].id,
+                           publish=True, actor=w["coma"])
+    assisted.act_for(w.a, w["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(w.a, p, origin="assisted", actor=w["resa"]), p)[1], actor=w["coma"])
     db.session.commit()
     from portal.assisted.models import AssistedAction
     return db.session.query(AssistedAction).order_by(AssistedAction.id.desc()).first().id
@@ -332,7 +332,7 @@ def _rules_decided(w):
 
     v = make_rules(w, "revision")
     a = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
-    phases.decide_amendment(w["coma"], w.a, v, a, "rejected", "Too strict")
+    phases.decide_amendment(w.a, v, a, "rejected", "Too strict", actor=w["coma"])
     db.session.commit()
     return f"/c/dorf-a/rules/v/{v.id}/conclude"
 
@@ -523,7 +523,7 @@ def _all_voted(suffix):
 
         p = make_poll(w, "open")
         for n in ("resa", "meda", "coma"):
-            casting.cast(w.a, w[n], p, [1])
+            casting.cast(w.a, p, [1], actor=w[n])
         db.session.commit()
         return f"/c/dorf-a/votes/{p.id}{suffix}"
     return make
@@ -548,9 +548,9 @@ def _paper_to_confirm(w):
 
     from .support.votes import make_poll
 
-    cs.grant_role(w["coma"], w.a, membership(w.a, w["meda"]), "committee")
+    cs.grant_role(w.a, membership(w.a, w["meda"]), "committee", actor=w["coma"])
     p = make_poll(w, "open")
-    paper.enter_paper_totals(w.a, w["meda"], p, 0, 0, [0, 0, 0])
+    paper.enter_paper_totals(w.a, p, 0, 0, [0, 0, 0], actor=w["meda"])
     db.session.commit()
     return f"/c/dorf-a/votes/{p.id}/paper/confirm"
 
@@ -750,7 +750,7 @@ def test_route_for_role(app, world, route, role):
 def _foreign_ids(world):
     """Memberships of B: a pending one (so approve/reject would be allowed in B), the
     verified resident and the committee member of B; plus an id that does not exist."""
-    waiting = cs.request_join(world["nobody"], world.b, "")
+    waiting = cs.request_join(world.b, "", actor=world["nobody"])
     from portal.extensions import db
 
     db.session.commit()
@@ -885,8 +885,8 @@ def test_demoted_committee_member_loses_rights_at_once(app, world):
     coma = client_as(app, "coma")
     assert coma.get("/c/dorf-a/members").status_code == 200
     # A second committee member takes coma's role away.
-    cs.grant_role(world["coma"], world.a, membership(world.a, world["resa"]), "committee")
-    cs.revoke_role(world["resa"], world.a, membership(world.a, world["coma"]), "committee")
+    cs.grant_role(world.a, membership(world.a, world["resa"]), "committee", actor=world["coma"])
+    cs.revoke_role(world.a, membership(world.a, world["coma"]), "committee", actor=world["resa"])
     from portal.extensions import db
 
     db.session.commit()
@@ -951,7 +951,7 @@ def test_rules_of_another_community_are_404(app, world, role):
 
     v = make_rules(world, "consultation", "b")
     clause = rs.clauses_of(v)[0]
-    am = phases.propose_amendment(world["resb"], world.b, v, "delete", clause, "", "why", today())
+    am = phases.propose_amendment(world.b, v, "delete", clause, "", "why", today(), actor=world["resb"])
     db.session.commit()
     client = client_as(app, role)
     before = row_counts()

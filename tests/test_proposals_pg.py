@@ -60,7 +60,7 @@ def _residents(world, n) -> list[User]:
         for i in range(n)]).scalars().all()
     users = db.session.execute(select(User).where(User.id.in_(ids)).order_by(User.id)).scalars().all()
     for u in users:
-        cs.add_resident(world["coma"], world.a, u)
+        cs.add_resident(world.a, u, actor=world["coma"])
     db.session.commit()
     return users
 
@@ -85,7 +85,7 @@ def _service_supporter(app2, community_id, pid, user_id, barrier, results):
             user = db.session.get(User, user_id)
             p = db.session.get(Proposal, pid)
             barrier.wait()
-            results.append(ps.support(user, community, p))
+            results.append(ps.support(community, p, actor=user))
             db.session.commit()
     return run
 
@@ -186,7 +186,7 @@ def test_concurrent_support_and_unsupport_keep_the_count_true(app, app2, world):
     people = _residents(world, N)
     p = make_proposal(world)
     for u in people[: N // 2]:
-        ps.support(u, world.a, p)
+        ps.support(world.a, p, actor=u)
     db.session.commit()
     pid, community_id = p.id, world.a.id
     barrier = threading.Barrier(N)

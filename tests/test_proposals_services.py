@@ -28,43 +28,43 @@ def actions(community):
 def test_draft_edit_publish_and_edits_refused_after(world):
     p = make_proposal(world, publish=False)
     assert p.state == "draft"
-    ps.edit_draft(world["resa"], world.a, p, "New title", "New body", category_id(world.a))
+    ps.edit_draft(world.a, p, "New title", "New body", category_id(world.a), actor=world["resa"])
     db.session.commit()
     assert p.title == "New title"
     with pytest.raises(RuleViolation):
-        ps.edit_draft(world["coma"], world.a, p, "Hijack", "x", category_id(world.a))
-    ps.publish_proposal(world["resa"], world.a, p)
+        ps.edit_draft(world.a, p, "Hijack", "x", category_id(world.a), actor=world["coma"])
+    ps.publish_proposal(world.a, p, actor=world["resa"])
     db.session.commit()
     assert p.state == "published" and p.published_at is not None
     with pytest.raises(RuleViolation):
-        ps.edit_draft(world["resa"], world.a, p, "Late change", "x", category_id(world.a))
+        ps.edit_draft(world.a, p, "Late change", "x", category_id(world.a), actor=world["resa"])
     with pytest.raises(RuleViolation):
-        ps.publish_proposal(world["resa"], world.a, p)
+        ps.publish_proposal(world.a, p, actor=world["resa"])
     acts = actions(world.a)
     assert acts[-3:] == ["proposal.created", "proposal.edited", "proposal.published"]
 
 
 def test_text_limits_and_foreign_category(world):
     with pytest.raises(RuleViolation):
-        ps.create_proposal(world["resa"], world.a, "", "body", category_id(world.a))
+        ps.create_proposal(world.a, "", "body", category_id(world.a), actor=world["resa"])
     with pytest.raises(RuleViolation):
-        ps.create_proposal(world["resa"], world.a, "x" * 121, "body", category_id(world.a))
+        ps.create_proposal(world.a, "x" * 121, "body", category_id(world.a), actor=world["resa"])
     with pytest.raises(RuleViolation):
-        ps.create_proposal(world["resa"], world.a, "t", "b" * 5001, category_id(world.a))
+        ps.create_proposal(world.a, "t", "b" * 5001, category_id(world.a), actor=world["resa"])
     with pytest.raises(RuleViolation):
-        ps.create_proposal(world["resa"], world.a, "t", "b", category_id(world.b))  # B's category
+        ps.create_proposal(world.a, "t", "b", category_id(world.b), actor=world["resa"])  # B's category
 
 
 def test_support_once_threshold_starts_review_with_deadline(world):
     set_threshold(world.a, 2, days=15)
     p = make_proposal(world)
-    assert ps.support(world["meda"], world.a, p) is True
-    assert ps.support(world["meda"], world.a, p) is False  # second time: no change
+    assert ps.support(world.a, p, actor=world["meda"]) is True
+    assert ps.support(world.a, p, actor=world["meda"]) is False  # second time: no change
     db.session.commit()
     assert p.support_count == 1 and p.state == "published"
     with pytest.raises(RuleViolation):
-        ps.support(world["resa"], world.a, p)  # author
-    ps.support(world["coma"], world.a, p)
+        ps.support(world.a, p, actor=world["resa"])  # author
+    ps.support(world.a, p, actor=world["coma"])
     db.session.commit()
     assert p.state == "under_review"
     assert p.support_count == 2
@@ -72,17 +72,17 @@ def test_support_once_threshold_starts_review_with_deadline(world):
     assert "proposal.review_started" in actions(world.a)
     # Withdrawing support is only possible while collecting support.
     with pytest.raises(RuleViolation):
-        ps.unsupport(world["coma"], world.a, p)
+        ps.unsupport(world.a, p, actor=world["coma"])
     assert verify_community(world.a).ok
 
 
 def test_unsupport_while_published(world):
     set_threshold(world.a, 10)
     p = make_proposal(world)
-    ps.support(world["meda"], world.a, p)
+    ps.support(world.a, p, actor=world["meda"])
     db.session.commit()
-    assert ps.unsupport(world["meda"], world.a, p) is True
-    assert ps.unsupport(world["meda"], world.a, p) is False
+    assert ps.unsupport(world.a, p, actor=world["meda"]) is True
+    assert ps.unsupport(world.a, p, actor=world["meda"]) is False
     db.session.commit()
     assert p.support_count == 0
     assert db.session.execute(select(func.count()).select_from(ProposalSupport)).scalar_one() == 0
@@ -111,21 +111,21 @@ def test_answer_and_progress(world):
     set_threshold(world.a, 1)
     p = make_proposal(world)
     with pytest.raises(RuleViolation):
-        ps.answer(world["coma"], world.a, p, "maybe", "text")
-    ps.support(world["meda"], world.a, p)
-    ps.answer(world["coma"], world.a, p, "accepted", "We will repair it in May.")
+        ps.answer(world.a, p, "maybe", "text", actor=world["coma"])
+    ps.support(world.a, p, actor=world["meda"])
+    ps.answer(world.a, p, "accepted", "We will repair it in May.", actor=world["coma"])
     db.session.commit()
     assert p.state == "accepted" and p.answered_at
     with pytest.raises(RuleViolation):
-        ps.answer(world["coma"], world.a, p, "rejected", "again")
+        ps.answer(world.a, p, "rejected", "again", actor=world["coma"])
     with pytest.raises(RuleViolation):
-        ps.withdraw(world["resa"], world.a, p)  # answered: too late
-    ps.add_progress(world["coma"], world.a, p, "Gravel delivered.", implemented=False)
-    ps.add_progress(world["coma"], world.a, p, "Road repaired.", implemented=True)
+        ps.withdraw(world.a, p, actor=world["resa"])  # answered: too late
+    ps.add_progress(world.a, p, "Gravel delivered.", implemented=False, actor=world["coma"])
+    ps.add_progress(world.a, p, "Road repaired.", implemented=True, actor=world["coma"])
     db.session.commit()
     assert p.state == "implemented"
     with pytest.raises(RuleViolation):
-        ps.add_progress(world["coma"], world.a, p, "More.", implemented=False)
+        ps.add_progress(world.a, p, "More.", implemented=False, actor=world["coma"])
     acts = actions(world.a)
     assert acts.count("proposal.progress") == 2 and "proposal.answered" in acts
 
@@ -133,12 +133,12 @@ def test_answer_and_progress(world):
 def test_withdraw_by_author_only(world):
     p = make_proposal(world)
     with pytest.raises(RuleViolation):
-        ps.withdraw(world["meda"], world.a, p)
-    ps.withdraw(world["resa"], world.a, p)
+        ps.withdraw(world.a, p, actor=world["meda"])
+    ps.withdraw(world.a, p, actor=world["resa"])
     db.session.commit()
     assert p.state == "withdrawn"
     with pytest.raises(RuleViolation):
-        ps.support(world["meda"], world.a, p)
+        ps.support(world.a, p, actor=world["meda"])
 
 
 def test_oversight_overdue_and_figures(world):
@@ -147,15 +147,15 @@ def test_oversight_overdue_and_figures(world):
     on_time = make_proposal(world, title="On time one")
     waiting = make_proposal(world, title="Still waiting, overdue")
     for p in (late, on_time, waiting):
-        ps.support(world["meda"], world.a, p)
+        ps.support(world.a, p, actor=world["meda"])
     db.session.commit()
     now = utcnow()
     # Move the clock: 'late' started 30 days ago, 'waiting' 20 days ago.
     late.review_started_at, late.answer_due_at = now - timedelta(days=30), now - timedelta(days=15)
     waiting.review_started_at, waiting.answer_due_at = now - timedelta(days=20), now - timedelta(days=5)
     db.session.commit()
-    ps.answer(world["coma"], world.a, late, "rejected", "No budget this year.")
-    ps.answer(world["coma"], world.a, on_time, "planned", "Already in the plan.")
+    ps.answer(world.a, late, "rejected", "No budget this year.", actor=world["coma"])
+    ps.answer(world.a, on_time, "planned", "Already in the plan.", actor=world["coma"])
     db.session.commit()
     rows = queries.overdue(world.a)
     assert [(p.title, d) for p, d in rows] == [("Still waiting, overdue", 5)]
@@ -171,7 +171,7 @@ def test_list_filters_sort_search_and_keyset(world):
         made.append(make_proposal(world, title=f"Proposal {i:02d}", body="路灯 broken" if i % 3 == 0 else "other"))
     for i, p in enumerate(made[:5]):
         for name in ("meda", "coma")[: (i % 2) + 1]:
-            ps.support(world[name], world.a, p)
+            ps.support(world.a, p, actor=world[name])
     db.session.commit()
     seen, cursor = [], ""
     while True:
@@ -192,23 +192,23 @@ def test_list_filters_sort_search_and_keyset(world):
 
 def test_comments_one_level_and_moderation(world):
     p = make_proposal(world)
-    top = cs.add_comment(world["meda"], world.a, p, "Good idea")
-    reply = cs.add_comment(world["coma"], world.a, p, "Agreed", parent=top)
-    reply2 = cs.add_comment(world["resa"], world.a, p, "Reply to reply", parent=reply)
+    top = cs.add_comment(world.a, p, "Good idea", actor=world["meda"])
+    reply = cs.add_comment(world.a, p, "Agreed", parent=top, actor=world["coma"])
+    reply2 = cs.add_comment(world.a, p, "Reply to reply", parent=reply, actor=world["resa"])
     db.session.commit()
     assert reply2.parent_id == top.id  # kept at one level
     thread = cs.thread(world.a, p)
     assert [(c.body, [r.body for r in rs]) for c, rs in thread] == [("Good idea", ["Agreed", "Reply to reply"])]
-    mod.flag(world["resa"], world.a, top, "rude")
+    mod.flag(world.a, top, "rude", actor=world["resa"])
     with pytest.raises(RuleViolation):
-        mod.flag(world["resa"], world.a, top, "rude again")
+        mod.flag(world.a, top, "rude again", actor=world["resa"])
     with pytest.raises(RuleViolation):
-        mod.flag(world["meda"], world.a, top, "my own")
-    mod.hide(world["coma"], world.a, top, "insulting words")
+        mod.flag(world.a, top, "my own", actor=world["meda"])
+    mod.hide(world.a, top, "insulting words", actor=world["coma"])
     db.session.commit()
     assert top.is_hidden and top.body == "Good idea"  # kept, not deleted
     assert mod.open_flags(world.a) == []
-    mod.restore(world["coma"], world.a, top, "reviewed again")
+    mod.restore(world.a, top, "reviewed again", actor=world["coma"])
     db.session.commit()
     assert not top.is_hidden
     acts = actions(world.a)

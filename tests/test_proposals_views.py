@@ -142,7 +142,7 @@ def form(title="Repair the road to the school", body="It floods.\nChildren walk 
 
 def extra_resident(world, name):
     user = make_user(name)
-    cs.add_resident(world["coma"], world.a, user)
+    cs.add_resident(world.a, user, actor=world["coma"])
     db.session.commit()
     return user
 
@@ -433,9 +433,9 @@ def test_long_discussions_are_paged_by_thread(app, world):
     from portal.comments import services as cs
     p = make_proposal(world)
     url = f"/c/dorf-a/proposals/{p.id}"
-    tops = [cs.add_comment(world["meda"], world.a, p, f"Point number {i}.") for i in range(120)]
+    tops = [cs.add_comment(world.a, p, f"Point number {i}.", actor=world["meda"]) for i in range(120)]
     for top in (tops[0], tops[119]):
-        cs.add_comment(world["coma"], world.a, p, f"Answer to {top.id}.", parent=top)
+        cs.add_comment(world.a, p, f"Answer to {top.id}.", parent=top, actor=world["coma"])
     db.session.commit()
     visitor = en(app, "visitor")
     first = page(visitor, url)
@@ -534,7 +534,7 @@ def test_flag_queue_hide_restore_and_dismiss(app, world):
 def ps_comment(world, p, who, body, parent=None):
     from portal.comments import services as comments
 
-    c = comments.add_comment(world[who], world.a, p, body, parent)
+    c = comments.add_comment(world.a, p, body, parent, actor=world[who])
     db.session.commit()
     return c
 
@@ -603,7 +603,7 @@ def _seed_list(world):
     made = []
     for i in range(45):
         body = "村口的路灯坏了 street lamp" if i % 4 == 0 else f"Our well number {i} is dry"
-        p = ps.create_proposal(world["resa"], world.a, f"Proposal {i:02d}", body, cats[i % 3].id, publish=True)
+        p = ps.create_proposal(world.a, f"Proposal {i:02d}", body, cats[i % 3].id, publish=True, actor=world["resa"])
         made.append(p)
     db.session.flush()
     base = utcnow().replace(microsecond=123457) - timedelta(days=3)
@@ -617,12 +617,12 @@ def _seed_list(world):
             p.state = "accepted"
         elif i % 9 == 2:
             p.state = "withdrawn"
-    draft = ps.create_proposal(world["resa"], world.a, "Secret draft", "draft", cats[0].id)
-    hidden = ps.create_proposal(world["resa"], world.a, "Hidden one", "hidden", cats[0].id, publish=True)
+    draft = ps.create_proposal(world.a, "Secret draft", "draft", cats[0].id, actor=world["resa"])
+    hidden = ps.create_proposal(world.a, "Hidden one", "hidden", cats[0].id, publish=True, actor=world["resa"])
     from portal.moderation import services as mod
 
-    mod.hide(world["coma"], world.a, hidden, "rude")
-    ps.create_proposal(world["resb"], world.b, "Proposal of B", "well", ps.categories(world.b)[0].id, publish=True)
+    mod.hide(world.a, hidden, "rude", actor=world["coma"])
+    ps.create_proposal(world.b, "Proposal of B", "well", ps.categories(world.b)[0].id, publish=True, actor=world["resb"])
     db.session.commit()
     return made, draft, hidden
 
@@ -681,7 +681,7 @@ def test_oversight_lists_overdue_by_days_and_shows_figures(app, world):
     titles = ["Late 3 days", "Late 20 days", "Late 8 days", "Answered late", "Answered in time", "Not due yet"]
     ps_ = {t: make_proposal(world, title=t) for t in titles}
     for p in ps_.values():
-        ps.support(world["meda"], world.a, p)
+        ps.support(world.a, p, actor=world["meda"])
     db.session.commit()
     now = utcnow()
     for t, days in (("Late 3 days", 3), ("Late 20 days", 20), ("Late 8 days", 8)):
@@ -691,8 +691,8 @@ def test_oversight_lists_overdue_by_days_and_shows_figures(app, world):
     late = ps_["Answered late"]
     late.review_started_at, late.answer_due_at = now - timedelta(days=30), now - timedelta(days=15)
     db.session.commit()
-    ps.answer(world["coma"], world.a, late, "rejected", "No budget.")
-    ps.answer(world["coma"], world.a, ps_["Answered in time"], "planned", "In the plan.")
+    ps.answer(world.a, late, "rejected", "No budget.", actor=world["coma"])
+    ps.answer(world.a, ps_["Answered in time"], "planned", "In the plan.", actor=world["coma"])
     db.session.commit()
     html = page(en(app, "visitor"), "/c/dorf-a/proposals/oversight")
     in_order(html, "Late 20 days", "Late 8 days", "Late 3 days")
@@ -726,17 +726,17 @@ def _b_objects(world):
     set_threshold(world.b, 1)
     b = world.b
     cat = ps.categories(b)[0]
-    pub = ps.create_proposal(world["resb"], b, "B road", "B body", cat.id, publish=True)
-    draft = ps.create_proposal(world["resb"], b, "B draft", "B body", cat.id)
-    hidden = ps.create_proposal(world["resb"], b, "B hidden", "B body", cat.id, publish=True)
-    mod.hide(world["comb"], b, hidden, "rude")
-    review = ps.create_proposal(world["resb"], b, "B review", "B body", cat.id, publish=True)
-    ps.support(world["comb"], b, review)
-    accepted = ps.create_proposal(world["resb"], b, "B accepted", "B body", cat.id, publish=True)
-    ps.support(world["comb"], b, accepted)
-    ps.answer(world["comb"], b, accepted, "accepted", "yes")
-    comment = comments.add_comment(world["comb"], b, pub, "B comment")
-    att = up.save_image(b, world["resb"], FileStorage(io.BytesIO(png()), filename="b.png"), "proposal", pub.id)
+    pub = ps.create_proposal(b, "B road", "B body", cat.id, publish=True, actor=world["resb"])
+    draft = ps.create_proposal(b, "B draft", "B body", cat.id, actor=world["resb"])
+    hidden = ps.create_proposal(b, "B hidden", "B body", cat.id, publish=True, actor=world["resb"])
+    mod.hide(b, hidden, "rude", actor=world["comb"])
+    review = ps.create_proposal(b, "B review", "B body", cat.id, publish=True, actor=world["resb"])
+    ps.support(b, review, actor=world["comb"])
+    accepted = ps.create_proposal(b, "B accepted", "B body", cat.id, publish=True, actor=world["resb"])
+    ps.support(b, accepted, actor=world["comb"])
+    ps.answer(b, accepted, "accepted", "yes", actor=world["comb"])
+    comment = comments.add_comment(b, pub, "B comment", actor=world["comb"])
+    att = up.save_image(b, FileStorage(io.BytesIO(png()), filename="b.png"), "proposal", pub.id, actor=world["resb"])
     db.session.commit()
     return {"proposal": [pub.id, draft.id, hidden.id, review.id, accepted.id], "comment": [comment.id],
             "category": [cat.id], "attachment": [att.id]}
@@ -811,12 +811,12 @@ def test_objects_of_a_through_b_are_404(app, world, role):
     set_threshold(world.a, 1)
     a = world.a
     pub = make_proposal(world)
-    c = comments.add_comment(world["meda"], a, pub, "A comment")
+    c = comments.add_comment(a, pub, "A comment", actor=world["meda"])
     from werkzeug.datastructures import FileStorage
 
     from portal.uploads import services as up
 
-    att = up.save_image(a, world["resa"], FileStorage(io.BytesIO(png()), filename="a.png"), "proposal", pub.id)
+    att = up.save_image(a, FileStorage(io.BytesIO(png()), filename="a.png"), "proposal", pub.id, actor=world["resa"])
     db.session.commit()
     ids = {"proposal": [pub.id], "comment": [c.id], "category": [category_id(a)], "attachment": [att.id]}
     data = _valid_data(world, world.b)
@@ -989,7 +989,7 @@ def test_content_disposition_of_hostile_file_names(app, world, name, decoded):
     from portal.uploads import services as up
 
     p = make_proposal(world)
-    att = up.save_image(world.a, world["resa"], FileStorage(io.BytesIO(png()), filename=name), "proposal", p.id)
+    att = up.save_image(world.a, FileStorage(io.BytesIO(png()), filename=name), "proposal", p.id, actor=world["resa"])
     db.session.commit()
     r = client_as(app, "visitor").get(f"/c/dorf-a/files/{att.id}")
     assert r.status_code == 200 and r.mimetype == "image/png"
@@ -1106,7 +1106,7 @@ def test_bad_list_parameters_are_400(app, world):
 
 def _inactive_category(world):
     cat = ps.categories(world.a)[-1]
-    ps.set_category_active(world["coma"], world.a, cat, False)
+    ps.set_category_active(world.a, cat, False, actor=world["coma"])
     db.session.commit()
     return cat.id
 
@@ -1146,9 +1146,9 @@ def _proposal_under(world, state):
     set_threshold(world.a, 1)
     p = make_proposal(world)
     if state in ("under_review", "accepted"):
-        ps.support(world["meda"], world.a, p)
+        ps.support(world.a, p, actor=world["meda"])
     if state == "accepted":
-        ps.answer(world["coma"], world.a, p, "accepted", "Yes.")
+        ps.answer(world.a, p, "accepted", "Yes.", actor=world["coma"])
     db.session.commit()
     return p
 
@@ -1188,8 +1188,8 @@ def test_bad_reply_parents(app, world):
     assert top.id == 1  # so "１" would have been read as this comment's id
     other = make_proposal(world, title="Other")
     other_comment = ps_comment(world, other, "coma", "on another page")
-    pb = ps.create_proposal(world["resb"], world.b, "B", "B", category_id(world.b), publish=True)
-    b_comment = comments.add_comment(world["comb"], world.b, pb, "B comment")
+    pb = ps.create_proposal(world.b, "B", "B", category_id(world.b), publish=True, actor=world["resb"])
+    b_comment = comments.add_comment(world.b, pb, "B comment", actor=world["comb"])
     db.session.commit()
     meda = en(app, "meda")
     url = f"/c/dorf-a/proposals/{p.id}"
@@ -1230,7 +1230,7 @@ def test_bad_reasons(app, world, subject):
     obj = p if subject == "proposal" else ps_comment(world, p, "meda", "a comment")
     hidden_p = make_proposal(world, title="hidden")
     hidden = hidden_p if subject == "proposal" else ps_comment(world, p, "meda", "hidden comment")
-    mod.hide(world["coma"], world.a, hidden, "hidden first")
+    mod.hide(world.a, hidden, "hidden first", actor=world["coma"])
     db.session.commit()
     client = en(app, "coma")
     before = row_counts()
@@ -1399,7 +1399,7 @@ def test_committee_settings_and_categories(app, world):
     # The deadline follows the setting: 7 days.
     p = proposal(pid)
     for who in ("meda", "coma"):
-        ps.support(world[who], world.a, p)
+        ps.support(world.a, p, actor=world[who])
     db.session.commit()
     p = proposal(pid)
     assert p.state == "under_review" and timedelta(days=6, hours=23) < p.answer_due_at - p.review_started_at
@@ -1411,7 +1411,7 @@ def test_a_list_row_in_both_languages(app, world):
     url_for, and every part of the row in the reader's language."""
     p = make_proposal(world)
     p2 = make_proposal(world, title="Second one")
-    ps.support(world["meda"], world.a, p)
+    ps.support(world.a, p, actor=world["meda"])
     db.session.commit()
     with app.test_request_context():
         links = {x.id: url_for("proposals.detail", slug="dorf-a", proposal_id=x.id) for x in (p, p2)}

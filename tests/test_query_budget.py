@@ -19,8 +19,8 @@ from .support.budget import (
     CAP,
     assert_constant,
     clients_for,
+    make_people,
     measure,
-    people,
     statements_for,
 )
 from .support.helpers import build_world
@@ -30,31 +30,31 @@ def grow(w) -> None:
     """Turn the small world into a large one."""
     coma, resa, root = w["coma"], w["resa"], w["root"]
     others = [cs.create_community(root, f"ort-{i:02d}", f"Ort {i:02d}", f"Region {i}") for i in range(30)]
-    people = people("bulk", 60)
+    people = make_people("bulk", 60)
     for i, u in enumerate(people[:40]):  # verified residents, some with roles
-        m = cs.add_resident(coma, w.a, u)
+        m = cs.add_resident(w.a, u, actor=coma)
         if i % 4 == 0:
-            cs.grant_role(coma, w.a, m, "mediator")
+            cs.grant_role(w.a, m, "mediator", actor=coma)
         if i % 10 == 0:
-            cs.grant_role(coma, w.a, m, "committee")
+            cs.grant_role(w.a, m, "committee", actor=coma)
     for u in people[40:55]:  # waiting requests
-        cs.request_join(u, w.a, "please let me in")
+        cs.request_join(w.a, "please let me in", actor=u)
     for u in people[55:]:  # rejected requests
-        cs.reject_member(coma, w.a, cs.request_join(u, w.a, ""), "unknown")
+        cs.reject_member(w.a, cs.request_join(w.a, "", actor=u), "unknown", actor=coma)
     # resa belongs to many communities, in every status, with roles in some
     for i, c in enumerate(others[:12]):
-        m = cs.request_join(resa, c, "")
+        m = cs.request_join(c, "", actor=resa)
         if i % 3 == 0:
-            cs.approve_member(root, c, m, actor_role="platform_admin")
-            cs.grant_role(root, c, m, "mediator", actor_role="platform_admin")
+            cs.approve_member(c, m, actor_role="platform_admin", actor=root)
+            cs.grant_role(c, m, "mediator", actor_role="platform_admin", actor=root)
         elif i % 3 == 1:
-            cs.reject_member(root, c, m, "no")
+            cs.reject_member(c, m, "no", actor=root)
     db.session.commit()
     # Hundreds of audit events by many different actors and of many kinds
     actors = people[:40] + [coma, resa, None]
     while w.a.audit_seq < 320:
         n = w.a.audit_seq
-        audit.record(w.a, actors[n % len(actors)], f"test.kind{n % 7}", ("membership", n), {"n": n})
+        audit.record(w.a, f"test.kind{n % 7}", ("membership", n), {"n": n}, actor=actors[n % len(actors)])
         if n % 100 == 0:
             db.session.commit()
     db.session.commit()
@@ -125,7 +125,7 @@ def _grow_proposals(w, start: int, stop: int, ctx: dict) -> None:
     )
 
     n = stop - start
-    people = people(f"p{start}x", n)
+    people = make_people(f"p{start}x", n)
     now = utcnow()
     db.session.execute(insert(Membership), [
         {"community_id": w.a.id, "user_id": u.id, "status": "verified", "requested_at": now, "decided_at": now}
@@ -179,11 +179,11 @@ def _proposal_world(w) -> dict:
 
     set_threshold(w.a, 1)
     detail = make_proposal(w, title="The well is dry")
-    ps.support(w["meda"], w.a, detail)
+    ps.support(w.a, detail, actor=w["meda"])
     answered = make_proposal(w, title="Road")
-    ps.support(w["meda"], w.a, answered)
-    ps.answer(w["coma"], w.a, answered, "accepted", "We will.")
-    mod.flag(w["meda"], w.a, answered, "spam")
+    ps.support(w.a, answered, actor=w["meda"])
+    ps.answer(w.a, answered, "accepted", "We will.", actor=w["coma"])
+    mod.flag(w.a, answered, "spam", actor=w["meda"])
     set_threshold(w.a, 100000)
     for k in range(2):
         db.session.add(Attachment(community_id=w.a.id, owner_type="proposal", owner_id=detail.id, kind="image",
@@ -244,7 +244,7 @@ def _grow_rules(w, v, nxt, start: int, stop: int) -> None:
     from portal.rules.models import Amendment, AmendmentSupport, RuleChapter, RuleClause
 
     now = utcnow()
-    people = people(f"r{start}x", stop - start)
+    people = make_people(f"r{start}x", stop - start)
     for version in (v, nxt):
         chapter = db.session.execute(select(RuleChapter.id).where(RuleChapter.version_id == version.id)).scalar()
         db.session.execute(insert(RuleClause), [
@@ -279,7 +279,7 @@ def test_rules_pages_do_not_grow_with_clauses(app, fast_passwords):
     adopted = make_rules(w, "adopted")
     v = make_rules(w, "revision")
     amendment = db.session.execute(db.select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
-    phases.decide_amendment(w["coma"], w.a, v, amendment, "accepted", "ok")
+    phases.decide_amendment(w.a, v, amendment, "accepted", "ok", actor=w["coma"])
     db.session.commit()
     _grow_rules(w, v, adopted, 0, 5)  # 10 clauses
     clause = rs.clauses_of(v)[0]
@@ -330,7 +330,7 @@ def _grow_mediation(w, detail_id: int, start: int, stop: int) -> None:
 
     now = utcnow()
     n = stop - start
-    people = people(f"m{start}x", n)
+    people = make_people(f"m{start}x", n)
     db.session.execute(insert(MediationCase), [
         {"community_id": w.a.id, "state": STATES[(start + k) % (len(STATES) - 1)], "category": "family",
          "urgency": "normal", "origin": "self", "requester_id": (w["resa"] if k % 3 == 0 else u).id,
@@ -362,7 +362,7 @@ def test_mediation_pages_do_not_grow_with_data(app, fast_passwords):
 
     w = build_world()
     case = make_case(w, "agreement_written")
-    ms.record_follow_up(w["coma"], w.a, case, "partly", "")
+    ms.record_follow_up(w.a, case, "partly", "", actor=w["coma"])
     busy = make_case(w, "mediating")
     db.session.commit()
     w.agreement_id = db.session.execute(

@@ -58,7 +58,7 @@ def test_only_what_one_may_read(app, world):
     assert visitor.get(f"/c/dorf-a/speak/proposal/{draft.id}/text.ogg").status_code == 404
     assert author.get(f"/c/dorf-a/speak/proposal/{draft.id}/text.ogg").status_code == 200
     p = make_proposal(world)
-    moderation.hide(world["coma"], world.a, p, "private data")
+    moderation.hide(world.a, p, "private data", actor=world["coma"])
     db.session.commit()
     assert visitor.get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 404
     assert client_as(app, "coma").get(f"/c/dorf-a/speak/proposal/{p.id}/text.ogg").status_code == 200
@@ -76,8 +76,8 @@ def test_the_answer_is_read_too(app, world):
 
     set_threshold(world.a, 1)
     p = make_proposal(world)
-    ps.support(world["meda"], world.a, p)
-    ps.answer(world["coma"], world.a, p, "accepted", "We will put up three lights in March.")
+    ps.support(world.a, p, actor=world["meda"])
+    ps.answer(world.a, p, "accepted", "We will put up three lights in March.", actor=world["coma"])
     db.session.commit()
     r = client_as(app, "visitor").get(f"/c/dorf-a/speak/proposal/{p.id}/answer.ogg")
     assert r.status_code == 200 and r.get_data()[:4] == b"OggS"

@@ -84,20 +84,20 @@ def readers(app, world):
                  "rejb"):
         made[name] = make_user(name, "<b>Evil & \"x\"</b>" if name == "evil" else None, admin=(name == "roota"))
     for name in ("resc", "resd", "rese", "resf", "resg", "resh", "resi", "medb", "evil"):
-        cs.add_resident(coma, a, made[name])
-    cs.appoint_committee(root, a, made["comc"])
-    cs.grant_role(coma, a, membership(a, made["medb"]), "mediator")
-    cs.request_join(made["pendb"], a, "")
-    cs.reject_member(coma, a, cs.request_join(made["rejb"], a, ""), "Not from this village")  # reja: another reason
+        cs.add_resident(a, made[name], actor=coma)
+    cs.appoint_committee(a, made["comc"], actor=root)
+    cs.grant_role(a, membership(a, made["medb"]), "mediator", actor=coma)
+    cs.request_join(a, "", actor=made["pendb"])
+    cs.reject_member(a, cs.request_join(a, "", actor=made["rejb"]), "Not from this village", actor=coma)  # reja: another reason
     auth.update_profile(made["resg"], "Resg", None, True, False, True)  # large + easy
     auth.update_profile(made["resh"], "Resh", "zh_Hans", False, True, False)  # Chinese, high contrast
     auth.update_profile(made["resi"], "Resi", "en", False, True, False)  # resh in English
     db.session.commit()
     world.users.update(made)
     p = make_proposal(world, author="resd", title="Lights for the lane")
-    ps.support(made["resf"], a, p)
-    top = comments.add_comment(made["rese"], a, p, "Yes, it is dark there.")
-    comments.add_comment(world["resa"], a, p, "Agreed.", top)
+    ps.support(a, p, actor=made["resf"])
+    top = comments.add_comment(a, p, "Yes, it is dark there.", actor=made["rese"])
+    comments.add_comment(a, p, "Agreed.", top, actor=world["resa"])
     draft = make_proposal(world, author="resd", publish=False, title="A draft of resd")
     db.session.commit()
     names = ["resa", "resc", "resd", "rese", "resf", "resg", "resh", "resi", "meda", "medb", "coma", "comc",

@@ -122,7 +122,7 @@ def test_a_mobile_already_registered_joins_with_its_account(app, world):
     db.session.commit()
     rows, _ = csvfile.parse("姓名,户,手机\nAlready Here,一组,13900000009\n")
     assert [p.status for p in rs.plan_import(world.a, rows)] == ["new"]
-    rs.import_roster(world["coma"], world.a, rows)
+    rs.import_roster(world.a, rows, actor=world["coma"])
     db.session.commit()
     assert membership(world.a, other).status == "verified"
     assert other.password_hash != rs.NO_PASSWORD  # their own password is kept
@@ -131,7 +131,7 @@ def test_a_mobile_already_registered_joins_with_its_account(app, world):
 
 def test_representative_must_be_of_the_household(app, world):
     rows, _ = csvfile.parse("姓名,户\n甲,一组\n乙,一组\n丙,二组\n")
-    rs.import_roster(world["coma"], world.a, rows)
+    rs.import_roster(world.a, rows, actor=world["coma"])
     db.session.commit()
     homes = {h.name: h for h in db.session.execute(select(Household)).scalars()}
     one, two = homes["一组"], homes["二组"]
@@ -230,7 +230,7 @@ def test_card_links_are_rate_limited(app, world):
 
 
 def test_a_used_card_cannot_be_raced(app, world):
-    card, token = rs.issue_card(world["coma"], world.a, membership(world.a, world["resa"]))
+    card, token = rs.issue_card(world.a, membership(world.a, world["resa"]), actor=world["coma"])
     db.session.commit()
     rs.redeem_card(card, "11223344")
     db.session.commit()

@@ -60,7 +60,7 @@ def test_import_confirmed_twice_imports_once(app, world):
 
 def test_representative_of_another_household(app, world):
     rows, _ = csvfile.parse("姓名,户\n甲,一组\n乙,一组\n丙,二组\n")
-    rs.import_roster(world["coma"], world.a, rows)
+    rs.import_roster(world.a, rows, actor=world["coma"])
     db.session.commit()
     homes = {x.name: x for x in db.session.execute(select(Household)).scalars()}
     one, two = homes["一组"], homes["二组"]

@@ -17,7 +17,7 @@ from .support.rules import make_rules
 
 def _vote(world, poll, choice_by_user):
     for name, position in choice_by_user.items():
-        vote_casting.cast(world.a, world[name], poll, [position])
+        vote_casting.cast(world.a, poll, [position], actor=world[name])
 
 
 def _electorate(world, poll):
@@ -39,7 +39,7 @@ def test_a_passed_poll_adopts_the_version(app, world):
     html = page(en(app, "resa"), f"/c/dorf-a/rules/v/{draft.id}")
     assert f'href="/c/dorf-a/votes/{poll.id}"' in html and "Go to the vote" in html
     _vote(world, poll, {name: 1 for name in _electorate(world, poll)})  # everyone: yes
-    vote_closing.close_poll(world.a, world["coma"], poll)  # early: everyone has voted
+    vote_closing.close_poll(world.a, poll, actor=world["coma"])  # early: everyone has voted
     db.session.commit()
     db.session.expire_all()
     v = db.session.get(RuleVersion, draft.id)
@@ -51,7 +51,7 @@ def test_a_failed_poll_sends_the_text_back_to_drafting(app, world):
     draft = make_rules(world, "vote_draft")
     poll = adoption.start_adoption_vote(draft, world["coma"])
     _vote(world, poll, {name: 2 for name in _electorate(world, poll)})  # everyone: no
-    vote_closing.close_poll(world.a, world["coma"], poll)
+    vote_closing.close_poll(world.a, poll, actor=world["coma"])
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(RuleVersion, draft.id).status == "returned"

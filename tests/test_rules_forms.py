@@ -48,8 +48,8 @@ def _first_clause(v):
 
 
 def _amendment(w, v, kind="change"):
-    a = phases.propose_amendment(w["resa"], w.a, v, kind, _first_clause(v), "" if kind == "delete" else "村民必须爱护。",
-                                 "更清楚", today())
+    a = phases.propose_amendment(w.a, v, kind, _first_clause(v), "" if kind == "delete" else "村民必须爱护。",
+                                 "更清楚", today(), actor=w["resa"])
     db.session.commit()
     return a
 
@@ -57,7 +57,7 @@ def _amendment(w, v, kind="change"):
 def _comment_on(w, subject):
     from portal.comments import services as comments
 
-    c = comments.add_comment(w["meda"], w.a, subject, "A first comment")
+    c = comments.add_comment(w.a, subject, "A first comment", actor=w["meda"])
     db.session.commit()
     return c
 
@@ -138,7 +138,7 @@ def _move(direction):
 def _consultation(start_days, end_days, empty=False, raw=None):
     def setup(w):
         if empty:
-            v = services.create_document(w["coma"], w.a, "Empty draft", "other")
+            v = services.create_document(w.a, "Empty draft", "other", actor=w["coma"])
             db.session.commit()
             url = f"/c/dorf-a/rules/v/{v.id}/consultation"
         else:
@@ -185,7 +185,7 @@ def _assisted(data, supported=False):
         v, base = _v("consultation")(w)
         a = _amendment(w, v)
         if supported:
-            phases.support_amendment(w["meda"], w.a, v, a, today())
+            phases.support_amendment(w.a, v, a, today(), actor=w["meda"])
             db.session.commit()
         return f"{base}/amendments/{a.id}/support/assisted", data
     return setup
@@ -195,9 +195,9 @@ def _decide(data, kind="change"):
     def setup(w):
         if kind == "delete":  # proposed during the consultation, decided in the revision
             v = make_rules(w, "consultation")
-            a = phases.propose_amendment(w["meda"], w.a, v, "delete", services.clauses_of(v)[1], "", "重复", today())
+            a = phases.propose_amendment(w.a, v, "delete", services.clauses_of(v)[1], "", "重复", today(), actor=w["meda"])
             end_consultation(v)
-            phases.start_revision(w["coma"], w.a, v, today())
+            phases.start_revision(w.a, v, today(), actor=w["coma"])
             db.session.commit()
         else:
             v = make_rules(w, "revision")
@@ -387,7 +387,7 @@ def _vote_draft(w):
 def _decided(w):
     v, base = _v("revision")(w)
     a = db.session.execute(select(Amendment).where(Amendment.version_id == v.id)).scalar_one()
-    phases.decide_amendment(w["coma"], w.a, v, a, "rejected", "Too strict")
+    phases.decide_amendment(w.a, v, a, "rejected", "Too strict", actor=w["coma"])
     db.session.commit()
     return f"{base}/conclude", {"reason": "One amendment decided"}
 

@@ -74,13 +74,13 @@ def events(community, action="attachment.added"):
 
 
 def save_image(world, data, filename="photo.jpg", owner=("proposal", 1), community=None, user="resa"):
-    att = uploads.save_image(community or world.a, world[user], fs(data, filename), *owner)
+    att = uploads.save_image(community or world.a, fs(data, filename), *owner, actor=world[user])
     db.session.commit()
     return att
 
 
 def save_audio(world, data, filename="voice.ogg", owner=("proposal", 1), community=None, user="resa"):
-    att = uploads.save_audio(community or world.a, world[user], fs(data, filename, "audio/ogg"), *owner)
+    att = uploads.save_audio(community or world.a, fs(data, filename, "audio/ogg"), *owner, actor=world[user])
     db.session.commit()
     return att
 
@@ -285,7 +285,7 @@ def test_oversize_refused_before_decoding(app, world, root, monkeypatch):
 
     stream = Unseekable(big)
     with pytest.raises(UploadTooLarge):
-        uploads.save_image(world.a, world["resa"], FileStorage(stream=stream, filename="b.jpg"), "proposal", 1)
+        uploads.save_image(world.a, FileStorage(stream=stream, filename="b.jpg"), "proposal", 1, actor=world["resa"])
     assert stream._b.tell() == 2 * 1024 * 1024 + 1
 
 
@@ -303,22 +303,22 @@ def test_default_limits(app, world, root):
 
 
 def test_nothing_chosen_returns_none(world, root):
-    assert uploads.save_image(world.a, world["resa"], None, "proposal", 1) is None
-    assert uploads.save_image(world.a, world["resa"], FileStorage(stream=io.BytesIO(b""), filename=""),
-                              "proposal", 1) is None
-    assert uploads.save_audio(world.a, world["resa"], FileStorage(stream=io.BytesIO(b""), filename=""),
-                              "proposal", 1) is None
+    assert uploads.save_image(world.a, None, "proposal", 1, actor=world["resa"]) is None
+    assert uploads.save_image(world.a, FileStorage(stream=io.BytesIO(b""), filename=""),
+                              "proposal", 1, actor=world["resa"]) is None
+    assert uploads.save_audio(world.a, FileStorage(stream=io.BytesIO(b""), filename=""),
+                              "proposal", 1, actor=world["resa"]) is None
     with pytest.raises(UploadRejected) as exc:
-        uploads.save_audio(world.a, world["resa"], fs(b"", "voice.m4a"), "proposal", 1)
+        uploads.save_audio(world.a, fs(b"", "voice.m4a"), "proposal", 1, actor=world["resa"])
     assert "empty" in refused(exc)
     assert events(world.a) == []
 
 
 def test_bad_owner_is_a_programming_error(world, root):
     with pytest.raises(ValueError):
-        uploads.save_image(world.a, world["resa"], fs(picture()), "Proposal; drop", 1)
+        uploads.save_image(world.a, fs(picture()), "Proposal; drop", 1, actor=world["resa"])
     with pytest.raises(ValueError):
-        uploads.save_image(world.a, world["resa"], fs(picture()), "proposal", 0)
+        uploads.save_image(world.a, fs(picture()), "proposal", 0, actor=world["resa"])
 
 
 # --- recordings ---------------------------------------------------------------
@@ -486,13 +486,13 @@ def test_audit_event_written_without_file_name_and_chain_verifies(world, root):
 
 
 def test_actor_role_is_passed_to_the_chain(world, root):
-    uploads.save_image(world.a, world["coma"], fs(picture()), "rule", 1, actor_role="committee")
+    uploads.save_image(world.a, fs(picture()), "rule", 1, actor_role="committee", actor=world["coma"])
     db.session.commit()
     assert events(world.a)[-1].actor_role == "committee"
 
 
 def test_rollback_leaves_no_row_and_no_event(world, root):
-    uploads.save_image(world.a, world["resa"], fs(picture()), "proposal", 1)
+    uploads.save_image(world.a, fs(picture()), "proposal", 1, actor=world["resa"])
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(Attachment)).scalar_one() == 0
     assert events(world.a) == [] and verify_community(world.a).ok
@@ -548,7 +548,7 @@ def test_refusals_render_as_error_pages(app, world, root):
 
     @csrf.exempt
     def upload_probe():
-        att = uploads.save_image(world.a, world["resa"], request.files.get("photo"), "proposal", 1)
+        att = uploads.save_image(world.a, request.files.get("photo"), "proposal", 1, actor=world["resa"])
         db.session.commit()
         return {"id": att.id if att else None}
 

@@ -205,7 +205,7 @@ def test_paper_mark_form_without_anyone_is_refused_at_its_field(app, world):
 
 
 def _two_marked(world, p):
-    paper.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
+    paper.mark_paper(world.a, p, [world["resa"], world["meda"]], actor=world["coma"])
     db.session.commit()
 
 
@@ -243,7 +243,7 @@ def test_paper_totals_form_shows_each_mistake_at_its_field(app, world, data, fie
 def test_confirming_ones_own_paper_totals_shows_the_paper_page_with_the_message(app, world):
     p = make_poll(world, "open")
     _two_marked(world, p)
-    paper.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 1, 0])
+    paper.enter_paper_totals(world.a, p, 2, 0, [1, 1, 0], actor=world["coma"])
     db.session.commit()
     coma = client_as(app, "coma")
     url = f"/c/dorf-a/votes/{p.id}/paper"

@@ -107,7 +107,7 @@ def test_a_ballot_sent_n_times_at_once_is_cast_once(app, app2, world):
 
 def test_paper_totals_sent_n_times_at_once_are_entered_once(app, app2, world):
     p = make_poll(world, "open")
-    paper.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
+    paper.mark_paper(world.a, p, [world["resa"], world["meda"]], actor=world["coma"])
     db.session.commit()
     url = f"/c/dorf-a/votes/{p.id}/paper"
     answers = send_at_once(app2, "coma", f"{url}/totals",

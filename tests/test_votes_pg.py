@@ -50,7 +50,7 @@ def _caster(other, poll_id, user_id, outcomes):
                                            .where(Poll.id == poll_id)).scalar_one()
             poll, user = db.session.get(Poll, poll_id), db.session.get(User, user_id)
             try:
-                casting.cast(community, user, poll, [1 + user_id % 3])
+                casting.cast(community, poll, [1 + user_id % 3], actor=user)
                 db.session.commit()
                 outcomes.append("ok")
             except RuleViolation:
@@ -84,7 +84,7 @@ def test_two_hundred_residents_at_once(app, world):
         {"username": f"voter{i:03d}", "display_name": f"Voter {i}", "password_hash": digest}
         for i in range(200)]).scalars().all()
     for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars():
-        cs.add_resident(world["coma"], world.a, u)
+        cs.add_resident(world.a, u, actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open")
     other = _app(app, 40)
@@ -96,10 +96,10 @@ def test_two_hundred_residents_at_once(app, world):
     ok = outcomes.count("ok")
     assert ok == 200 and outcomes.count("refused") == 200
     assert _count(RollEntry, p.id) == ok and _count(Ballot, p.id) == ok
-    casting.cast(world.a, world["coma"], p, [1])
-    casting.cast(world.a, world["meda"], p, [1])
-    casting.cast(world.a, world["resa"], p, [1])
-    closing.close_poll(world.a, world["coma"], p)
+    casting.cast(world.a, p, [1], actor=world["coma"])
+    casting.cast(world.a, p, [1], actor=world["meda"])
+    casting.cast(world.a, p, [1], actor=world["resa"])
+    closing.close_poll(world.a, p, actor=world["coma"])
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert sum(json.loads(r.totals)) == ok + 3 == r.turnout

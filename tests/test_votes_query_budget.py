@@ -14,8 +14,8 @@ from .support.budget import (  # noqa: F401
     assert_constant,
     clients_for,
     counting,
+    make_people,
     measure,
-    people,
 )
 from .support.helpers import build_world
 from .support.votes import make_due, make_poll
@@ -24,22 +24,22 @@ from .support.votes import make_due, make_poll
 def _vote_all(w, poll, people, start, stop):
     for i, u in enumerate(people[start:stop], start):
         if i % 7 == 0:
-            casting.cast_assisted(w.a, w["coma"], poll, u, [1 + i % 3], present=True, agreed=True)
+            casting.cast_assisted(w.a, poll, u, [1 + i % 3], present=True, agreed=True, actor=w["coma"])
         else:
-            casting.cast(w.a, u, poll, [1 + i % 3])
+            casting.cast(w.a, poll, [1 + i % 3], actor=u)
 
 
 def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     app.config["PAGE_CACHE_SECONDS"] = 0  # what a page costs when it is rendered, not when it is kept
     w = build_world()
-    people = people("voter", 120)
+    people = make_people("voter", 120)
     for u in people:
-        cs.add_resident(w["coma"], w.a, u)
+        cs.add_resident(w.a, u, actor=w["coma"])
     db.session.commit()
     open_poll = make_poll(w, "open", question="Open one?")
     closed = make_poll(w, "open", question="Closed one?", kind="up_to_k", k=2, secret=False)
-    casting.cast(w.a, w["resa"], open_poll, [1])
-    casting.cast(w.a, w["resa"], closed, [1, 2])
+    casting.cast(w.a, open_poll, [1], actor=w["resa"])
+    casting.cast(w.a, closed, [1, 2], actor=w["resa"])
     _vote_all(w, open_poll, people, 0, 3)
     _vote_all(w, closed, people, 0, 3)
     make_due(closed)
@@ -77,7 +77,7 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     db.session.execute(models.PollResult.__table__.delete().where(models.PollResult.poll_id == closed.id))
     closed.state, closed.closes_at = "open", open_poll.closes_at
     db.session.commit()
-    casting.cast(w.a, w["resa"], closed, [1, 2])
+    casting.cast(w.a, closed, [1, 2], actor=w["resa"])
     _vote_all(w, open_poll, people, 3, 110)
     _vote_all(w, closed, people, 0, 110)
     # A cast costs a constant few statements (issue 5: ballots/s): freeze, roll, ballot,
@@ -85,12 +85,12 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     # community and the voter expired by a commit (read under the lock, never reloaded).
     db.session.commit()
     with counting() as cast_sql:
-        casting.cast(w.a, people[115], open_poll, [2])
+        casting.cast(w.a, open_poll, [2], actor=people[115])
     assert len(cast_sql) == (5 if db.engine.dialect.name == "postgresql" else 6), "\n".join(cast_sql)
     for i in range(40):
         p = make_poll(w, ("draft", "open", "voted", "closed")[i % 4], question=f"Poll {i}?", commit=False)
         if i % 4 == 1:
-            casting.cast(w.a, w["resa"], p, [2])
+            casting.cast(w.a, p, [2], actor=w["resa"])
     db.session.commit()
     make_due(closed)
     closing.close_if_due(w.a, closed)

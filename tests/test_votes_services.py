@@ -33,7 +33,7 @@ def _edit(w, p, **over):
     args = dict(question="Changed?", description="", options=[], kind="yes_no_abstain", k=None, secret=True,
                 opens_at=now, closes_at=now + timedelta(days=3), preset="two_thirds")
     args.update(over)
-    return vs.edit_poll(w.a, w["coma"], p, **args)
+    return vs.edit_poll(w.a, p, **args, actor=w["coma"])
 
 
 def test_create_checks_its_input(world):
@@ -45,8 +45,8 @@ def test_create_checks_its_input(world):
                 dict(closes_at=now - timedelta(minutes=1)), dict(link_kind="proposal", link_id=999),
                 dict(link_kind="nothing", link_id=1), dict(link_id=1)):
         with pytest.raises(RuleViolation):
-            vs.create_poll(world.a, world["coma"], **{**base, **bad})
-    p = vs.create_poll(world.a, world["coma"], **{**base, "kind": "up_to_k", "k": 1})
+            vs.create_poll(world.a, **{**base, **bad}, actor=world["coma"])
+    p = vs.create_poll(world.a, **{**base, "kind": "up_to_k", "k": 1}, actor=world["coma"])
     assert [o.label for o in vs.options_of(p)] == ["A", "B"] and p.state == "draft"
 
 
@@ -54,10 +54,10 @@ def test_edit_before_the_first_ballot_then_frozen(world):
     p = make_poll(world, "draft")
     _edit(world, p, question="Pave it in stone?")
     assert p.question == "Pave it in stone?" and p.preset == "two_thirds"
-    vs.open_poll(world.a, world["coma"], p)
+    vs.open_poll(world.a, p, actor=world["coma"])
     _edit(world, p, question="Pave it in brick?")  # open, but no ballot yet
     db.session.commit()
-    casting.cast(world.a, world["resa"], p, [1])
+    casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.commit()
     with pytest.raises(vs.PollFrozen):
         _edit(world, p, question="Sneaky change")
@@ -71,13 +71,13 @@ def test_open_snapshots_the_verified_residents(world):
     assert voters == {world[n].id for n in ("coma", "meda", "resa")}
     assert p.electorate_count == 3
     # Someone verified later is not on this poll's list.
-    cs.approve_member(world["coma"], world.a, next(m for m in _members(world.a) if m.user_id == world["penda"].id))
+    cs.approve_member(world.a, next(m for m in _members(world.a) if m.user_id == world["penda"].id), actor=world["coma"])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        casting.cast(world.a, world["penda"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["penda"])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # opened once, snapshot taken once
-        vs.open_poll(world.a, world["coma"], p)
+        vs.open_poll(world.a, p, actor=world["coma"])
 
 
 def _members(c):
@@ -88,16 +88,16 @@ def _members(c):
 
 def test_one_person_one_vote(world):
     p = make_poll(world, "open")
-    tracker = casting.cast(world.a, world["resa"], p, [2])
+    tracker = casting.cast(world.a, p, [2], actor=world["resa"])
     db.session.commit()
     assert len(tracker) == 16 and tracker.isalnum()
     with pytest.raises(casting.AlreadyVoted):
-        casting.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.rollback()
     assert _count(RollEntry) == 1 and _count(Ballot) == 1
     for bad in ([], [4], [1, 2], ["x"]):
         with pytest.raises(RuleViolation):
-            casting.cast(world.a, world["meda"], p, bad)
+            casting.cast(world.a, p, bad, actor=world["meda"])
         db.session.rollback()
     assert _count(RollEntry) == 1
 
@@ -110,10 +110,10 @@ def _count(model):
 
 def test_up_to_k(world):
     p = make_poll(world, "open", kind="up_to_k", k=2)
-    casting.cast(world.a, world["resa"], p, [3, 1])
+    casting.cast(world.a, p, [3, 1], actor=world["resa"])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        casting.cast(world.a, world["meda"], p, [1, 2, 3])
+        casting.cast(world.a, p, [1, 2, 3], actor=world["meda"])
     db.session.rollback()
     assert db.session.execute(select(Ballot.choice)).scalar_one() == "1;3"
 
@@ -121,12 +121,12 @@ def test_up_to_k(world):
 def test_no_vote_outside_the_window(world):
     p = make_poll(world, "draft")
     with pytest.raises(casting.NotOpen):
-        casting.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.rollback()
-    vs.open_poll(world.a, world["coma"], p)
+    vs.open_poll(world.a, p, actor=world["coma"])
     make_due(p)
     with pytest.raises(casting.NotOpen):
-        casting.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.rollback()
     assert _count(RollEntry) == 0
 
@@ -134,14 +134,14 @@ def test_no_vote_outside_the_window(world):
 def test_assisted_cast(world):
     p = make_poll(world, "open")
     with pytest.raises(RuleViolation):
-        casting.cast_assisted(world.a, world["coma"], p, world["coma"], [1], present=True, agreed=True)
+        casting.cast_assisted(world.a, p, world["coma"], [1], present=True, agreed=True, actor=world["coma"])
     db.session.rollback()
-    casting.cast_assisted(world.a, world["coma"], p, world["resa"], [1], present=True, agreed=True)
+    casting.cast_assisted(world.a, p, world["resa"], [1], present=True, agreed=True, actor=world["coma"])
     db.session.commit()
     entry = db.session.execute(select(RollEntry)).scalar_one()
     assert (entry.user_id, entry.origin, entry.recorded_by_id) == (world["resa"].id, "assisted", world["coma"].id)
     with pytest.raises(casting.AlreadyVoted):
-        casting.cast(world.a, world["resa"], p, [2])
+        casting.cast(world.a, p, [2], actor=world["resa"])
     db.session.rollback()
     ev = _events("poll.participated")[-1]
     assert ev["actor"] == world["coma"].id and ev["data"] == {"origin": "assisted", "voter": world["resa"].id}
@@ -149,37 +149,37 @@ def test_assisted_cast(world):
 
 def test_paper_ballots_and_the_two_person_rule(world):
     second = make_user("comc")
-    cs.grant_role(world["coma"], world.a, cs.add_resident(world["coma"], world.a, second), "committee")
+    cs.grant_role(world.a, cs.add_resident(world.a, second, actor=world["coma"]), "committee", actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open")
     assert p.electorate_count == 4
-    paper.mark_paper(world.a, world["coma"], p, [world["resa"], world["meda"]])
+    paper.mark_paper(world.a, p, [world["resa"], world["meda"]], actor=world["coma"])
     db.session.commit()
     # Marked on paper: no online vote any more.
     with pytest.raises(casting.AlreadyVoted):
-        casting.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # counts do not add up to the paper ballots
-        paper.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 0, 0])
+        paper.enter_paper_totals(world.a, p, 2, 0, [1, 0, 0], actor=world["coma"])
     db.session.rollback()
     with pytest.raises(RuleViolation):  # two ballots counted, three people marked? no: 3 != 2
-        paper.enter_paper_totals(world.a, world["coma"], p, 3, 0, [2, 1, 0])
+        paper.enter_paper_totals(world.a, p, 3, 0, [2, 1, 0], actor=world["coma"])
     db.session.rollback()
-    paper.enter_paper_totals(world.a, world["coma"], p, 2, 0, [1, 1, 0])
+    paper.enter_paper_totals(world.a, p, 2, 0, [1, 1, 0], actor=world["coma"])
     db.session.commit()
     with pytest.raises(RuleViolation):  # the same person cannot confirm
-        paper.confirm_paper_totals(world.a, world["coma"], p)
+        paper.confirm_paper_totals(world.a, p, actor=world["coma"])
     db.session.rollback()
     # Early close refused: not everyone voted, and totals are unconfirmed.
     with pytest.raises(RuleViolation):
-        closing.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, p, actor=world["coma"])
     db.session.rollback()
-    paper.confirm_paper_totals(world.a, second, p)
+    paper.confirm_paper_totals(world.a, p, actor=second)
     db.session.commit()
-    casting.cast(world.a, second, p, [1])
-    casting.cast_assisted(world.a, second, p, world["coma"], [3], present=True, agreed=True)
+    casting.cast(world.a, p, [1], actor=second)
+    casting.cast_assisted(world.a, p, world["coma"], [3], present=True, agreed=True, actor=second)
     db.session.commit()
-    closing.close_poll(world.a, world["coma"], p)  # everyone voted: early close allowed
+    closing.close_poll(world.a, p, actor=world["coma"])  # everyone voted: early close allowed
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [2, 1, 1]
@@ -201,14 +201,14 @@ def _events(action):
 
 def test_early_close_only_when_everyone_voted(world):
     p = make_poll(world, "open")
-    casting.cast(world.a, world["resa"], p, [1])
+    casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.commit()
     with pytest.raises(RuleViolation):
-        closing.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, p, actor=world["coma"])
     db.session.rollback()
-    casting.cast(world.a, world["meda"], p, [2])
-    casting.cast(world.a, world["coma"], p, [1])
-    closing.close_poll(world.a, world["coma"], p)
+    casting.cast(world.a, p, [2], actor=world["meda"])
+    casting.cast(world.a, p, [1], actor=world["coma"])
+    closing.close_poll(world.a, p, actor=world["coma"])
     db.session.commit()
     assert p.state == "closed" and p.closed_at is not None and p.passed is True and p.quorum_met
     from flask_babel import force_locale
@@ -216,7 +216,7 @@ def test_early_close_only_when_everyone_voted(world):
     with force_locale("en"):
         assert "Passed" in results.summary(p) and "3 of 3" in results.summary(p)
     with pytest.raises(RuleViolation):
-        closing.close_poll(world.a, world["coma"], p)
+        closing.close_poll(world.a, p, actor=world["coma"])
 
 
 def test_close_at_closing_time_on_access_and_by_command(app, world):
@@ -238,8 +238,8 @@ def test_close_at_closing_time_on_access_and_by_command(app, world):
 
 def test_result_is_stored_published_and_recountable(app, world):
     p = make_poll(world, "open", kind="single", preset="simple_majority")
-    trackers = [casting.cast(world.a, world[n], p, [c]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
-    closing.close_poll(world.a, world["coma"], p)
+    trackers = [casting.cast(world.a, p, [c], actor=world[n]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
+    closing.close_poll(world.a, p, actor=world["coma"])
     db.session.commit()
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [1, 2, 0] and r.winners == "2" and p.passed
@@ -263,11 +263,11 @@ def test_result_is_stored_published_and_recountable(app, world):
 
 def test_villagers_meeting_needs_more_than_half(world):
     for n in ("villa", "villb", "villc"):
-        cs.add_resident(world["coma"], world.a, make_user(n))
+        cs.add_resident(world.a, make_user(n), actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open", preset="villagers_meeting")  # 6 eligible
     for n in ("resa", "meda", "coma"):
-        casting.cast(world.a, world[n], p, [1])
+        casting.cast(world.a, p, [1], actor=world[n])
     make_due(p)
     closing.close_if_due(world.a, p)
     db.session.commit()
@@ -280,9 +280,9 @@ def test_villagers_meeting_needs_more_than_half(world):
 
 def test_roll_call_names_choices_secret_does_not(world):
     rc = make_poll(world, "open", secret=False)
-    casting.cast(world.a, world["resa"], rc, [2])
+    casting.cast(world.a, rc, [2], actor=world["resa"])
     sec = make_poll(world, "open", question="Secret one?")
-    casting.cast(world.a, world["resa"], sec, [2])
+    casting.cast(world.a, sec, [2], actor=world["resa"])
     db.session.commit()
     rows = db.session.execute(select(RollCallVote.poll_id, RollCallVote.user_id)).all()
     assert rows == [(rc.id, world["resa"].id)]
@@ -306,11 +306,11 @@ def test_ballot_table_schema_in_the_database(app):
 
 def test_audit_payloads_never_hold_a_secret_choice(world):
     p = make_poll(world, "open")
-    casting.cast(world.a, world["resa"], p, [3])
-    casting.cast_assisted(world.a, world["coma"], p, world["meda"], [3], present=True, agreed=True)
-    casting.cast(world.a, world["coma"], p, [3])
+    casting.cast(world.a, p, [3], actor=world["resa"])
+    casting.cast_assisted(world.a, p, world["meda"], [3], present=True, agreed=True, actor=world["coma"])
+    casting.cast(world.a, p, [3], actor=world["coma"])
     trackers = set(db.session.execute(select(Ballot.tracker)).scalars())
-    closing.close_poll(world.a, world["coma"], p)
+    closing.close_poll(world.a, p, actor=world["coma"])
     db.session.commit()
     for e in _all_events():
         if e["action"] == "poll.participated":
@@ -329,7 +329,7 @@ def test_link_to_a_proposal_and_on_closed_hook(world):
                                   on_closed=lambda poll, obj, actor: seen.append((poll.state, poll.passed, obj.id))))
     try:
         p = make_poll(world, "open", link_kind="test_link", link_id=prop.id)
-        casting.cast(world.a, world["resa"], p, [1])
+        casting.cast(world.a, p, [1], actor=world["resa"])
         make_due(p)
         closing.close_if_due(world.a, p)
         db.session.commit()
@@ -357,7 +357,7 @@ def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
     households are those of the opening, and only the roll is read, never a choice."""
     for n in ("villa", "villb", "villc", "villd", "ville"):
         world.users[n] = make_user(n)
-        cs.add_resident(world["coma"], world.a, world[n])
+        cs.add_resident(world.a, world[n], actor=world["coma"])
     h1 = _household(world.a, "一组 1 号", world["resa"], world["villa"])
     _household(world.a, "一组 2 号", world["villb"])
     _household(world.a, "一组 3 号", world["villc"])
@@ -369,10 +369,10 @@ def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
     _household(world.a, "一组 4 号", world["villd"])
     db.session.add(HouseholdMember(membership_id=membership(world.a, world["ville"]).id, household_id=h1.id))
     db.session.commit()
-    casting.cast(world.a, world["resa"], p, [1])                                        # household 1, web
-    paper.mark_paper(world.a, world["coma"], p, [world["villa"]])                     # household 1 again, paper
-    casting.cast_assisted(world.a, world["coma"], p, world["villb"], [1], present=True, agreed=True)  # household 2
-    casting.cast(world.a, world["coma"], p, [1])                                        # in no household
+    casting.cast(world.a, p, [1], actor=world["resa"])                                        # household 1, web
+    paper.mark_paper(world.a, p, [world["villa"]], actor=world["coma"])                     # household 1 again, paper
+    casting.cast_assisted(world.a, p, world["villb"], [1], present=True, agreed=True, actor=world["coma"])  # household 2
+    casting.cast(world.a, p, [1], actor=world["coma"])                                        # in no household
     make_due(p)
     closing.close_if_due(world.a, p)
     db.session.commit()
@@ -389,9 +389,9 @@ def test_villagers_meeting_counts_households_of_the_snapshot(app, world):
     # A poll opened now has the four households of now; 1 of them taking part is not enough.
     q = make_poll(world, "open", preset="villagers_meeting", question="Again?")
     assert q.households_count == 4
-    casting.cast(world.a, world["resa"], q, [1])
-    casting.cast(world.a, world["villa"], q, [1])
-    casting.cast(world.a, world["coma"], q, [1])
+    casting.cast(world.a, q, [1], actor=world["resa"])
+    casting.cast(world.a, q, [1], actor=world["villa"])
+    casting.cast(world.a, q, [1], actor=world["coma"])
     make_due(q)
     closing.close_if_due(world.a, q)
     db.session.commit()

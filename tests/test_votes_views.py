@@ -145,7 +145,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
 
 def test_roll_call_poll_shows_names_with_choices_after_close(app, world):
     p = make_poll(world, "open", secret=False)
-    casting.cast(world.a, world["resa"], p, [2])
+    casting.cast(world.a, p, [2], actor=world["resa"])
     db.session.commit()
     page = Client(app).get(f"/c/dorf-a/votes/{p.id}", query_string=EN).get_data(as_text=True)
     assert "Names and choices" not in page
@@ -168,7 +168,7 @@ def test_paper_flow_through_the_pages(app, world):
     from .support.helpers import make_user
 
     comc = make_user("comc")
-    cs.grant_role(world["coma"], world.a, cs.add_resident(world["coma"], world.a, comc), "committee")
+    cs.grant_role(world.a, cs.add_resident(world.a, comc, actor=world["coma"]), "committee", actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open")
     coma, other = _as(app, "coma"), _as(app, "comc")
@@ -211,13 +211,13 @@ def test_hostile_text_is_escaped_on_every_votes_page(app, world):
 
     evil_name = SCRIPT + '"><img src=x>'  # within the 50 characters of a display name
     evil = make_user("evilvoter", name=evil_name)
-    cs.add_resident(world["coma"], world.a, evil)
+    cs.add_resident(world.a, evil, actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open", kind="up_to_k", k=2, secret=False, question=SCRIPT + " square?",
                   options=[SCRIPT, IMG, "plain"])
     p.description = IMG + "\n" + SCRIPT
     db.session.commit()
-    casting.cast(world.a, evil, p, [1, 2])
+    casting.cast(world.a, p, [1, 2], actor=evil)
     db.session.commit()
     coma, ev = _as(app, "coma"), _as(app, "evilvoter")
     pages = [(coma, f"/c/dorf-a/votes/{p.id}"), (coma, f"/c/dorf-a/votes/{p.id}/assisted"),
@@ -260,15 +260,15 @@ def test_proposal_and_poll_link_both_ways(app, world):
 def test_published_ballots_are_paged_by_receipt_code(app, world):
     from portal.communities import services as cs
 
-    from .support.budget import people
+    from .support.budget import make_people
 
-    people = people("many", 60)
+    people = make_people("many", 60)
     for u in people:
-        cs.add_resident(world["coma"], world.a, u)
+        cs.add_resident(world.a, u, actor=world["coma"])
     db.session.commit()
     p = make_poll(world, "open")
     for u in people:
-        casting.cast(world.a, u, p, [1])
+        casting.cast(world.a, p, [1], actor=u)
     make_due(p)
     closing.close_if_due(world.a, p)
     db.session.commit()

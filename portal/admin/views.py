@@ -50,7 +50,7 @@ def appoint(slug):
         user = find_user(form.username.data)
         if user is None:
             raise PortalError(_("Nobody is registered with this user name or mobile number."), field="username")
-        services.appoint_committee(current_user, community, user)
+        services.appoint_committee(community, user, actor=current_user)
         return Done(url_for("admin.index"), _("%(name)s is now on the committee of %(community)s.",
                                               name=user.display_name, community=community.name))
 

@@ -25,7 +25,7 @@ def resident_for(community, user) -> Membership | None:
         Membership.status == "verified")).scalar_one_or_none()
 
 
-def act_for(actor, community, resident, kind: str, present: bool, agreed: bool, do):
+def act_for(community, resident, kind: str, present: bool, agreed: bool, do, *, actor):
     """Run `do()` (the resident's own use case, e.g. create_proposal(resident, ...)) and mark it
     as recorded by `actor` with the resident, in the same transaction. Returns do()'s subject."""
     if not (present and agreed):
@@ -43,9 +43,9 @@ def act_for(actor, community, resident, kind: str, present: bool, agreed: bool, 
                            present=True, agreed=True)
     db.session.add(entry)
     db.session.flush()
-    audit.record(community, actor, "assisted.recorded", entry,
+    audit.record(community, "assisted.recorded", entry,
                  {"resident": resident.id, "kind": kind, "subject": [entry.subject_type, entry.subject_id]},
-                 actor_role="committee")
+                 actor_role="committee", actor=actor)
     return subject
 
 
@@ -80,8 +80,8 @@ def dispute(resident, community, entry: AssistedAction, reason: str) -> None:
     entry.dispute_reason = reason
     # The subject is named as in "assisted.recorded", so that the audit page treats both alike
     # (an objection to a mediation request is as private as the request).
-    audit.record(community, resident, "assisted.disputed", entry,
-                 {"kind": entry.kind, "subject": [entry.subject_type, entry.subject_id]}, actor_role="resident")
+    audit.record(community, "assisted.disputed", entry,
+                 {"kind": entry.kind, "subject": [entry.subject_type, entry.subject_id]}, actor_role="resident", actor=resident)
 
 
 def unseen_count(user) -> int:

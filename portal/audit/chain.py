@@ -94,8 +94,8 @@ def _check_event_fields(action, role, subject_type, subject_id) -> None:
         raise ValueError(f"audit subject id must be an int, not {subject_id!r}")
 
 
-def record(community, actor, action: str, subject=None, data: dict | None = None,
-           actor_role: str | None = None, *, trace: bool = False) -> AuditEvent:
+def record(community, action: str, subject=None, data: dict | None = None,
+           actor_role: str | None = None, *, trace: bool = False, actor) -> AuditEvent:
     """Append one event to `community`'s chain inside the caller's transaction.
 
     `actor` is a User or None (system); `subject` a model instance with an id, or

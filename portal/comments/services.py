@@ -19,8 +19,8 @@ THREAD_LIMIT = 1000
 THREADS_PER_PAGE = 50  # a long discussion is read a page of threads at a time (page weight, time)
 
 
-def add_comment(actor, community, subject, body: str, parent: Comment | None = None,
-                actor_role: str = "resident") -> Comment:
+def add_comment(community, subject, body: str, parent: Comment | None = None,
+                actor_role: str = "resident", *, actor) -> Comment:
     body = (body or "").strip()
     if not body:
         raise RuleViolation(_l("The comment is empty."), field="body")
@@ -37,8 +37,8 @@ def add_comment(actor, community, subject, body: str, parent: Comment | None = N
                       parent_id=parent.id if parent else None, author_id=actor.id, body=body)
     db.session.add(comment)
     db.session.flush()
-    audit.record(community, actor, "comment.added", comment,
-                 {"on": [subject_type, subject.id], "parent": comment.parent_id}, actor_role=actor_role)
+    audit.record(community, "comment.added", comment,
+                 {"on": [subject_type, subject.id], "parent": comment.parent_id}, actor_role=actor_role, actor=actor)
     return comment
 
 

@@ -58,9 +58,9 @@ def init_app(app: Flask) -> None:
         try:
             m = membership_of(u, c)
             if m is None or m.status != "verified":
-                m = services.add_resident(None, c, u, actor_role="system")
+                m = services.add_resident(c, u, actor_role="system", actor=None)
             if role != "resident":
-                services.grant_role(None, c, m, role, actor_role="system")
+                services.grant_role(c, m, role, actor_role="system", actor=None)
         except PortalError as exc:
             raise click.ClickException(str(exc.message))
         db.session.commit()

@@ -34,10 +34,10 @@ def create_community(actor, slug: str, name: str, region: str = "", kind: str = 
                           default_locale=default_locale)
     db.session.add(community)
     db.session.flush()
-    audit.record(community, actor, "community.created", community,
+    audit.record(community, "community.created", community,
                  {"slug": slug, "name": community.name, "region": community.region, "kind": kind,
                   "default_locale": default_locale},
-                 actor_role="platform_admin" if actor is not None else "system")
+                 actor_role="platform_admin" if actor is not None else "system", actor=actor)
     for hook in ON_COMMUNITY_CREATED:
         hook(community)
     return community
@@ -49,7 +49,7 @@ def _membership(community: Community, user) -> Membership | None:
     ).scalar_one_or_none()
 
 
-def request_join(actor, community: Community, message: str = "") -> Membership:
+def request_join(community: Community, message: str = "", *, actor) -> Membership:
     membership = _membership(community, actor)
     if membership is not None and membership.status == "verified":
         raise RuleViolation(_l("You are already a member of this community."))
@@ -65,23 +65,23 @@ def request_join(actor, community: Community, message: str = "") -> Membership:
     membership.decided_at = None
     membership.decided_by_id = None
     db.session.flush()
-    audit.record(community, actor, "membership.requested", membership,
-                 {"user": actor.id}, actor_role="user")
+    audit.record(community, "membership.requested", membership,
+                 {"user": actor.id}, actor_role="user", actor=actor)
     return membership
 
 
-def approve_member(actor, community: Community, membership: Membership, actor_role: str = "committee") -> None:
+def approve_member(community: Community, membership: Membership, actor_role: str = "committee", *, actor) -> None:
     if membership.status != "pending":
         raise RuleViolation(_l("Only a waiting request can be approved."))
     membership.status = "verified"
     membership.decided_at = utcnow()
     membership.decided_by_id = actor.id
     membership.reason = ""
-    audit.record(community, actor, "membership.verified", membership,
-                 {"user": membership.user_id, "status": "verified"}, actor_role=actor_role)
+    audit.record(community, "membership.verified", membership,
+                 {"user": membership.user_id, "status": "verified"}, actor_role=actor_role, actor=actor)
 
 
-def reject_member(actor, community: Community, membership: Membership, reason: str) -> None:
+def reject_member(community: Community, membership: Membership, reason: str, *, actor) -> None:
     if membership.status != "pending":
         raise RuleViolation(_l("Only a waiting request can be rejected."))
     reason = (reason or "").strip()
@@ -91,11 +91,11 @@ def reject_member(actor, community: Community, membership: Membership, reason: s
     membership.decided_at = utcnow()
     membership.decided_by_id = actor.id
     membership.reason = reason
-    audit.record(community, actor, "membership.rejected", membership,
-                 {"user": membership.user_id, "status": "rejected", "reason": reason}, actor_role="committee")
+    audit.record(community, "membership.rejected", membership,
+                 {"user": membership.user_id, "status": "rejected", "reason": reason}, actor_role="committee", actor=actor)
 
 
-def add_resident(actor, community: Community, user, actor_role: str = "committee") -> Membership:
+def add_resident(community: Community, user, actor_role: str = "committee", *, actor) -> Membership:
     """Add a registered person directly as a verified resident (they came in person)."""
     membership = _membership(community, user)
     if membership is not None and membership.status == "verified":
@@ -108,13 +108,13 @@ def add_resident(actor, community: Community, user, actor_role: str = "committee
     membership.decided_at = utcnow()
     membership.decided_by_id = actor.id if actor is not None else None
     db.session.flush()
-    audit.record(community, actor, "membership.added", membership,
-                 {"user": user.id, "status": "verified"}, actor_role=actor_role)
+    audit.record(community, "membership.added", membership,
+                 {"user": user.id, "status": "verified"}, actor_role=actor_role, actor=actor)
     return membership
 
 
-def grant_role(actor, community: Community, membership: Membership, role: str,
-               actor_role: str = "committee") -> None:
+def grant_role(community: Community, membership: Membership, role: str,
+               actor_role: str = "committee", *, actor) -> None:
     if role not in ROLES:
         raise RuleViolation(_l("Unknown role."))
     if membership.status != "verified":
@@ -123,8 +123,8 @@ def grant_role(actor, community: Community, membership: Membership, role: str,
         raise RuleViolation(_l("This member already has this role."))
     membership.roles.append(MemberRole(role=role, granted_by_id=actor.id if actor is not None else None))
     db.session.flush()
-    audit.record(community, actor, "role.granted", membership,
-                 {"user": membership.user_id, "role": role}, actor_role=actor_role)
+    audit.record(community, "role.granted", membership,
+                 {"user": membership.user_id, "role": role}, actor_role=actor_role, actor=actor)
 
 
 def committee_count(community: Community) -> int:
@@ -135,7 +135,7 @@ def committee_count(community: Community) -> int:
     ).scalar_one()
 
 
-def revoke_role(actor, community: Community, membership: Membership, role: str) -> None:
+def revoke_role(community: Community, membership: Membership, role: str, *, actor) -> None:
     found = next((r for r in membership.roles if r.role == role), None)
     if found is None:
         raise RuleViolation(_l("This member does not have this role."))
@@ -144,18 +144,18 @@ def revoke_role(actor, community: Community, membership: Membership, role: str) 
                                "first give the committee role to someone else."))
     membership.roles.remove(found)
     db.session.flush()
-    audit.record(community, actor, "role.revoked", membership,
-                 {"user": membership.user_id, "role": role}, actor_role="committee")
+    audit.record(community, "role.revoked", membership,
+                 {"user": membership.user_id, "role": role}, actor_role="committee", actor=actor)
 
 
-def appoint_committee(actor, community: Community, user) -> Membership:
+def appoint_committee(community: Community, user, *, actor) -> Membership:
     """Platform admin (or CLI) appoints a committee member; joins them if needed."""
     membership = _membership(community, user)
     if membership is None or membership.status != "verified":
-        membership = add_resident(actor, community, user,
-                                  actor_role="platform_admin" if actor is not None else "system")
-    grant_role(actor, community, membership, "committee",
-               actor_role="platform_admin" if actor is not None else "system")
+        membership = add_resident(community, user,
+                                  actor_role="platform_admin" if actor is not None else "system", actor=actor)
+    grant_role(community, membership, "committee",
+               actor_role="platform_admin" if actor is not None else "system", actor=actor)
     return membership
 
 

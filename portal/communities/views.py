@@ -47,7 +47,7 @@ def join():
     return act(form, lambda: Done(url_for("communities.home"),
                                   _("Your request has been sent. The committee will check it; you will see the "
                                     "answer here."),
-                                  result=services.request_join(current_user, g.community, form.message.data or "")),
+                                  result=services.request_join(g.community, form.message.data or "", actor=current_user)),
                lambda: home_page(join_form=form))
 
 
@@ -95,7 +95,7 @@ def approve(member_id):
     require(perm.can_decide_membership(g.ctx, target))
     return act(EmptyForm(), lambda: Done(members_url(), _("%(name)s is now a verified resident.",
                                                           name=target.user.display_name),
-                                         result=services.approve_member(current_user, g.community, target)),
+                                         result=services.approve_member(g.community, target, actor=current_user)),
                members_page)
 
 
@@ -106,7 +106,7 @@ def reject(member_id):
     form = RejectForm()
     return act(form, lambda: Done(members_url(), _("The request of %(name)s has been rejected.",
                                                    name=target.user.display_name),
-                                  result=services.reject_member(current_user, g.community, target, form.reason.data)),
+                                  result=services.reject_member(g.community, target, form.reason.data, actor=current_user)),
                lambda: members_page(reject_forms={target.id: form}))
 
 
@@ -119,7 +119,7 @@ def add():
         user = find_user(form.username.data)
         if user is None:
             raise PortalError(_("Nobody is registered with this user name or mobile number."), field="username")
-        services.add_resident(current_user, g.community, user)
+        services.add_resident(g.community, user, actor=current_user)
         return Done(members_url(), _("%(name)s is now a verified resident.", name=user.display_name))
 
     return act(form, run, lambda: members_page(add_form=form))
@@ -132,7 +132,7 @@ def grant(member_id):
     form = RoleForm()
     return act(form, lambda: Done(members_url(), _("The role has been given to %(name)s.",
                                                    name=target.user.display_name),
-                                  result=services.grant_role(current_user, g.community, target, form.role.data)),
+                                  result=services.grant_role(g.community, target, form.role.data, actor=current_user)),
                lambda: members_page(role_form=form))
 
 
@@ -143,5 +143,5 @@ def revoke(member_id):
     form = RoleForm()
     return act(form, lambda: Done(members_url(), _("The role has been taken from %(name)s.",
                                                    name=target.user.display_name),
-                                  result=services.revoke_role(current_user, g.community, target, form.role.data)),
+                                  result=services.revoke_role(g.community, target, form.role.data, actor=current_user)),
                lambda: members_page(role_form=form))

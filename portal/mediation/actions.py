@@ -31,8 +31,8 @@ def triage(case_id):
     form = TriageForm()
 
     def run():
-        services.triage(current_user, g.community, case, form.decision.data == "accept", form.reason.data or "",
-                        form.referral.data or "")
+        services.triage(g.community, case, form.decision.data == "accept", form.reason.data or "",
+                        form.referral.data or "", actor=current_user)
         return Done(case_url(case), _("The decision is recorded and shown to the person who asked."))
 
     return act(form, run, _again(case, rel, "triage", form))
@@ -45,8 +45,8 @@ def other_party(case_id):
     form = OtherPartyForm()
 
     def run():
-        services.other_party_answer(current_user, g.community, case, form.agrees.data == "yes",
-                                    "committee" if "committee" in rel else "resident")
+        services.other_party_answer(g.community, case, form.agrees.data == "yes",
+                                    "committee" if "committee" in rel else "resident", actor=current_user)
         return Done(case_url(case), _("The other party's answer is recorded."))
 
     return act(form, run, _again(case, rel, "other_party", form))
@@ -59,8 +59,8 @@ def assign(case_id):
     form = assign_form(case, request.form)
 
     def run():
-        services.assign_mediator(current_user, g.community, case, queries.person(g.community, form.mediator.data),
-                                 bool(form.no_conflict.data))
+        services.assign_mediator(g.community, case, queries.person(g.community, form.mediator.data),
+                                 bool(form.no_conflict.data), actor=current_user)
         return Done(case_url(case, "#mediators"), _("The mediator is assigned."))
 
     return act(form, run, _again(case, rel, "assign", form), once=True)
@@ -73,7 +73,7 @@ def remove_mediator(case_id, assignment_id):
     a = load_assignment(case, assignment_id)
 
     def run():
-        services.remove_mediator(current_user, g.community, case, a)
+        services.remove_mediator(g.community, case, a, actor=current_user)
         return Done(case_url(case, "#mediators"), _("The mediator is no longer on this case."))
 
     return act(ButtonForm(), run, lambda: case_page(case, rel, record=False))
@@ -88,7 +88,7 @@ def conflict(case_id):
         abort(403)  # not (or no longer) a mediator of this case: a permission, not a mistake in a form
 
     def run():
-        services.declare_conflict(current_user, g.community, case, mine)
+        services.declare_conflict(g.community, case, mine, actor=current_user)
         return Done(url_for("mediation.index"),
                     _("You have stepped aside from this case. The committee will assign someone else."))
 
@@ -103,8 +103,8 @@ def other_mediator(case_id):
     form = change_form(active, queries.names(g.community, [a.mediator_id for a in active]), request.form)
 
     def run():
-        services.request_other_mediator(current_user, g.community, case, load_assignment(case, form.assignment.data),
-                                        form.reason.data or "")
+        services.request_other_mediator(g.community, case, load_assignment(case, form.assignment.data),
+                                        form.reason.data or "", actor=current_user)
         return Done(case_url(case, "#mediators"), _("Your request is sent to the committee."))
 
     return act(form, run, _again(case, rel, "ask_other", form), once=True)
@@ -117,8 +117,8 @@ def add_session(case_id):
     form = SessionForm()
 
     def run():
-        services.add_session(current_user, g.community, case, form.held_on.data, form.place.data,
-                             form.attendees.data or "", form.notes.data or "")
+        services.add_session(g.community, case, form.held_on.data, form.place.data,
+                             form.attendees.data or "", form.notes.data or "", actor=current_user)
         return Done(case_url(case, "#sessions"), _("The session is recorded."))
 
     return act(form, run, _again(case, rel, "session", form), once=True)
@@ -139,9 +139,9 @@ def outcome(case_id):
         return html
 
     def run():
-        services.record_outcome(current_user, g.community, case, form.kind.data, facts=form.facts.data or "",
+        services.record_outcome(g.community, case, form.kind.data, facts=form.facts.data or "",
                                 issues=form.issues.data or "", terms=form.terms(), note=form.note.data or "",
-                                referral=form.referral.data or "")
+                                referral=form.referral.data or "", actor=current_user)
         return Done(case_url(case), _("The outcome is recorded."))
 
     return act(form, run, page, once=True)
@@ -154,7 +154,7 @@ def follow_up(case_id):
     form = FollowUpForm()
 
     def run():
-        services.record_follow_up(current_user, g.community, case, form.kept.data, form.note.data or "")
+        services.record_follow_up(g.community, case, form.kept.data, form.note.data or "", actor=current_user)
         return Done(case_url(case), _("The follow-up is recorded."))
 
     return act(form, run, _again(case, rel, "follow_up", form), once=True)
@@ -166,7 +166,7 @@ def close(case_id):
     require(perm.can_close(rel, case))
 
     def run():
-        services.close_case(current_user, g.community, case)
+        services.close_case(g.community, case, actor=current_user)
         return Done(case_url(case), _("The case is closed."))
 
     return act(ButtonForm(), run, lambda: case_page(case, rel, record=False))
@@ -179,7 +179,7 @@ def rate(case_id):
     form = RatingForm()
 
     def run():
-        services.rate(current_user, g.community, case, form.stars.data, form.comment.data or "")
+        services.rate(g.community, case, form.stars.data, form.comment.data or "", actor=current_user)
         return Done(case_url(case), _("Thank you. Ratings are only shown added up, never by name."))
 
     return act(form, run, _again(case, rel, "rate", form), once=True)
@@ -192,7 +192,7 @@ def correction(case_id):
     form = CorrectionForm()
 
     def run():
-        services.request_correction(current_user, g.community, case, form.body.data)
+        services.request_correction(g.community, case, form.body.data, actor=current_user)
         return Done(case_url(case), _("Your request for a correction is sent to the committee."))
 
     return act(form, run, _again(case, rel, "correct", form), once=True)

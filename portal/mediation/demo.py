@@ -13,9 +13,9 @@ def seed(community, users) -> dict[str, int]:
     now = utcnow()
 
     def request(who, category, story, wish, other, other_user=None, urgency="normal", days_ago=2):
-        case = ms.file_request(who, community, category=category, what_happened=story, what_they_want=wish,
+        case = ms.file_request(community, category=category, what_happened=story, what_they_want=wish,
                                other_party_name=other, other_party_contact="", other_party=other_user,
-                               contact_time="晚饭以后", urgency=urgency, consent=True)
+                               contact_time="晚饭以后", urgency=urgency, consent=True, actor=who)
         case.requested_at = now - timedelta(days=days_ago)
         return case
 
@@ -24,35 +24,35 @@ def seed(community, users) -> dict[str, int]:
 
     busy = request(zhang, "noise_sanitation", "楼下刘家每天早上五点就开始剁猪草，声音很大，老人睡不好。",
                    "希望七点以后再干活。", "刘芳", liu, days_ago=12)
-    ms.triage(wang, community, busy, True, "属于邻里纠纷，可以调解。")
-    ms.other_party_answer(wang, community, busy, True)
-    ms.assign_mediator(wang, community, busy, zhao, True)
-    ms.add_session(zhao, community, busy, date.today() - timedelta(days=3), "村委会调解室", "张桂兰、刘芳、赵德明",
-                   "双方都愿意各让一步，下次带上作息时间再谈。")
+    ms.triage(community, busy, True, "属于邻里纠纷，可以调解。", actor=wang)
+    ms.other_party_answer(community, busy, True, actor=wang)
+    ms.assign_mediator(community, busy, zhao, True, actor=wang)
+    ms.add_session(community, busy, date.today() - timedelta(days=3), "村委会调解室", "张桂兰、刘芳、赵德明",
+                   "双方都愿意各让一步，下次带上作息时间再谈。", actor=zhao)
 
     done = request(liu, "neighbours", "张家的排水沟堵了，下雨天水流进我家院子，墙根泡坏了。",
                    "把水沟疏通，墙的修理费一起商量。", "张桂兰", zhang, days_ago=30)
-    ms.triage(wang, community, done, True)
-    ms.other_party_answer(wang, community, done, True)
-    ms.assign_mediator(wang, community, done, zhao, True)
+    ms.triage(community, done, True, actor=wang)
+    ms.other_party_answer(community, done, True, actor=wang)
+    ms.assign_mediator(community, done, zhao, True, actor=wang)
     for i, (place, note) in enumerate((("刘家院子", "看了现场，水沟确实堵了。"), ("村委会调解室", "双方同意分担修理费。"))):
-        ms.add_session(zhao, community, done, date.today() - timedelta(days=20 - 7 * i), place, "刘芳、张桂兰、赵德明",
-                       note)
-    ms.record_outcome(zhao, community, done, "written", facts="张家门前排水沟堵塞，雨水流入刘家院子，墙根受损。",
+        ms.add_session(community, done, date.today() - timedelta(days=20 - 7 * i), place, "刘芳、张桂兰、赵德明",
+                       note, actor=zhao)
+    ms.record_outcome(community, done, "written", facts="张家门前排水沟堵塞，雨水流入刘家院子，墙根受损。",
                       issues="谁负责疏通，修墙的费用怎么分担。",
                       terms=[("张桂兰疏通门前排水沟", "自己动手或请人，费用自理", date.today() + timedelta(days=10)),
-                             ("修墙费用双方各出一半", "现金当面交付", date.today() + timedelta(days=30))])
+                             ("修墙费用双方各出一半", "现金当面交付", date.today() + timedelta(days=30))], actor=zhao)
 
     for i, (story, stars) in enumerate((("两家为借钱的事吵架。", 5), ("兄弟分家为老屋吵架。", 4), ("鸡跑到邻居菜地里。", 4))):
         c = request(zhang if i % 2 else sun, ("property_money", "family", "neighbours")[i], story, "好好商量。",
                     "邻居", days_ago=60 + i * 10)
-        ms.triage(wang, community, c, True)
-        ms.other_party_answer(wang, community, c, True)
-        ms.assign_mediator(wang, community, c, zhao, True)
-        ms.record_outcome(zhao, community, c, "oral", facts="双方当面说好，各退一步。")
-        ms.record_follow_up(wang, community, c, "kept", "")
-        ms.close_case(wang, community, c)
+        ms.triage(community, c, True, actor=wang)
+        ms.other_party_answer(community, c, True, actor=wang)
+        ms.assign_mediator(community, c, zhao, True, actor=wang)
+        ms.record_outcome(community, c, "oral", facts="双方当面说好，各退一步。", actor=zhao)
+        ms.record_follow_up(community, c, "kept", "", actor=wang)
+        ms.close_case(community, c, actor=wang)
         c.outcome_at = c.requested_at + timedelta(days=7 + i * 3)
         c.closed_at = c.outcome_at + timedelta(days=5)
-        ms.rate(zhang if i % 2 else sun, community, c, stars, "")
+        ms.rate(community, c, stars, "", actor=zhang if i % 2 else sun)
     return {"case_waiting": waiting.id, "case_busy": busy.id, "case_agreement": done.id}

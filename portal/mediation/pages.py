@@ -17,7 +17,7 @@ from .labels import status_sentence
 def record_view(case, what: str, rel) -> None:
     """A look at the case (its page, agreement, outcome form) goes into the audit trail, by law:
     who looked, at what, never the contents (portal/web/reads.py, "trace")."""
-    services.record_view(g.ctx.user, g.community, case, what, audit_role(rel))
+    services.record_view(g.community, case, what, audit_role(rel), actor=g.ctx.user)
     commit_read("trace")
 
 

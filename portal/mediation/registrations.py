@@ -18,7 +18,7 @@ def _files_visible(ctx, community, case_id):
 def _file_served(ctx, community, attachment):
     c = queries.case_of(community, attachment.owner_id)
     rel = perm.relation(ctx, c, queries.mediator_ids(c))
-    services.record_view(ctx.user, community, c, "file", audit_role(rel))
+    services.record_view(community, c, "file", audit_role(rel), actor=ctx.user)
     commit_read("trace")
 
 

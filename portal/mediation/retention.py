@@ -60,7 +60,7 @@ def _community(case):
     return db.session.get(Community, case.community_id)
 
 
-def export_party_data(actor, community, case: MediationCase) -> dict:
+def export_party_data(community, case: MediationCase, *, actor) -> dict:
     """All the portal holds about this party in this case, as JSON-ready data."""
     data = case_dict(case, notes=False)
     data["your_role"] = "requester" if actor.id == case.requester_id else "other_party"
@@ -71,18 +71,18 @@ def export_party_data(actor, community, case: MediationCase) -> dict:
                                         db.session.execute(select(CorrectionRequest).where(
                                             CorrectionRequest.case_id == case.id,
                                             CorrectionRequest.user_id == actor.id)).scalars()]
-    audit.record(community, actor, "mediation.exported", ("mediation_case", case.id), {"by": "party"},
-                 actor_role="resident", trace=True)
+    audit.record(community, "mediation.exported", ("mediation_case", case.id), {"by": "party"},
+                 actor_role="resident", trace=True, actor=actor)
     return data
 
 
-def committee_export(actor, community) -> list[dict]:
+def committee_export(community, *, actor) -> list[dict]:
     """The committee's case export: the one place case files leave the portal (audited)."""
     cases = db.session.execute(select(MediationCase).where(MediationCase.community_id == community.id)
                                .order_by(MediationCase.id)).scalars().all()
     out = [case_dict(c, notes=True) for c in cases]
-    audit.record(community, actor, "mediation.cases_exported", ("community", community.id),
-                 {"cases": len(out)}, actor_role="committee", trace=True)
+    audit.record(community, "mediation.cases_exported", ("community", community.id),
+                 {"cases": len(out)}, actor_role="committee", trace=True, actor=actor)
     return out
 
 
@@ -122,8 +122,8 @@ def anonymise(case: MediationCase, community) -> None:
         db.session.delete(a)
     db.session.flush()
     _remove_unreferenced(keys)
-    audit.record(community, None, "mediation.anonymised", ("mediation_case", case.id),
-                 {"files_removed": len(keys)}, actor_role="system")
+    audit.record(community, "mediation.anonymised", ("mediation_case", case.id),
+                 {"files_removed": len(keys)}, actor_role="system", actor=None)
 
 
 def _remove_unreferenced(keys) -> None:

@@ -40,7 +40,7 @@ def consent_text() -> str:
 
 def _audit(community, actor, action: str, case: MediationCase, data: dict | None = None, role: str = "resident",
            *, trace: bool = False):
-    audit.record(community, actor, action, ("mediation_case", case.id), data or {}, actor_role=role, trace=trace)
+    audit.record(community, action, ("mediation_case", case.id), data or {}, actor_role=role, trace=trace, actor=actor)
 
 
 def move(case: MediationCase, action: str) -> str:
@@ -74,9 +74,7 @@ def verified_member(community, user) -> Membership | None:
 ASSISTED_KIND = "mediation.requested"  # the kind of the assisted ledger entry (portal/assisted)
 
 
-def file_request(actor, community, *, category: str, what_happened: str, what_they_want: str,
-                 other_party_name: str, other_party_contact: str = "", other_party=None, contact_time: str = "",
-                 urgency: str = "normal", consent: bool = False) -> MediationCase:
+def file_request(community, *, category: str, what_happened: str, what_they_want: str, other_party_name: str, other_party_contact: str = "", other_party=None, contact_time: str = "", urgency: str = "normal", consent: bool = False, actor) -> MediationCase:
     """A resident asks for mediation for themselves."""
     return _new_case(actor, community, actor, category=category, what_happened=what_happened,
                      what_they_want=what_they_want, other_party_name=other_party_name,
@@ -84,13 +82,13 @@ def file_request(actor, community, *, category: str, what_happened: str, what_th
                      urgency=urgency, consent=consent)
 
 
-def file_request_with(actor, community, resident, *, present: bool, agreed: bool, **fields) -> MediationCase:
+def file_request_with(community, resident, *, present: bool, agreed: bool, actor, **fields) -> MediationCase:
     """A committee member files for a resident who came in person. It goes through the assisted
     ledger (portal/assisted): presence and agreement confirmed, "recorded by X with Y" in the
     resident's history with a notice at sign-in, disputable for 7 days. The ledger and its audit
     event hold ids only; the audit page hides them from all but the committee (mediation_case)."""
-    return assisted.act_for(actor, community, resident, ASSISTED_KIND, present, agreed,
-                            lambda: _new_case(actor, community, resident, **fields))
+    return assisted.act_for(community, resident, ASSISTED_KIND, present, agreed,
+                            lambda: _new_case(actor, community, resident, **fields), actor=actor)
 
 
 def _new_case(actor, community, requester, *, category: str, what_happened: str, what_they_want: str,
@@ -135,7 +133,7 @@ def _new_case(actor, community, requester, *, category: str, what_happened: str,
 
 # -- triage (受理) ---------------------------------------------------------------
 
-def triage(actor, community, case: MediationCase, accept: bool, reason: str = "", referral: str = "") -> None:
+def triage(community, case: MediationCase, accept: bool, reason: str = "", referral: str = "", *, actor) -> None:
     reason = _text(reason, NOTE_MAX, field="reason")
     if not accept:
         if not reason:
@@ -149,7 +147,7 @@ def triage(actor, community, case: MediationCase, accept: bool, reason: str = ""
            {"state": case.state, **({} if accept else {"referral": referral})}, "committee")
 
 
-def other_party_answer(actor, community, case: MediationCase, agrees: bool, role: str = "committee") -> None:
+def other_party_answer(community, case: MediationCase, agrees: bool, role: str = "committee", *, actor) -> None:
     if case.state != "accepted" or case.other_party_agreed is not None:
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     case.other_party_agreed = agrees
@@ -172,7 +170,7 @@ def _maybe_start(actor, community, case: MediationCase) -> None:
         _audit(community, actor, "mediation.started", case, {"state": case.state}, "committee")
 
 
-def assign_mediator(actor, community, case: MediationCase, mediator, no_conflict: bool) -> MediatorAssignment:
+def assign_mediator(community, case: MediationCase, mediator, no_conflict: bool, *, actor) -> MediatorAssignment:
     """回避: a party, or a mediator who declared a conflict on this case, is never assigned."""
     if case.state not in ("accepted", "mediating"):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
@@ -204,7 +202,7 @@ def assign_mediator(actor, community, case: MediationCase, mediator, no_conflict
     return a
 
 
-def remove_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment) -> None:
+def remove_mediator(community, case: MediationCase, assignment: MediatorAssignment, *, actor) -> None:
     if not assignment.active or case.state not in ("accepted", "mediating"):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     assignment.active, assignment.ended_at = False, utcnow()
@@ -212,7 +210,7 @@ def remove_mediator(actor, community, case: MediationCase, assignment: MediatorA
     _pause_without_mediator(actor, community, case, "committee")
 
 
-def declare_conflict(actor, community, case: MediationCase, assignment: MediatorAssignment) -> None:
+def declare_conflict(community, case: MediationCase, assignment: MediatorAssignment, *, actor) -> None:
     """The mediator steps aside (回避): they can never be assigned to this case again."""
     if assignment.mediator_id != actor.id or not assignment.active:
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
@@ -230,8 +228,8 @@ def _pause_without_mediator(actor, community, case: MediationCase, role: str) ->
         _audit(community, actor, "mediation.paused", case, {"state": case.state}, role)
 
 
-def request_other_mediator(actor, community, case: MediationCase, assignment: MediatorAssignment,
-                           reason: str) -> None:
+def request_other_mediator(community, case: MediationCase, assignment: MediatorAssignment,
+                           reason: str, *, actor) -> None:
     if not assignment.active or case.state not in ("accepted", "mediating") or \
             actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
@@ -241,8 +239,8 @@ def request_other_mediator(actor, community, case: MediationCase, assignment: Me
 
 # -- mediation -----------------------------------------------------------------
 
-def add_session(actor, community, case: MediationCase, held_on: date, place: str, attendees: str,
-                notes: str) -> CaseSession:
+def add_session(community, case: MediationCase, held_on: date, place: str, attendees: str,
+                notes: str, *, actor) -> CaseSession:
     if case.state != "mediating":
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     s = CaseSession(case_id=case.id, held_on=held_on, place=_text(place, 120, True, "place"),
@@ -255,8 +253,7 @@ def add_session(actor, community, case: MediationCase, held_on: date, place: str
     return s
 
 
-def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: str = "", issues: str = "",
-                   terms=(), note: str = "", referral: str = "") -> Agreement | None:
+def record_outcome(community, case: MediationCase, kind: str, *, facts: str = "", issues: str = "", terms=(), note: str = "", referral: str = "", actor) -> Agreement | None:
     """kind: written (facts, issues, terms each with how and by when), oral (the content
     in `facts`), or failed (`note` explains the other channels to the parties). A refusal about
     the n-th term names the form's field `term<n>` or `how<n>`."""
@@ -289,7 +286,7 @@ def record_outcome(actor, community, case: MediationCase, kind: str, *, facts: s
     return agreement
 
 
-def record_follow_up(actor, community, case: MediationCase, kept: str, note: str) -> FollowUp:
+def record_follow_up(community, case: MediationCase, kept: str, note: str, *, actor) -> FollowUp:
     if kept not in TERM_KEPT:
         raise RuleViolation(_l("Please choose one of the listed answers."), field="kept")
     if not states.can(case.state, "follow_up"):
@@ -302,7 +299,7 @@ def record_follow_up(actor, community, case: MediationCase, kept: str, note: str
     return f
 
 
-def close_case(actor, community, case: MediationCase) -> None:
+def close_case(community, case: MediationCase, *, actor) -> None:
     move(case, "close")
     case.closed_at = utcnow()
     _audit(community, actor, "mediation.closed", case, {"state": case.state}, "committee")
@@ -313,7 +310,7 @@ def has_rated(case: MediationCase, user) -> bool:
         Rating.case_id == case.id, Rating.user_id == user.id)).first() is not None
 
 
-def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rating:
+def rate(community, case: MediationCase, stars: int, comment: str, *, actor) -> Rating:
     if case.state not in states.RATEABLE or actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     if not (isinstance(stars, int) and 1 <= stars <= 5):
@@ -329,7 +326,7 @@ def rate(actor, community, case: MediationCase, stars: int, comment: str) -> Rat
 
 # -- the parties' rights: their data and corrections ----------------------------
 
-def request_correction(actor, community, case: MediationCase, body: str) -> CorrectionRequest:
+def request_correction(community, case: MediationCase, body: str, *, actor) -> CorrectionRequest:
     if case.state == "anonymised" or actor.id not in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     c = CorrectionRequest(case_id=case.id, user_id=actor.id, body=_text(body, NOTE_MAX, True, "body"))
@@ -339,6 +336,6 @@ def request_correction(actor, community, case: MediationCase, body: str) -> Corr
     return c
 
 
-def record_view(actor, community, case: MediationCase, what: str, role: str) -> None:
+def record_view(community, case: MediationCase, what: str, role: str, *, actor) -> None:
     """Who looked at which case, and at what (case, agreement, file, export): never its contents."""
     _audit(community, actor, "mediation.viewed", case, {"what": what}, role, trace=True)

@@ -49,7 +49,7 @@ def committee():
 @bp.get("/committee/export.json")
 def export_all():
     require(perm.can_list_all(g.ctx))
-    data = retention.committee_export(current_user, g.community)
+    data = retention.committee_export(g.community, actor=current_user)
     commit_read("trace")
     return _json_download(data, f"mediation-{g.community.slug}.json")
 
@@ -84,12 +84,12 @@ def new():
                   "contact_time": form.contact_time.data or "", "urgency": form.urgency.data,
                   "consent": bool(form.consent.data)}
         if on_behalf is None:
-            case = services.file_request(current_user, g.community, **fields)
+            case = services.file_request(g.community, **fields, actor=current_user)
         else:
             try:
-                case = services.file_request_with(current_user, g.community, on_behalf,
+                case = services.file_request_with(g.community, on_behalf,
                                                   present=bool(form.present.data), agreed=bool(form.agreed.data),
-                                                  **fields)
+                                                  **fields, actor=current_user)
             except PortalError as exc:
                 if exc.field == "resident":  # the assisted ledger's name for the resident's user name
                     exc.field = "on_behalf_username"
@@ -130,10 +130,10 @@ def _save_files(form, case):
     if len(photos) > MAX_PHOTOS:
         raise PortalError(_("At most %(num)d photos.", num=MAX_PHOTOS), field="photos")
     for f in photos:
-        uploads.save_image(g.community, current_user, f, "mediation_case", case.id, field="photos")
+        uploads.save_image(g.community, f, "mediation_case", case.id, field="photos", actor=current_user)
     voice = form.voice.data if form.voice.data and getattr(form.voice.data, "filename", "") else None
     if voice is not None:
-        uploads.save_audio(g.community, current_user, voice, "mediation_case", case.id, field="voice")
+        uploads.save_audio(g.community, voice, "mediation_case", case.id, field="voice", actor=current_user)
 
 
 # -- the case page ------------------------------------------------------------------------
@@ -161,6 +161,6 @@ def agreement(case_id):
 def export_own(case_id):
     c, rel = load_case(case_id)
     require(perm.can_export_own(rel, c))
-    data = retention.export_party_data(current_user, g.community, c)
+    data = retention.export_party_data(g.community, c, actor=current_user)
     commit_read("trace")
     return _json_download(data, f"mediation-case-{c.id}.json")

@@ -16,7 +16,7 @@ def _subject_type(obj) -> str:
     return obj.__tablename__
 
 
-def flag(actor, community, obj, reason: str) -> Flag:
+def flag(community, obj, reason: str, *, actor) -> Flag:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_l("Please say what is wrong, so the committee can judge."), field="reason")
@@ -39,8 +39,8 @@ def flag(actor, community, obj, reason: str) -> Flag:
                 db.session.add(item)
         except IntegrityError:
             raise RuleViolation(_l("You have already reported this; the committee will look at it."))
-    audit.record(community, actor, "content.flagged", (_subject_type(obj), obj.id), {"reason": reason},
-                 actor_role="user")
+    audit.record(community, "content.flagged", (_subject_type(obj), obj.id), {"reason": reason},
+                 actor_role="user", actor=actor)
     return item
 
 
@@ -51,7 +51,7 @@ def _resolve_flags(obj) -> None:
     )
 
 
-def hide(actor, community, obj, reason: str) -> None:
+def hide(community, obj, reason: str, *, actor) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_l("Please give the reason; it is shown in place of the hidden text."), field="reason")
@@ -59,11 +59,11 @@ def hide(actor, community, obj, reason: str) -> None:
         raise RuleViolation(_l("This is already hidden."))
     obj.hidden_at, obj.hidden_by_id, obj.hidden_reason = utcnow(), actor.id, reason
     _resolve_flags(obj)
-    audit.record(community, actor, "content.hidden", (_subject_type(obj), obj.id), {"reason": reason},
-                 actor_role="committee")
+    audit.record(community, "content.hidden", (_subject_type(obj), obj.id), {"reason": reason},
+                 actor_role="committee", actor=actor)
 
 
-def restore(actor, community, obj, reason: str) -> None:
+def restore(community, obj, reason: str, *, actor) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_l("Please give the reason for showing it again."), field="reason")
@@ -71,15 +71,15 @@ def restore(actor, community, obj, reason: str) -> None:
         raise RuleViolation(_l("This is not hidden."))
     obj.hidden_at, obj.hidden_by_id, obj.hidden_reason = None, None, ""
     _resolve_flags(obj)
-    audit.record(community, actor, "content.restored", (_subject_type(obj), obj.id), {"reason": reason},
-                 actor_role="committee")
+    audit.record(community, "content.restored", (_subject_type(obj), obj.id), {"reason": reason},
+                 actor_role="committee", actor=actor)
 
 
-def dismiss(actor, community, obj) -> None:
+def dismiss(community, obj, *, actor) -> None:
     """The committee looked and keeps the content visible."""
     _resolve_flags(obj)
-    audit.record(community, actor, "content.flags_dismissed", (_subject_type(obj), obj.id), {},
-                 actor_role="committee")
+    audit.record(community, "content.flags_dismissed", (_subject_type(obj), obj.id), {},
+                 actor_role="committee", actor=actor)
 
 
 def open_flags(community, limit: int = 100):

@@ -27,7 +27,7 @@ def flag(subject_type, subject_id):
         return render_template("moderation/flag.html", form=form, entry=entry, obj=obj, excerpt=excerpt)
 
     return act(form, lambda: Done(entry.url(obj), _("Thank you. The committee will look at it."),
-                                  result=services.flag(current_user, g.community, obj, form.reason.data)),
+                                  result=services.flag(g.community, obj, form.reason.data, actor=current_user)),
                page, once=True)
 
 
@@ -65,7 +65,7 @@ def _moderate(subject_type, subject_id, action):
                "dismiss": _("The reports are closed; it stays visible.")}[action]
     if action == "dismiss":
         return act(ButtonForm(), lambda: Done(entry.url(obj), message,
-                                              result=services.dismiss(current_user, g.community, obj)),
+                                              result=services.dismiss(g.community, obj, actor=current_user)),
                    queue_page)
     form = ModerateForm()
 
@@ -75,7 +75,7 @@ def _moderate(subject_type, subject_id, action):
         return render_template("moderation/moderate.html", form=form, entry=entry, obj=obj, action=action)
 
     return act(form, lambda: Done(entry.url(obj), message,
-                                  result=getattr(services, action)(current_user, g.community, obj, form.reason.data)),
+                                  result=getattr(services, action)(g.community, obj, form.reason.data, actor=current_user)),
                page)
 
 

@@ -25,10 +25,10 @@ def assisted_new():
 
     def run():
         resident = find_user(form.resident.data)
-        p = assisted.act_for(g.ctx.user, g.community, resident, "proposal.created", form.present.data,
+        p = assisted.act_for(g.community, resident, "proposal.created", form.present.data,
                              form.agreed.data, lambda: services.create_proposal(
-                                 resident, g.community, form.title.data, form.body.data, form.category.data,
-                                 publish=True, origin="assisted"))
+                                 g.community, form.title.data, form.body.data, form.category.data,
+                                 publish=True, origin="assisted", actor=resident), actor=g.ctx.user)
         return Done(detail_url(p), _("The proposal is published in the name of %(name)s, marked as recorded by "
                                      "you.", name=resident.display_name))
 
@@ -45,13 +45,13 @@ def assisted_support(proposal_id):
         resident = find_user(form.resident.data)
 
         def do():
-            if not services.support(resident, g.community, p, origin="assisted"):
+            if not services.support(g.community, p, origin="assisted", actor=resident):
                 raise PortalError(_("%(name)s already supports this proposal.", name=resident.display_name),
                                   field="resident")
             return p
 
-        assisted.act_for(g.ctx.user, g.community, resident, "proposal.supported", form.present.data,
-                         form.agreed.data, do)
+        assisted.act_for(g.community, resident, "proposal.supported", form.present.data,
+                         form.agreed.data, do, actor=g.ctx.user)
         return Done(detail_url(p), _("The support of %(name)s is recorded, marked as recorded by you.",
                                      name=resident.display_name))
 

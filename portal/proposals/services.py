@@ -60,8 +60,8 @@ def ensure_default_categories(community) -> list[ProposalCategory]:
     return cats
 
 
-def update_settings(actor, community, support_threshold: int, threshold_percent: int | None,
-                    answer_days: int) -> ProposalSettings:
+def update_settings(community, support_threshold: int, threshold_percent: int | None,
+                    answer_days: int, *, actor) -> ProposalSettings:
     s = db.session.get(ProposalSettings, community.id)
     if s is None:
         s = ProposalSettings(community_id=community.id)
@@ -71,13 +71,13 @@ def update_settings(actor, community, support_threshold: int, threshold_percent:
         raise RuleViolation(_l("These settings are out of range."))
     s.support_threshold, s.threshold_percent, s.answer_days = support_threshold, threshold_percent, answer_days
     db.session.flush()
-    audit.record(community, actor, "proposals.settings_changed", ("community", community.id),
+    audit.record(community, "proposals.settings_changed", ("community", community.id),
                  {"support_threshold": support_threshold, "threshold_percent": threshold_percent,
-                  "answer_days": answer_days}, actor_role="committee")
+                  "answer_days": answer_days}, actor_role="committee", actor=actor)
     return s
 
 
-def add_category(actor, community, key: str, name_zh: str, name_en: str) -> ProposalCategory:
+def add_category(community, key: str, name_zh: str, name_en: str, *, actor) -> ProposalCategory:
     key = (key or "").strip().lower()
     if not key or not key.replace("-", "").replace("_", "").isalnum() or not key.isascii():
         raise RuleViolation(_l("The key may use letters, digits, dashes and underscores."), field="key")
@@ -91,19 +91,19 @@ def add_category(actor, community, key: str, name_zh: str, name_en: str) -> Prop
                            name_en=name_en.strip(), position=pos)
     db.session.add(cat)
     db.session.flush()
-    audit.record(community, actor, "proposals.category_added", cat,
-                 {"key": key, "name_zh": cat.name_zh, "name_en": cat.name_en}, actor_role="committee")
+    audit.record(community, "proposals.category_added", cat,
+                 {"key": key, "name_zh": cat.name_zh, "name_en": cat.name_en}, actor_role="committee", actor=actor)
     return cat
 
 
-def set_category_active(actor, community, cat: ProposalCategory, active: bool) -> None:
+def set_category_active(community, cat: ProposalCategory, active: bool, *, actor) -> None:
     if cat.active == active:
         return
     if not active and len(categories(community)) <= 1:
         raise RuleViolation(_l("At least one category must stay in use."))
     cat.active = active
-    audit.record(community, actor, "proposals.category_changed", cat, {"active": active},
-                 actor_role="committee")
+    audit.record(community, "proposals.category_changed", cat, {"active": active},
+                 actor_role="committee", actor=actor)
 
 
 def verified_count(community) -> int:
@@ -139,22 +139,22 @@ def _category(community, category_id: int) -> ProposalCategory:
     return cat
 
 
-def create_proposal(actor, community, title: str, body: str, category_id: int, publish: bool = False,
-                    origin: str = "web") -> Proposal:
+def create_proposal(community, title: str, body: str, category_id: int, publish: bool = False,
+                    origin: str = "web", *, actor) -> Proposal:
     title, body = _check_text(title, body)
     cat = _category(community, category_id)
     p = Proposal(community_id=community.id, author_id=actor.id, category_id=cat.id, title=title, body=body,
                  state="draft", origin=origin)
     db.session.add(p)
     db.session.flush()
-    audit.record(community, actor, "proposal.created", p,
-                 {"title": title, "category": cat.key, "origin": origin}, actor_role="resident")
+    audit.record(community, "proposal.created", p,
+                 {"title": title, "category": cat.key, "origin": origin}, actor_role="resident", actor=actor)
     if publish:
-        publish_proposal(actor, community, p)
+        publish_proposal(community, p, actor=actor)
     return p
 
 
-def edit_draft(actor, community, p: Proposal, title: str, body: str, category_id: int) -> None:
+def edit_draft(community, p: Proposal, title: str, body: str, category_id: int, *, actor) -> None:
     if p.author_id != actor.id:
         raise RuleViolation(_l("Only the author can change a proposal."))
     if p.state != "draft":
@@ -165,33 +165,33 @@ def edit_draft(actor, community, p: Proposal, title: str, body: str, category_id
                if (k == "title" and v != p.title) or (k == "body_changed" and v) or
                (k == "category" and cat.id != p.category_id)}
     p.title, p.body, p.category_id = title, body, cat.id
-    audit.record(community, actor, "proposal.edited", p, changed, actor_role="resident")
+    audit.record(community, "proposal.edited", p, changed, actor_role="resident", actor=actor)
 
 
-def publish_proposal(actor, community, p: Proposal) -> None:
+def publish_proposal(community, p: Proposal, *, actor) -> None:
     if p.author_id != actor.id:
         raise RuleViolation(_l("Only the author can publish a proposal."))
     if p.state != "draft":
         raise RuleViolation(_l("Only a draft can be published."))
     p.state, p.published_at = "published", utcnow()
-    audit.record(community, actor, "proposal.published", p, {"state": "published"}, actor_role="resident")
+    audit.record(community, "proposal.published", p, {"state": "published"}, actor_role="resident", actor=actor)
     _maybe_start_review(actor, community, p)
 
 
-def withdraw(actor, community, p: Proposal) -> None:
+def withdraw(community, p: Proposal, *, actor) -> None:
     if p.author_id != actor.id:
         raise RuleViolation(_l("Only the author can withdraw a proposal."))
     if p.state not in ("draft", "published", "under_review"):
         raise RuleViolation(_l("An answered proposal cannot be withdrawn."))
     previous = p.state
     p.state, p.withdrawn_at = "withdrawn", utcnow()
-    audit.record(community, actor, "proposal.withdrawn", p, {"from": previous, "state": "withdrawn"},
-                 actor_role="resident")
+    audit.record(community, "proposal.withdrawn", p, {"from": previous, "state": "withdrawn"},
+                 actor_role="resident", actor=actor)
 
 
 # -- support (附议) -------------------------------------------------------------
 
-def support(actor, community, p: Proposal, origin: str = "web") -> bool:
+def support(community, p: Proposal, origin: str = "web", *, actor) -> bool:
     """Back a proposal; returns False when this person already backs it."""
     if p.state not in ("published", "under_review"):
         raise RuleViolation(_l("This proposal cannot be supported in its current state."))
@@ -207,12 +207,12 @@ def support(actor, community, p: Proposal, origin: str = "web") -> bool:
     db.session.execute(update(Proposal).where(Proposal.id == p.id)
                        .values(support_count=Proposal.support_count + 1))
     db.session.refresh(p, ["support_count", "state"])
-    audit.record(community, actor, "proposal.supported", p, {"origin": origin}, actor_role="resident")
+    audit.record(community, "proposal.supported", p, {"origin": origin}, actor_role="resident", actor=actor)
     _maybe_start_review(actor, community, p)
     return True
 
 
-def unsupport(actor, community, p: Proposal) -> bool:
+def unsupport(community, p: Proposal, *, actor) -> bool:
     if p.state != "published":
         raise RuleViolation(_l("Support can only be withdrawn while the proposal is collecting support."))
     gone = db.session.execute(delete(ProposalSupport).where(
@@ -222,7 +222,7 @@ def unsupport(actor, community, p: Proposal) -> bool:
     db.session.execute(update(Proposal).where(Proposal.id == p.id)
                        .values(support_count=Proposal.support_count - 1))
     db.session.refresh(p, ["support_count"])
-    audit.record(community, actor, "proposal.unsupported", p, {}, actor_role="resident")
+    audit.record(community, "proposal.unsupported", p, {}, actor_role="resident", actor=actor)
     return True
 
 
@@ -244,14 +244,14 @@ def _maybe_start_review(actor, community, p: Proposal) -> None:
     now = utcnow()
     days = settings_for(community).answer_days
     p.state, p.review_started_at, p.answer_due_at = "under_review", now, now + timedelta(days=days)
-    audit.record(community, None, "proposal.review_started", p,
+    audit.record(community, "proposal.review_started", p,
                  {"supports": p.support_count, "answer_due": p.answer_due_at.strftime("%Y-%m-%d")},
-                 actor_role="system")
+                 actor_role="system", actor=None)
 
 
 # -- official answer and progress ---------------------------------------------
 
-def answer(actor, community, p: Proposal, decision: str, body: str) -> OfficialAnswer:
+def answer(community, p: Proposal, decision: str, body: str, *, actor) -> OfficialAnswer:
     if decision not in ANSWER_STATES:
         raise RuleViolation(_l("Choose whether the proposal is accepted, rejected or already planned."),
                             field="decision")
@@ -266,12 +266,12 @@ def answer(actor, community, p: Proposal, decision: str, body: str) -> OfficialA
     p.state, p.answered_at = decision, now
     db.session.flush()
     on_time = p.answer_due_at is None or now <= p.answer_due_at
-    audit.record(community, actor, "proposal.answered", p, {"decision": decision, "on_time": on_time},
-                 actor_role="committee")
+    audit.record(community, "proposal.answered", p, {"decision": decision, "on_time": on_time},
+                 actor_role="committee", actor=actor)
     return a
 
 
-def add_progress(actor, community, p: Proposal, body: str, implemented: bool) -> ProgressUpdate:
+def add_progress(community, p: Proposal, body: str, implemented: bool, *, actor) -> ProgressUpdate:
     if p.state not in ("accepted", "planned"):
         raise RuleViolation(_l("Progress can only be reported on an accepted or planned proposal."))
     body = (body or "").strip()
@@ -282,6 +282,6 @@ def add_progress(actor, community, p: Proposal, body: str, implemented: bool) ->
     if implemented:
         p.state, p.implemented_at = "implemented", utcnow()
     db.session.flush()
-    audit.record(community, actor, "proposal.progress", p, {"implemented": implemented},
-                 actor_role="committee")
+    audit.record(community, "proposal.progress", p, {"implemented": implemented},
+                 actor_role="committee", actor=actor)
     return u

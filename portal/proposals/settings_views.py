@@ -37,8 +37,8 @@ def settings():
     require(perm.can_manage_settings(g.ctx))
     form = SettingsForm() if request.method == "POST" else _settings_form()
     return act(form, lambda: Done(_back(), _("The settings are saved."), result=services.update_settings(
-        current_user, g.community, form.support_threshold.data, form.threshold_percent.data or None,
-        form.answer_days.data)), lambda: _page(form=form))
+        g.community, form.support_threshold.data, form.threshold_percent.data or None,
+        form.answer_days.data, actor=current_user)), lambda: _page(form=form))
 
 
 @bp.post("/settings/categories")
@@ -46,7 +46,7 @@ def add_category():
     require(perm.can_manage_settings(g.ctx))
     form = CategoryForm()
     return act(form, lambda: Done(_back(), _("The category is added."), result=services.add_category(
-        current_user, g.community, form.key.data, form.name_zh.data, form.name_en.data)),
+        g.community, form.key.data, form.name_zh.data, form.name_en.data, actor=current_user)),
         lambda: _page(cat_form=form))
 
 
@@ -56,4 +56,4 @@ def toggle_category(category_id):
     cat = get_or_404(ProposalCategory, g.community, category_id)
     require(perm.can_manage_settings(g.ctx))
     return act(ButtonForm(), lambda: Done(_back(), _("The category is updated."), result=services.set_category_active(
-        current_user, g.community, cat, not cat.active)), _page)
+        g.community, cat, not cat.active, actor=current_user)), _page)

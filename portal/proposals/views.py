@@ -56,11 +56,11 @@ def new():
 
     def run():
         publish = request.form.get("action") == "publish"
-        p = services.create_proposal(current_user, g.community, form.title.data, form.body.data,
-                                     form.category.data, publish=False)
+        p = services.create_proposal(g.community, form.title.data, form.body.data,
+                                     form.category.data, publish=False, actor=current_user)
         _save_files(form, p)
         if publish:
-            services.publish_proposal(current_user, g.community, p)
+            services.publish_proposal(g.community, p, actor=current_user)
         return Done(detail_url(p), _("Your proposal is published. Neighbours can now support it.") if publish
                     else _("Your draft is saved. Only you can see it until you publish it."))
 
@@ -84,9 +84,9 @@ def _save_files(form, p):
     if voice is not None and any(a.kind == "audio" for a in existing):
         raise PortalError(_("This proposal already has a voice recording."), field="voice")  # one, as the form says
     for f in photos:
-        uploads.save_image(g.community, current_user, f, "proposal", p.id, field="photos")
+        uploads.save_image(g.community, f, "proposal", p.id, field="photos", actor=current_user)
     if voice is not None:
-        uploads.save_audio(g.community, current_user, voice, "proposal", p.id, field="voice")
+        uploads.save_audio(g.community, voice, "proposal", p.id, field="voice", actor=current_user)
 
 
 @bp.get("/<id:proposal_id>")
@@ -106,10 +106,10 @@ def edit(proposal_id):
     steps = Steps(form, FORM_STEPS)
 
     def run():
-        services.edit_draft(current_user, g.community, p, form.title.data, form.body.data, form.category.data)
+        services.edit_draft(g.community, p, form.title.data, form.body.data, form.category.data, actor=current_user)
         _save_files(form, p)
         if request.form.get("action") == "publish":
-            services.publish_proposal(current_user, g.community, p)
+            services.publish_proposal(g.community, p, actor=current_user)
         return Done(detail_url(p), _("Saved."))
 
     return act(form, run, lambda: render_template("proposals/form.html", form=form, proposal=p, steps=steps),
@@ -121,7 +121,7 @@ def publish(proposal_id):
     p = load(proposal_id)
     require(perm.can_publish(g.ctx, p))
     return act(ButtonForm(), lambda: Done(detail_url(p), _("Your proposal is published. Neighbours can now support it."),
-                                          result=services.publish_proposal(current_user, g.community, p)),
+                                          result=services.publish_proposal(g.community, p, actor=current_user)),
                lambda: detail_page(p))
 
 
@@ -130,7 +130,7 @@ def withdraw(proposal_id):
     p = load(proposal_id)
     require(perm.can_withdraw(g.ctx, p))
     return act(ButtonForm(), lambda: Done(detail_url(p), _("Your proposal has been withdrawn."),
-                                          result=services.withdraw(current_user, g.community, p)),
+                                          result=services.withdraw(g.community, p, actor=current_user)),
                lambda: render_template("proposals/withdraw.html", p=p))
 
 
@@ -140,7 +140,7 @@ def support(proposal_id):
     require(perm.can_support(g.ctx, p))
 
     def run():
-        added = services.support(current_user, g.community, p)
+        added = services.support(g.community, p, actor=current_user)
         return Done(detail_url(p), _("Thank you: your support is counted.") if added
                     else _("You already support this proposal."))
 
@@ -153,7 +153,7 @@ def unsupport(proposal_id):
     require(perm.can_unsupport(g.ctx, p))
 
     def run():
-        if services.unsupport(current_user, g.community, p):
+        if services.unsupport(g.community, p, actor=current_user):
             return Done(detail_url(p), _("Your support has been withdrawn."))
         return Done(detail_url(p), _("You were not supporting this proposal."), "info")
 
@@ -166,8 +166,8 @@ def answer(proposal_id):
     require(perm.can_answer(g.ctx, p))
     form = AnswerForm()
     return act(form, lambda: Done(detail_url(p), _("The official answer is published."),
-                                  result=services.answer(current_user, g.community, p, form.decision.data,
-                                                         form.body.data)),
+                                  result=services.answer(g.community, p, form.decision.data,
+                                                         form.body.data, actor=current_user)),
                lambda: render_template("proposals/answer.html", p=p, form=form))
 
 
@@ -177,8 +177,8 @@ def progress(proposal_id):
     require(perm.can_report_progress(g.ctx, p))
     form = ProgressForm()
     return act(form, lambda: Done(detail_url(p, "#progress"), _("The progress report is published."),
-                                  result=services.add_progress(current_user, g.community, p, form.body.data,
-                                                               bool(form.implemented.data))),
+                                  result=services.add_progress(g.community, p, form.body.data,
+                                                               bool(form.implemented.data), actor=current_user)),
                lambda: detail_page(p, progress_form=form), once=True)
 
 
@@ -199,7 +199,7 @@ def comment(proposal_id):
             abort(404)  # no such comment on this page
 
     def run():
-        c = comments.add_comment(current_user, g.community, p, form.body.data, parent)
+        c = comments.add_comment(g.community, p, form.body.data, parent, actor=current_user)
         page = comments.page_of(c)
         return Done(detail_url(p, f"#comment-{c.id}", **({"cpage": page} if page > 1 else {})),
                     _("Your comment is published."))

@@ -81,7 +81,7 @@ def household_for(community, name: str, cache: dict) -> Household | None:
     return cache[name]
 
 
-def import_roster(actor, community, rows: list[Row]) -> dict:
+def import_roster(community, rows: list[Row], *, actor) -> dict:
     """Add every new line as a verified resident (and household member). Nothing at all is
     imported while any line has an error."""
     plan = plan_import(community, rows)
@@ -99,7 +99,7 @@ def import_roster(actor, community, rows: list[Row]) -> dict:
                         password_hash=NO_PASSWORD)
             db.session.add(user)
             db.session.flush()
-        membership = communities.add_resident(actor, community, user)
+        membership = communities.add_resident(community, user, actor=actor)
         household = household_for(community, row.household, households)
         if household is not None:
             db.session.add(HouseholdMember(membership_id=membership.id, household_id=household.id))
@@ -107,19 +107,19 @@ def import_roster(actor, community, rows: list[Row]) -> dict:
                 household.representative_id = membership.id  # the first named; the committee can change it
         added += 1
     counts = {"added": added, "existing": sum(p.status == "existing" for p in plan)}
-    audit.record(community, actor, "roster.imported", ("community", community.id), counts, actor_role="committee")
+    audit.record(community, "roster.imported", ("community", community.id), counts, actor_role="committee", actor=actor)
     return counts
 
 
 # --------------------------------------------------------------------------- households
 
-def set_representative(actor, community, household: Household, membership: Membership) -> None:
+def set_representative(community, household: Household, membership: Membership, *, actor) -> None:
     linked = db.session.get(HouseholdMember, membership.id)
     if linked is None or linked.household_id != household.id or membership.status != "verified":
         raise RuleViolation(_l("The representative must be a verified member of this household."), field="membership_id")
     household.representative_id = membership.id
-    audit.record(community, actor, "household.representative", household,
-                 {"membership": membership.id}, actor_role="committee")
+    audit.record(community, "household.representative", household,
+                 {"membership": membership.id}, actor_role="committee", actor=actor)
 
 
 # --------------------------------------------------------------------------- login cards
@@ -128,7 +128,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_card(actor, community, membership: Membership, days: int = CARD_DAYS) -> tuple[LoginCard, str]:
+def issue_card(community, membership: Membership, days: int = CARD_DAYS, *, actor) -> tuple[LoginCard, str]:
     """A new card for a verified member; every earlier unused card of theirs stops working."""
     if membership.status != "verified":
         raise RuleViolation(_l("Login cards are for verified residents."))
@@ -143,8 +143,8 @@ def issue_card(actor, community, membership: Membership, days: int = CARD_DAYS) 
                      issued_by_id=actor.id, issued_at=now, expires_at=now + timedelta(days=days))
     db.session.add(card)
     db.session.flush()
-    audit.record(community, actor, "login_card.issued", card,
-                 {"user": membership.user_id, "expires": card.expires_at.date().isoformat()}, actor_role="committee")
+    audit.record(community, "login_card.issued", card,
+                 {"user": membership.user_id, "expires": card.expires_at.date().isoformat()}, actor_role="committee", actor=actor)
     return card, token
 
 
@@ -194,6 +194,6 @@ def redeem_card(card: LoginCard, secret: str, remote_addr: str | None = None) ->
     user.password_changed_at = now
     from ..communities.models import Community
     community = db.session.get(Community, card.community_id)
-    audit.record(community, user, "login_card.used", card, {"user": user.id}, actor_role="resident")
+    audit.record(community, "login_card.used", card, {"user": user.id}, actor_role="resident", actor=user)
     log_security(kind="login_card_used", user=user, remote_addr=remote_addr)
     return user

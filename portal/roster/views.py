@@ -70,7 +70,7 @@ def confirm_import():
         rows, errors = csvfile.parse(form.roster_text.data)
         if errors or any(r.errors for r in rows):  # the preview never offers to confirm such a file
             raise PortalError(_("Some lines have errors: correct the file and upload it again. Nothing was imported."))
-        counts = services.import_roster(g.ctx.user, g.community, rows)
+        counts = services.import_roster(g.community, rows, actor=g.ctx.user)
         return Done(url_for("roster.households"),
                     _("Imported: %(added)d new residents; %(existing)d were already on the roster.", **counts))
 
@@ -121,7 +121,7 @@ def representative(household_id):
     form.membership_id.choices = choices
 
     def run():
-        services.set_representative(g.ctx.user, g.community, household, chosen)
+        services.set_representative(g.community, household, chosen, actor=g.ctx.user)
         return Done(url_for("roster.households"), _("The representative of %(name)s is now %(person)s.",
                                                     name=household.name, person=chosen.user.display_name))
 
@@ -139,7 +139,7 @@ def issue_card(member_id):
         return _printed_card(membership)
 
     def run():
-        card, token = services.issue_card(g.ctx.user, g.community, membership)
+        card, token = services.issue_card(g.community, membership, actor=g.ctx.user)
         session[PRINTED] = {"card": card.id, "member": membership.id, "token": token}
         return Done(url_for("roster.issue_card", member_id=membership.id))
 

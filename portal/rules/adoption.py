@@ -46,14 +46,14 @@ def start_adoption_vote(version: RuleVersion, actor, *, closes_at=None, secret: 
     with force_locale(community.default_locale):  # the poll's wording is stored, in the community's language
         question = gettext("Adopt version %(num)d of “%(title)s”?", num=version.number, title=_title_of(version))
         description = gettext("Vote yes to adopt this text as the community's rules, no to send it back to drafting.")
-    poll = votes.create_poll(community, actor, question=question[:200], description=description, options=[],
+    poll = votes.create_poll(community, question=question[:200], description=description, options=[],
                              kind="yes_no_abstain", secret=secret, opens_at=now,
                              closes_at=closes_at or now + timedelta(days=VOTE_DAYS), preset=preset,
-                             link_kind="rule_version", link_id=version.id)
-    votes.open_poll(community, actor, poll)
+                             link_kind="rule_version", link_id=version.id, actor=actor)
+    votes.open_poll(community, poll, actor=actor)
     version.poll_id = poll.id
-    audit.record(community, actor, "rules.adoption_vote_started", version,
-                 {"number": version.number, "poll": poll.id}, actor_role=COMMITTEE)
+    audit.record(community, "rules.adoption_vote_started", version,
+                 {"number": version.number, "poll": poll.id}, actor_role=COMMITTEE, actor=actor)
     return poll
 
 
@@ -80,17 +80,17 @@ def record_adoption_result(version: RuleVersion, actor, *, passed: bool, poll_id
             old.status, old.status_changed_at = "superseded", utcnow()
         version.status = "adopted"
         version.adopted_at = version.status_changed_at = utcnow()
-        audit.record(community, actor, "rules.adopted", version,
+        audit.record(community, "rules.adopted", version,
                      {"poll": poll_id, "summary": summary, "superseded": [v.id for v in previous]},
-                     actor_role="system" if actor is None else COMMITTEE)
+                     actor_role="system" if actor is None else COMMITTEE, actor=actor)
         return None
     version.status, version.status_changed_at = "returned", utcnow()
-    audit.record(community, actor, "rules.returned", version, {"poll": poll_id, "summary": summary},
-                 actor_role="system" if actor is None else COMMITTEE)
-    draft = copy_version(actor, community, version, summary or "—")
-    audit.record(community, actor, "rules.redraft_started", draft,
+    audit.record(community, "rules.returned", version, {"poll": poll_id, "summary": summary},
+                 actor_role="system" if actor is None else COMMITTEE, actor=actor)
+    draft = copy_version(community, version, summary or "—", actor=actor)
+    audit.record(community, "rules.redraft_started", draft,
                  {"document": version.document_id, "from": version.id, "number": draft.number},
-                 actor_role="system" if actor is None else COMMITTEE)
+                 actor_role="system" if actor is None else COMMITTEE, actor=actor)
     return draft
 
 

@@ -25,8 +25,8 @@ def assisted_support(version_id, amendment_id):
 
     def run():
         resident = find_user(form.resident.data)
-        phases.support_amendment_with(g.ctx.user, g.community, v, a, resident, form.present.data,
-                                      form.agreed.data, today)
+        phases.support_amendment_with(g.community, v, a, resident, form.present.data,
+                                      form.agreed.data, today, actor=g.ctx.user)
         return Done(amendment_url(v, a), _("The support of %(name)s is recorded, marked as recorded by you.",
                                            name=resident.display_name))
 

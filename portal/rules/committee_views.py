@@ -34,8 +34,8 @@ def still(allowed: bool) -> None:
 def new_document():
     require(perm.can_create_document(g.ctx))
     form = DocumentForm()
-    return act(form, lambda: Done(version_url(services.create_document(current_user, g.community, form.title.data,
-                                                                       form.kind.data)),
+    return act(form, lambda: Done(version_url(services.create_document(g.community, form.title.data,
+                                                                       form.kind.data, actor=current_user)),
                                   _("The document is created. Write its clauses in the draft.")),
                lambda: index_page(form), once=True)
 
@@ -48,7 +48,7 @@ def redraft(document_id):
 
     def run():
         still(perm.can_redraft(g.ctx, services.open_version(doc) is not None))
-        v = services.start_redraft(current_user, g.community, doc, form.reason.data)
+        v = services.start_redraft(g.community, doc, form.reason.data, actor=current_user)
         return Done(version_url(v), _("A new draft is ready."))
 
     return act(form, run, lambda: document_page(doc, redraft=form), once=True)
@@ -68,7 +68,7 @@ def add_chapter(version_id):
     form = NewChapterForm()
 
     def run():
-        ch = services.add_chapter(current_user, g.community, v, form.title.data)
+        ch = services.add_chapter(g.community, v, form.title.data, actor=current_user)
         return Done(version_url(v, f"#chapter-{ch.number}"), _("Chapter %(num)d is added.", num=ch.number))
 
     return act(form, run, lambda: version_page(v, chapter=form), once=True)
@@ -80,7 +80,7 @@ def rename_chapter(version_id, chapter_id):
     ch = load_chapter(v, chapter_id)
     form = ChapterForm()
     return act(form, lambda: Done(version_url(v, f"#chapter-{ch.number}"), _("Saved."),
-                                  result=services.rename_chapter(current_user, g.community, v, ch, form.title.data)),
+                                  result=services.rename_chapter(g.community, v, ch, form.title.data, actor=current_user)),
                lambda: version_page(v, rename=(ch.id, form)))
 
 
@@ -94,7 +94,7 @@ def add_clause(version_id):
         chapter = queries.chapter_of(v, form.chapter.data)
         if chapter is None:
             raise PortalError(_("Please choose the chapter of the clause."), field="chapter")
-        c = services.add_clause(current_user, g.community, v, chapter, form.text.data)
+        c = services.add_clause(g.community, v, chapter, form.text.data, actor=current_user)
         return Done(version_url(v, f"#clause-{c.key}"), _("Clause %(num)d is added.", num=c.number))
 
     return act(form, run, lambda: version_page(v, clause=form), once=True)
@@ -107,7 +107,7 @@ def edit_clause(version_id, clause_id):
     form = ClauseForm(data=None if request.method == "POST" else {"text": c.text})
     form.chapter.choices = []
     return act(form, lambda: Done(version_url(v, f"#clause-{c.key}"), _("Saved."),
-                                  result=services.edit_clause(current_user, g.community, v, c, form.text.data)),
+                                  result=services.edit_clause(g.community, v, c, form.text.data, actor=current_user)),
                lambda: clause_edit_page(v, c, form))
 
 
@@ -117,7 +117,7 @@ def move_clause(version_id, clause_id):
     c = load_clause(v, clause_id)
     form = MoveForm()
     return act(form, lambda: Done(version_url(v, f"#clause-{c.key}"), result=services.move_clause(
-        current_user, g.community, v, c, form.direction.data)), lambda: version_page(v))
+        g.community, v, c, form.direction.data, actor=current_user)), lambda: version_page(v))
 
 
 @bp.post("/v/<id:version_id>/clauses/<id:clause_id>/delete")
@@ -125,7 +125,7 @@ def delete_clause(version_id, clause_id):
     v = _draft(version_id)
     c = load_clause(v, clause_id)
     return act(ButtonForm(), lambda: Done(version_url(v), _("The clause is deleted; the others are numbered again."),
-                                          result=services.delete_clause(current_user, g.community, v, c)),
+                                          result=services.delete_clause(g.community, v, c, actor=current_user)),
                lambda: version_page(v))
 
 
@@ -138,8 +138,8 @@ def open_consultation(version_id):
     form = ConsultationForm()
     return act(form, lambda: Done(version_url(v), _("The consultation is open. Residents can now comment and propose "
                                                     "amendments."),
-                                  result=phases.open_consultation(current_user, g.community, v, form.start.data,
-                                                                  form.end.data, services.local_today())),
+                                  result=phases.open_consultation(g.community, v, form.start.data,
+                                                                  form.end.data, services.local_today(), actor=current_user)),
                lambda: version_page(v, consultation=form))
 
 
@@ -149,7 +149,7 @@ def start_revision(version_id):
     today = services.local_today()
     require(perm.can_start_revision(g.ctx, v, today))
     return act(ButtonForm(), lambda: Done(revision_url(v), _("The consultation is closed. Decide on every amendment."),
-                                          result=phases.start_revision(current_user, g.community, v, today)),
+                                          result=phases.start_revision(g.community, v, today, actor=current_user)),
                lambda: version_page(v))
 
 
@@ -167,8 +167,8 @@ def decide(version_id, amendment_id):
     require(perm.can_decide(g.ctx, v))
     form = decision_ids(DecisionForm(), a.id)
     return act(form, lambda: Done(revision_url(v, f"#amendment-{a.id}"), _("The decision is recorded and published."),
-                                  result=phases.decide_amendment(current_user, g.community, v, a, form.decision.data,
-                                                                 form.reason.data, form.merged_text.data)),
+                                  result=phases.decide_amendment(g.community, v, a, form.decision.data,
+                                                                 form.reason.data, form.merged_text.data, actor=current_user)),
                lambda: revision_page(v, decision=(a.id, form)))
 
 
@@ -180,7 +180,7 @@ def conclude(version_id):
 
     def run():
         still(perm.can_conclude_revision(g.ctx, v))
-        nxt = phases.conclude_revision(current_user, g.community, v, form.reason.data)
+        nxt = phases.conclude_revision(g.community, v, form.reason.data, actor=current_user)
         return Done(version_url(nxt), _("Version %(num)d is ready with the decided changes.", num=nxt.number))
 
     return act(form, run, lambda: revision_page(v, conclude=form), once=True)
@@ -206,6 +206,6 @@ def filing(version_id):
     require(perm.can_file(g.ctx, v))
     form = FilingForm(data=None if request.method == "POST" else {"filed_on": services.local_today()})
     return act(form, lambda: Done(url_for("rules.document", document_id=v.document_id), _("The filing is recorded."),
-                                  result=phases.file_version(current_user, g.community, v, form.filed_on.data,
-                                                             form.reference.data, services.local_today())),
+                                  result=phases.file_version(g.community, v, form.filed_on.data,
+                                                             form.reference.data, services.local_today(), actor=current_user)),
                lambda: filing_page(v, form))

@@ -31,7 +31,7 @@ def _status(version: RuleVersion, status: str) -> None:
 
 # -- consultation ------------------------------------------------------------------------------
 
-def open_consultation(actor, community, version, start: date, end: date, today: date) -> None:
+def open_consultation(community, version, start: date, end: date, today: date, *, actor) -> None:
     if version.status != "drafting":
         raise RuleViolation(_l("Only a draft can be opened for consultation."))
     if not clauses_of(version):
@@ -42,8 +42,8 @@ def open_consultation(actor, community, version, start: date, end: date, today: 
         raise RuleViolation(_l("The last day must be on or after the first day, within a year."), field="end")
     version.consultation_start, version.consultation_end = start, end
     _status(version, "consultation")
-    audit.record(community, actor, "rules.consultation_opened", version,
-                 {"start": start.isoformat(), "end": end.isoformat()}, actor_role=COMMITTEE)
+    audit.record(community, "rules.consultation_opened", version,
+                 {"start": start.isoformat(), "end": end.isoformat()}, actor_role=COMMITTEE, actor=actor)
 
 
 def days_left(version, today: date) -> int | None:
@@ -53,19 +53,19 @@ def days_left(version, today: date) -> int | None:
     return (version.consultation_end - today).days + 1
 
 
-def start_revision(actor, community, version, today: date) -> None:
+def start_revision(community, version, today: date, *, actor) -> None:
     if version.status != "consultation":
         raise RuleViolation(_l("Only a version in consultation can go to revision."))
     if version.consultation_end >= today:
         raise RuleViolation(_l("The consultation runs until its last day; the revision starts after it."))
     _status(version, "revision")
-    audit.record(community, actor, "rules.revision_started", version, {}, actor_role=COMMITTEE)
+    audit.record(community, "rules.revision_started", version, {}, actor_role=COMMITTEE, actor=actor)
 
 
 # -- amendments (residents, during the consultation) -------------------------------------------
 
-def propose_amendment(actor, community, version, kind: str, clause: RuleClause | None, text: str,
-                      rationale: str, today: date) -> Amendment:
+def propose_amendment(community, version, kind: str, clause: RuleClause | None, text: str,
+                      rationale: str, today: date, *, actor) -> Amendment:
     if not consultation_running(version, today):
         raise RuleViolation(_l("Amendments can only be proposed while the consultation is running."))
     if kind not in AMENDMENT_KINDS:
@@ -92,13 +92,13 @@ def propose_amendment(actor, community, version, kind: str, clause: RuleClause |
                   proposed_text=text, rationale=rationale)
     db.session.add(a)
     db.session.flush()
-    audit.record(community, actor, "rules.amendment_proposed", a,
+    audit.record(community, "rules.amendment_proposed", a,
                  {"version": version.id, "kind": kind, "clause": a.target_key or a.after_key},
-                 actor_role="resident")
+                 actor_role="resident", actor=actor)
     return a
 
 
-def support_amendment(actor, community, version, a: Amendment, today: date) -> bool:
+def support_amendment(community, version, a: Amendment, today: date, *, actor) -> bool:
     """Back an amendment; False when this person already backs it."""
     if not consultation_running(version, today):
         raise RuleViolation(_l("Amendments can only be supported while the consultation is running."))
@@ -114,24 +114,24 @@ def support_amendment(actor, community, version, a: Amendment, today: date) -> b
     db.session.execute(update(Amendment).where(Amendment.id == a.id)
                        .values(support_count=Amendment.support_count + 1))
     db.session.refresh(a, ["support_count"])
-    audit.record(community, actor, "rules.amendment_supported", a, {}, actor_role="resident")
+    audit.record(community, "rules.amendment_supported", a, {}, actor_role="resident", actor=actor)
     return True
 
 
 ASSISTED_SUPPORT = "rules.amendment_supported"  # the kind of the assisted ledger entry (portal/assisted)
 
 
-def support_amendment_with(actor, community, version, a: Amendment, resident, present: bool, agreed: bool,
-                           today: date) -> Amendment:
+def support_amendment_with(community, version, a: Amendment, resident, present: bool, agreed: bool,
+                           today: date, *, actor) -> Amendment:
     """A committee member records the support of a resident who is present and agrees: the
     support is the resident's own (the same rules, one per person), marked in the assisted
     ledger as recorded by `actor` with them, disputable for 7 days."""
     def do():
-        if not support_amendment(resident, community, version, a, today):
+        if not support_amendment(community, version, a, today, actor=resident):
             raise RuleViolation(_l("%(name)s already supports this amendment.", name=resident.display_name),
                                 field="resident")
         return a
-    return assisted.act_for(actor, community, resident, ASSISTED_SUPPORT, present, agreed, do)
+    return assisted.act_for(community, resident, ASSISTED_SUPPORT, present, agreed, do, actor=actor)
 
 
 def has_supported(user, a: Amendment) -> bool:
@@ -143,8 +143,8 @@ def has_supported(user, a: Amendment) -> bool:
 
 # -- revision (committee) ----------------------------------------------------------------------
 
-def decide_amendment(actor, community, version, a: Amendment, decision: str, reason: str,
-                     merged_text: str | None = None) -> None:
+def decide_amendment(community, version, a: Amendment, decision: str, reason: str,
+                     merged_text: str | None = None, *, actor) -> None:
     if version.status != "revision":
         raise RuleViolation(_l("Amendments are decided during the revision."))
     if decision not in DECISIONS:
@@ -170,11 +170,11 @@ def decide_amendment(actor, community, version, a: Amendment, decision: str, rea
                                    "one text instead."), field="decision")
     a.decision, a.decision_reason, a.merged_text = decision, reason, merged
     a.decided_by_id, a.decided_at = actor.id, utcnow()
-    audit.record(community, actor, "rules.amendment_decided", a, {"decision": decision, "reason": reason},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.amendment_decided", a, {"decision": decision, "reason": reason},
+                 actor_role=COMMITTEE, actor=actor)
 
 
-def conclude_revision(actor, community, version, reason: str) -> RuleVersion:
+def conclude_revision(community, version, reason: str, *, actor) -> RuleVersion:
     """Every amendment decided: the next version, a draft with the accepted and merged text."""
     if version.status != "revision":
         raise RuleViolation(_l("Only a version in revision can be concluded."))
@@ -185,12 +185,12 @@ def conclude_revision(actor, community, version, reason: str) -> RuleVersion:
                                     .order_by(Amendment.id)).scalars().all()
     if any(a.decision is None for a in amendments):
         raise RuleViolation(_l("Some amendments are not decided yet."))
-    nxt = copy_version(actor, community, version, reason)
+    nxt = copy_version(community, version, reason, actor=actor)
     apply_amendments(nxt, [a for a in amendments if a.decision in ("accepted", "merged")])
     _status(version, "revised")
-    audit.record(community, actor, "rules.revision_concluded", version,
+    audit.record(community, "rules.revision_concluded", version,
                  {"next": nxt.id, "number": nxt.number, "reason": reason,
-                  "taken_over": [a.id for a in amendments if a.decision != "rejected"]}, actor_role=COMMITTEE)
+                  "taken_over": [a.id for a in amendments if a.decision != "rejected"]}, actor_role=COMMITTEE, actor=actor)
     return nxt
 
 
@@ -224,7 +224,7 @@ def from_revision(version) -> bool:
         RuleVersion.id == version.based_on_id)).scalar_one() == "revised"
 
 
-def file_version(actor, community, version, filed_on: date, reference: str, today: date) -> None:
+def file_version(community, version, filed_on: date, reference: str, today: date, *, actor) -> None:
     """备案: the adopted rules were filed with the township or street government."""
     if version.status != "adopted":
         raise RuleViolation(_l("Only adopted rules are filed."))
@@ -237,5 +237,5 @@ def file_version(actor, community, version, filed_on: date, reference: str, toda
     if filed_on is None or filed_on > today or filed_on < version.adopted_at.date() - timedelta(days=1):
         raise RuleViolation(_l("The filing date must be between the adoption and today."), field="filed_on")
     version.filed_on, version.filing_reference, version.filed_by_id = filed_on, reference, actor.id
-    audit.record(community, actor, "rules.filed", version, {"filed_on": filed_on.isoformat(),
-                                                            "reference": reference}, actor_role=COMMITTEE)
+    audit.record(community, "rules.filed", version, {"filed_on": filed_on.isoformat(),
+                                                            "reference": reference}, actor_role=COMMITTEE, actor=actor)

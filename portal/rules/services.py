@@ -49,7 +49,7 @@ def require_draft(version: RuleVersion) -> None:
 
 # -- documents -------------------------------------------------------------------------------
 
-def create_document(actor, community, title: str, kind: str) -> RuleVersion:
+def create_document(community, title: str, kind: str, *, actor) -> RuleVersion:
     """A new document with its first version: an empty draft with one chapter."""
     title = _text(title, TITLE_MAX, _l("The document needs a title (at most 120 characters)."), "title")
     if kind not in KINDS:
@@ -63,8 +63,8 @@ def create_document(actor, community, title: str, kind: str) -> RuleVersion:
     db.session.flush()
     db.session.add(RuleChapter(version_id=version.id, number=1, title=""))
     db.session.flush()
-    audit.record(community, actor, "rules.document_created", doc, {"title": title, "kind": kind,
-                                                                    "version": version.id}, actor_role=COMMITTEE)
+    audit.record(community, "rules.document_created", doc, {"title": title, "kind": kind,
+                                                                    "version": version.id}, actor_role=COMMITTEE, actor=actor)
     return version
 
 
@@ -77,7 +77,7 @@ def open_version_document(version) -> RuleDocument:
     return db.session.get(RuleDocument, version.document_id)
 
 
-def copy_version(actor, community, source: RuleVersion, reason: str) -> RuleVersion:
+def copy_version(community, source: RuleVersion, reason: str, *, actor) -> RuleVersion:
     """The next version of source's document as a draft holding source's text (keys kept)."""
     number = db.session.execute(select(func.max(RuleVersion.number)).where(
         RuleVersion.document_id == source.document_id)).scalar_one() + 1
@@ -100,7 +100,7 @@ def copy_version(actor, community, source: RuleVersion, reason: str) -> RuleVers
     return version
 
 
-def start_redraft(actor, community, document, reason: str) -> RuleVersion:
+def start_redraft(community, document, reason: str, *, actor) -> RuleVersion:
     """A new draft from the latest version, to change rules that are adopted (or were returned)."""
     reason = _text(reason, REASON_MAX, _l("Please say why the rules should change (at most 300 characters)."),
                    "reason")
@@ -108,10 +108,10 @@ def start_redraft(actor, community, document, reason: str) -> RuleVersion:
         raise RuleViolation(_l("This document already has a version under deliberation."))
     latest = db.session.execute(select(RuleVersion).where(RuleVersion.document_id == document.id)
                                 .order_by(RuleVersion.number.desc()).limit(1)).scalar_one()
-    version = copy_version(actor, community, latest, reason)
-    audit.record(community, actor, "rules.redraft_started", version,
+    version = copy_version(community, latest, reason, actor=actor)
+    audit.record(community, "rules.redraft_started", version,
                  {"document": document.id, "from": latest.id, "number": version.number, "reason": reason},
-                 actor_role=COMMITTEE)
+                 actor_role=COMMITTEE, actor=actor)
     return version
 
 
@@ -144,29 +144,29 @@ def ordered_clauses(version) -> tuple[list[RuleChapter], list[RuleClause]]:
 
 # -- drafting (committee) ----------------------------------------------------------------------
 
-def add_chapter(actor, community, version, title: str) -> RuleChapter:
+def add_chapter(community, version, title: str, *, actor) -> RuleChapter:
     require_draft(version)
     title = _text(title, CHAPTER_MAX, _l("The chapter needs a title (at most 120 characters)."), "title")
     number = len(chapters_of(version)) + 1
     ch = RuleChapter(version_id=version.id, number=number, title=title)
     db.session.add(ch)
     db.session.flush()
-    audit.record(community, actor, "rules.chapter_added", version, {"chapter": number, "title": title},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.chapter_added", version, {"chapter": number, "title": title},
+                 actor_role=COMMITTEE, actor=actor)
     return ch
 
 
-def rename_chapter(actor, community, version, chapter, title: str) -> None:
+def rename_chapter(community, version, chapter, title: str, *, actor) -> None:
     require_draft(version)
     title = (title or "").strip()
     if len(title) > CHAPTER_MAX:
         raise RuleViolation(_l("The chapter title is too long (at most 120 characters)."), field="title")
     chapter.title = title
-    audit.record(community, actor, "rules.chapter_renamed", version, {"chapter": chapter.number, "title": title},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.chapter_renamed", version, {"chapter": chapter.number, "title": title},
+                 actor_role=COMMITTEE, actor=actor)
 
 
-def add_clause(actor, community, version, chapter, text: str) -> RuleClause:
+def add_clause(community, version, chapter, text: str, *, actor) -> RuleClause:
     require_draft(version)
     text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."), "text")
     chapters, clauses = ordered_clauses(version)
@@ -177,22 +177,22 @@ def add_clause(actor, community, version, chapter, text: str) -> RuleClause:
     db.session.add(clause)
     clauses.insert(position, clause)
     renumber(version, clauses)
-    audit.record(community, actor, "rules.clause_added", version, {"key": clause.key, "number": clause.number},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.clause_added", version, {"key": clause.key, "number": clause.number},
+                 actor_role=COMMITTEE, actor=actor)
     return clause
 
 
-def edit_clause(actor, community, version, clause, text: str) -> None:
+def edit_clause(community, version, clause, text: str, *, actor) -> None:
     require_draft(version)
     text = _text(text, CLAUSE_MAX, _l("A clause needs a text (at most 2000 characters)."), "text")
     if text == clause.text:
         return
     clause.text = text
-    audit.record(community, actor, "rules.clause_edited", version, {"key": clause.key, "number": clause.number},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.clause_edited", version, {"key": clause.key, "number": clause.number},
+                 actor_role=COMMITTEE, actor=actor)
 
 
-def move_clause(actor, community, version, clause, direction: str) -> None:
+def move_clause(community, version, clause, direction: str, *, actor) -> None:
     """One step up or down; at the edge of a chapter it crosses into the next chapter."""
     require_draft(version)
     if direction not in ("up", "down"):
@@ -211,16 +211,16 @@ def move_clause(actor, community, version, clause, direction: str) -> None:
         raise RuleViolation(_l("This clause cannot move further."))
     renumber(version, sorted(clauses, key=lambda c: (next(ch.number for ch in chapters if ch.id == c.chapter_id),
                                                       clauses.index(c))))
-    audit.record(community, actor, "rules.clause_moved", version,
-                 {"key": clause.key, "direction": direction, "number": clause.number}, actor_role=COMMITTEE)
+    audit.record(community, "rules.clause_moved", version,
+                 {"key": clause.key, "direction": direction, "number": clause.number}, actor_role=COMMITTEE, actor=actor)
 
 
-def delete_clause(actor, community, version, clause) -> None:
+def delete_clause(community, version, clause, *, actor) -> None:
     require_draft(version)
     key, number = clause.key, clause.number
     db.session.delete(clause)
     db.session.flush()
     _chapters, clauses = ordered_clauses(version)
     renumber(version, clauses)
-    audit.record(community, actor, "rules.clause_deleted", version, {"key": key, "number": number},
-                 actor_role=COMMITTEE)
+    audit.record(community, "rules.clause_deleted", version, {"key": key, "number": number},
+                 actor_role=COMMITTEE, actor=actor)

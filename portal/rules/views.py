@@ -91,8 +91,8 @@ def amend(version_id, clause_id):
     form = AmendmentForm()
 
     def run():
-        a = phases.propose_amendment(current_user, g.community, v, form.kind.data, c, form.text.data,
-                                     form.rationale.data, today)
+        a = phases.propose_amendment(g.community, v, form.kind.data, c, form.text.data,
+                                     form.rationale.data, today, actor=current_user)
         return Done(amendment_url(v, a), _("Your amendment is published. Neighbours can now support it."))
 
     return act(form, run, lambda: clause_page(v, c, amend_form=form), once=True)
@@ -116,7 +116,7 @@ def _parent(form, subject):
 
 
 def _add_comment(form, subject, back):
-    new = comments.add_comment(current_user, g.community, subject, form.body.data, _parent(form, subject))
+    new = comments.add_comment(g.community, subject, form.body.data, _parent(form, subject), actor=current_user)
     return Done(back + f"#comment-{new.id}", _("Your comment is published."))
 
 
@@ -144,7 +144,7 @@ def support(version_id, amendment_id):
     require(perm.can_support(g.ctx, v, a, today))
 
     def run():
-        added = phases.support_amendment(current_user, g.community, v, a, today)
+        added = phases.support_amendment(g.community, v, a, today, actor=current_user)
         return Done(amendment_url(v, a), _("Thank you: your support is counted.") if added
                     else _("You already support this amendment."))
 

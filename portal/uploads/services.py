@@ -406,14 +406,14 @@ def _add(community, actor, kind: str, owner_type: str, owner_id: int, filename: 
     )
     db.session.add(attachment)
     db.session.flush()
-    audit.record(community, actor, "attachment.added", attachment,
+    audit.record(community, "attachment.added", attachment,
                  {"owner": [owner_type, owner_id], "kind": kind, "sha256": sha, "size": len(data)},
-                 actor_role=actor_role)
+                 actor_role=actor_role, actor=actor)
     return attachment
 
 
-def save_image(community, actor, file_storage, owner_type: str, owner_id: int, *,
-               actor_role: str = "resident", field: str | None = None) -> Attachment | None:
+def save_image(community, file_storage, owner_type: str, owner_id: int, *,
+               actor_role: str = "resident", field: str | None = None, actor) -> Attachment | None:
     """See _save_image; `field` names the form field a refusal is about."""
     try:
         return _save_image(community, actor, file_storage, owner_type, owner_id, actor_role)
@@ -442,8 +442,8 @@ def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
                 image.content_type, image.ext, image.width, image.height, actor_role)
 
 
-def save_audio(community, actor, file_storage, owner_type: str, owner_id: int, *,
-               actor_role: str = "resident", field: str | None = None) -> Attachment | None:
+def save_audio(community, file_storage, owner_type: str, owner_id: int, *,
+               actor_role: str = "resident", field: str | None = None, actor) -> Attachment | None:
     """See _save_audio; `field` names the form field a refusal is about."""
     try:
         return _save_audio(community, actor, file_storage, owner_type, owner_id, actor_role)

@@ -141,7 +141,7 @@ def write_ballot(poll: Poll, voter, chosen: list[int], secret: bool | None = Non
     return tracker
 
 
-def cast(community, actor, poll: Poll, positions) -> str:
+def cast(community, poll: Poll, positions, *, actor) -> str:
     """A resident votes on the web. Returns the tracker (their receipt).
 
     The choice is checked against the poll as read under its lock (the freezing
@@ -152,14 +152,14 @@ def cast(community, actor, poll: Poll, positions) -> str:
     facts = take_part(community, poll, actor, "web", None)
     _check_range(chosen, facts.options, facts.kind, facts.k)
     tracker = write_ballot(poll, actor, chosen, facts.secret)
-    audit.record(community, actor, "poll.participated", poll, {"origin": "web"}, actor_role="resident")
+    audit.record(community, "poll.participated", poll, {"origin": "web"}, actor_role="resident", actor=actor)
     return tracker
 
 
 ASSISTED_KIND = "poll.participated"
 
 
-def cast_assisted(community, actor, poll: Poll, voter, positions, *, present: bool, agreed: bool) -> str:
+def cast_assisted(community, poll: Poll, voter, positions, *, present: bool, agreed: bool, actor) -> str:
     """A committee member records the choice of a resident present in person, who agrees.
 
     It goes on the shared ledger of assisted actions (portal.assisted): the resident sees
@@ -176,9 +176,9 @@ def cast_assisted(community, actor, poll: Poll, voter, positions, *, present: bo
         nonlocal tracker
         take_part(community, poll, voter, "assisted", actor)
         tracker = write_ballot(poll, voter, chosen)
-        audit.record(community, actor, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
-                     actor_role="committee")
+        audit.record(community, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
+                     actor_role="committee", actor=actor)
         return poll
 
-    assisted.act_for(actor, community, voter, ASSISTED_KIND, present, agreed, record)
+    assisted.act_for(community, voter, ASSISTED_KIND, present, agreed, record, actor=actor)
     return tracker

@@ -25,7 +25,7 @@ def roll_count(poll: Poll) -> int:
                               .where(RollEntry.poll_id == poll.id)).scalar_one()
 
 
-def close_poll(community, actor, poll: Poll, *, automatic: bool = False) -> Poll:
+def close_poll(community, poll: Poll, *, automatic: bool = False, actor) -> Poll:
     """Close and publish the result. Early (before the closing time) only when every
     eligible resident has voted and any paper totals are confirmed."""
     now = utcnow()
@@ -43,13 +43,13 @@ def close_poll(community, actor, poll: Poll, *, automatic: bool = False) -> Poll
             raise RuleViolation(_l("The paper totals must be entered and confirmed before closing."))
     poll.state, poll.closed_at = "closed", now
     db.session.flush()
-    audit.record(community, actor, "poll.closed", poll, {"automatic": automatic, "early": not due},
-                 actor_role="system" if actor is None else "committee")
-    publish_result(community, poll, actor)
+    audit.record(community, "poll.closed", poll, {"automatic": automatic, "early": not due},
+                 actor_role="system" if actor is None else "committee", actor=actor)
+    publish_result(community, poll, actor=actor)
     return poll
 
 
-def publish_result(community, poll: Poll, actor=None) -> PollResult:
+def publish_result(community, poll: Poll, *, actor=None) -> PollResult:
     opts = options_of(poll)
     n = len(opts)
     totals = [0] * n
@@ -83,14 +83,14 @@ def publish_result(community, poll: Poll, actor=None) -> PollResult:
     db.session.add(r)
     poll.quorum_met, poll.passed = outcome.quorum_met, outcome.passed
     db.session.flush()
-    audit.record(community, None, "poll.result_published", poll,
+    audit.record(community, "poll.result_published", poll,
                  {"totals": totals, "turnout": {"web": r.turnout_web, "assisted": r.turnout_assisted,
                                                 "paper": r.turnout_paper},
                   "eligible": poll.electorate_count, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
                   "winners": r.winners, "paper_counted": r.paper_counted,
                   "ballots_sha256": r.ballots_sha256, "roll_sha256": r.roll_sha256,
                   **({"households": {"taking_part": hh_part, "total": poll.households_count}}
-                     if hh_part is not None else {})}, actor_role="system")
+                     if hh_part is not None else {})}, actor_role="system", actor=None)
     if poll.link_kind:
         try:
             kind = links.get(poll.link_kind)
@@ -107,7 +107,7 @@ def close_if_due(community, poll: Poll) -> bool:
         return False
     try:
         with db.session.begin_nested():
-            close_poll(community, None, poll, automatic=True)
+            close_poll(community, poll, automatic=True, actor=None)
     except RuleViolation:
         db.session.refresh(poll)  # closed by a concurrent request meanwhile
         return False

@@ -47,7 +47,7 @@ def new():
             form.proposal.data = int(proposal)
 
     def run():
-        poll = services.create_poll(g.community, current_user, **_poll_args(form))
+        poll = services.create_poll(g.community, **_poll_args(form), actor=current_user)
         return Done(detail_url(poll), _("The poll is saved as a draft. Check it, then open it."))
 
     return act(form, run, lambda: poll_form_page(form), once=True)
@@ -71,7 +71,7 @@ def edit(poll_id):
         args = _poll_args(form)
         if poll.link_kind and poll.link_kind != "proposal":  # linked elsewhere (e.g. a rule version): keep it
             args.update(link_kind=poll.link_kind, link_id=poll.link_id)
-        services.edit_poll(g.community, current_user, poll, **args)
+        services.edit_poll(g.community, poll, **args, actor=current_user)
         return Done(detail_url(poll), _("Saved."))
 
     return act(form, run, lambda: poll_form_page(form, poll))
@@ -82,7 +82,7 @@ def open_(poll_id):
     poll = load(poll_id)
     require(perm.can_open(g.ctx, poll))
     return act(ButtonForm(), lambda: Done(detail_url(poll), _("The poll is open. Residents can vote now."),
-                                          result=services.open_poll(g.community, current_user, poll)),
+                                          result=services.open_poll(g.community, poll, actor=current_user)),
                lambda: detail_page(poll))
 
 
@@ -92,7 +92,7 @@ def close(poll_id):
     require(perm.can_close(g.ctx, poll))
     return act(ButtonForm(), lambda: Done(detail_url(poll, "#result"),
                                           _("The poll is closed and the result is published."),
-                                          result=closing.close_poll(g.community, current_user, poll)),
+                                          result=closing.close_poll(g.community, poll, actor=current_user)),
                lambda: detail_page(poll))
 
 
@@ -105,8 +105,8 @@ def assisted(poll_id):
 
     def run():
         voter = waiting[form.voter.data]  # one of the form's choices: someone of the list who has not voted
-        casting.cast_assisted(g.community, current_user, poll, voter, form.choice.data, present=form.present.data,
-                              agreed=form.agreed.data)
+        casting.cast_assisted(g.community, poll, voter, form.choice.data, present=form.present.data,
+                              agreed=form.agreed.data, actor=current_user)
         return Done(detail_url(poll), _("The vote of %(name)s is recorded, marked as recorded by you. They see it "
                                         "in their history and can object within 7 days.", name=voter.display_name))
 
@@ -128,7 +128,7 @@ def paper_mark(poll_id):
     form = mark_form(waiting)
 
     def run():
-        n = mark_paper(g.community, current_user, poll, [waiting[i] for i in form.voters.data])
+        n = mark_paper(g.community, poll, [waiting[i] for i in form.voters.data], actor=current_user)
         return Done(paper_url(poll), _("%(num)d residents marked as having voted on paper.", num=n))
 
     return act(form, run, lambda: paper_page(poll, mark=form))
@@ -142,8 +142,8 @@ def paper_totals(poll_id):
     form.counts.expected = len(queries.options(poll))
 
     def run():
-        enter_paper_totals(g.community, current_user, poll, form.ballots.data, form.invalid.data or 0,
-                           form.counts.data)
+        enter_paper_totals(g.community, poll, form.ballots.data, form.invalid.data or 0,
+                           form.counts.data, actor=current_user)
         return Done(paper_url(poll), _("The paper totals are saved. A second committee member must confirm them."))
 
     return act(form, run, lambda: paper_page(poll, totals=form), once=True)
@@ -154,5 +154,5 @@ def paper_confirm(poll_id):
     poll = load(poll_id)
     require(perm.can_record(g.ctx, poll))
     return act(ButtonForm(), lambda: Done(paper_url(poll), _("The paper totals are confirmed and will be counted."),
-                                          result=confirm_paper_totals(g.community, current_user, poll)),
+                                          result=confirm_paper_totals(g.community, poll, actor=current_user)),
                lambda: paper_page(poll))

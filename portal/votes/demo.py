@@ -22,37 +22,37 @@ def seed(community, users) -> None:
     lights = db.session.execute(select(Proposal.id).where(Proposal.community_id == community.id,
                                                           Proposal.title == "村口装几盏路灯")).scalar_one_or_none()
     open_poll = vs.create_poll(
-        community, wang, question="同意从集体资金中拿出 1.2 万元，在村口装 6 盏太阳能路灯吗？",
+        community, question="同意从集体资金中拿出 1.2 万元，在村口装 6 盏太阳能路灯吗？",
         description="路灯由村委会统一采购，今年秋收前装好。\n不同意的话，今年就不装了，明年再议。",
         options=[], kind="yes_no_abstain", secret=True, preset="villagers_meeting",
-        link_kind="proposal" if lights else None, link_id=lights, **week)
-    vs.open_poll(community, wang, open_poll)
-    casting.cast(community, zhang, open_poll, [1])
-    casting.cast_assisted(community, wang, open_poll, sun, [1], present=True, agreed=True)
+        link_kind="proposal" if lights else None, link_id=lights, **week, actor=wang)
+    vs.open_poll(community, open_poll, actor=wang)
+    casting.cast(community, open_poll, [1], actor=zhang)
+    casting.cast_assisted(community, open_poll, sun, [1], present=True, agreed=True, actor=wang)
 
     square = vs.create_poll(
-        community, wang, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
+        community, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
         options=["晚上 8 点半", "晚上 9 点", "晚上 9 点半"], kind="single", secret=True,
-        preset="simple_majority", **week)
-    vs.open_poll(community, wang, square)
+        preset="simple_majority", **week, actor=wang)
+    vs.open_poll(community, square, actor=wang)
     for person, choice in ((zhang, 2), (zhao, 2), (liu, 1), (wang, 2)):
-        casting.cast(community, person, square, [choice])
-    casting.cast_assisted(community, wang, square, sun, [3], present=True, agreed=True)
+        casting.cast(community, square, [choice], actor=person)
+    casting.cast_assisted(community, square, sun, [3], present=True, agreed=True, actor=wang)
     square.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
     closing.close_if_due(community, square)
 
     budget = vs.create_poll(
-        community, wang, question="通过 2026 年村级财务公开表吗？（记名表决）", description="",
-        options=[], kind="yes_no_abstain", secret=False, preset="two_thirds", **week)
-    vs.open_poll(community, wang, budget)
+        community, question="通过 2026 年村级财务公开表吗？（记名表决）", description="",
+        options=[], kind="yes_no_abstain", secret=False, preset="two_thirds", **week, actor=wang)
+    vs.open_poll(community, budget, actor=wang)
     for person, choice in ((zhang, 1), (zhao, 1), (liu, 3)):
-        casting.cast(community, person, budget, [choice])
+        casting.cast(community, budget, [choice], actor=person)
     budget.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
     closing.close_if_due(community, budget)
 
-    vs.create_poll(community, wang, question="村里的健身器材放在哪里？", description="（草稿）选项还要再商量。",
+    vs.create_poll(community, question="村里的健身器材放在哪里？", description="（草稿）选项还要再商量。",
                    options=["村委会门口", "小学旁边的空地", "文化广场"], kind="up_to_k", k=2, secret=True,
-                   preset="simple_majority", opens_at=now + timedelta(days=3), closes_at=now + timedelta(days=10))
+                   preset="simple_majority", opens_at=now + timedelta(days=3), closes_at=now + timedelta(days=10), actor=wang)
     db.session.flush()

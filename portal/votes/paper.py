@@ -22,7 +22,7 @@ def paper_totals(poll: Poll) -> PaperTotals | None:
     return db.session.get(PaperTotals, poll.id, populate_existing=True)
 
 
-def mark_paper(community, actor, poll: Poll, voters) -> int:
+def mark_paper(community, poll: Poll, voters, *, actor) -> int:
     """Residents who voted at the paper polling station: they can no longer vote online."""
     voters = list(voters)
     if not voters:
@@ -34,8 +34,8 @@ def mark_paper(community, actor, poll: Poll, voters) -> int:
         if voter.id == actor.id:
             raise RuleViolation(_l("Another committee member must record your own paper vote."), field="voters")
         take_part(community, poll, voter, "paper", actor)
-        audit.record(community, actor, "poll.participated", poll, {"origin": "paper", "voter": voter.id},
-                     actor_role="committee")
+        audit.record(community, "poll.participated", poll, {"origin": "paper", "voter": voter.id},
+                     actor_role="committee", actor=actor)
     return len(voters)
 
 
@@ -63,7 +63,7 @@ def _check_paper(poll: Poll, ballots: int, invalid: int, counts: list[int]) -> N
         raise RuleViolation(_l("The counts must add up to the number of valid paper ballots."), field="counts")
 
 
-def enter_paper_totals(community, actor, poll: Poll, ballots: int, invalid: int, counts: list[int]) -> PaperTotals:
+def enter_paper_totals(community, poll: Poll, ballots: int, invalid: int, counts: list[int], *, actor) -> PaperTotals:
     poll = lock(poll)
     if poll.state != "open":
         raise NotOpen(_l("This poll is not open for voting."))
@@ -78,12 +78,12 @@ def enter_paper_totals(community, actor, poll: Poll, ballots: int, invalid: int,
         pt.ballots, pt.invalid, pt.counts = ballots, invalid, json.dumps(counts)
         pt.entered_by_id, pt.entered_at = actor.id, utcnow()
     db.session.flush()
-    audit.record(community, actor, "poll.paper_entered", poll,
-                 {"ballots": ballots, "invalid": invalid, "counts": counts}, actor_role="committee")
+    audit.record(community, "poll.paper_entered", poll,
+                 {"ballots": ballots, "invalid": invalid, "counts": counts}, actor_role="committee", actor=actor)
     return pt
 
 
-def confirm_paper_totals(community, actor, poll: Poll) -> PaperTotals:
+def confirm_paper_totals(community, poll: Poll, *, actor) -> PaperTotals:
     poll = lock(poll)
     pt = paper_totals(poll)
     if poll.state != "open" or pt is None or pt.confirmed_by_id is not None:
@@ -93,7 +93,7 @@ def confirm_paper_totals(community, actor, poll: Poll) -> PaperTotals:
     _check_paper(poll, pt.ballots, pt.invalid, json.loads(pt.counts))
     pt.confirmed_by_id, pt.confirmed_at = actor.id, utcnow()
     db.session.flush()
-    audit.record(community, actor, "poll.paper_confirmed", poll,
+    audit.record(community, "poll.paper_confirmed", poll,
                  {"ballots": pt.ballots, "invalid": pt.invalid, "counts": json.loads(pt.counts),
-                  "entered_by": pt.entered_by_id}, actor_role="committee")
+                  "entered_by": pt.entered_by_id}, actor_role="committee", actor=actor)
     return pt

@@ -116,8 +116,7 @@ def _options_for(kind, labels):
     return [PollOption(position=i, label=label) for i, label in enumerate(labels, start=1)]
 
 
-def create_poll(community, actor, *, question, description, options: list[str], kind, k=None, secret,
-                opens_at, closes_at, preset, link_kind=None, link_id=None) -> Poll:
+def create_poll(community, *, question, description, options: list[str], kind, k=None, secret, opens_at, closes_at, preset, link_kind=None, link_id=None, actor) -> Poll:
     question, description, labels, k, opens_at, closes_at = _check(
         community, question, description, options, kind, k, opens_at, closes_at, preset, link_kind, link_id)
     poll = Poll(community_id=community.id, question=question, description=description, kind=kind, k=k,
@@ -127,7 +126,7 @@ def create_poll(community, actor, *, question, description, options: list[str], 
     poll.options = _options_for(kind, labels)
     db.session.add(poll)
     db.session.flush()
-    audit.record(community, actor, "poll.created", poll, _described(poll, labels), actor_role="committee")
+    audit.record(community, "poll.created", poll, _described(poll, labels), actor_role="committee", actor=actor)
     return poll
 
 
@@ -138,8 +137,7 @@ def _described(poll, labels) -> dict:
             "link": [poll.link_kind, poll.link_id] if poll.link_kind else None}
 
 
-def edit_poll(community, actor, poll: Poll, *, question, description, options: list[str], kind, k=None, secret,
-              opens_at, closes_at, preset, link_kind=None, link_id=None) -> Poll:
+def edit_poll(community, poll: Poll, *, question, description, options: list[str], kind, k=None, secret, opens_at, closes_at, preset, link_kind=None, link_id=None, actor) -> Poll:
     poll = lock(poll)
     if poll.frozen or poll.state == "closed":
         raise PollFrozen(_l("Votes have been cast: the question, options and rules can no longer change."))
@@ -157,14 +155,14 @@ def edit_poll(community, actor, poll: Poll, *, question, description, options: l
                         for o in _options_for(kind, labels)])
     db.session.flush()
     after = _described(poll, labels)
-    audit.record(community, actor, "poll.edited", poll, {k_: v for k_, v in after.items() if before.get(k_) != v},
-                 actor_role="committee")
+    audit.record(community, "poll.edited", poll, {k_: v for k_, v in after.items() if before.get(k_) != v},
+                 actor_role="committee", actor=actor)
     return poll
 
 
 # -- opening ----------------------------------------------------------------------
 
-def open_poll(community, actor, poll: Poll) -> Poll:
+def open_poll(community, poll: Poll, *, actor) -> Poll:
     poll = lock(poll)
     if poll.state != "draft":
         raise RuleViolation(_l("Only a draft poll can be opened."))
@@ -190,5 +188,5 @@ def open_poll(community, actor, poll: Poll) -> Poll:
     payload = {"electorate": count}
     if poll.households_count is not None:
         payload["households"] = poll.households_count
-    audit.record(community, actor, "poll.opened", poll, payload, actor_role="committee")
+    audit.record(community, "poll.opened", poll, payload, actor_role="committee", actor=actor)
     return poll

@@ -80,7 +80,7 @@ def cast(poll_id):
     form = ChoiceForm()
 
     def run():
-        tracker = casting.cast(g.community, current_user, poll, form.choice.data)
+        tracker = casting.cast(g.community, poll, form.choice.data, actor=current_user)
         # A second send of this ballot lands on the poll's page, never on the receipt: the
         # one-time token's row must not hold it (portal/web/once.py).
         return Done(url_for("votes.receipt", poll_id=poll.id, tracker=tracker), _("Your vote is counted."),

@@ -121,12 +121,12 @@ def _seed_data(app, demo, cs, db, build_world, make_user):
         coma = w["coma"]
         for i, name in enumerate(EXTRA_NAMES):
             user = make_user(f"cun{i:02d}", name)
-            member = cs.add_resident(coma, w.a, user)
+            member = cs.add_resident(w.a, user, actor=coma)
             if i < 8:  # more audit events: the audit page is full (50 rows) and has an "older" link
-                cs.grant_role(coma, w.a, member, "mediator")
-                cs.revoke_role(coma, w.a, member, "mediator")
+                cs.grant_role(w.a, member, "mediator", actor=coma)
+                cs.revoke_role(w.a, member, "mediator", actor=coma)
         for i, name in enumerate(("钱大伯", "Anna Weber")):
-            cs.request_join(make_user(f"wait{i}", name), w.a, "我住在三组，门牌 12 号。" if i == 0 else "")
+            cs.request_join(w.a, "我住在三组，门牌 12 号。" if i == 0 else "", actor=make_user(f"wait{i}", name))
         db.session.commit()
         demo.seed()
         _demo_ids(w)
@@ -161,9 +161,9 @@ def _demo_ids(w):
     from portal.proposals import services as proposals
 
     long_one = proposals.create_proposal(
-        find_user("zhao"), dongshan, "Dorfentwicklungsbeiratssitzungsprotokollveröffentlichungspflicht",
+        dongshan, "Dorfentwicklungsbeiratssitzungsprotokollveröffentlichungspflicht",
         "见 https://example.org/village/records/2026/very-long-path-without-any-spaces-at-all-"
-        "0123456789abcdefghijklmnopqrstuvwxyz 和 " + "长" * 80, proposals.categories(dongshan)[0].id, publish=True)
+        "0123456789abcdefghijklmnopqrstuvwxyz 和 " + "长" * 80, proposals.categories(dongshan)[0].id, publish=True, actor=find_user("zhao"))
     IDS["long"] = long_one.id
     comments = db.session.execute(select(Comment).where(Comment.community_id == dongshan.id)
                                   .order_by(Comment.id)).scalars().all()
@@ -176,10 +176,10 @@ def _demo_ids(w):
             MediationCase.community_id == dongshan.id, MediationCase.state == state)
             .order_by(MediationCase.id)).scalars().first()
     _vote_ids(dongshan)
-    moderation.flag(find_user("wang"), dongshan, comments[-1], "这条留言和提案无关。")
+    moderation.flag(dongshan, comments[-1], "这条留言和提案无关。", actor=find_user("wang"))
     _rules_ids(dongshan)
-    moderation.flag(find_user("13800000001"), dongshan,
-                    db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.")
+    moderation.flag(dongshan,
+                    db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.", actor=find_user("13800000001"))
     # A login card of an imported villager, for the page where it is used.
     from portal.communities.models import Membership
     from portal.roster import services as roster
@@ -187,7 +187,7 @@ def _demo_ids(w):
     heping = db.session.execute(select(Community).where(Community.slug == "heping")).scalar_one()
     auntie = db.session.execute(select(Membership).join(Membership.user).where(
         Membership.community_id == heping.id, Membership.user.has(display_name="王秀兰"))).scalar_one()
-    _card, IDS["card"] = roster.issue_card(find_user("lijg"), heping, auntie)
+    _card, IDS["card"] = roster.issue_card(heping, auntie, actor=find_user("lijg"))
     IDS["liu_member"] = db.session.execute(select(Membership.id).where(
         Membership.community_id == heping.id, Membership.user_id == find_user("liu").id)).scalar_one()
 

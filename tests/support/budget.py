@@ -54,7 +54,7 @@ def assert_constant(pages, small, large, cap, title, width=55) -> None:
     assert not grew and not over, f"grew with data: {grew}; over the cap of {cap}: {over}\n{report}\n\n{detail}"
 
 
-def people(prefix: str, n: int) -> list[User]:
+def make_people(prefix: str, n: int) -> list[User]:
     """Users nobody logs in as: one shared password hash keeps the setup fast."""
     digest = generate_password_hash("never-used-pw-1", method="pbkdf2:sha256:1000")
     users = [User(username=f"{prefix}{i:03d}", display_name=f"{prefix.title()} {i}", password_hash=digest)

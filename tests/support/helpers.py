@@ -122,15 +122,15 @@ def build_world() -> World:
     root = w["root"]
     w.a = cs.create_community(root, "dorf-a", "Dorf A", "Region A")
     w.b = cs.create_community(root, "dorf-b", "Dorf B", "Region B", "urban")
-    cs.appoint_committee(root, w.a, w["coma"])
-    cs.appoint_committee(root, w.b, w["comb"])
+    cs.appoint_committee(w.a, w["coma"], actor=root)
+    cs.appoint_committee(w.b, w["comb"], actor=root)
     for n in ("meda", "resa"):
-        cs.add_resident(w["coma"], w.a, w[n])
-    cs.grant_role(w["coma"], w.a, _m(w.a, w["meda"]), "mediator")
-    cs.request_join(w["penda"], w.a, "please")
-    m = cs.request_join(w["reja"], w.a, "")
-    cs.reject_member(w["coma"], w.a, m, "not known here")
-    cs.add_resident(w["comb"], w.b, w["resb"])
+        cs.add_resident(w.a, w[n], actor=w["coma"])
+    cs.grant_role(w.a, _m(w.a, w["meda"]), "mediator", actor=w["coma"])
+    cs.request_join(w.a, "please", actor=w["penda"])
+    m = cs.request_join(w.a, "", actor=w["reja"])
+    cs.reject_member(w.a, m, "not known here", actor=w["coma"])
+    cs.add_resident(w.b, w["resb"], actor=w["comb"])
     db.session.commit()
     return w
 

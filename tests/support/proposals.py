@@ -12,7 +12,7 @@ def category_id(community):
 def make_proposal(world, author="resa", publish=True, title="Fix the road to the school",
                   body="The road floods when it rains.\nChildren walk in water.", community=None):
     community = community or world.a
-    p = ps.create_proposal(world[author], community, title, body, category_id(community), publish=publish)
+    p = ps.create_proposal(community, title, body, category_id(community), publish=publish, actor=world[author])
     db.session.commit()
     return p
 

@@ -17,7 +17,7 @@ def rules_url(w, v, suffix):
     if amendment is None and "{amendment}" in suffix:
         from portal.rules import phases
 
-        amendment = phases.propose_amendment(w["resa"], w.a, v, "delete", clause, "", "Not needed", today())
+        amendment = phases.propose_amendment(w.a, v, "delete", clause, "", "Not needed", today(), actor=w["resa"])
         db.session.commit()
     return (f"/c/dorf-a/rules/v/{v.id}" + suffix.replace("{clause}", str(clause.id))
             .replace("{chapter}", str(chapter.id)).replace("{amendment}", str(amendment.id if amendment else 0)))

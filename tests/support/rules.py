@@ -30,28 +30,28 @@ def make_rules(w, phase="consultation", community="a", clauses=None, committee=N
     c = getattr(w, community)
     coma = w[committee or ("coma" if community == "a" else "comb")]
     res = residents or (("resa", "meda") if community == "a" else ("resb", "comb"))
-    v = services.create_document(coma, c, "村规民约", "village_rules")
+    v = services.create_document(c, "村规民约", "village_rules", actor=coma)
     chapter = services.chapters_of(v)[0]
     for text in clauses or CLAUSES:
-        services.add_clause(coma, c, v, chapter, text)
+        services.add_clause(c, v, chapter, text, actor=coma)
     if phase == "drafting":
         db.session.commit()
         return v
     t = today()
-    phases.open_consultation(coma, c, v, t, t + timedelta(days=13), t)
+    phases.open_consultation(c, v, t, t + timedelta(days=13), t, actor=coma)
     if phase == "consultation":
         db.session.commit()
         return v
     first = services.clauses_of(v)[0]
-    a = phases.propose_amendment(w[res[0]], c, v, "change", first, "村民必须爱护公共设施。", "更清楚", t)
-    phases.support_amendment(w[res[1]], c, v, a, t)
+    a = phases.propose_amendment(c, v, "change", first, "村民必须爱护公共设施。", "更清楚", t, actor=w[res[0]])
+    phases.support_amendment(c, v, a, t, actor=w[res[1]])
     end_consultation(v)
-    phases.start_revision(coma, c, v, t)
+    phases.start_revision(c, v, t, actor=coma)
     if phase == "revision":
         db.session.commit()
         return v
-    phases.decide_amendment(coma, c, v, a, "accepted", "大家都同意")
-    nxt = phases.conclude_revision(coma, c, v, "采纳一条修改建议")
+    phases.decide_amendment(c, v, a, "accepted", "大家都同意", actor=coma)
+    nxt = phases.conclude_revision(c, v, "采纳一条修改建议", actor=coma)
     if phase == "vote_draft":
         db.session.commit()
         return nxt

@@ -14,18 +14,18 @@ def make_poll(w, state="open", *, kind="yes_no_abstain", secret=True, preset="si
               **kw):
     c = getattr(w, community)
     now = utcnow()
-    p = vs.create_poll(c, w[actor], question=question, description="The square floods every spring.",
+    p = vs.create_poll(c, question=question, description="The square floods every spring.",
                        options=options or (["Red", "Green", "Blue"] if kind != "yes_no_abstain" else []),
                        kind=kind, k=k if kind == "up_to_k" else None, secret=secret,
-                       opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=7), preset=preset, **kw)
+                       opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=7), preset=preset, **kw, actor=w[actor])
     if state in ("open", "voted", "closed"):
-        vs.open_poll(c, w[actor], p)
+        vs.open_poll(c, p, actor=w[actor])
     if state in ("voted", "closed"):
-        casting.cast(c, w[voter or ("resa" if community == "a" else "resb")], p, [1])
+        casting.cast(c, p, [1], actor=w[voter or ("resa" if community == "a" else "resb")])
     if state == "closed":
         p.closes_at = utcnow() - timedelta(seconds=1)
         db.session.flush()
-        closing.close_poll(c, None, p, automatic=True)
+        closing.close_poll(c, p, automatic=True, actor=None)
     if commit:
         db.session.commit()
     return p
