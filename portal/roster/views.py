@@ -39,6 +39,10 @@ def preview_page(form, text: str, file_errors: list, confirm=None):
     if confirm is None and not bad and plan:
         confirm = ConfirmForm(formdata=None, roster_text=text)
     counts = {s: sum(p.status == s for p in plan) for s in ("new", "existing", "error")}
+    if bad:  # the error summary: what is wrong with the file, then a link to each line with an error
+        g.form_messages = list(g.get("form_messages") or []) + list(errors) + [
+            (f"line-{p.row.line}", _("Line %(line)d: %(errors)s", line=p.row.line, errors=" ".join(str(e) for e in p.row.errors)))
+            for p in plan if p.status == "error"]
     return render_template("roster/preview.html", form=form, plan=plan, errors=errors, counts=counts,
                            confirm=confirm if not bad else None), (400 if bad else 200)
 

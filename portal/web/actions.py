@@ -143,13 +143,15 @@ def _landed(token: str, form, page, steps):
 
 def error_summary():
     """base.html: the error summary of the form shown again after a mistake, or None:
-    {"items": [(field id or None, message), …], "files": a file had been chosen}."""
+    {"items": [(field id or None, message), …], "files": a file had been chosen}. A message of
+    `g.form_messages` may be a (target id, message) pair: a line of an uploaded file, say."""
     form = g.get("error_form")
     messages = g.get("form_messages") or []
     if form is None and not messages:
         return None
     steps = g.get("error_steps")
-    items, files = [(None, str(m)) for m in messages], False
+    items = [(m[0], str(m[1])) if isinstance(m, tuple) else (None, str(m)) for m in messages]
+    files = False
     for field in form or ():
         if isinstance(field, (FileField, MultipleFileField)):
             data = field.data if isinstance(field.data, list) else [field.data]

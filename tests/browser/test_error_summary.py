@@ -301,15 +301,14 @@ REFUSED = [spec for spec in PAGES if spec.status == 400]
 def test_every_summary_link_focuses_its_field(browsing, live_server, spec):
     """Every refused page of the catalogue (tests/browser/pages.py) that has an error summary:
     each of its links names an element of the page, and following it puts the keyboard focus
-    there (a link to a radio group goes to its first option). A page whose form is not on the
-    action wrapper yet (no summary) is skipped: it is checked as soon as it is."""
+    there (a link to a radio group goes to its first option). Every form is on the action
+    wrapper, so every refused page has a summary."""
     live_server.set_user_modes(large=False, contrast=False, easy=False)
     ctx = browsing.new_context(spec.role)
     try:
         page = ctx.new_page()
         visit(page, spec, "zh_Hans")
-        if page.locator(".error-summary").count() == 0:
-            pytest.skip(f"{spec.name}: no error summary (the form is not on the action wrapper yet)")
+        assert page.locator(".error-summary").count() == 1, f"{spec.name}: no error summary"
         assert page.locator("main > :first-child").get_attribute("class") == "error-summary", spec.name
         links = page.locator(".error-summary a")
         broken = []
