@@ -161,7 +161,7 @@ def decision_ids(form, amendment_id: int):
 
 def conclude_form(form=None):
     form = form or ReasonForm(formdata=None)
-    form.reason.id = "conclude-reason"
+    form.reason.id = form.reason.label.field_id = "conclude-reason"  # the label's for= goes with it
     form.reason.label.text = _("What changed, in a sentence (public)")
     return form
 
