@@ -183,3 +183,16 @@ def fast_passwords(monkeypatch):
     from .support.security import use_fast_passwords
 
     use_fast_passwords(monkeypatch)
+
+
+@pytest.fixture
+def app2(app):
+    """A second app on the same database with a pool big enough for the concurrency tests'
+    writers (up to 20 at once; the default pool of 5 + 10 would queue some of them)."""
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "UPLOAD_ROOT": app.config["UPLOAD_ROOT"],
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 5}})
+    other.jinja_env.bytecode_cache = app.jinja_env.bytecode_cache
+    yield other
+    with other.app_context():
+        db.engine.dispose()

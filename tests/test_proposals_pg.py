@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from portal import create_app
 from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
@@ -33,19 +32,6 @@ pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test")]
 
 N = 20
-
-
-@pytest.fixture
-def app2(app):
-    """A second app on the same database with a pool big enough for N truly concurrent
-    writers (the default pool of 5 + 10 would queue some of them)."""
-    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "UPLOAD_ROOT": app.config["UPLOAD_ROOT"],
-                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": N + 5, "max_overflow": 5}})
-    other.jinja_env.bytecode_cache = app.jinja_env.bytecode_cache
-    yield other
-    with other.app_context():
-        db.engine.dispose()
 
 
 def _run_threads(targets, timeout=60):
@@ -198,7 +184,7 @@ def test_concurrent_support_and_unsupport_keep_the_count_true(app, app2, world):
                 user = db.session.get(User, user_id)
                 prop = db.session.get(Proposal, pid)
                 barrier.wait()
-                (ps.unsupport if withdraw else ps.support)(user, community, prop)
+                (ps.unsupport if withdraw else ps.support)(community, prop, actor=user)
                 db.session.commit()
         return run
 

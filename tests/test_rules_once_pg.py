@@ -12,7 +12,6 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.audit import verify_community
 from portal.comments.models import Comment
 from portal.extensions import db
@@ -22,24 +21,11 @@ from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
 from .support.helpers import Client, run_threads
+from .support.once import N, landed_on_one_place
 from .support.rules import make_rules
 
 pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test_rules")]
-
-N = 8
-
-
-@pytest.fixture
-def app2(app):
-    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "UPLOAD_ROOT": app.config["UPLOAD_ROOT"],
-                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": N + 5, "max_overflow": 5}})
-    other.jinja_env.bytecode_cache = app.jinja_env.bytecode_cache
-    yield other
-    with other.app_context():
-        db.engine.dispose()
-
 
 def _send_at_once(app2, username, url, data, token_from):
     """N sends of one rendered form (one token) at once; their answers."""
@@ -61,18 +47,13 @@ def _send_at_once(app2, username, url, data, token_from):
     return answers
 
 
-def _landed_on_one_place(answers):
-    assert all(a.status_code == 303 for a in answers), [a.status_code for a in answers]
-    assert len({a.headers["Location"] for a in answers}) == 1, {a.headers["Location"] for a in answers}
-
-
 def test_an_amendment_sent_n_times_at_once_is_made_once(app, app2, world):
     v = make_rules(world, "consultation")
     c = services.clauses_of(v)[0]
     page = f"/c/dorf-a/rules/v/{v.id}/clauses/{c.id}"
     answers = _send_at_once(app2, "resa", f"{page}/amendments",
                             {"kind": "change", "text": "村民必须爱护公共设施。", "rationale": "更清楚"}, page)
-    _landed_on_one_place(answers)
+    landed_on_one_place(answers)
     db.session.expire_all()
     made = db.session.execute(select(Amendment).where(Amendment.version_id == v.id)).scalars().all()
     assert len(made) == 1
@@ -86,7 +67,7 @@ def test_a_clause_comment_sent_n_times_at_once_appears_once(app, app2, world):
     c = services.clauses_of(v)[0]
     page = f"/c/dorf-a/rules/v/{v.id}/clauses/{c.id}"
     answers = _send_at_once(app2, "meda", f"{page}/comments", {"body": "同意。"}, page)
-    _landed_on_one_place(answers)
+    landed_on_one_place(answers)
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Comment)
                               .where(Comment.subject_type == "rule_clause", Comment.subject_id == c.id)).scalar_one() == 1

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-SHARED_FIXTURES = {"world", "_fast", "fast", "app", "client", "make_client"}
+SHARED_FIXTURES = {"world", "_fast", "fast", "fast_passwords", "app", "app2", "client", "make_client"}
 
 
 def _modules():

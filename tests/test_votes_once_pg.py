@@ -9,14 +9,12 @@ TEST_DATABASE_URL set (its own database, e.g. test_votes).
 """
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.db import utcnow
@@ -26,45 +24,11 @@ from portal.votes.models import Ballot, PaperTotals, Poll, RollEntry
 from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
-from .support.helpers import Client, run_threads
+from .support.once import send_at_once
 from .support.votes import make_poll
 
 pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.postgres, pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test_votes")]
-
-N = 8
-
-
-@pytest.fixture
-def app2(app):
-    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "UPLOAD_ROOT": app.config["UPLOAD_ROOT"],
-                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": N + 5, "max_overflow": 5}})
-    other.jinja_env.bytecode_cache = app.jinja_env.bytecode_cache
-    yield other
-    with other.app_context():
-        db.engine.dispose()
-
-
-def send_at_once(app2, username, url, data, token_from):
-    """N sends of one rendered form (one token) at once; their answers."""
-    clients = []
-    for _ in range(N):
-        c = Client(app2)
-        c.login(username)
-        clients.append(c)
-    form = dict(data, submit_token=secrets.token_urlsafe(24))
-    tokens = [c.token(token_from) for c in clients]
-    answers = [None] * N
-
-    def send(i):
-        def run():
-            answers[i] = clients[i].post(url, dict(form, csrf_token=tokens[i]))
-        return run
-
-    run_threads([send(i) for i in range(N)], together=True, what="a send")
-    return answers
-
 
 def _count(model, *where) -> int:
     return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
