@@ -305,7 +305,7 @@ ASSISTED_ROUTES = [
 
 # --- Village rules: documents, drafting, consultation, revision, filing --------------------------
 # Each path function makes a rules document of community A in the phase the route needs (see
-# tests/rules_support.py): drafts are the committee's (404 for everyone else), residents take
+# tests/support/rules.py): drafts are the committee's (404 for everyone else), residents take
 # part during the consultation, only the committee changes phases.
 
 def _rules(phase="consultation", suffix="", community="a"):
@@ -503,7 +503,7 @@ MEDIATION_ROUTES = [
     Route("/c/<slug:slug>/mediation/<id:case_id>/correction", "POST", _case("mediating", "/correction"),
           case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), lambda w, r: {"body": "电话写错了"}),
 ]
-# --- Votes (a poll of community A made in the state the route needs; see tests/votes_support.py) ----
+# --- Votes (a poll of community A made in the state the route needs; see tests/support/votes.py) ----
 
 def _poll_url(state="open", suffix="", **kw):
     def make(w):
