@@ -288,7 +288,10 @@ BAD = [
     #   proposal; your support is already counted." in the summary alone, not at the resident field,
     #   and speaking to the committee member as if they were the author;
     # - a second official answer (the page of a proposal answered meanwhile, sent) is a bare 403
-    #   error page: the answer typed is lost.
+    #   error page: the answer typed is lost;
+    # - a comment refused on an accepted or planned proposal, seen by the committee: the page has two
+    #   id="body" (the progress form's and the comment form's textarea), so the summary's "#body"
+    #   goes to the progress report, not to the comment field that holds the message.
 ]
 
 
