@@ -218,9 +218,9 @@ BAD = [
     ans("a text of spaces", {"decision": "planned", "body": "  \n "}, "body", REQUIRED),
     ans("text too long", {"decision": "accepted", "body": longer(5001)}, "body", "5000 characters", [longer(5001)]),
     # ProgressForm
-    prog("no text", {"body": "", "implemented": "y"}, "body", REQUIRED),
-    prog("a text of spaces", {"body": "   "}, "body", REQUIRED),
-    prog("text too long", {"body": longer(5001)}, "body", "5000 characters", [longer(5001)]),
+    prog("no text", {"body": "", "implemented": "y"}, "progress-body", REQUIRED),
+    prog("a text of spaces", {"body": "   "}, "progress-body", REQUIRED),
+    prog("text too long", {"body": longer(5001)}, "progress-body", "5000 characters", [longer(5001)]),
     # CommentForm, and the reply form (prefix "reply")
     com("empty", {"body": ""}, "body", REQUIRED),
     com("spaces only", {"body": " \n "}, "body", REQUIRED),
@@ -289,9 +289,6 @@ BAD = [
     #   and speaking to the committee member as if they were the author;
     # - a second official answer (the page of a proposal answered meanwhile, sent) is a bare 403
     #   error page: the answer typed is lost;
-    # - a comment refused on an accepted or planned proposal, seen by the committee: the page has two
-    #   id="body" (the progress form's and the comment form's textarea), so the summary's "#body"
-    #   goes to the progress report, not to the comment field that holds the message.
 ]
 
 
@@ -432,9 +429,11 @@ CREATING = [
              reply=True),
     Creating("progress report", "coma", _answered, "/progress",
              lambda w, p, c: {"body": "The lamp is ordered."}, _count(ProgressUpdate), _at_proposal("#progress")),
-    # Left out: the final report ("implemented": "y") sent twice. The first send makes the proposal
-    # "implemented", and the second one meets the permission check (progress only on an accepted or
-    # planned proposal) before the one-time token: a 403 error page instead of the first one's page.
+    # The final report ends what allowed it (the proposal is implemented): the second send still lands
+    # on the first one's page (require_or_sent), not on a 403.
+    Creating("final progress report", "coma", _answered, "/progress",
+             lambda w, p, c: {"body": "The lamp is up.", "implemented": "y"}, _count(ProgressUpdate),
+             _at_proposal("#progress")),
     Creating("assisted proposal", "coma", None, "/assisted",
              lambda w, p, c: {"resident": "meda", **ASSISTED, "title": "A bench by the pond",
                               "body": "For the old people.", "category": _cat(w)},
@@ -509,3 +508,14 @@ def test_a_reply_sent_with_a_mistake_keeps_its_token_and_may_be_sent_again(app, 
     assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
     replies = db.session.execute(select(Comment).where(Comment.parent_id == parent.id)).scalars().all()
     assert len(replies) == 1 and first.headers["Location"].endswith(f"#comment-{replies[0].id}")
+
+
+def test_progress_and_comment_fields_have_ids_of_their_own(app, world):
+    """An answered proposal's page, as the committee sees it, holds the progress report and the
+    comment form: every id is unique, so the summary's "#body" goes to the comment's text."""
+    p = _answered(world)
+    html = en(app, "coma").get(f"/c/dorf-a/proposals/{p.id}").get_data(as_text=True)
+    assert 'id="progress-body"' in html and 'for="progress-body"' in html
+    # (hidden inputs aside: each form's csrf_token and submit_token, which nothing links to)
+    ids = [i for i in re.findall(r'\sid="([^"]+)"', html) if i not in ("csrf_token", "submit_token")]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -44,9 +44,19 @@ def detail_page(p, comment_form=None, progress_form=None, assisted_form=None):
                  progress=perm.can_report_progress(ctx, p), comment=can_comment,
                  see_hidden=perm.can_see_hidden_text(ctx, p), moderate=ctx.has_role("committee"),
                  flag=ctx.signed_in),
-        progress_form=progress_form or (ProgressForm(formdata=None) if perm.can_report_progress(ctx, p) else None),
+        progress_form=_progress_ids(progress_form or (ProgressForm(formdata=None)
+                                                      if perm.can_report_progress(ctx, p) else None)),
         assisted_mark=assisted.recorded(g.community, p, "proposal.created") if p.origin == "assisted" else None,
         assisted_supports=queries.assisted_support_count(p),
         assisted_form=assisted_form or (AssistedSupportForm(formdata=None)
                                         if assisted_perm.can_record(ctx) and perm.can_support_state(p) else None),
     )
+
+
+def _progress_ids(form):
+    """The progress report shares the page with the comment form: its fields get ids of their own
+    (the names stay), so an error summary's "#body" goes to the comment's text, never here."""
+    if form is not None:
+        for f in (form.body, form.implemented):
+            f.id = f.label.field_id = f"progress-{f.name}"
+    return form

@@ -13,7 +13,7 @@ from ..web.actions import Done, act
 from ..web.display import select_locale
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
-from ..web.permissions import require
+from ..web.permissions import require, require_or_sent
 from ..web.steps import Steps
 from ..uploads import services as uploads
 from . import permissions as perm
@@ -174,7 +174,7 @@ def answer(proposal_id):
 @bp.post("/<id:proposal_id>/progress")
 def progress(proposal_id):
     p = load(proposal_id)
-    require(perm.can_report_progress(g.ctx, p))
+    require_or_sent(perm.can_report_progress(g.ctx, p))  # the final report ends what allowed it
     form = ProgressForm()
     return act(form, lambda: Done(detail_url(p, "#progress"), _("The progress report is published."),
                                   result=services.add_progress(g.community, p, form.body.data,
