@@ -7,8 +7,6 @@ session and connection. Run with TEST_DATABASE_URL set (its own database, e.g. .
 """
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from sqlalchemy import func, select
 
@@ -20,38 +18,18 @@ from portal.rules.models import Amendment
 from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
-from .support.helpers import Client, run_threads
-from .support.once import N, landed_on_one_place
+from .support.once import landed_on_one_place, send_at_once
 from .support.rules import make_rules
 
 pytestmark = [pytest.mark.usefixtures("fast_passwords"), pytest.mark.skipif(
     not is_postgres(), reason="PostgreSQL only: set TEST_DATABASE_URL=postgresql+psycopg://.../test_rules")]
-
-def _send_at_once(app2, username, url, data, token_from):
-    """N sends of one rendered form (one token) at once; their answers."""
-    clients = []
-    for _ in range(N):
-        c = Client(app2)
-        c.login(username)
-        clients.append(c)
-    form = dict(data, submit_token=secrets.token_urlsafe(24))
-    tokens = [c.token(token_from) for c in clients]
-    answers = [None] * N
-
-    def send(i):
-        def run():
-            answers[i] = clients[i].post(url, dict(form, csrf_token=tokens[i]))
-        return run
-
-    run_threads([send(i) for i in range(N)], together=True, what="a send")
-    return answers
 
 
 def test_an_amendment_sent_n_times_at_once_is_made_once(app, app2, world):
     v = make_rules(world, "consultation")
     c = services.clauses_of(v)[0]
     page = f"/c/dorf-a/rules/v/{v.id}/clauses/{c.id}"
-    answers = _send_at_once(app2, "resa", f"{page}/amendments",
+    answers = send_at_once(app2, "resa", f"{page}/amendments",
                             {"kind": "change", "text": "村民必须爱护公共设施。", "rationale": "更清楚"}, page)
     landed_on_one_place(answers)
     db.session.expire_all()
@@ -66,7 +44,7 @@ def test_a_clause_comment_sent_n_times_at_once_appears_once(app, app2, world):
     v = make_rules(world, "consultation")
     c = services.clauses_of(v)[0]
     page = f"/c/dorf-a/rules/v/{v.id}/clauses/{c.id}"
-    answers = _send_at_once(app2, "meda", f"{page}/comments", {"body": "同意。"}, page)
+    answers = send_at_once(app2, "meda", f"{page}/comments", {"body": "同意。"}, page)
     landed_on_one_place(answers)
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Comment)
