@@ -1,12 +1,12 @@
 """The platform admin's blueprint (only platform admins get past it) and its loader."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_login import current_user
 
 from ..communities import queries
 from ..communities.permissions import can_administer_platform
-from ..web.permissions import require
+from ..web.permissions import found, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -18,7 +18,4 @@ def _only_admins():
 
 def load_community(slug: str):
     """Any community by its short name, else 404."""
-    community = queries.community_by_slug(slug)
-    if community is None:
-        abort(404)
-    return community
+    return found(queries.community_by_slug(slug))

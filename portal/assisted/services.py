@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from .. import audit
+from ..audit import chain as audit
 from ..communities.models import Membership
 from ..db import utcnow
 from ..extensions import db

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
+from ..audit import chain as audit
 from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import Comment

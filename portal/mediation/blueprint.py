@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, request, url_for
 
 from ..communities.scoping import community_blueprint
-from ..web.permissions import require
+from ..web.permissions import found, require
 from . import permissions as perm
 from . import queries
 from .labels import CATEGORY_LABELS, KEPT_LABELS, OUTCOME_LABELS, OVERDUE_LABELS, REFERRAL_LABELS, STATE_LABELS
@@ -50,10 +50,7 @@ def load_case(case_id: int):
 
 def load_assignment(case, assignment_id: int):
     """A mediator's assignment to this case, else 404."""
-    a = queries.assignment_of(g.community, case, assignment_id)
-    if a is None:
-        abort(404)
-    return a
+    return found(queries.assignment_of(g.community, case, assignment_id))
 
 
 def case_url(case, anchor: str = "") -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .. import audit
+from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from . import states

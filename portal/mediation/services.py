@@ -10,7 +10,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit
+from ..audit import chain as audit
 from ..assisted import services as assisted
 from ..communities.models import Membership
 from ..db import utcnow

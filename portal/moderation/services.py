@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation

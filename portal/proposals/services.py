@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from ..audit import chain as audit
 from ..communities.models import Membership
 from ..db import utcnow
 from ..web.errors import RuleViolation

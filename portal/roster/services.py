@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from .. import audit
+from ..audit import chain as audit
 from ..auth.models import User
 from ..auth.services import PASSWORD_MAX, find_user, hash_password, log_security
 from ..communities import services as communities

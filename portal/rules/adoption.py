@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit
+from ..audit import chain as audit
 from ..communities.models import Community
 from ..db import utcnow
 from ..web.errors import RuleViolation

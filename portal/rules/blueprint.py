@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, g, url_for
 
+from ..web.permissions import found
 from ..communities.scoping import community_blueprint, get_or_404
 from . import labels
 from . import permissions as perm
@@ -43,24 +44,15 @@ def load_adopted(document_id: int) -> tuple[RuleDocument, RuleVersion]:
 
 
 def load_clause(v: RuleVersion, clause_id: int) -> RuleClause:
-    c = queries.clause_of(v, clause_id)
-    if c is None:
-        abort(404)
-    return c
+    return found(queries.clause_of(v, clause_id))
 
 
 def load_chapter(v: RuleVersion, chapter_id: int) -> RuleChapter:
-    ch = queries.chapter_of(v, chapter_id)
-    if ch is None:
-        abort(404)
-    return ch
+    return found(queries.chapter_of(v, chapter_id))
 
 
 def load_amendment(v: RuleVersion, amendment_id: int) -> Amendment:
-    a = queries.amendment_of(g.community, v, amendment_id)
-    if a is None:
-        abort(404)
-    return a
+    return found(queries.amendment_of(g.community, v, amendment_id))
 
 
 def version_url(v, anchor: str = "") -> str:

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from ..audit import chain as audit
 from ..assisted import services as assisted
 from ..db import utcnow
 from ..web.errors import RuleViolation

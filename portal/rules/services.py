@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit
+from ..audit import chain as audit
 from ..web.errors import RuleViolation
 from ..extensions import db
 from .models import (CHAPTER_MAX, CLAUSE_MAX, KINDS, OPEN_STATUSES, REASON_MAX, TITLE_MAX, RuleChapter,

@@ -39,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from .. import audit
+from ..audit import chain as audit
 from ..extensions import db
 from ..web.errors import PortalError
 from .models import Attachment

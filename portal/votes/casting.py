@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import bindparam
 
-from .. import audit
+from ..audit import chain as audit
 from ..assisted import services as assisted
 from ..db import pk_of, utcnow
 from ..extensions import db

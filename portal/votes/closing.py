@@ -10,7 +10,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit
+from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, func, insert, literal, select
 
-from .. import audit
+from ..audit import chain as audit
 from ..communities.models import Membership
 from ..db import utcnow
 from ..extensions import db

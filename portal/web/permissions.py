@@ -64,6 +64,13 @@ def require(allowed: bool) -> None:
     abort(403)
 
 
+def found(obj):
+    """`obj`, or the 404 page when a loader found nothing (an object of another community included)."""
+    if obj is None:
+        abort(404)
+    return obj
+
+
 def require_or_sent(allowed: bool) -> None:
     """require(allowed) for a creating form whose right depends on the state the form itself
     changes (an outcome moves a case on, a rating or a ballot is given once). The same rendered
