@@ -8,15 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.assisted import services as assisted
 from portal.assisted.models import AssistedAction
 from portal.extensions import db
-from portal.proposals import services as ps
 from portal.proposals.models import Proposal, ProposalSupport
 
 from .support.helpers import PASSWORD
 from .support.pages import audit_seq, chain_ok, en, events_after, follow, page
-from .support.proposals import category_id, make_proposal
+from .support.proposals import assisted_support_entry, category_id, make_proposal
 from .support.security import row_counts
 
 FORM = {"present": "y", "agreed": "y"}
@@ -91,16 +89,8 @@ def test_support_recorded_with_a_resident_counts_by_origin(app, world):
     assert db.session.execute(select(ProposalSupport).where(ProposalSupport.proposal_id == p.id)).scalars().all() == [s]
 
 
-def _assisted_support(world):
-    p = make_proposal(world, author="coma")
-    assisted.act_for(world.a, world["resa"], "proposal.supported", True, True,
-                     lambda: (ps.support(world.a, p, origin="assisted", actor=world["resa"]), p)[1], actor=world["coma"])
-    db.session.commit()
-    return db.session.execute(select(AssistedAction)).scalar_one()
-
-
 def test_the_resident_is_told_at_sign_in_and_can_object_within_a_week(app, world):
-    entry = _assisted_support(world)
+    entry = assisted_support_entry(world)
     resa = en(app, "visitor")
     r = resa.post("/login", {"login": "resa", "password": PASSWORD})
     assert "The committee recorded 1 action with you." in follow(resa, r)
@@ -125,7 +115,7 @@ def test_the_resident_is_told_at_sign_in_and_can_object_within_a_week(app, world
 
 
 def test_no_objection_after_seven_days_and_none_for_others(app, world):
-    entry = _assisted_support(world)
+    entry = assisted_support_entry(world)
     entry.created_at = entry.created_at - timedelta(days=8)
     db.session.commit()
     resa, meda = en(app, "resa"), en(app, "meda")

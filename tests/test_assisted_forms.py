@@ -7,14 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.assisted import services as assisted
 from portal.assisted.models import AssistedAction
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.proposals import services as ps
 
 from .support.forms import en, refused, token_of
-from .support.proposals import make_proposal
+from .support.proposals import assisted_support_entry
 from .support.security import row_counts
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
@@ -22,20 +20,12 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap pass
 MINE = "/c/dorf-a/assisted/"
 
 
-def _entry(world):
-    p = make_proposal(world, author="coma")
-    assisted.act_for(world.a, world["resa"], "proposal.supported", True, True,
-                     lambda: (ps.support(world.a, p, origin="assisted", actor=world["resa"]), p)[1], actor=world["coma"])
-    db.session.commit()
-    return db.session.execute(select(AssistedAction)).scalar_one()
-
-
 @pytest.mark.parametrize("reason, message", [
     ("", "This field is required."),
     ("不" * 501, "Field cannot be longer than 500 characters."),
 ])
 def test_objection_refusals(app, world, reason, message):
-    entry = _entry(world)
+    entry = assisted_support_entry(world)
     c = en(app, "resa")
     before = row_counts()
     url = f"/c/dorf-a/assisted/{entry.id}/dispute"
@@ -45,7 +35,7 @@ def test_objection_refusals(app, world, reason, message):
 
 
 def test_objection_too_late(app, world):
-    entry = _entry(world)
+    entry = assisted_support_entry(world)
     entry.created_at = entry.created_at - timedelta(days=8)
     db.session.commit()
     c = en(app, "resa")
@@ -55,7 +45,7 @@ def test_objection_too_late(app, world):
 
 
 def test_objection_sent_twice_is_recorded_once(app, world):
-    entry = _entry(world)
+    entry = assisted_support_entry(world)
     c = en(app, "resa")
     url = f"/c/dorf-a/assisted/{entry.id}/dispute"
     token = token_of(c.get(MINE).get_data(as_text=True), url)

@@ -20,17 +20,6 @@ pytestmark = pytest.mark.browser
 OGG = b"OggS" + b"\x00" * 400
 
 
-@pytest.fixture(scope="module")
-def axe_script():
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        from .conftest import _unavailable
-
-        _unavailable("the Python package axe-playwright-python is not installed")
-    return Axe().axe_script
-
-
 def submit(page, selector):
     with page.expect_navigation():
         page.click(selector)

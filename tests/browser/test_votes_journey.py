@@ -25,13 +25,6 @@ from .conftest import DESKTOP, PHONE, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def axe_script():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe().axe_script
-
-
 @contextmanager
 def person(browser, live_server, username, axe, js=True, viewport=None):
     from portal.demo import DEMO_PASSWORD

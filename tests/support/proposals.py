@@ -26,3 +26,17 @@ def set_threshold(community, n, days=15):
         db.session.add(s)
     s.support_threshold, s.threshold_percent, s.answer_days = n, None, days
     db.session.commit()
+
+
+def assisted_support_entry(world):
+    """A support the committee recorded for resa, present and agreeing: its ledger entry."""
+    from portal.assisted import services as assisted
+    from portal.assisted.models import AssistedAction
+    from portal.extensions import db
+    from portal.proposals import services as ps
+
+    p = make_proposal(world, author="coma")
+    assisted.act_for(world.a, world["resa"], "proposal.supported", True, True,
+                     lambda: (ps.support(world.a, p, origin="assisted", actor=world["resa"]), p)[1], actor=world["coma"])
+    db.session.commit()
+    return db.session.execute(db.select(AssistedAction)).scalar_one()
