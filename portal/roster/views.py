@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ..auth.blueprint import begin_session
 from ..communities.views import members_page
 from ..extensions import limiter
-from ..web.actions import Done, act
+from ..web.actions import Done, act, show_problems
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
 from ..web.permissions import require
@@ -40,9 +40,9 @@ def preview_page(form, text: str, file_errors: list, confirm=None):
         confirm = ConfirmForm(formdata=None, roster_text=text)
     counts = {s: sum(p.status == s for p in plan) for s in ("new", "existing", "error")}
     if bad:  # the error summary: what is wrong with the file, then a link to each line with an error
-        g.form_messages = list(g.get("form_messages") or []) + list(errors) + [
+        show_problems(messages=list(errors) + [
             (f"line-{p.row.line}", _("Line %(line)d: %(errors)s", line=p.row.line, errors=" ".join(str(e) for e in p.row.errors)))
-            for p in plan if p.status == "error"]
+            for p in plan if p.status == "error"])
     return render_template("roster/preview.html", form=form, plan=plan, errors=errors, counts=counts,
                            confirm=confirm if not bad else None), (400 if bad else 200)
 
@@ -53,7 +53,7 @@ def preview():
     require(perm.can_manage_roster(g.ctx))
     form = UploadForm()
     if not form.validate_on_submit():
-        g.error_form = form  # the error summary of base.html, as for a form refused by act()
+        show_problems(form)
         return render_template("roster/index.html", form=form), 400
     data = form.roster.data.read(csvfile.MAX_BYTES + 1)
     if len(data) > csvfile.MAX_BYTES:

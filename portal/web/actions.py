@@ -141,6 +141,15 @@ def _landed(token: str, form, page, steps):
     return redirect(prior.target, code=303)
 
 
+def show_problems(form=None, messages=()) -> None:
+    """For a page that refuses without act() (a preview that writes nothing): the error summary
+    shows `form`'s field errors and `messages` (text, or (target id, text) pairs), as for a form
+    refused by the wrapper."""
+    if form is not None:
+        g.error_form = form
+    g.setdefault("form_messages", []).extend(messages)
+
+
 def error_summary():
     """base.html: the error summary of the form shown again after a mistake, or None:
     {"items": [(field id or None, message), …], "files": a file had been chosen}. A message of
