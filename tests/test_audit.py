@@ -24,7 +24,7 @@ from portal.communities.models import Community
 from portal.extensions import db
 
 from .conftest import is_postgres
-from .support.audit import T, assert_intact, cli, head, rows
+from .support.audit import T, assert_intact, cli, head, rows, tamper
 from .support.helpers import make_user, membership
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
@@ -40,29 +40,6 @@ def row(community_id, seq):
     return db.session.execute(select(T).where(T.c.community_id == community_id, T.c.seq == seq)).one()
 
 
-
-
-def tamper(*statements, commit_first=True):
-    """Run statements in one committed transaction that bypasses the triggers."""
-    if commit_first:
-        db.session.commit()
-    with db.engine.begin() as conn:
-        triggers = []
-        if is_postgres():
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        else:
-            triggers = conn.execute(text(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")).all()
-            assert {n for n, _ in triggers} == {"audit_event_no_update", "audit_event_no_delete"}
-            for name, _ in triggers:
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-        for stmt in statements:
-            if isinstance(stmt, tuple):
-                conn.execute(text(stmt[0]), stmt[1])
-            else:
-                conn.execute(stmt)
-        for _, sql in triggers:
-            conn.execute(text(sql))
 
 
 def _where(community_id, seq):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -23,6 +24,36 @@ from ..extensions import db
 from .models import AuditEvent
 
 GENESIS = "0" * 64
+SALT_BYTES = 16  # 128 bits: a private payload cannot be guessed from its hash (docs: "What the trail tells whom")
+
+# Which events are private (shown to the committee only): one table, filled by the capabilities
+# that own private matters (mediation registers its case type and its action prefix). record()
+# decides from it, once, and writes the decision into the payload ("private": true with a salt).
+_PRIVATE_SUBJECTS: set[str] = set()
+_PRIVATE_ACTION_PREFIXES: set[str] = set()
+
+
+def keep_private(*, subject_type: str, action_prefix: str | None = None) -> None:
+    """Events about `subject_type` (as subject, or named as a [type, id] pair in their data) and
+    events whose action starts with `action_prefix` are private."""
+    _PRIVATE_SUBJECTS.add(subject_type)
+    if action_prefix:
+        _PRIVATE_ACTION_PREFIXES.add(action_prefix)
+
+
+def private_by_rule(action: str, subject_type: str | None, data_json: str) -> bool:
+    return (action.startswith(tuple(_PRIVATE_ACTION_PREFIXES)) or subject_type in _PRIVATE_SUBJECTS
+            or any(f'"{t}"' in data_json for t in _PRIVATE_SUBJECTS))
+
+
+def payload_private(body: dict) -> bool:
+    """Whether a stored event is private. Events recorded since salts exist carry the decision
+    in their payload; older ones (no salt) are judged by today's rule, as the audit page did."""
+    if "salt" in body:
+        return body.get("private") is True
+    subject = body.get("subject")
+    subject_type = subject[0] if isinstance(subject, list) and subject else None
+    return private_by_rule(str(body.get("action", "")), subject_type, canonical_json(body.get("data")))
 
 
 def canonical_json(obj) -> str:
@@ -52,7 +83,7 @@ _SET_HEAD = "UPDATE community SET audit_seq = :seq, audit_head = :hash{} WHERE i
 _WRITE_HEAD = {False: text(_SET_HEAD.format(", content_seq = content_seq + 1")), True: text(_SET_HEAD.format(""))}
 # PostgreSQL: the event and the new head in one statement (one round trip fewer).
 _COLUMNS = ("community_id", "seq", "occurred_at", "actor_id", "actor_role", "action", "subject_type", "subject_id",
-            "payload", "prev_hash", "hash")
+            "private", "payload", "prev_hash", "hash")
 _APPEND_PG = {trace: text(
     f"WITH ev AS (INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) RETURNING id) "
@@ -128,6 +159,8 @@ def record(community, action: str, subject=None, data: dict | None = None,
                           f"(seq {last_seq} > {stored_seq}); run `flask audit verify`")
     seq = stored_seq + 1
     occurred = utcnow().replace(microsecond=0)
+    data_json = canonical_json(data or {})
+    private = private_by_rule(action, subject_type, data_json)
     body = {
         "action": action,
         "actor": actor_id,
@@ -138,11 +171,16 @@ def record(community, action: str, subject=None, data: dict | None = None,
         "seq": seq,
         "subject": [subject_type, subject_id],
     }
+    if private:
+        # The chain commits to a private event without revealing it: with 128 random bits in the
+        # payload, trying every plausible actor, case and time against the shown hash finds nothing.
+        body["private"] = True
+        body["salt"] = secrets.token_hex(SALT_BYTES)
     payload = canonical_json(body)
     digest = chain_hash(prev, payload)
     values = dict(community_id=community_id, seq=seq, occurred_at=occurred, actor_id=actor_id,
                   actor_role=role, action=action, subject_type=subject_type, subject_id=subject_id,
-                  payload=payload, prev_hash=prev, hash=digest)
+                  private=private, payload=payload, prev_hash=prev, hash=digest)
     # Core statements: the row is written now, without a unit-of-work flush of an ORM object.
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -217,6 +255,11 @@ def _row_matches_payload(ev, body: dict) -> str:
     occurred = ev.occurred_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if body.get("at") != occurred:
         return "time differs from payload"
+    if "salt" in body and not (body.get("private") is True and isinstance(body["salt"], str)
+                               and len(body["salt"]) == 2 * SALT_BYTES):
+        return "a salted payload must be a private event with a 128-bit salt"
+    if not _same(payload_private(body), ev.private):
+        return "private flag differs from payload (an event hidden or shown behind record()'s back)"
     return ""
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import TZDateTime
@@ -22,6 +22,9 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     subject_type: Mapped[str | None] = mapped_column(String(30))
     subject_id: Mapped[int | None] = mapped_column(Integer)
+    # Shown to the committee only (a mediation case): decided by record() and committed to in the
+    # payload ("private": true and a salt), so that the trail hides it by construction.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
     # Canonical JSON, stored verbatim: the hash is computed over these exact bytes.
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))

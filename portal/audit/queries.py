@@ -8,10 +8,18 @@ from ..extensions import db
 from .models import AuditEvent
 
 
-def events_page(community, action: str, actor: int | None, before: int | None, limit: int) -> list[AuditEvent]:
+def events_page(community, action: str, actor: int | None, before: int | None, limit: int, *,
+                sees_private: bool) -> list[AuditEvent]:
     """The community's events, newest first, at most `limit`, filtered by action and actor,
-    before the sequence number `before` (keyset paging)."""
+    before the sequence number `before` (keyset paging).
+
+    For someone who may not see private events, a filter runs over the other events only: what
+    a filter finds, and so the page's length and its "older" link, never depends on a private
+    event (docs/architecture.md, "What the trail tells whom"). Unfiltered, the page lists every
+    seq, a private one as its number and hash alone: the chain is gapless, so its place is no secret."""
     q = select(AuditEvent).where(AuditEvent.community_id == community.id)
+    if (action or actor) and not sees_private:
+        q = q.where(AuditEvent.private.is_(False))
     if action:
         q = q.where(AuditEvent.action == action)
     if actor:

@@ -11,7 +11,7 @@ from ..web.permissions import require
 from . import queries
 from .blueprint import bp
 from .labels import ACTIONS
-from .models import AuditEvent
+from .chain import private_by_rule
 
 PAGE = 30  # rows per page: the 60 KB page budget holds the stylesheet of every capability too
 ACTION_MAX = 40
@@ -45,27 +45,23 @@ def _filters():
 def index():
     require(perm.can_view_audit(g.ctx))
     action, actor, before = _filters()
-    events = queries.events_page(g.community, action, actor, before, PAGE + 1)
+    sees_private = perm.can_see_private_audit(g.ctx)
+    events = queries.events_page(g.community, action, actor, before, PAGE + 1, sees_private=sees_private)
     more = len(events) > PAGE
     events = events[:PAGE]
-    # Who is in a mediation case is need-to-know (issue 6): for everyone but the committee,
-    # those events show when and what, not who nor the ids in the details.
-    private = set() if g.ctx.has_role("committee") else {e.id for e in events if is_private(e)}
+    # Who is in a mediation case is need-to-know: for everyone but the committee a private event
+    # is its number and its hash, nothing else (not when, not what, not who).
+    private = set() if sees_private else {e.id for e in events if e.private}
     ids = {e.actor_id for e in events if e.actor_id and e.id not in private}
     names = queries.display_names(ids)
-    # The filter offers every known kind of action: no scan of the whole trail per view.
-    actions = sorted(ACTIONS)
+    # The filter offers every known kind of action (no scan of the whole trail per view); the
+    # kinds that are always private only to those who may see them.
+    actions = sorted(a for a in ACTIONS if sees_private or not private_by_rule(a, None, "{}"))
     return render_template(
         "audit/index.html", community=g.community, events=events, names=names, more=more,
         next_before=events[-1].seq if (more and events) else None, action=action, actor=actor,
         actions=actions, can_export=perm.can_export_audit(g.ctx), private=private,
     )
-
-
-def is_private(event: AuditEvent) -> bool:
-    """Events about a mediation case (and files attached to one)."""
-    return (event.action.startswith("mediation.") or event.subject_type == "mediation_case"
-            or '"mediation_case"' in event.payload)
 
 
 @bp.get("/export.jsonl")

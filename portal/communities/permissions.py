@@ -16,6 +16,11 @@ def can_view_audit(ctx: Ctx) -> bool:
     return ctx.verified
 
 
+def can_see_private_audit(ctx: Ctx) -> bool:
+    """Private events (a mediation case) in full: the committee only."""
+    return ctx.has_role("committee")
+
+
 def can_export_audit(ctx: Ctx) -> bool:
     return ctx.has_role("committee")
 

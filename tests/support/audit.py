@@ -7,6 +7,8 @@ from portal.audit import verify_community
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 
+from ..conftest import is_postgres
+
 T = AuditEvent.__table__
 
 
@@ -33,3 +35,26 @@ def assert_intact(app, *communities):
 
 def cli(app, *args):
     return app.test_cli_runner().invoke(args=["audit", *args])
+
+
+def tamper(*statements, commit_first=True):
+    """Run statements in one committed transaction that bypasses the triggers."""
+    if commit_first:
+        db.session.commit()
+    with db.engine.begin() as conn:
+        triggers = []
+        if is_postgres():
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            triggers = conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")).all()
+            assert {n for n, _ in triggers} == {"audit_event_no_update", "audit_event_no_delete"}
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+        for stmt in statements:
+            if isinstance(stmt, tuple):
+                conn.execute(text(stmt[0]), stmt[1])
+            else:
+                conn.execute(stmt)
+        for _, sql in triggers:
+            conn.execute(text(sql))
