@@ -825,3 +825,81 @@ def test_verify_export_needs_no_database(tmp_path, database_url):
     assert res.exit_code == 0, res.output
     assert f"ok, 1 events, head 1:{h1}" in res.output
     assert not (tmp_path / "missing").exists()
+
+
+# ---------------------------------------------------------------- the head on paper, checked later
+# Without a head written down, a consistent rewrite or a cut-off tail cannot be seen (README, "Audit
+# trail"); the notice puts the head on the board and the check form compares it with the trail.
+
+
+def _check(client, value):
+    from urllib.parse import quote
+
+    r = client.get(f"/c/dorf-a/audit/check?head={quote(value)}")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_head_notice_prints_the_head_and_a_qr_code_that_checks_it(app, world, make_client):
+    resa = make_client()
+    resa.login("resa")
+    seq, digest = head(world.a.id)
+    html = resa.get("/c/dorf-a/audit/head").get_data(as_text=True)
+    assert f'<dd class="head-seq">{seq}</dd>' in html
+    groups = re.findall(r"<span>([0-9a-f]{8})</span>", html)
+    assert "".join(groups) == digest and len(groups) == 8
+    assert "<svg" in html and 'class="qr"' in html
+    link = f"http://localhost/c/dorf-a/audit/check?head={seq}:{digest}"
+    assert link in html
+    # The QR code's own link, followed: it matches.
+    assert "核对一致。" in resa.get(link.replace("http://localhost", "")).get_data(as_text=True)
+    for name, code in (("penda", 403), ("nobody", 403), ("comb", 403)):
+        c = make_client()
+        c.login(name)
+        assert c.get("/c/dorf-a/audit/head").status_code == code, name
+        assert c.get(f"/c/dorf-a/audit/check?head={seq}:{digest}").status_code == code, name
+    assert make_client().get("/c/dorf-a/audit/head").status_code in (302, 303, 403)
+
+
+def test_check_form_tells_match_cut_and_rewrite_apart(app, world, make_client):
+    a = world.a
+    resa = make_client()
+    resa.login("resa")
+    resa.http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    written = head(a.id)
+    early = (4, row(a.id, 4).hash)
+    # As copied from the notice: groups with spaces, a full-width colon, capital letters.
+    spaced = " ".join(written[1][i:i + 8] for i in range(0, 64, 8)).upper()
+    assert "It matches." in _check(resa, f"{written[0]} ： {spaced}")
+    assert "It matches." in _check(resa, f"{early[0]}:{early[1]}")
+    # A typo: a clear message on the field, and what was typed is still there.
+    html = _check(resa, "9:12345")
+    assert 'id="head-error"' in html and 'aria-invalid="true"' in html and 'value="9:12345"' in html
+    assert "It matches." not in html
+    # A wrong code for a real record.
+    assert "has a different code today" in _check(resa, f"{written[0]}:{'0' * 64}")
+    # The tail cut off and the head moved back: only the written-down head notices.
+    rewrite_from(a.id, 8, lambda bodies: [])
+    assert verify_community(a).ok
+    assert "The trail has no record no. 9." in _check(resa, f"{written[0]}:{written[1]}")
+    assert "It matches." in _check(resa, f"{early[0]}:{early[1]}")
+
+
+def test_check_form_catches_a_consistent_rewrite(app, world, make_client):
+    a = world.a
+    resa = make_client()
+    resa.login("resa")
+    resa.http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    written = head(a.id)
+
+    def whitewash(bodies):
+        bodies[-1]["data"]["user"] = world["nobody"].id
+        return bodies
+
+    rewrite_from(a.id, 6, whitewash)
+    assert verify_community(a).ok
+    assert "Record no. 9 has a different code today." in _check(resa, f"{written[0]}:{written[1]}")
+    # Chinese by default.
+    zh = make_client()
+    zh.login("resa")
+    assert "第9号记录今天的编码不一样。" in _check(zh, f"{written[0]}:{written[1]}")

@@ -4,14 +4,19 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Response, abort, g, render_template, request, stream_with_context
+from flask import Response, abort, g, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 
 from ..communities import permissions as perm
+from ..db import utcnow
+from ..extensions import limiter
+from ..web.qr import qr_svg
 from ..web.permissions import require
 from . import queries
 from .blueprint import bp
 from .labels import ACTIONS
-from .chain import private_by_rule
+from .chain import private_by_rule, verify_community
+from .forms import HeadCheckForm
 
 PAGE = 30  # rows per page: the 60 KB page budget holds the stylesheet of every capability too
 ACTION_MAX = 40
@@ -83,3 +88,36 @@ def export():
 
     headers = {"Content-Disposition": f'attachment; filename="audit-{slug}.jsonl"'}
     return Response(stream_with_context(rows()), mimetype="application/x-ndjson", headers=headers)
+
+
+def _head_text(seq: int, digest: str) -> str:
+    return f"{seq}:{digest}"
+
+
+@bp.get("/head")
+def head_notice():
+    """Today's head on an A4 notice for the board (docs/architecture.md, "What the trail tells whom"):
+    the committee posts it, residents copy it; its QR code checks it against the trail."""
+    require(perm.can_view_audit(g.ctx))
+    c = g.community
+    head = _head_text(c.audit_seq, c.audit_head)
+    link = url_for("audit.check", head=head, _external=True)
+    groups = [c.audit_head[i:i + 8] for i in range(0, len(c.audit_head), 8)]
+    return render_template("audit/head_print.html", community=c, groups=groups, link=link, today=utcnow(),
+                           qr=qr_svg(link, _("Check this code against the trail")))
+
+
+@bp.get("/check")
+@limiter.limit("10 per minute;60 per hour")  # each check recomputes the whole chain
+def check():
+    """Is a head written down earlier still in the chain, and is the chain intact up to today?"""
+    require(perm.can_view_audit(g.ctx))
+    form = HeadCheckForm(request.args)
+    result = None
+    if "head" in request.args and form.validate():
+        seq, digest = form.parsed
+        r = verify_community(g.community, expect_head=(seq, digest))
+        kind = ("ok" if r.ok else "cut" if "cut short" in r.reason
+                else "rewritten" if "history rewritten" in r.reason else "broken")
+        result = {"kind": kind, "seq": seq, "head_seq": g.community.audit_seq, "broken_seq": r.broken_seq}
+    return render_template("audit/check.html", community=g.community, form=form, result=result)

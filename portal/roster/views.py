@@ -3,10 +3,8 @@ a resident reaches from the QR code of their card. Thin views on the action wrap
 (portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
-import segno
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from ..auth.blueprint import begin_session
 from ..communities.views import members_page
@@ -15,6 +13,7 @@ from ..web.actions import Done, act, show_problems
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
 from ..web.permissions import require
+from ..web.qr import qr_svg
 from . import csvfile, queries, services
 from . import permissions as perm
 from .blueprint import bp, cards, load_household, load_member
@@ -157,8 +156,7 @@ def _printed_card(membership):
         return redirect(url_for("communities.members"), code=303)
     card = queries.login_card(g.community, printed["card"])
     link = url_for("cards.use", token=printed["token"], _external=True)
-    # segno's SVG of a link the portal made itself: markup the template may place as is.
-    qr = Markup(segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff"))
+    qr = qr_svg(link)
     return render_template("roster/card.html", card=card, member=membership, link=link, qr=qr)
 
 

@@ -13,6 +13,7 @@ from ..web.actions import Done, act
 from ..web.errors import NotFound, PortalError
 from ..web.forms import ButtonForm
 from ..web.permissions import require
+from ..web.qr import qr_svg
 from . import permissions as perm
 from . import phases, queries, services
 from .blueprint import (amendment_url, bp, clause_url, load_adopted, load_amendment, load_clause, load_document,
@@ -39,15 +40,10 @@ def adopted(document_id):
 
 @bp.get("/<id:document_id>/print")
 def print_view(document_id):
-    import segno
-    from markupsafe import Markup
-
     doc, v = load_adopted(document_id)
     link = url_for("rules.adopted", document_id=doc.id, _external=True)
-    qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=4, border=2, dark="#000", light="#fff", omitsize=False, svgclass="qr",
-                        title=_("Link to the online text"))
-    return render_template("rules/print.html", doc=doc, v=v, text=queries.text_of(v), link=link, qr=Markup(svg))
+    return render_template("rules/print.html", doc=doc, v=v, text=queries.text_of(v), link=link,
+                           qr=qr_svg(link, _("Link to the online text")))
 
 
 @bp.get("/<id:document_id>/history")

@@ -129,6 +129,8 @@ PAGES = [
     PageSpec("community-committee", "coma", "/c/dorf-a/", main=True),
     PageSpec("members", "coma", "/c/dorf-a/members", main=True),
     PageSpec("audit", "coma", "/c/dorf-a/audit/", main=True),
+    PageSpec("audit-check", "resa", "/c/dorf-a/audit/check?head=1:" + "0" * 64, main=True),
+    PageSpec("audit-head-notice", "resa", "/c/dorf-a/audit/head", main=True),
     PageSpec("admin", "root", "/admin/", main=True),
     # Proposals, comments and moderation, on the demo village 东山村 (portal.demo).
     PageSpec("proposals", None, "/c/dongshan/proposals/", main=True),
@@ -200,6 +202,7 @@ PAGES = [
     PageSpec("members-page-2", "coma", "/c/dorf-a/members?page=2", variant=True),
     PageSpec("members-reject-errors", "coma", "/c/dorf-a/members", _reject_without_reason, 400, variant=True),
     PageSpec("audit-resident-filtered", "resa", "/c/dorf-a/audit/?action=membership.added", variant=True),
+    PageSpec("audit-check-errors", "resa", "/c/dorf-a/audit/check?head=12%3Aabc", variant=True),
     PageSpec("admin-errors", "root", "/admin/", _admin_appoint_unknown, 400, variant=True),
     PageSpec("proposals-author", "zhang", "/c/dongshan/proposals/", variant=True),
     PageSpec("proposals-filtered", "wang", "/c/dongshan/proposals/?state=open&sort=supported&q=路", variant=True),
