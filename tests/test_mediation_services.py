@@ -114,8 +114,10 @@ def test_committee_files_on_behalf_of_a_resident_in_person(app, w):
     bystander = en(app, "opa")
     for action in ("assisted.recorded", "assisted.disputed", "mediation.requested"):
         html = page(bystander, f"/c/dorf-a/audit/?action={action}")
-        assert "申请人小红" not in html and "mediation_case" not in html and "Only the committee" in html, action
+        assert "申请人小红" not in html and "mediation_case" not in html and "A private record" not in html, action
         assert "mediation_case" in page(coma, f"/c/dorf-a/audit/?action={action}"), action
+    html = page(bystander, "/c/dorf-a/audit/")
+    assert "A private record" in html and "申请人小红" not in html and "mediation_case" not in html
     chain_ok(w.a)
     # A resident cannot file for someone else: the field is ignored for them.
     resa = Client(app)

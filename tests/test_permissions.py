@@ -644,6 +644,9 @@ ROUTES = [
     # The audit trail: verified members read it, the committee exports it. The platform admin
     # has no rights inside a community they do not belong to.
     Route("/c/<slug:slug>/audit/", "GET", _fixed("/c/dorf-a/audit/"), only(["resa", "meda", "coma"], 200)),
+    Route("/c/<slug:slug>/audit/head", "GET", _fixed("/c/dorf-a/audit/head"), only(["resa", "meda", "coma"], 200)),
+    Route("/c/<slug:slug>/audit/check", "GET", _fixed("/c/dorf-a/audit/check?head=1:" + "0" * 64),
+          only(["resa", "meda", "coma"], 200)),
     Route("/c/<slug:slug>/audit/export.jsonl", "GET", _fixed("/c/dorf-a/audit/export.jsonl"),
           only(["coma"], 200)),
     # Platform administration.
