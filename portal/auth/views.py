@@ -22,7 +22,7 @@ from ..web.display import current_modes
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
 from ..web.security import safe_next
-from . import services, throttle
+from . import devices, services, throttle
 from .blueprint import begin_session, bp
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 
@@ -58,10 +58,12 @@ def login():
     def page(error=None):
         return render_template("auth/login.html", form=form, error=error)
 
-    addr = request.remote_addr or ""
+    addr = request.remote_addr or ""  # the client's own behind TRUSTED_PROXIES proxies (create_app)
+    login_name = services.normalise_login(form.login.data) if request.method == "POST" else ""
+    # A browser that signed in to this account before counts its failures on its own bucket.
+    device = devices.device_for(request.cookies.get(devices.COOKIE), login_name)
     if request.method == "POST" and form.validate_on_submit():
-        login_name = services.normalise_login(form.login.data)
-        wait = throttle.blocked_for(login_name, addr)
+        wait = throttle.blocked_for(login_name, device, addr)
         if wait:  # even the right password waits; nothing is tried
             services.record_security_event("login_throttled", login=login_name, remote_addr=addr)
             minutes = max(1, (wait + 59) // 60)
@@ -71,14 +73,13 @@ def login():
                                  "or ask your committee for help.", minutes)), 429
 
     def run():
-        login_name = services.normalise_login(form.login.data)
         user = services.check_credentials(login_name, form.password.data)
         if user is None:
-            throttle.note_failure(login_name, addr)
+            throttle.note_failure(login_name, device, addr)
             # Kept although the form's transaction is rolled back: its own transaction.
             services.record_security_event("login_failed", login=login_name, remote_addr=addr)
             raise PortalError(_("The user name or password is not correct."))
-        throttle.clear_account(login_name)
+        throttle.forgive(login_name, device)
         services.log_security("login", user=user, remote_addr=addr)
         begin_session(user)
         _assisted_notice(user)
