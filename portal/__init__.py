@@ -42,9 +42,13 @@ class Portal(Flask):
     def preprocess_request(self):
         """A visitor's cached page, or a signed-in reader's shared one, is answered before the
         request's hooks (user, community, rate limits) run; the after_request hooks still do
-        (portal/cache/)."""
+        (portal/cache/). Only plain http in production is answered earlier still."""
         from .cache import serve_hit
+        from .web.security import insecure_answer
 
+        refused = insecure_answer()  # production over plain http: before the caches and CSRF
+        if refused is not None:
+            return refused
         hit = serve_hit(self)
         return hit if hit is not None else super().preprocess_request()
 

@@ -14,6 +14,7 @@ from ..extensions import limiter
 from ..web.actions import Done, act, show_problems
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
+from ..web.links import public_url
 from ..web.permissions import require
 from . import csvfile, queries, services
 from . import permissions as perm
@@ -156,7 +157,7 @@ def _printed_card(membership):
         flash(_("A login card is shown only once, when it is printed. Print a new one if it was lost."), "info")
         return redirect(url_for("communities.members"), code=303)
     card = queries.login_card(g.community, printed["card"])
-    link = url_for("cards.use", token=printed["token"], _external=True)
+    link = public_url("cards.use", token=printed["token"])
     # segno's SVG of a link the portal made itself: markup the template may place as is.
     qr = Markup(segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff"))
     return render_template("roster/card.html", card=card, member=membership, link=link, qr=qr)

@@ -12,6 +12,7 @@ from ..comments import services as comments
 from ..web.actions import Done, act
 from ..web.errors import NotFound, PortalError
 from ..web.forms import ButtonForm
+from ..web.links import public_url
 from ..web.permissions import require
 from . import permissions as perm
 from . import phases, queries, services
@@ -43,7 +44,7 @@ def print_view(document_id):
     from markupsafe import Markup
 
     doc, v = load_adopted(document_id)
-    link = url_for("rules.adopted", document_id=doc.id, _external=True)
+    link = public_url("rules.adopted", document_id=doc.id)
     qr = segno.make(link, error="m")
     svg = qr.svg_inline(scale=4, border=2, dark="#000", light="#fff", omitsize=False, svgclass="qr",
                         title=_("Link to the online text"))
