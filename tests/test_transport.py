@@ -85,6 +85,7 @@ def test_plain_http_is_answered_clearly(production):
     assert "Strict-Transport-Security" not in r.headers
     r = c.get("/c/nowhere/", headers={"Host": "evil.example"})
     assert r.status_code == 301 and r.headers["Location"] == f"{BASE}/c/nowhere/"
+    assert c.get("/healthz").status_code == 200  # a health check asks the worker directly
     # A form sent over http: a clear page, not "the form has expired" (CSRF never ran).
     r = c.http.post("/login", data={"login": "olga", "password": PASSWORD, "csrf_token": "x"})
     assert r.status_code == 403

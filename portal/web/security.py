@@ -32,8 +32,11 @@ def insecure_answer():
     else runs — before the page caches and before CSRF, whose "page expired" would mislead.
     GET/HEAD: 301 to the same address on https (PUBLIC_BASE_URL, not the Host the client sent).
     Anything else: a page saying the portal needs a secure connection; nothing sent is used.
+    Only /healthz answers over http (it shows nothing but "ok").
     Behind a TLS proxy request.is_secure reads X-Forwarded-Proto (TRUSTED_PROXIES, ProxyFix)."""
     if not current_app.config.get("REQUIRE_HTTPS") or request.is_secure:
+        return None
+    if request.path == "/healthz":  # the proxy's or the supervisor's check, asked of the worker directly
         return None
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if not base:
