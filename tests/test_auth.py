@@ -11,7 +11,6 @@ from portal.extensions import db
 
 from .support.helpers import PASSWORD, Client, make_user
 
-
 RECEIVED = "您的注册已收到"  # "Your registration was received." (zh_Hans, the default)
 
 

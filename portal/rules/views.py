@@ -4,7 +4,7 @@ actions are in committee_views.py. Every POST goes through the action wrapper
 (portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
