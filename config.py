@@ -65,6 +65,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes")
+    # A browser that signed in to the account before (device cookie) has a bucket of its own.
+    LOGIN_FAILURES_PER_DEVICE = os.environ.get("LOGIN_FAILURES_PER_DEVICE", "10 per 15 minutes")
+    REGISTRATIONS_PER_ADDRESS = os.environ.get("REGISTRATIONS_PER_ADDRESS", "10 per hour")
+    # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto/-Host are believed
+    # (werkzeug's ProxyFix, applied in create_app). 0: none, the peer's address is the client's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # The portal's address as residents type it (https://yishi.example.org): printed links and QR
+    # codes are built from it (portal/web/links.py). Empty: from the request (development, tests).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Production: plain http is redirected (GET) or refused (anything else), https answers carry HSTS.
+    REQUIRE_HTTPS = False
+    HSTS = ""
     SESSION_IDLE_DAYS = 30
     # werkzeug's scrypt with its default cost (n=32768, r=8, p=1). Only TestConfig lowers it.
     PASSWORD_HASH_METHOD = "scrypt"
@@ -106,6 +118,8 @@ class ProductionConfig(Config):
     PREF_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_ALLOWED = False
+    REQUIRE_HTTPS = True
+    HSTS = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls, config: dict) -> None:
@@ -114,6 +128,12 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "ProductionConfig needs SECRET_KEY: a random value of at least 32 characters "
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        base = config.get("PUBLIC_BASE_URL") or ""
+        if not base.startswith("https://") or len(base) <= len("https://"):
+            raise RuntimeError(
+                "ProductionConfig needs PUBLIC_BASE_URL: the portal's https address as residents type it "
+                "(https://yishi.example.org); printed links and QR codes are built from it."
             )
 
 

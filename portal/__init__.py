@@ -6,8 +6,26 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
-from . import (admin, assisted, audit, auth, cli, comments, communities, main, mediation, mine, moderation,
-               proposals, readaloud, roster, rules, uploads, votes, web)
+from . import (
+    admin,
+    assisted,
+    audit,
+    auth,
+    cli,
+    comments,
+    communities,
+    main,
+    mediation,
+    mine,
+    moderation,
+    proposals,
+    readaloud,
+    roster,
+    rules,
+    uploads,
+    votes,
+    web,
+)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .text import plaintext
 from .web.display import select_locale
@@ -24,9 +42,13 @@ class Portal(Flask):
     def preprocess_request(self):
         """A visitor's cached page, or a signed-in reader's shared one, is answered before the
         request's hooks (user, community, rate limits) run; the after_request hooks still do
-        (portal/cache/)."""
+        (portal/cache/). Only plain http in production is answered earlier still."""
         from .cache import serve_hit
+        from .web.security import insecure_answer
 
+        refused = insecure_answer()  # production over plain http: before the caches and CSRF
+        if refused is not None:
+            return refused
         hit = serve_hit(self)
         return hit if hit is not None else super().preprocess_request()
 
@@ -53,6 +75,13 @@ def create_app(config=None) -> Flask:
     if config is ProductionConfig or issubclass(config, ProductionConfig):
         ProductionConfig.check(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # The client's address, scheme and host as the trusted proxies saw them: throttling counts
+        # per client (not per proxy), request.is_secure knows about TLS ended at the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     if app.config.get("SQLITE_WAL"):
@@ -64,6 +93,10 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if app.config.get("REQUIRE_HTTPS") and app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
+        app.logger.warning("RATELIMIT_STORAGE_URI is memory://: each worker counts failed sign-ins and "
+                           "registrations on its own, so several workers allow several times the limits. "
+                           "Set it to Redis (redis://host:6379/0).")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")

@@ -1,6 +1,9 @@
 """Accounts: register, login, sessions, password change, throttling, safe next."""
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import AuthSession, SecurityEvent, User
@@ -8,36 +11,89 @@ from portal.extensions import db
 
 from .support.helpers import PASSWORD, Client, make_user
 
+RECEIVED = "您的注册已收到"  # "Your registration was received." (zh_Hans, the default)
 
-def test_register_then_signed_in(client):
-    r = client.post("/register", {"username": "Wang.Ming", "display_name": "王明", "password": PASSWORD,
-                                  "confirm": PASSWORD}, token_from="/register")
-    assert r.status_code == 303
+
+def _register(c, username, name="X", password=PASSWORD):
+    return c.post("/register", {"username": username, "display_name": name, "password": password,
+                                "confirm": password}, token_from="/register")
+
+
+def test_register_then_sign_in(client):
+    r = _register(client, "Wang.Ming", "王明")
+    assert r.status_code == 303 and r.headers["Location"] == "/login"
+    assert RECEIVED in client.get("/login").get_data(as_text=True)
     user = db.session.execute(select(User).where(User.username == "wang.ming")).scalar_one()
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
-    page = client.get("/account").get_data(as_text=True)
-    assert "王明" in page
+    assert client.get("/account").status_code in (302, 303)  # not signed in by registering
+    client.login("Wang.Ming")  # ... but right after, with what they chose
+    assert "王明" in client.get("/account").get_data(as_text=True)
 
 
 def test_register_with_mobile_number(client):
-    r = client.post("/register", {"username": "138 0013 8000", "display_name": "孙", "password": PASSWORD,
-                                  "confirm": PASSWORD}, token_from="/register")
+    r = _register(client, "138 0013 8000", "孙")
     assert r.status_code == 303
     assert db.session.execute(select(User).where(User.username == "13800138000")).scalar_one()
+    client.login("+86 138-0013-8000")
 
 
-def test_register_duplicate_and_bad_names_keep_input(client):
-    make_user("taken")
-    r = client.post("/register", {"username": "taken", "display_name": "X", "password": PASSWORD,
-                                  "confirm": PASSWORD}, token_from="/register")
-    assert r.status_code == 400
-    assert 'value="X"' in r.get_data(as_text=True)  # nothing typed is lost
+@pytest.mark.parametrize("written", ["13800000001", "138-0000-0001", "+86 138 0000 0001", "0086 13800000001",
+                                     "１３８００００００01", "(138) 0000 0001"])
+def test_mobile_numbers_are_one_account_however_written(app, written):
+    from portal.auth.services import normalise_login
+
+    assert normalise_login(written) == "13800000001"
+
+
+def _answer(c, username):
+    """What a visitor sees of a registration: its status, where it goes, and that page's text
+    (the CSRF token and the one-time token aside)."""
+    r = _register(c, username, "Zhang San", "another-pass-1")
+    follow = c.get(r.headers["Location"]) if r.status_code == 303 else r
+    text = re.sub(r'value="[^"]{20,}"', "", follow.get_data(as_text=True))
+    return r.status_code, r.headers.get("Location"), text
+
+
+def test_registration_does_not_tell_whether_an_account_exists(app):
+    """The outside tester's probe (issue 19, finding 6): zhang, ZHANG, 13800000001, 138-0000-0001."""
+    make_user("zhang")
+    make_user("13800000001")
+    fresh = _answer(Client(app), "nobody.here")
+    for taken in ("zhang", "ZHANG", "13800000001", "138-0000-0001", "+86 138 0000 0001"):
+        assert _answer(Client(app), taken) == fresh, taken
+    # The existing accounts are untouched, and the new one works.
+    for login in ("zhang", "13800000001"):
+        Client(app).login(login)
+    assert Client(app).post("/login", {"login": "zhang", "password": "another-pass-1"}).status_code == 400
+    Client(app).login("nobody.here", "another-pass-1")
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 3
+    kinds = db.session.execute(select(SecurityEvent.kind, SecurityEvent.login_attempted)
+                               .where(SecurityEvent.kind == "register_taken")).all()
+    assert len(kinds) == 5 and {k.login_attempted for k in kinds} == {None}  # nothing personal kept
+
+
+def test_bad_names_keep_input(client):
     for bad in ("ab", "1abc", "a" * 40, "<script>", "中文名"):
-        r = client.post("/register", {"username": bad, "display_name": "X", "password": PASSWORD,
-                                      "confirm": PASSWORD}, token_from="/register")
+        r = _register(client, bad)
         assert r.status_code == 400, bad
-    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 1
+        assert 'value="X"' in r.get_data(as_text=True)  # nothing typed is lost
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+
+
+def test_registrations_are_limited_per_address(app):
+    app.config["REGISTRATIONS_PER_ADDRESS"] = "3 per hour"
+    make_user("zhang")
+    c = Client(app)
+    assert _register(c, "1x").status_code == 400  # a refused form is not a registration: not counted
+    for name in ("zhang", "newone", "newtwo"):  # taken or not, each counts
+        assert _register(c, name).status_code == 303
+    r = _register(c, "newthree")
+    assert r.status_code == 429
+    page = r.get_data(as_text=True)
+    assert "注册次数太多" in page and "请等一小时" in page, page[page.find("<main"):page.find("</main>")]
+    assert db.session.execute(select(User).where(User.username == "newthree")).scalar_one_or_none() is None
+    assert Client(app).get("/register").status_code == 200  # a GET is never refused
 
 
 def test_password_mismatch_and_short(client):
@@ -169,5 +225,6 @@ def test_visitor_choices_carry_over_to_the_new_account(client):
     assert r.status_code == 303
     user = db.session.execute(select(User).where(User.username == "oldman")).scalar_one()
     assert user.display_large is True and user.display_contrast is False and user.locale == "en"
+    client.login("oldman")
     page = client.get("/").get_data(as_text=True)
     assert "mode-large" in page and 'lang="en"' in page

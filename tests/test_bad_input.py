@@ -773,6 +773,7 @@ def _build_hostile_community(app, world):
     evil = client_as(app, "visitor")
     assert evil.post("/register", {"username": "evil", "display_name": SCRIPT, "password": PASSWORD,
                                    "confirm": PASSWORD}).status_code == 303
+    evil.login("evil")  # registering signs nobody in
     assert evil.post("/c/xss-town/join", {"message": IMG}).status_code == 303
     evil2 = client_as(app, "nobody")
     assert evil2.post("/account/profile", {"display_name": IMG, "locale": ""}).status_code == 303

@@ -725,7 +725,9 @@ def check(response, expected, url, method, rule=None):
         assert target == wanted, (target, wanted)
     elif expected == DONE:
         assert status == 303, f"expected 303 after the action, got {status}: {body}"
-        assert login_redirect_target(response) is None, "allowed POST sent to the login page"
+        # A refusal sends to /login?next=<where to come back>; a registration received goes to the
+        # sign-in page without a next (issue 19, finding 6), which is its success.
+        assert not login_redirect_target(response), "allowed POST sent to the login page"
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:

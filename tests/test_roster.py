@@ -186,6 +186,14 @@ def test_card_is_single_use_and_signs_the_resident_in(app, world):
     chain_ok(world.a)
 
 
+def test_the_printed_card_links_to_the_public_base_url(app, world):
+    """Behind a proxy the request says http://localhost; the card and its QR code must not."""
+    app.config["PUBLIC_BASE_URL"] = "https://yishi.example.org"
+    html, link = issue(app, world)
+    assert link.startswith("https://yishi.example.org/card/")
+    assert "http://localhost" not in html
+
+
 def test_reissue_voids_the_old_card_and_expiry_ends_it(app, world, monkeypatch):
     _h, old = issue(app, world)
     _h, new = issue(app, world)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Response, abort, g, render_template, request, stream_with_context, url_for
+from flask import Response, abort, g, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
 from ..communities import permissions as perm
 from ..db import utcnow
 from ..extensions import limiter
+from ..web.links import public_url
 from ..web.qr import qr_svg
 from ..web.permissions import require
 from . import queries
@@ -101,7 +102,7 @@ def head_notice():
     require(perm.can_view_audit(g.ctx))
     c = g.community
     head = _head_text(c.audit_seq, c.audit_head)
-    link = url_for("audit.check", head=head, _external=True)
+    link = public_url("audit.check", head=head)
     groups = [c.audit_head[i:i + 8] for i in range(0, len(c.audit_head), 8)]
     return render_template("audit/head_print.html", community=c, groups=groups, link=link, today=utcnow(),
                            qr=qr_svg(link, _("Check this code against the trail")))

@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
-    from . import cli, views  # noqa: F401  (its routes)
+    from . import cli, throttle, views  # noqa: F401  (its routes)
     from .blueprint import bp
 
     app.register_blueprint(bp)
+    throttle.init_app(app)
     cli.init_app(app)

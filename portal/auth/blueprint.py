@@ -2,12 +2,21 @@
 and `begin_session` (login, registration, login cards)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user
 
 from ..extensions import login_manager
-from . import services
+from . import devices, services
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +36,10 @@ def _load_user(token: str):
 
 def begin_session(user) -> None:
     """Sign `user` in on a fresh session: a new session id at every login (no fixation). Called
-    inside an action's run(): the wrapper commits the new session row with the rest."""
+    inside an action's run(): the wrapper commits the new session row with the rest. The browser
+    becomes a known device for the account (portal/auth/devices.py)."""
     session.clear()
     services.start_session(user)
     login_user(user)
+    value = devices.remembered(request.cookies.get(devices.COOKIE), user.username)
+    after_this_request(lambda response: devices.set_cookie(response, value))

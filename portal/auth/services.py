@@ -5,6 +5,7 @@ import functools
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -26,8 +27,15 @@ _DUMMY_HASHES: dict[str, str] = {}
 
 
 def normalise_login(value: str) -> str:
-    value = (value or "").strip()
-    compact = value.replace(" ", "").replace("-", "")
+    """The stored form of a user name or mobile number: full-width characters made plain (NFKC),
+    a mobile number without spaces, dashes, brackets or the country code (+86, 0086), a name in
+    lower case. Registration and sign-in look accounts up by it, so 138-0000-0001, +86 138 0000 0001
+    and 13800000001 are one account."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    compact = re.sub(r"[\s\-()（）]", "", value)
+    for prefix in ("+86", "0086"):
+        if compact.startswith(prefix) and MOBILE_RE.match(compact[len(prefix):]):
+            compact = compact[len(prefix):]
     return compact if MOBILE_RE.match(compact) else value.lower()
 
 
@@ -57,6 +65,7 @@ def find_user(login: str) -> User | None:
 
 
 def register_user(username: str, display_name: str, password: str, locale: str | None = None) -> User:
+    """An account made by the operator's tools (create-admin, the demo), which may say a name is taken."""
     username = normalise_login(username)
     if not valid_login(username):
         raise RuleViolation(_l("Choose a user name of 3 to 32 letters, digits, dots, dashes or underscores "
@@ -68,6 +77,29 @@ def register_user(username: str, display_name: str, password: str, locale: str |
     db.session.add(user)
     db.session.flush()
     log_security(kind="registered", user=user)
+    return user
+
+
+def request_registration(username: str, display_name: str, password: str, *, locale: str | None = None,
+                         large: bool = False, contrast: bool = False, remote_addr: str | None = None) -> User | None:
+    """Registration that does not tell whether an account exists (issue 19, finding 6): a name or
+    mobile number already registered creates nothing and returns None after the same work (the
+    password is hashed either way), and the caller shows the same outcome for both. Only the
+    name's format can be refused. The refused attempt is kept as a security event without the
+    name tried. Nobody is signed in: the person signs in with what they chose."""
+    login = normalise_login(username)
+    if not valid_login(login):
+        raise RuleViolation(_l("Choose a user name of 3 to 32 letters, digits, dots, dashes or underscores "
+                               "starting with a letter, or an 11-digit mobile number."), field="username")
+    digest = hash_password(password)
+    if find_user(login) is not None:
+        log_security(kind="register_taken", remote_addr=remote_addr)
+        return None
+    user = User(username=login, display_name=display_name.strip(), password_hash=digest, locale=locale,
+                display_large=large, display_contrast=contrast)
+    db.session.add(user)
+    db.session.flush()
+    log_security(kind="registered", user=user, remote_addr=remote_addr)
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,34 +18,50 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..assisted.services import unseen_count
 from ..communities.services import memberships_of
+from ..extensions import limiter
 from ..web.actions import Done, act
 from ..web.display import current_modes
-from ..web.errors import PortalError
+from ..web.errors import PortalError, render_error
 from ..web.forms import ButtonForm
 from ..web.security import safe_next
-from . import services, throttle
+from . import devices, services, throttle
 from .blueprint import begin_session, bp
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 
 
+def _registrations_per_address() -> str:
+    return current_app.config["REGISTRATIONS_PER_ADDRESS"]
+
+
+def _too_many_registrations(_limit):
+    body, status = render_error(429, _("Too many registrations were sent from this connection. Please wait an hour "
+                                       "and try again, or ask your committee for help."))
+    return make_response(body, status)
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_registrations_per_address, methods=["POST"], on_breach=_too_many_registrations,
+               deduct_when=lambda response: response.status_code == 303)
 def register():
+    """Registration never tells whether a name or mobile number is taken (issue 19, finding 6):
+    every well-formed registration ends on the sign-in page with the same words, and only a new
+    name makes an account. Counted per client address when it got that far (REGISTRATIONS_PER_ADDRESS)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     # No one-time token: it needs a signed-in sender, and a second account of the same name is
-    # refused by the service anyway.
+    # never made (the second send gets the same answer and makes nothing).
     form = RegisterForm()
 
     def run():
         # What the visitor chose before registering (language, large text, contrast) carries over.
         modes = current_modes()
         chosen = request.cookies.get("lang")
-        user = services.register_user(form.username.data, form.display_name.data, form.password.data,
-                                      locale=chosen if chosen in current_app.config["LANGUAGES"] else None)
-        services.update_profile(user, user.display_name, user.locale, modes["large"], modes["contrast"])
-        begin_session(user)
-        return Done(url_for("main.home"), _("Welcome, %(name)s. Your account is ready: choose your community to "
-                                            "ask to join.", name=user.display_name))
+        services.request_registration(form.username.data, form.display_name.data, form.password.data,
+                                      locale=chosen if chosen in current_app.config["LANGUAGES"] else None,
+                                      large=modes["large"], contrast=modes["contrast"],
+                                      remote_addr=request.remote_addr)
+        return Done(url_for("auth.login"), _("Your registration was received. Sign in with the user name or mobile "
+                                             "number and the password you chose, then ask to join your community."))
 
     return act(form, run, lambda: render_template("auth/register.html", form=form))
 
@@ -58,10 +75,12 @@ def login():
     def page(error=None):
         return render_template("auth/login.html", form=form, error=error)
 
-    addr = request.remote_addr or ""
+    addr = request.remote_addr or ""  # the client's own behind TRUSTED_PROXIES proxies (create_app)
+    login_name = services.normalise_login(form.login.data) if request.method == "POST" else ""
+    # A browser that signed in to this account before counts its failures on its own bucket.
+    device = devices.device_for(request.cookies.get(devices.COOKIE), login_name)
     if request.method == "POST" and form.validate_on_submit():
-        login_name = services.normalise_login(form.login.data)
-        wait = throttle.blocked_for(login_name, addr)
+        wait = throttle.blocked_for(login_name, device, addr)
         if wait:  # even the right password waits; nothing is tried
             services.record_security_event("login_throttled", login=login_name, remote_addr=addr)
             minutes = max(1, (wait + 59) // 60)
@@ -71,14 +90,13 @@ def login():
                                  "or ask your committee for help.", minutes)), 429
 
     def run():
-        login_name = services.normalise_login(form.login.data)
         user = services.check_credentials(login_name, form.password.data)
         if user is None:
-            throttle.note_failure(login_name, addr)
+            throttle.note_failure(login_name, device, addr)
             # Kept although the form's transaction is rolled back: its own transaction.
             services.record_security_event("login_failed", login=login_name, remote_addr=addr)
             raise PortalError(_("The user name or password is not correct."))
-        throttle.clear_account(login_name)
+        throttle.forgive(login_name, device)
         services.log_security("login", user=user, remote_addr=addr)
         begin_session(user)
         _assisted_notice(user)

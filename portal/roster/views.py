@@ -12,6 +12,7 @@ from ..extensions import limiter
 from ..web.actions import Done, act, show_problems
 from ..web.errors import PortalError
 from ..web.forms import ButtonForm
+from ..web.links import public_url
 from ..web.permissions import require
 from ..web.qr import qr_svg
 from . import csvfile, queries, services
@@ -155,7 +156,7 @@ def _printed_card(membership):
         flash(_("A login card is shown only once, when it is printed. Print a new one if it was lost."), "info")
         return redirect(url_for("communities.members"), code=303)
     card = queries.login_card(g.community, printed["card"])
-    link = url_for("cards.use", token=printed["token"], _external=True)
+    link = public_url("cards.use", token=printed["token"])
     qr = qr_svg(link)
     return render_template("roster/card.html", card=card, member=membership, link=link, qr=qr)
 

@@ -4,7 +4,7 @@ actions are in committee_views.py. Every POST goes through the action wrapper
 (portal/web/actions.py), which owns the transaction."""
 from __future__ import annotations
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..comments import services as comments
 from ..web.actions import Done, act
 from ..web.errors import NotFound, PortalError
 from ..web.forms import ButtonForm
+from ..web.links import public_url
 from ..web.permissions import require
 from ..web.qr import qr_svg
 from . import permissions as perm
@@ -41,7 +42,7 @@ def adopted(document_id):
 @bp.get("/<id:document_id>/print")
 def print_view(document_id):
     doc, v = load_adopted(document_id)
-    link = url_for("rules.adopted", document_id=doc.id, _external=True)
+    link = public_url("rules.adopted", document_id=doc.id)
     return render_template("rules/print.html", doc=doc, v=v, text=queries.text_of(v), link=link,
                            qr=qr_svg(link, _("Link to the online text")))
 

@@ -116,6 +116,8 @@ def register_error_handlers(app: Flask) -> None:
             return exc.get_response()
         message = None
         if code == 429:
+            if getattr(exc, "response", None) is not None:  # a limit's own page (its on_breach)
+                return exc.response
             message = getattr(exc, "portal_message", None)
         return render_error(code if code in _TITLES else 400, message)
 

@@ -1,9 +1,10 @@
-"""Security headers, safe redirects, id converter."""
+"""Security headers, https only in production, safe redirects, id converter."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter
 
 CSP = (
@@ -20,7 +21,34 @@ def security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=(self)")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    hsts = current_app.config.get("HSTS")
+    if hsts and request.is_secure:  # browsers ignore it over http; sent on https answers only
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     return response
+
+
+def insecure_answer():
+    """REQUIRE_HTTPS (production): a request over plain http gets a clear answer before anything
+    else runs — before the page caches and before CSRF, whose "page expired" would mislead.
+    GET/HEAD: 301 to the same address on https (PUBLIC_BASE_URL, not the Host the client sent).
+    Anything else: a page saying the portal needs a secure connection; nothing sent is used.
+    Only /healthz answers over http (it shows nothing but "ok").
+    Behind a TLS proxy request.is_secure reads X-Forwarded-Proto (TRUSTED_PROXIES, ProxyFix)."""
+    if not current_app.config.get("REQUIRE_HTTPS") or request.is_secure:
+        return None
+    if request.path == "/healthz":  # the proxy's or the supervisor's check, asked of the worker directly
+        return None
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base:
+        base = "https://" + request.host + request.script_root
+    target = base + (request.full_path if request.query_string else request.path)
+    if request.method in ("GET", "HEAD"):
+        return redirect(target, code=301)
+    body = render_template(
+        "errors/error.html", status=403, title=_("A secure connection is needed"),
+        message=_("This portal works only over a secure connection (https). Nothing you sent was used. "
+                  "Open %(url)s and try again.", url=base + "/"))
+    return body, 403, {"Cache-Control": "no-store"}
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:

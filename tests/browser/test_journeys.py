@@ -58,8 +58,12 @@ def test_register_join_verify_audit_language_modes(browsing, live_server, js):
     page.fill("#password", "a-good-pass-2026")
     page.fill("#confirm", "a-good-pass-2026")
     submit(page, "form[action$='/register'] button[type=submit]")
-    assert re.search(r"/(\?.*)?$", page.url), page.url
+    # The same answer whether or not the name was taken: sign in with what you chose.
+    assert re.search(r"/login$", page.url), page.url
     assert page.locator(".flashes .alert-success").count() == 1
+    page.fill("#login", username)
+    page.fill("#password", "a-good-pass-2026")
+    submit(page, "form[action$='/login'] button[type=submit]")
     assert name in page.inner_text("nav.usernav")
     assert page.get_attribute("html", "lang") == "en"  # the language chosen before signing up stays
 
@@ -189,6 +193,10 @@ def test_large_text_chosen_as_visitor_survives_registering(browsing):
     page.fill("#password", "a-good-pass-2026")
     page.fill("#confirm", "a-good-pass-2026")
     submit(page, "form[action$='/register'] button[type=submit]")
+    assert_modes(page, large=True, contrast=False)
+    page.fill("#login", "keepslarge")
+    page.fill("#password", "a-good-pass-2026")
+    submit(page, "form[action$='/login'] button[type=submit]")
     assert "Keeps Large" in page.inner_text("nav.usernav")
     assert_modes(page, large=True, contrast=False)
     assert html_state(page)["lang"] == "en"
