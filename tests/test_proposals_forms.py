@@ -47,6 +47,14 @@ def png(n: int = 0) -> tuple[io.BytesIO, str]:
     return buf, f"photo{n}.png"
 
 
+def bomb_png() -> tuple[io.BytesIO, str]:
+    """6300 x 6300 pixels of one colour in ~5 KB (issue 19, finding 7): refused from the header."""
+    buf = io.BytesIO()
+    Image.new("1", (6300, 6300), 0).save(buf, "PNG", optimize=True)
+    buf.seek(0)
+    return buf, "bomb.png"
+
+
 def longer(n: int, char: str = "村") -> str:
     """`n` characters, starting with a mark to find it again."""
     return ("Kept-" + char * n)[:n]
@@ -196,6 +204,8 @@ BAD = [
     new("a good photo and a broken one",
         lambda w, p, c: proposal_data(photos=[png(1), (io.BytesIO(b"\x89PNG\r\n\x1a\n broken"), "y.png")]),
         "photos", "The photo could not be read", [TITLE, BODY]),
+    new("a photo of 40 megapixels in 5 KB", lambda w, p, c: proposal_data(photos=[bomb_png()]), "photos",
+        "The photo has too many pixels (at most 24 megapixels", [TITLE, BODY]),
     new("a recording that is none", lambda w, p, c: proposal_data(voice=(io.BytesIO(b"no sound"), "v.ogg")),
         "voice", "The recording must be a sound file", [TITLE, BODY]),
     new("an empty recording", lambda w, p, c: proposal_data(voice=(io.BytesIO(b""), "v.ogg")),

@@ -162,21 +162,69 @@ def test_webp_accepted_and_cleaned(world, root):
     assert img.format == "WEBP" and img.size == (50, 30)
 
 
-def test_animated_picture_keeps_first_frame(world, root):
+def test_moving_pictures_refused(world, root):
+    """Only still photos: an animated WebP or APNG is refused from its header (issue 19, finding 7)."""
     frames = [Image.new("RGB", (20, 20), c) for c in ("red", "green", "blue")]
     out = io.BytesIO()
     frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    att = save_image(world, out.getvalue(), "anim.webp")
-    img = Image.open(io.BytesIO(stored(root, att)))
-    assert getattr(img, "n_frames", 1) == 1
-    r, g, b = img.convert("RGB").getpixel((10, 10))
-    assert r > 200 and g < 60
-
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, out.getvalue(), "anim.webp")
+    assert refused(exc) == "Moving pictures (animated PNG or WebP) cannot be attached. Please send a still photo."
     out = io.BytesIO()
     frames[1].save(out, "PNG", save_all=True, append_images=[frames[2]], duration=100)  # APNG
-    att = save_image(world, out.getvalue(), "anim.png")
-    img = Image.open(io.BytesIO(stored(root, att)))
-    assert getattr(img, "n_frames", 1) == 1 and b"acTL" not in stored(root, att)
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, out.getvalue(), "anim.png")
+    assert "Moving pictures" in refused(exc)
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def _hostile_png(size=(6300, 6300)) -> bytes:
+    """The tester's picture: 6300 x 6300 pixels of one colour in ~5 KB."""
+    out = io.BytesIO()
+    Image.new("1", size, 0).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def test_hostile_png_refused_from_its_header(app, world, root, monkeypatch):
+    """40 megapixels in 5 KB took seconds to decode: now refused before any pixel is decoded
+    (Pillow's load is never called), with a message in both languages."""
+    data, strip = _hostile_png(), _hostile_png((12_001, 100))
+    assert len(data) < 8_000
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size) or real_load(self))
+    from PIL import ImageFile
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self.size) or real_load(self))
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, data, "bomb.png")
+    assert refused(exc) == ("The photo has too many pixels (at most 24 megapixels, and at most 12000 pixels on "
+                            "its longer side). Please send a smaller photo.")
+    with force_locale("zh_Hans"):
+        assert "像素" in str(exc.value.message) and "24" in str(exc.value.message)
+    assert decoded == []
+    # Too long a side, under the pixel cap: refused as well.
+    with pytest.raises(UploadRejected):
+        save_image(world, strip, "strip.png")
+    assert decoded == []
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def test_phone_photo_at_the_cap_is_kept(world, root):
+    """A 24-megapixel phone photo (6000 x 4000 JPEG) and a 12000-pixel panorama still work; the
+    JPEG is decoded at reduced size (draft) and stored at 1600 px."""
+    ramp = Image.linear_gradient("L").resize((6000, 4000))
+    photo = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM), ramp))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90)
+    att = save_image(world, out.getvalue(), "IMG_0001.jpg")
+    assert (att.width, att.height) == (1600, 1067)
+    assert Image.open(root / att.storage_key).size == (1600, 1067)
+    pano = save_image(world, picture("JPEG", (12_000, 2_000)), "pano.jpg")
+    assert (pano.width, pano.height) == (1600, 267)
+    at_cap = save_image(world, _hostile_png((4_898, 4_898)), "cap.png")  # 23.99 MP: decoded, shrunk
+    assert (at_cap.width, at_cap.height) == (1600, 1600)
 
 
 def test_big_picture_scaled_down_to_1600(world, root):
@@ -202,10 +250,10 @@ def test_decompression_bomb_refused_cleanly(world, root):
     with pytest.raises(UploadRejected) as exc:
         save_image(world, _png_header_only(30000, 30000), "bomb.png")
     assert "megapixels" in refused(exc)
-    # Over our own cap but under Pillow's: refused from the header, nothing decoded.
+    # Over our own cap (24 MP) but under Pillow's: refused from the header, nothing decoded.
     with pytest.raises(UploadRejected) as exc:
-        save_image(world, _png_header_only(8000, 6000), "big.png")
-    assert "40" in refused(exc)
+        save_image(world, _png_header_only(6000, 4001), "big.png")
+    assert "24 megapixels" in refused(exc)
     db.session.rollback()
     assert files_in(root) == []
 
