@@ -8,8 +8,9 @@
 - Pictures are decoded (a JPEG at reduced size), reduced to at most 1600 px, turned
   upright (EXIF orientation) and re-encoded from bare pixels: no EXIF (GPS!), XMP,
   ICC or text chunks survive.
-- Recordings are stored byte for byte, with the canonical content type of the
-  detected container.
+- Recordings are sniffed by the same table, then decoded and re-encoded by opusenc
+  (portal/uploads/recordings.py): what is stored is always an Ogg Opus file the portal
+  wrote, at most 5 minutes long; kinds no installed tool decodes are refused by name.
 - Files live under the upload root as "<community_id>/<sha[:2]>/<sha>.<ext>",
   written atomically (temp file + os.replace); the same bytes in one community
   are stored once.
@@ -45,6 +46,8 @@ from sqlalchemy import select
 from ..audit import chain as audit
 from ..extensions import db
 from ..web.errors import PortalError
+from . import recordings
+from .errors import UploadRejected, UploadTooLarge
 from .models import Attachment
 
 log = logging.getLogger(__name__)
@@ -99,16 +102,6 @@ MSG_IMAGE_BROKEN = _l("The photo could not be read: the file is damaged or incom
 MSG_IMAGE_ANIMATED = _l("Moving pictures (animated PNG or WebP) cannot be attached. Please send a still photo.")
 MSG_AUDIO_TYPE = _l("The recording must be a sound file (for example from your phone's recorder).")
 MSG_EMPTY = _l("The chosen file is empty. Please choose it again.")
-
-
-class UploadRejected(PortalError):
-    """The file cannot be accepted; the message tells the person what to do."""
-
-    status = 400
-
-
-class UploadTooLarge(UploadRejected):
-    status = 413
 
 
 # --- configuration ----------------------------------------------------------
@@ -503,7 +496,7 @@ def save_audio(community, file_storage, owner_type: str, owner_id: int, *,
 
 def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
                actor_role: str) -> Attachment | None:
-    """Check and store a voice recording, byte for byte, for (owner_type, owner_id).
+    """Check, re-encode (recordings.reencode) and store a voice recording for (owner_type, owner_id).
 
     Returns None when no file was chosen; raises UploadRejected (400) or
     UploadTooLarge (413) with a message for the person otherwise.
@@ -514,12 +507,14 @@ def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
                        UploadTooLarge(_l("The recording is larger than %(mb)d MB.", mb=max(1, cap // MB))))
     if got is None:
         return None
-    filename, data = got
-    content_type = sniff_audio(data[:64])
+    filename, raw = got
+    content_type = sniff_audio(raw[:64])
     if content_type is None:
         raise UploadRejected(MSG_AUDIO_TYPE)
+    data = recordings.reencode(raw, content_type,
+                               _config("UPLOAD_AUDIO_MAX_SECONDS", recordings.DEFAULT_MAX_SECONDS))
     return _add(community, actor, "audio", owner_type, owner_id, filename, data,
-                content_type, AUDIO_TYPES[content_type], None, None, actor_role)
+                "audio/ogg", AUDIO_TYPES["audio/ogg"], None, None, actor_role)
 
 
 # --- reading back -----------------------------------------------------------
