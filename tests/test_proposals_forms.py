@@ -29,6 +29,7 @@ from portal.web.models import SubmittedForm
 
 from .support.forms import en
 from .support.proposals import make_proposal
+from .support.recordings import ogg_opus
 from .support.security import row_counts
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
@@ -93,7 +94,7 @@ def _with_photos(n):
 
 
 def _with_voice(w, p):
-    data = b"OggS" + b"\x00" * 200
+    data = ogg_opus(0.3)
     uploads.save_audio(w.a, FileStorage(io.BytesIO(data), filename="voice.ogg"), "proposal", p.id, actor=w["resa"])
     db.session.commit()
 
