@@ -206,7 +206,7 @@ BAD = [
         lambda w, p, c: proposal_data(photos=[png(1), (io.BytesIO(b"\x89PNG\r\n\x1a\n broken"), "y.png")]),
         "photos", "The photo could not be read", [TITLE, BODY]),
     new("a photo of 40 megapixels in 5 KB", lambda w, p, c: proposal_data(photos=[bomb_png()]), "photos",
-        "The photo has too many pixels (at most 24 megapixels", [TITLE, BODY]),
+        "The photo has too many pixels (at most 12 megapixels", [TITLE, BODY]),
     new("a recording that is none", lambda w, p, c: proposal_data(voice=(io.BytesIO(b"no sound"), "v.ogg")),
         "voice", "The recording must be a sound file", [TITLE, BODY]),
     new("an Ogg header followed by HTML", lambda w, p, c: proposal_data(

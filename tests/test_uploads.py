@@ -201,10 +201,10 @@ def test_hostile_png_refused_from_its_header(app, world, root, monkeypatch):
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self.size) or real_load(self))
     with pytest.raises(UploadRejected) as exc:
         save_image(world, data, "bomb.png")
-    assert refused(exc) == ("The photo has too many pixels (at most 24 megapixels, and at most 12000 pixels on "
+    assert refused(exc) == ("The photo has too many pixels (at most 12 megapixels, and at most 12000 pixels on "
                             "its longer side). Please send a smaller photo.")
     with force_locale("zh_Hans"):
-        assert "像素" in str(exc.value.message) and "24" in str(exc.value.message)
+        assert "像素" in str(exc.value.message) and "12" in str(exc.value.message)
     assert decoded == []
     # Too long a side, under the pixel cap: refused as well.
     with pytest.raises(UploadRejected):
@@ -216,7 +216,8 @@ def test_hostile_png_refused_from_its_header(app, world, root, monkeypatch):
 
 def test_phone_photo_at_the_cap_is_kept(world, root):
     """A 24-megapixel phone photo (6000 x 4000 JPEG) and a 12000-pixel panorama still work; the
-    JPEG is decoded at reduced size (draft) and stored at 1600 px."""
+    JPEG is decoded at reduced size (draft) and stored at 1600 px. A PNG (decoded in full) has a
+    cap of its own, 12 MP."""
     ramp = Image.linear_gradient("L").resize((6000, 4000))
     photo = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM), ramp))
     out = io.BytesIO()
@@ -226,8 +227,11 @@ def test_phone_photo_at_the_cap_is_kept(world, root):
     assert Image.open(root / att.storage_key).size == (1600, 1067)
     pano = save_image(world, picture("JPEG", (12_000, 2_000)), "pano.jpg")
     assert (pano.width, pano.height) == (1600, 267)
-    at_cap = save_image(world, _hostile_png((4_898, 4_898)), "cap.png")  # 23.99 MP: decoded, shrunk
+    at_cap = save_image(world, _hostile_png((3_464, 3_464)), "cap.png")  # a PNG just under its 12 MP
     assert (at_cap.width, at_cap.height) == (1600, 1600)
+    with pytest.raises(UploadRejected) as exc:  # a JPEG over its 24 MP
+        save_image(world, picture("JPEG", (6_000, 4_001)), "big.jpg")
+    assert "at most 24 megapixels" in refused(exc)
 
 
 def test_big_picture_scaled_down_to_1600(world, root):
@@ -253,10 +257,11 @@ def test_decompression_bomb_refused_cleanly(world, root):
     with pytest.raises(UploadRejected) as exc:
         save_image(world, _png_header_only(30000, 30000), "bomb.png")
     assert "megapixels" in refused(exc)
-    # Over our own cap (24 MP) but under Pillow's: refused from the header, nothing decoded.
+    # Over our own cap (12 MP for a PNG, which decodes only in full) but under Pillow's: refused
+    # from the header, nothing decoded.
     with pytest.raises(UploadRejected) as exc:
-        save_image(world, _png_header_only(6000, 4001), "big.png")
-    assert "24 megapixels" in refused(exc)
+        save_image(world, _png_header_only(4000, 3001), "big.png")
+    assert "12 megapixels" in refused(exc)
     db.session.rollback()
     assert files_in(root) == []
 

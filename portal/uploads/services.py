@@ -3,7 +3,7 @@
 - The type is decided by the CONTENT only (magic bytes, Pillow's decoder limited
   to JPEG/PNG/WebP), never by the file name or the client's content type.
 - Sizes are capped before anything is decoded; pictures are also capped in pixels
-  (24 MP, 12000 px a side) from their header, before decoding, and moving pictures
+  (24 MP for a JPEG, 12 MP for a PNG or WebP, 12000 px a side) from their header, before decoding, and moving pictures
   are refused: the pixels decoded bound each upload's CPU time and memory (process_image).
 - Pictures are decoded (a JPEG at reduced size), reduced to at most 1600 px, turned
   upright (EXIF orientation) and re-encoded from bare pixels: no EXIF (GPS!), XMP,
@@ -56,6 +56,7 @@ MB = 1024 * 1024
 DEFAULT_IMAGE_MAX_BYTES = 8 * MB
 DEFAULT_AUDIO_MAX_BYTES = 10 * MB
 DEFAULT_IMAGE_MAX_PIXELS = 24_000_000  # a 24 MP phone photo (6000 x 4000) passes; 40 MP and more do not
+DEFAULT_IMAGE_MAX_FULL_PIXELS = 12_000_000  # PNG and WebP, which are decoded in full
 DEFAULT_IMAGE_MAX_EDGE = 12_000  # pixels on the longer side (a panorama of 12000 x 2000 passes)
 DEFAULT_IMAGE_MAX_SIDE = 1600  # pixels on the longer side of what is stored
 # Pillow's own guard, for any code of the portal that opens a picture: a warning above this, an
@@ -220,7 +221,12 @@ def _has_alpha(img: Image.Image) -> bool:
     return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
 
 
-def _open(data: bytes, max_pixels: int, max_edge: int) -> Image.Image:
+def _cap_for(img: Image.Image, max_pixels: int, max_full_pixels: int) -> int:
+    """A JPEG decodes at reduced size (draft); a PNG or WebP only in full, so its cap is lower."""
+    return max_pixels if img.format in ("JPEG", "MPO") else min(max_pixels, max_full_pixels)
+
+
+def _open(data: bytes, max_pixels: int, max_edge: int, max_full_pixels: int) -> Image.Image:
     """The picture with only its header read (Image.open is lazy): size and frames are checked
     here, before a single pixel is decoded. Pillow's own bomb warning (above MAX_IMAGE_PIXELS)
     is a refusal too."""
@@ -230,8 +236,9 @@ def _open(data: bytes, max_pixels: int, max_edge: int) -> Image.Image:
     width, height = img.size
     if width < 1 or height < 1:
         raise UploadRejected(MSG_IMAGE_BROKEN)
-    if width * height > max_pixels or max(width, height) > max_edge:
-        raise _too_many_pixels(max_pixels, max_edge)
+    cap = _cap_for(img, max_pixels, max_full_pixels)
+    if width * height > cap or max(width, height) > max_edge:
+        raise _too_many_pixels(cap, max_edge)
     # MPO (a phone camera's JPEG with a second, smaller picture) is read as its first JPEG;
     # a moving picture (APNG, animated WebP) is refused: only still photos are kept.
     if img.format != "MPO" and getattr(img, "n_frames", 1) > 1:
@@ -287,22 +294,23 @@ def _shrink(img: Image.Image, target: str, max_side: int) -> Image.Image:
 
 def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
                   max_side: int = DEFAULT_IMAGE_MAX_SIDE,
-                  max_edge: int = DEFAULT_IMAGE_MAX_EDGE) -> ProcessedImage:
+                  max_edge: int = DEFAULT_IMAGE_MAX_EDGE,
+                  max_full_pixels: int = DEFAULT_IMAGE_MAX_FULL_PIXELS) -> ProcessedImage:
     """Check, decode, shrink, turn upright and re-encode a picture (no metadata).
 
     What one upload may cost is bounded by the pixels decoded, checked from the header first:
     a JPEG is decoded at 1/2, 1/4 or 1/8 of its size when the stored picture is smaller
     (`draft`), so a 24-megapixel phone photo decodes ~6 megapixels; a PNG or WebP (no reduced
-    decoding) at most `max_pixels`. Everything after the decoding works on the shrunk picture."""
+    decoding) at most `max_full_pixels` (12 MP: far above a phone's screenshot). Everything after the decoding works on the shrunk picture."""
     if not _looks_like_image(data[:16]):
         raise UploadRejected(MSG_IMAGE_TYPE)
     try:
-        probe = _open(data, max_pixels, max_edge)
+        probe = _open(data, max_pixels, max_edge, max_full_pixels)
         fmt = "JPEG" if probe.format in ("JPEG", "MPO") else probe.format
         if fmt not in IMAGE_TYPES:
             raise UploadRejected(MSG_IMAGE_TYPE)
         probe.verify()  # chunk checksums, no decoding
-        img = _open(data, max_pixels, max_edge)  # verify() leaves the image unusable: reopen
+        img = _open(data, max_pixels, max_edge, max_full_pixels)  # verify() leaves the image unusable: reopen
         if fmt == "JPEG":
             # Let the JPEG decoder scale down by 1/2, 1/4, 1/8 while decoding.
             img.draft("RGB", (max_side, max_side))
@@ -325,7 +333,8 @@ def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
     except PortalError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
-        raise _too_many_pixels(max_pixels, max_edge) from None
+        jpeg = sniff(data[:16], "image") == "image/jpeg"
+        raise _too_many_pixels(max_pixels if jpeg else min(max_pixels, max_full_pixels), max_edge) from None
     except Exception as exc:  # any decoder complaint: truncated, corrupt, unsupported variant
         log.info("Refused a picture that could not be decoded: %r", exc)
         raise UploadRejected(MSG_IMAGE_BROKEN) from None
@@ -479,7 +488,8 @@ def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
     filename, raw = got
     image = process_image(raw, _config("UPLOAD_IMAGE_MAX_PIXELS", DEFAULT_IMAGE_MAX_PIXELS),
                           _config("UPLOAD_IMAGE_MAX_SIDE", DEFAULT_IMAGE_MAX_SIDE),
-                          _config("UPLOAD_IMAGE_MAX_EDGE", DEFAULT_IMAGE_MAX_EDGE))
+                          _config("UPLOAD_IMAGE_MAX_EDGE", DEFAULT_IMAGE_MAX_EDGE),
+                          _config("UPLOAD_IMAGE_MAX_FULL_PIXELS", DEFAULT_IMAGE_MAX_FULL_PIXELS))
     return _add(community, actor, "image", owner_type, owner_id, filename, image.data,
                 image.content_type, image.ext, image.width, image.height, actor_role)
 
