@@ -28,6 +28,7 @@ import threading
 import wave
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext  # lazy, under the name pybabel extracts
 
 from .errors import UploadRejected
 
@@ -59,9 +60,12 @@ def wrong_kind(kind: str) -> UploadRejected:
 def too_long(max_seconds: int) -> UploadRejected:
     minutes, seconds = divmod(max_seconds, 60)
     if seconds:
-        return UploadRejected(_l("The recording is longer than %(s)d seconds. Please make it shorter.",
-                                 s=max_seconds))
-    return UploadRejected(_l("The recording is longer than %(m)d minutes. Please make it shorter.", m=minutes))
+        return UploadRejected(ngettext("The recording is longer than %(num)d second. Please make it shorter.",
+                                       "The recording is longer than %(num)d seconds. Please make it shorter.",
+                                       max_seconds))
+    return UploadRejected(ngettext("The recording is longer than %(num)d minute. Please make it shorter.",
+                                   "The recording is longer than %(num)d minutes. Please make it shorter.",
+                                   minutes))
 
 
 def available() -> bool:
