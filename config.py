@@ -54,6 +54,15 @@ class Config:
     # Forms with files: 4 photos (8 MB each) + a 10 MB recording + the text; each
     # file also has its own cap in portal/uploads.
     UPLOAD_REQUEST_MAX = 48 * 1024 * 1024
+    # Photos: refused from their header, before decoding, above these (a 24 MP phone photo
+    # passes; portal/uploads/services.py says what this bounds). Recordings: at most this long.
+    UPLOAD_IMAGE_MAX_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_PIXELS", 24_000_000))
+    UPLOAD_IMAGE_MAX_EDGE = int(os.environ.get("UPLOAD_IMAGE_MAX_EDGE", 12_000))
+    # PNG and WebP cannot be decoded at reduced size: a lower cap for them.
+    UPLOAD_IMAGE_MAX_FULL_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_FULL_PIXELS", 12_000_000))
+    UPLOAD_AUDIO_MAX_SECONDS = int(os.environ.get("UPLOAD_AUDIO_MAX_SECONDS", 300))
+    # Reports (moderation flags) one person may send per hour, over all communities.
+    REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", 20))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

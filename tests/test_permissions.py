@@ -158,7 +158,9 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap pass
 
 _SPEECH = _speech_available()
 VERIFIED = ["resa", "meda", "coma"]
-NOT_AUTHOR = ["nobody", "penda", "reja", "meda", "coma", "comb", "root"]
+# Reports: members of the community (verified), not the author (resa). Strangers, applicants,
+# the rejected, another village's committee and the platform admin are refused (issue 19, 9).
+REPORTERS = ["meda", "coma"]
 PROPOSAL_ROUTES = [
     Route("/c/<slug:slug>/proposals/", "GET", _fixed("/c/dorf-a/proposals/"), expect(200)),
     Route("/c/<slug:slug>/proposals/oversight", "GET", _fixed("/c/dorf-a/proposals/oversight"), expect(200)),
@@ -190,11 +192,11 @@ PROPOSAL_ROUTES = [
           only(["coma"], DONE), lambda w, r: {"key": "water", "name_zh": "饮水", "name_en": "Water"}),
     Route("/c/<slug:slug>/proposals/settings/categories/<id:category_id>/toggle", "POST",
           lambda w: f"/c/dorf-a/proposals/settings/categories/{_category_id(w)}/toggle", only(["coma"], DONE)),
-    # Reports: anyone signed in except the author; the committee's queue and decisions.
+    # Reports: the community's members except the author; the committee's queue and decisions.
     Route("/c/<slug:slug>/moderation/flag/<string:subject_type>/<id:subject_id>", "GET", _mod("flag"),
-          only(NOT_AUTHOR, 200)),
+          only(REPORTERS, 200)),
     Route("/c/<slug:slug>/moderation/flag/<string:subject_type>/<id:subject_id>", "POST", _mod("flag"),
-          only(NOT_AUTHOR, DONE), lambda w, r: {"reason": "Private phone number in the text"}),
+          only(REPORTERS, DONE), lambda w, r: {"reason": "Private phone number in the text"}),
     Route("/c/<slug:slug>/moderation/", "GET", _fixed("/c/dorf-a/moderation/"), only(["coma"], 200)),
     Route("/c/<slug:slug>/moderation/<string:subject_type>/<id:subject_id>/hide", "POST", _mod("hide"),
           only(["coma"], DONE), lambda w, r: {"reason": "Private data"}),
@@ -792,6 +794,27 @@ def test_membership_of_a_through_b_is_404(app, world, role):
             r = client.post(f"/c/dorf-b/members/{member_id}/{action}", data)
             assert r.status_code == 404, (username, action, r.status_code)
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ROLES + ("resb",))
+def test_report_own_and_foreign_community(app, world, role):
+    """Reports × every role × own/foreign community (issue 19, finding 9): A's proposal through
+    dorf-b is a 404 for everyone; B's proposal through dorf-b is reported by B's members only
+    (A's people, members or not there, get 403; visitors sign in); nothing refused is written."""
+    a_pid, b_pid = _proposal()(world), _proposal(community="b", author="resb")(world)
+    client = client_as(app, role)
+    data = {"reason": "Private phone number in the text"}
+    before = row_counts()
+    for method in ("GET", "POST"):
+        r = _send(client, method, f"/c/dorf-b/moderation/flag/proposal/{a_pid}", data)
+        assert r.status_code == 404, (method, r.status_code)
+    assert row_counts() == before
+    url = f"/c/dorf-b/moderation/flag/proposal/{b_pid}"
+    expected = {"visitor": LOGIN, "comb": DONE, "resb": 403}.get(role, 403)  # resb wrote it
+    check(_send(client, "POST", url, data), expected, url, "POST", "/c/<slug:slug>/moderation/flag/"
+          "<string:subject_type>/<id:subject_id>")
+    if expected != DONE:
+        assert row_counts() == before
 
 
 # --- Unknown community: every /c/<slug>/ route is a 404 for everyone ---------------------------

@@ -29,6 +29,7 @@ from portal.web.models import SubmittedForm
 
 from .support.forms import en
 from .support.proposals import make_proposal
+from .support.recordings import ogg_opus
 from .support.security import row_counts
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap password hash
@@ -45,6 +46,14 @@ def png(n: int = 0) -> tuple[io.BytesIO, str]:
     Image.new("RGB", (4, 4), (n * 40 % 256, 0, 0)).save(buf, "PNG")
     buf.seek(0)
     return buf, f"photo{n}.png"
+
+
+def bomb_png() -> tuple[io.BytesIO, str]:
+    """6300 x 6300 pixels of one colour in ~5 KB (issue 19, finding 7): refused from the header."""
+    buf = io.BytesIO()
+    Image.new("1", (6300, 6300), 0).save(buf, "PNG", optimize=True)
+    buf.seek(0)
+    return buf, "bomb.png"
 
 
 def longer(n: int, char: str = "村") -> str:
@@ -85,7 +94,7 @@ def _with_photos(n):
 
 
 def _with_voice(w, p):
-    data = b"OggS" + b"\x00" * 200
+    data = ogg_opus(0.3)
     uploads.save_audio(w.a, FileStorage(io.BytesIO(data), filename="voice.ogg"), "proposal", p.id, actor=w["resa"])
     db.session.commit()
 
@@ -196,8 +205,16 @@ BAD = [
     new("a good photo and a broken one",
         lambda w, p, c: proposal_data(photos=[png(1), (io.BytesIO(b"\x89PNG\r\n\x1a\n broken"), "y.png")]),
         "photos", "The photo could not be read", [TITLE, BODY]),
+    new("a photo of 40 megapixels in 5 KB", lambda w, p, c: proposal_data(photos=[bomb_png()]), "photos",
+        "The photo has too many pixels (at most 12 megapixels", [TITLE, BODY]),
     new("a recording that is none", lambda w, p, c: proposal_data(voice=(io.BytesIO(b"no sound"), "v.ogg")),
         "voice", "The recording must be a sound file", [TITLE, BODY]),
+    new("an Ogg header followed by HTML", lambda w, p, c: proposal_data(
+        voice=(io.BytesIO(b"OggS" + b"<html><script>alert(1)</script></html>" * 4), "v.ogg")),
+        "voice", "The recording could not be read", [TITLE, BODY]),
+    new("a phone's M4A recording", lambda w, p, c: proposal_data(
+        voice=(io.BytesIO(b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A isom" + b"\x00" * 200), "v.m4a")),
+        "voice", "Recordings in M4A cannot be kept yet. Please send a WAV or Opus", [TITLE, BODY]),
     new("an empty recording", lambda w, p, c: proposal_data(voice=(io.BytesIO(b""), "v.ogg")),
         "voice", "The chosen file is empty.", [TITLE, BODY]),
     # ProposalForm, changing a draft

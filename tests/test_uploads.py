@@ -24,6 +24,9 @@ from portal.uploads import UploadRejected, UploadTooLarge
 from portal.uploads.models import Attachment
 from portal.uploads.services import sniff_audio
 
+from .support import recordings as rec
+from .support.recordings import needs_opus
+
 
 @pytest.fixture
 def root(app, tmp_path):
@@ -162,21 +165,73 @@ def test_webp_accepted_and_cleaned(world, root):
     assert img.format == "WEBP" and img.size == (50, 30)
 
 
-def test_animated_picture_keeps_first_frame(world, root):
+def test_moving_pictures_refused(world, root):
+    """Only still photos: an animated WebP or APNG is refused from its header (issue 19, finding 7)."""
     frames = [Image.new("RGB", (20, 20), c) for c in ("red", "green", "blue")]
     out = io.BytesIO()
     frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    att = save_image(world, out.getvalue(), "anim.webp")
-    img = Image.open(io.BytesIO(stored(root, att)))
-    assert getattr(img, "n_frames", 1) == 1
-    r, g, b = img.convert("RGB").getpixel((10, 10))
-    assert r > 200 and g < 60
-
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, out.getvalue(), "anim.webp")
+    assert refused(exc) == "Moving pictures (animated PNG or WebP) cannot be attached. Please send a still photo."
     out = io.BytesIO()
     frames[1].save(out, "PNG", save_all=True, append_images=[frames[2]], duration=100)  # APNG
-    att = save_image(world, out.getvalue(), "anim.png")
-    img = Image.open(io.BytesIO(stored(root, att)))
-    assert getattr(img, "n_frames", 1) == 1 and b"acTL" not in stored(root, att)
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, out.getvalue(), "anim.png")
+    assert "Moving pictures" in refused(exc)
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def _hostile_png(size=(6300, 6300)) -> bytes:
+    """The tester's picture: 6300 x 6300 pixels of one colour in ~5 KB."""
+    out = io.BytesIO()
+    Image.new("1", size, 0).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def test_hostile_png_refused_from_its_header(app, world, root, monkeypatch):
+    """40 megapixels in 5 KB took seconds to decode: now refused before any pixel is decoded
+    (Pillow's load is never called), with a message in both languages."""
+    data, strip = _hostile_png(), _hostile_png((12_001, 100))
+    assert len(data) < 8_000
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size) or real_load(self))
+    from PIL import ImageFile
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self.size) or real_load(self))
+    with pytest.raises(UploadRejected) as exc:
+        save_image(world, data, "bomb.png")
+    assert refused(exc) == ("The photo has too many pixels (at most 12 megapixels, and at most 12000 pixels on "
+                            "its longer side). Please send a smaller photo.")
+    with force_locale("zh_Hans"):
+        assert "像素" in str(exc.value.message) and "12" in str(exc.value.message)
+    assert decoded == []
+    # Too long a side, under the pixel cap: refused as well.
+    with pytest.raises(UploadRejected):
+        save_image(world, strip, "strip.png")
+    assert decoded == []
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+def test_phone_photo_at_the_cap_is_kept(world, root):
+    """A 24-megapixel phone photo (6000 x 4000 JPEG) and a 12000-pixel panorama still work; the
+    JPEG is decoded at reduced size (draft) and stored at 1600 px. A PNG (decoded in full) has a
+    cap of its own, 12 MP."""
+    ramp = Image.linear_gradient("L").resize((6000, 4000))
+    photo = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.FLIP_TOP_BOTTOM), ramp))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=90)
+    att = save_image(world, out.getvalue(), "IMG_0001.jpg")
+    assert (att.width, att.height) == (1600, 1067)
+    assert Image.open(root / att.storage_key).size == (1600, 1067)
+    pano = save_image(world, picture("JPEG", (12_000, 2_000)), "pano.jpg")
+    assert (pano.width, pano.height) == (1600, 267)
+    at_cap = save_image(world, _hostile_png((3_464, 3_464)), "cap.png")  # a PNG just under its 12 MP
+    assert (at_cap.width, at_cap.height) == (1600, 1600)
+    with pytest.raises(UploadRejected) as exc:  # a JPEG over its 24 MP
+        save_image(world, picture("JPEG", (6_000, 4_001)), "big.jpg")
+    assert "at most 24 megapixels" in refused(exc)
 
 
 def test_big_picture_scaled_down_to_1600(world, root):
@@ -202,10 +257,11 @@ def test_decompression_bomb_refused_cleanly(world, root):
     with pytest.raises(UploadRejected) as exc:
         save_image(world, _png_header_only(30000, 30000), "bomb.png")
     assert "megapixels" in refused(exc)
-    # Over our own cap but under Pillow's: refused from the header, nothing decoded.
+    # Over our own cap (12 MP for a PNG, which decodes only in full) but under Pillow's: refused
+    # from the header, nothing decoded.
     with pytest.raises(UploadRejected) as exc:
-        save_image(world, _png_header_only(8000, 6000), "big.png")
-    assert "40" in refused(exc)
+        save_image(world, _png_header_only(4000, 3001), "big.png")
+    assert "12 megapixels" in refused(exc)
     db.session.rollback()
     assert files_in(root) == []
 
@@ -365,14 +421,100 @@ AUDIO_SAMPLES = {
 
 
 @pytest.mark.parametrize("name", sorted(AUDIO_SAMPLES))
-def test_recordings_accepted_with_canonical_type(world, root, name):
+def test_sniffing_table_knows_every_recording_kind(name):
     data, content_type, ext = AUDIO_SAMPLES[name]
-    att = save_audio(world, data, "录音.bin")
-    assert att.kind == "audio" and att.content_type == content_type
-    assert att.storage_key.endswith("." + ext)
-    assert stored(root, att) == data  # byte for byte
-    assert att.width is None and att.height is None
+    assert sniff_audio(data[:64]) == content_type
+
+
+KINDS_NOT_KEPT = {"webm": "WebM", "m4a": "M4A", "mp4-isom": "M4A", "3gp": "3GP", "mp3-id3": "MP3",
+                  "mp3-frame": "MP3", "amr": "AMR", "amr-wb": "AMR-WB", "aac-adts": "AAC", "flac": "FLAC"}
+
+
+@pytest.mark.parametrize("name", sorted(KINDS_NOT_KEPT))
+def test_kinds_no_tool_decodes_are_refused_by_name(world, root, name):
+    """What cannot be re-encoded is not kept (issue 19, finding 8): the message names the kind and
+    what works, in both languages."""
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, AUDIO_SAMPLES[name][0], "录音.bin")
+    assert refused(exc) == (f"Recordings in {KINDS_NOT_KEPT[name]} cannot be kept yet. Please send a WAV or Opus "
+                            "(.opus, .ogg) recording: many phone recorders can save WAV in their settings.")
+    with force_locale("zh_Hans"):
+        assert "WAV" in str(exc.value.message) and "录音" in str(exc.value.message)
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+@needs_opus
+@pytest.mark.parametrize("kind", ["wav", "wav-stereo-44k", "ogg-opus", "spoken"])
+def test_recordings_are_reencoded(world, root, kind):
+    """Every recording kept is an Ogg Opus file opusenc wrote: never the uploaded bytes, and it
+    decodes. The same upload twice gives the same stored file."""
+    data = {"wav": lambda: rec.wav(0.5), "wav-stereo-44k": lambda: rec.wav(0.4, rate=44_100, channels=2),
+            "ogg-opus": lambda: rec.ogg_opus(0.5), "spoken": rec.spoken}[kind]()
+    att = save_audio(world, data, "录音.wav")
+    kept = stored(root, att)
+    assert att.kind == "audio" and att.content_type == "audio/ogg" and att.storage_key.endswith(".ogg")
+    assert kept != data and kept[:4] == b"OggS" and b"OpusHead" in kept[:100]
+    assert rec.decodes(kept)
+    assert att.sha256 == hashlib.sha256(kept).hexdigest() and att.size_bytes == len(kept)
     assert uploads.content_disposition(att).startswith("inline;")
+    again = save_audio(world, data, "again.wav", owner=("proposal", 2))
+    assert again.storage_key == att.storage_key and len(files_in(root)) == 1
+
+
+@needs_opus
+@pytest.mark.parametrize("data", [
+    b"OggS" + b"<html><body><script>alert(document.cookie)</script></body></html>" * 4,
+    b"RIFF\x40\x00\x00\x00WAVE" + b"<html><body><script>alert(document.cookie)</script></body></html>",
+    b"RIFF\x40\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + b"<html><script>alert(1)</script></html>",
+    _ogg(),  # an Opus head page and nothing to decode
+    b"OggS" + b"\x00" * 400,
+], ids=["ogg-html", "riff-html", "riff-fmt-html", "ogg-head-only", "ogg-zeros"])
+def test_recording_headers_followed_by_something_else_are_refused(world, root, data):
+    """A file that only starts like a recording (OggS or RIFF, then HTML) is not kept at all."""
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, data, "voice.ogg")
+    assert refused(exc) == ("The recording could not be read: the file is damaged or it is not a WAV or Opus "
+                            "recording. Please record it again.")
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+@needs_opus
+def test_html_inside_a_real_recording_does_not_survive(world, root):
+    """Sound followed by HTML, or HTML as samples: what is stored is opusenc's output only."""
+    html = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    for data in (rec.ogg_opus(0.3) + html, rec.wav(0.3)[:-len(html)] + html):
+        kept = stored(root, save_audio(world, data, "voice.ogg"))
+        assert b"<script" not in kept and b"<html" not in kept and rec.decodes(kept)
+
+
+@needs_opus
+def test_recordings_longer_than_the_cap_are_refused(app, world, root):
+    app.config["UPLOAD_AUDIO_MAX_SECONDS"] = 2
+    for data in (rec.wav(2.5), rec.ogg_opus(2.5)):
+        with pytest.raises(UploadRejected) as exc:
+            save_audio(world, data, "long.ogg")
+        assert refused(exc) == "The recording is longer than 2 seconds. Please make it shorter."
+    assert save_audio(world, rec.wav(1.5), "short.wav").content_type == "audio/ogg"
+    # The default: 5 minutes; a WAV whose header says "unknown length" is counted by its samples.
+    del app.config["UPLOAD_AUDIO_MAX_SECONDS"]
+    six_minutes = rec.wav(0.1, rate=8_000)
+    unknown = struct.pack("<I", 0xFFFFFFFF)  # in the RIFF and the data chunk's size, as a streaming recorder writes
+    six_minutes = six_minutes[:4] + unknown + six_minutes[8:40] + unknown + b"\x00\x00" * 8_000 * 301
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, six_minutes, "long.wav")
+    assert refused(exc) == "The recording is longer than 5 minutes. Please make it shorter."
+    db.session.rollback()
+
+
+def test_without_opus_tools_recordings_are_refused(world, root, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, rec.wav(0.3), "voice.wav")
+    assert refused(exc) == "Recordings cannot be received at the moment. Please write your message instead."
+    db.session.rollback()
+    assert files_in(root) == []
 
 
 @pytest.mark.parametrize("data", [
@@ -424,9 +566,10 @@ def test_same_picture_twice_one_file_two_rows(world, root):
     assert third.storage_key.startswith(f"{world.b.id}/") and len(files_in(root)) == 2
 
 
+@needs_opus
 def test_open_attachment_is_community_scoped(world, root):
     mine = save_image(world, picture(), community=world.a)
-    theirs = save_audio(world, _ogg(), community=world.b, user="resb")
+    theirs = save_audio(world, rec.ogg_opus(0.3), community=world.b, user="resb")
     att, path = uploads.open_attachment(world.a, mine.id)
     assert att.id == mine.id and path == str((root / mine.storage_key).resolve())
     with pytest.raises(NotFound):
@@ -446,9 +589,10 @@ def test_open_attachment_missing_file_is_404(world, root):
         uploads.open_attachment(world.a, att.id)
 
 
+@needs_opus
 def test_attachments_for_many_owners_in_one_query(world, root):
     a1 = save_image(world, picture("PNG", (10, 10)), owner=("proposal", 1))
-    a2 = save_audio(world, _ogg(), owner=("proposal", 1))
+    a2 = save_audio(world, rec.ogg_opus(0.3), owner=("proposal", 1))
     b1 = save_image(world, picture("PNG", (12, 12)), owner=("proposal", 2))
     save_image(world, picture("PNG", (14, 14)), owner=("comment", 1))  # other owner type
     save_image(world, picture("PNG", (16, 16)), owner=("proposal", 1), community=world.b, user="resb")
@@ -469,11 +613,12 @@ def test_attachments_for_many_owners_in_one_query(world, root):
     assert uploads.attachments_for(world.a, "proposal", []) == {}
 
 
+@needs_opus
 def test_audit_event_written_without_file_name_and_chain_verifies(world, root):
     att = save_image(world, picture(), "张三家的院子 13812345678.jpg", owner=("proposal", 7))
-    rec = save_audio(world, _ogg(), "我的声音.ogg", owner=("proposal", 7))
+    voice = save_audio(world, rec.ogg_opus(0.3), "我的声音.ogg", owner=("proposal", 7))
     evs = events(world.a)
-    assert [e.subject_id for e in evs] == [att.id, rec.id]
+    assert [e.subject_id for e in evs] == [att.id, voice.id]
     body = json.loads(evs[0].payload)
     assert evs[0].subject_type == "attachment" and evs[0].actor_id == world["resa"].id
     assert evs[0].actor_role == "resident"

@@ -37,6 +37,9 @@ class Flag(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=None)
 
     __table_args__ = (
+        # A person reports an item once (subject ids are unique per type across communities).
         UniqueConstraint("subject_type", "subject_id", "user_id"),
         Index("ix_content_flag_open", "community_id", "resolved_at", "subject_type", "subject_id"),
+        # The per-person hourly count of reports (moderation/services.py, REPORTS_PER_HOUR).
+        Index("ix_content_flag_user_created", "user_id", "created_at"),
     )

@@ -1,8 +1,11 @@
 """flag / hide / restore for any registered content; audited in the community chain."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import chain as audit
@@ -16,30 +19,49 @@ def _subject_type(obj) -> str:
     return obj.__tablename__
 
 
-def flag(community, obj, reason: str, *, actor) -> Flag:
+DEFAULT_REPORTS_PER_HOUR = 20
+
+
+def _reports_per_hour() -> int:
+    value = current_app.config.get("REPORTS_PER_HOUR")
+    return int(value) if value else DEFAULT_REPORTS_PER_HOUR
+
+
+def flag(community, obj, reason: str, *, actor) -> Flag | None:
+    """Report `obj` to the committee. A person reports an item once (UNIQUE(subject, user) in the
+    database): a second report of the same item writes nothing and returns None. At most
+    REPORTS_PER_HOUR reports a person, over all communities. So the audit chain grows by at most
+    one `content.flagged` per member and item, and by at most REPORTS_PER_HOUR an hour per member.
+    Who may report (members only) is the view's permission (permissions.can_flag)."""
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(_l("Please say what is wrong, so the committee can judge."), field="reason")
     if getattr(obj, "author_id", None) == actor.id:
         raise RuleViolation(_l("You cannot report your own text; you can withdraw or change it instead."))
-    existing = db.session.execute(
-        select(Flag).where(Flag.subject_type == _subject_type(obj), Flag.subject_id == obj.id,
-                           Flag.user_id == actor.id)
-    ).scalar_one_or_none()
-    if existing is not None and existing.resolved_at is None:
-        raise RuleViolation(_l("You have already reported this; the committee will look at it."))
-    if existing is not None:
-        existing.reason, existing.created_at, existing.resolved_at = reason, utcnow(), None
-        item = existing
-    else:
-        item = Flag(community_id=community.id, subject_type=_subject_type(obj), subject_id=obj.id,
-                    user_id=actor.id, reason=reason)
-        try:
-            with db.session.begin_nested():
-                db.session.add(item)
-        except IntegrityError:
-            raise RuleViolation(_l("You have already reported this; the committee will look at it."))
-    audit.record(community, "content.flagged", (_subject_type(obj), obj.id), {"reason": reason},
+    subject_type = _subject_type(obj)
+    already = db.session.execute(
+        select(Flag.id).where(Flag.subject_type == subject_type, Flag.subject_id == obj.id,
+                              Flag.user_id == actor.id)
+    ).first()
+    if already is not None:
+        return None
+    limit = _reports_per_hour()
+    recent = db.session.execute(
+        select(func.count()).select_from(Flag).where(Flag.user_id == actor.id,
+                                                     Flag.created_at > utcnow() - timedelta(hours=1))
+    ).scalar_one()
+    if recent >= limit:
+        raise RuleViolation(_l("You have sent %(n)d reports in the last hour, the most one person may send. "
+                               "Please try again later; the committee is looking at them.", n=limit),
+                            field="reason")
+    item = Flag(community_id=community.id, subject_type=subject_type, subject_id=obj.id,
+                user_id=actor.id, reason=reason)
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        return None  # the same person's report of it, sent at the same moment, was first
+    audit.record(community, "content.flagged", (subject_type, obj.id), {"reason": reason},
                  actor_role="user", actor=actor)
     return item
 

@@ -26,9 +26,13 @@ def flag(subject_type, subject_id):
         excerpt = entry.excerpt(obj) if not obj.is_hidden or perm.can_moderate(g.ctx) else None
         return render_template("moderation/flag.html", form=form, entry=entry, obj=obj, excerpt=excerpt)
 
-    return act(form, lambda: Done(entry.url(obj), _("Thank you. The committee will look at it."),
-                                  result=services.flag(g.community, obj, form.reason.data, actor=current_user)),
-               page, once=True)
+    def report():
+        item = services.flag(g.community, obj, form.reason.data, actor=current_user)
+        if item is None:  # reported before: nothing written
+            return Done(entry.url(obj), _("You have already reported this; the committee will look at it."))
+        return Done(entry.url(obj), _("Thank you. The committee will look at it."), result=item)
+
+    return act(form, report, page, once=True)
 
 
 @bp.get("/")

@@ -6,6 +6,7 @@ from flask import g, render_template, request
 from ..assisted import permissions as assisted_perm
 from ..assisted import services as assisted
 from ..comments import services as comments
+from ..moderation import permissions as moderation_perm
 from ..uploads import services as uploads
 from . import permissions as perm
 from . import queries, services
@@ -43,7 +44,7 @@ def detail_page(p, comment_form=None, progress_form=None, assisted_form=None):
                  unsupport=perm.can_unsupport(ctx, p), answer=perm.can_answer(ctx, p),
                  progress=perm.can_report_progress(ctx, p), comment=can_comment,
                  see_hidden=perm.can_see_hidden_text(ctx, p), moderate=ctx.has_role("committee"),
-                 flag=ctx.signed_in),
+                 flag=moderation_perm.can_report(ctx)),
         progress_form=_progress_ids(progress_form or (ProgressForm(formdata=None)
                                                       if perm.can_report_progress(ctx, p) else None)),
         assisted_mark=assisted.recorded(g.community, p, "proposal.created") if p.origin == "assisted" else None,

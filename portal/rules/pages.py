@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from ..comments import services as comments
 from ..diff import diff_text
+from ..moderation import permissions as moderation_perm
 from ..web.once import TOKEN_FIELD
 from . import permissions as perm
 from . import phases, queries, services
@@ -128,7 +129,7 @@ def clause_page(v, c, amend_form=None, comment_form=None):
         thread=comments.thread(g.community, c), days_left=phases.days_left(v, today),
         amend_form=(amend_form or AmendmentForm(formdata=None)) if can_amend else None,
         comment_form=comment_form, reply_form=reply_form, reply_to=reply_to,
-        can=dict(amend=can_amend, comment=can_comment, flag=ctx.signed_in, moderate=perm.can_see_hidden(ctx),
+        can=dict(amend=can_amend, comment=can_comment, flag=moderation_perm.can_report(ctx), moderate=perm.can_see_hidden(ctx),
                  see_hidden=perm.can_see_hidden(ctx)))
 
 
@@ -147,7 +148,7 @@ def amendment_page(v, a, comment_form=None, assisted_form=None):
         assisted_form=(assisted_form or AssistedSupportForm(formdata=None)) if can_assist else None,
         thread=comments.thread(g.community, a), comment_form=comment_form, reply_form=reply_form,
         reply_to=reply_to,
-        can=dict(support=perm.can_support(ctx, v, a, today), comment=can_comment, flag=ctx.signed_in,
+        can=dict(support=perm.can_support(ctx, v, a, today), comment=can_comment, flag=moderation_perm.can_report(ctx),
                  moderate=perm.can_see_hidden(ctx), see_hidden=perm.can_see_hidden(ctx)))
 
 

@@ -2,12 +2,15 @@
 
 - The type is decided by the CONTENT only (magic bytes, Pillow's decoder limited
   to JPEG/PNG/WebP), never by the file name or the client's content type.
-- Sizes are capped before anything is decoded; pictures are also capped in pixels.
-- Pictures are decoded, turned upright (EXIF orientation), reduced to at most
-  1600 px, and re-encoded from bare pixels: no EXIF (GPS!), XMP, ICC or text
-  chunks survive. Animated pictures keep their first frame.
-- Recordings are stored byte for byte, with the canonical content type of the
-  detected container.
+- Sizes are capped before anything is decoded; pictures are also capped in pixels
+  (24 MP for a JPEG, 12 MP for a PNG or WebP, 12000 px a side) from their header, before decoding, and moving pictures
+  are refused: the pixels decoded bound each upload's CPU time and memory (process_image).
+- Pictures are decoded (a JPEG at reduced size), reduced to at most 1600 px, turned
+  upright (EXIF orientation) and re-encoded from bare pixels: no EXIF (GPS!), XMP,
+  ICC or text chunks survive.
+- Recordings are sniffed by the same table, then decoded and re-encoded by opusenc
+  (portal/uploads/recordings.py): what is stored is always an Ogg Opus file the portal
+  wrote, at most 5 minutes long; kinds no installed tool decodes are refused by name.
 - Files live under the upload root as "<community_id>/<sha[:2]>/<sha>.<ext>",
   written atomically (temp file + os.replace); the same bytes in one community
   are stored once.
@@ -28,6 +31,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import warnings
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -42,6 +46,8 @@ from sqlalchemy import select
 from ..audit import chain as audit
 from ..extensions import db
 from ..web.errors import PortalError
+from . import recordings
+from .errors import UploadRejected, UploadTooLarge
 from .models import Attachment
 
 log = logging.getLogger(__name__)
@@ -49,8 +55,13 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 DEFAULT_IMAGE_MAX_BYTES = 8 * MB
 DEFAULT_AUDIO_MAX_BYTES = 10 * MB
-DEFAULT_IMAGE_MAX_PIXELS = 40_000_000
-DEFAULT_IMAGE_MAX_SIDE = 1600
+DEFAULT_IMAGE_MAX_PIXELS = 24_000_000  # a 24 MP phone photo (6000 x 4000) passes; 40 MP and more do not
+DEFAULT_IMAGE_MAX_FULL_PIXELS = 12_000_000  # PNG and WebP, which are decoded in full
+DEFAULT_IMAGE_MAX_EDGE = 12_000  # pixels on the longer side (a panorama of 12000 x 2000 passes)
+DEFAULT_IMAGE_MAX_SIDE = 1600  # pixels on the longer side of what is stored
+# Pillow's own guard, for any code of the portal that opens a picture: a warning above this, an
+# error (DecompressionBombError) above twice this. The uploads check their own caps first.
+Image.MAX_IMAGE_PIXELS = DEFAULT_IMAGE_MAX_PIXELS
 
 # Pillow format name -> (content type, extension). MPO is the multi-picture JPEG
 # some phone cameras write; it is read as a JPEG and stored as a plain JPEG.
@@ -89,18 +100,9 @@ OWNER_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 MSG_IMAGE_TYPE = _l("Photos must be JPEG, PNG or WebP pictures.")
 MSG_IMAGE_BROKEN = _l("The photo could not be read: the file is damaged or incomplete. "
                       "Please take or choose the photo again.")
+MSG_IMAGE_ANIMATED = _l("Moving pictures (animated PNG or WebP) cannot be attached. Please send a still photo.")
 MSG_AUDIO_TYPE = _l("The recording must be a sound file (for example from your phone's recorder).")
 MSG_EMPTY = _l("The chosen file is empty. Please choose it again.")
-
-
-class UploadRejected(PortalError):
-    """The file cannot be accepted; the message tells the person what to do."""
-
-    status = 400
-
-
-class UploadTooLarge(UploadRejected):
-    status = 413
 
 
 # --- configuration ----------------------------------------------------------
@@ -219,56 +221,105 @@ def _has_alpha(img: Image.Image) -> bool:
     return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
-    img = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
+def _cap_for(img: Image.Image, max_pixels: int, max_full_pixels: int) -> int:
+    """A JPEG decodes at reduced size (draft); a PNG or WebP only in full, so its cap is lower."""
+    return max_pixels if img.format in ("JPEG", "MPO") else min(max_pixels, max_full_pixels)
+
+
+def _open(data: bytes, max_pixels: int, max_edge: int, max_full_pixels: int) -> Image.Image:
+    """The picture with only its header read (Image.open is lazy): size and frames are checked
+    here, before a single pixel is decoded. Pillow's own bomb warning (above MAX_IMAGE_PIXELS)
+    is a refusal too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS)
     width, height = img.size
     if width < 1 or height < 1:
         raise UploadRejected(MSG_IMAGE_BROKEN)
-    if width * height > max_pixels:
-        raise _too_many_pixels(max_pixels)
+    cap = _cap_for(img, max_pixels, max_full_pixels)
+    if width * height > cap or max(width, height) > max_edge:
+        raise _too_many_pixels(cap, max_edge)
+    # MPO (a phone camera's JPEG with a second, smaller picture) is read as its first JPEG;
+    # a moving picture (APNG, animated WebP) is refused: only still photos are kept.
+    if img.format != "MPO" and getattr(img, "n_frames", 1) > 1:
+        raise UploadRejected(MSG_IMAGE_ANIMATED)
     return img
 
 
-def _too_many_pixels(max_pixels: int) -> UploadRejected:
-    return UploadRejected(_l("The photo has too many pixels (at most %(mp)d megapixels). "
-                             "Please send a smaller photo.", mp=max_pixels // 1_000_000))
+def _too_many_pixels(max_pixels: int, max_edge: int) -> UploadRejected:
+    return UploadRejected(_l("The photo has too many pixels (at most %(mp)d megapixels, and at most %(edge)d "
+                             "pixels on its longer side). Please send a smaller photo.",
+                             mp=max_pixels // 1_000_000, edge=max_edge))
+
+
+# EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+
+
+def _orientation(img: Image.Image) -> int | None:
+    try:
+        return img.getexif().get(0x0112)
+    except Exception:  # a broken EXIF block: keep the picture as it is
+        return None
+
+
+def _shrink(img: Image.Image, target: str, max_side: int) -> Image.Image:
+    """`img` (decoded) in mode `target`, at most `max_side` a side, never enlarged. Whatever can be
+    resampled in its own mode is shrunk first and converted after, so the full-size picture is
+    never copied: greyscale and 1-bit stay 1 byte a pixel, a palette picture is first thinned out
+    (nearest, to the whole multiple of the target just above it) and only then turned into colours;
+    then a box reduction by that whole factor, and Lanczos for the rest."""
+    if img.mode == "1":
+        img = img.convert("L")
+    if img.mode == "P":
+        factor = max(img.size) // max_side
+        if factor > 1:
+            img = img.resize((max(1, img.width // factor), max(1, img.height // factor)),
+                             Image.Resampling.NEAREST)
+        img = img.convert(target)
+    if img.mode not in ("L", "LA", "RGB", "RGBA"):
+        img = img.convert(target)  # 16-bit, CMYK (JPEG), ...: rare, still within the pixel cap
+    img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=1.0)
+    if img.mode != target:
+        if target == "RGB" and img.mode in ("LA", "RGBA"):  # a JPEG cannot be transparent: on white
+            flat = Image.new("RGB", img.size, (255, 255, 255))
+            flat.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
+            img = flat
+        else:
+            img = img.convert(target)
+    return img
 
 
 def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
-                  max_side: int = DEFAULT_IMAGE_MAX_SIDE) -> ProcessedImage:
-    """Decode, check, turn upright, shrink and re-encode a picture (no metadata)."""
+                  max_side: int = DEFAULT_IMAGE_MAX_SIDE,
+                  max_edge: int = DEFAULT_IMAGE_MAX_EDGE,
+                  max_full_pixels: int = DEFAULT_IMAGE_MAX_FULL_PIXELS) -> ProcessedImage:
+    """Check, decode, shrink, turn upright and re-encode a picture (no metadata).
+
+    What one upload may cost is bounded by the pixels decoded, checked from the header first:
+    a JPEG is decoded at 1/2, 1/4 or 1/8 of its size when the stored picture is smaller
+    (`draft`), so a 24-megapixel phone photo decodes ~6 megapixels; a PNG or WebP (no reduced
+    decoding) at most `max_full_pixels` (12 MP: far above a phone's screenshot). Everything after the decoding works on the shrunk picture."""
     if not _looks_like_image(data[:16]):
         raise UploadRejected(MSG_IMAGE_TYPE)
     try:
-        probe = _open(data, max_pixels)
+        probe = _open(data, max_pixels, max_edge, max_full_pixels)
         fmt = "JPEG" if probe.format in ("JPEG", "MPO") else probe.format
         if fmt not in IMAGE_TYPES:
             raise UploadRejected(MSG_IMAGE_TYPE)
-        probe.verify()
-        img = _open(data, max_pixels)  # verify() leaves the image unusable: reopen
-        img.seek(0)  # animated: the first frame only
+        probe.verify()  # chunk checksums, no decoding
+        img = _open(data, max_pixels, max_edge, max_full_pixels)  # verify() leaves the image unusable: reopen
         if fmt == "JPEG":
             # Let the JPEG decoder scale down by 1/2, 1/4, 1/8 while decoding.
             img.draft("RGB", (max_side, max_side))
         img.load()
-        try:
-            upright = ImageOps.exif_transpose(img)
-        except Exception:  # a broken EXIF block: keep the picture as it is
-            upright = img
-        if upright is not None:
-            img = upright
-        alpha = fmt != "JPEG" and _has_alpha(img)
-        if fmt == "JPEG":
-            if img.mode in ("RGBA", "LA", "PA", "P"):
-                img = img.convert("RGBA")
-                flat = Image.new("RGB", img.size, (255, 255, 255))
-                flat.paste(img, mask=img.getchannel("A"))
-                img = flat
-            else:
-                img = img.convert("RGB")
-        else:
-            img = img.convert("RGBA" if alpha else "RGB")
-        img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        orientation = _orientation(img)
+        target = "RGBA" if fmt != "JPEG" and _has_alpha(img) else "RGB"
+        img = _shrink(img, target, max_side)
+        if orientation in _UPRIGHT:
+            img = img.transpose(_UPRIGHT[orientation])
         # A brand-new image from bare pixels: nothing of the original's
         # metadata (EXIF, GPS, XMP, ICC, text chunks, comments) can come along.
         clean = Image.frombytes(img.mode, img.size, img.tobytes())
@@ -281,10 +332,9 @@ def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
             clean.save(out, "WEBP", quality=80)
     except PortalError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(max_pixels) from None
-    except MemoryError:
-        raise _too_many_pixels(max_pixels) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
+        jpeg = sniff(data[:16], "image") == "image/jpeg"
+        raise _too_many_pixels(max_pixels if jpeg else min(max_pixels, max_full_pixels), max_edge) from None
     except Exception as exc:  # any decoder complaint: truncated, corrupt, unsupported variant
         log.info("Refused a picture that could not be decoded: %r", exc)
         raise UploadRejected(MSG_IMAGE_BROKEN) from None
@@ -437,7 +487,9 @@ def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
         return None
     filename, raw = got
     image = process_image(raw, _config("UPLOAD_IMAGE_MAX_PIXELS", DEFAULT_IMAGE_MAX_PIXELS),
-                          _config("UPLOAD_IMAGE_MAX_SIDE", DEFAULT_IMAGE_MAX_SIDE))
+                          _config("UPLOAD_IMAGE_MAX_SIDE", DEFAULT_IMAGE_MAX_SIDE),
+                          _config("UPLOAD_IMAGE_MAX_EDGE", DEFAULT_IMAGE_MAX_EDGE),
+                          _config("UPLOAD_IMAGE_MAX_FULL_PIXELS", DEFAULT_IMAGE_MAX_FULL_PIXELS))
     return _add(community, actor, "image", owner_type, owner_id, filename, image.data,
                 image.content_type, image.ext, image.width, image.height, actor_role)
 
@@ -454,7 +506,7 @@ def save_audio(community, file_storage, owner_type: str, owner_id: int, *,
 
 def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
                actor_role: str) -> Attachment | None:
-    """Check and store a voice recording, byte for byte, for (owner_type, owner_id).
+    """Check, re-encode (recordings.reencode) and store a voice recording for (owner_type, owner_id).
 
     Returns None when no file was chosen; raises UploadRejected (400) or
     UploadTooLarge (413) with a message for the person otherwise.
@@ -465,12 +517,14 @@ def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
                        UploadTooLarge(_l("The recording is larger than %(mb)d MB.", mb=max(1, cap // MB))))
     if got is None:
         return None
-    filename, data = got
-    content_type = sniff_audio(data[:64])
+    filename, raw = got
+    content_type = sniff_audio(raw[:64])
     if content_type is None:
         raise UploadRejected(MSG_AUDIO_TYPE)
+    data = recordings.reencode(raw, content_type,
+                               _config("UPLOAD_AUDIO_MAX_SECONDS", recordings.DEFAULT_MAX_SECONDS))
     return _add(community, actor, "audio", owner_type, owner_id, filename, data,
-                content_type, AUDIO_TYPES[content_type], None, None, actor_role)
+                "audio/ogg", AUDIO_TYPES["audio/ogg"], None, None, actor_role)
 
 
 # --- reading back -----------------------------------------------------------

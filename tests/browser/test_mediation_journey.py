@@ -12,12 +12,11 @@ import re
 
 import pytest
 
+from ..support.recordings import spoken
 from .checks import AXE_OPTIONS
 from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-OGG = b"OggS" + b"\x00" * 400
 
 
 def submit(page, selector):
@@ -64,7 +63,7 @@ def test_request_triage_sessions_agreement_follow_up_rating(browsing, live_serve
         resident.fill("#what_they_want", "把水沟疏通。")
         resident.fill("#other_party_name", "王二")
         resident.fill("#other_party_contact", "13912345678")
-        resident.set_input_files("#voice", files=[{"name": "录音.ogg", "mimeType": "audio/ogg", "buffer": OGG}])
+        resident.set_input_files("#voice", files=[{"name": "录音.ogg", "mimeType": "audio/ogg", "buffer": spoken("排水沟堵了")}])
         resident.check("#consent")
         submit(resident, "form[action$='/mediation/new'] button[type=submit]")
         flash_ok(resident)

@@ -1,0 +1,164 @@
+"""Voice recordings are re-encoded, as photos are: what is stored is always a fresh Ogg Opus
+file that opusenc wrote from bare samples, never the uploaded bytes.
+
+- Ogg Opus (what browsers and some recorder apps save) is decoded by opusdec to raw 16-bit
+  samples at 16 kHz, stereo forced so that the layout is known; WAV is read by Python's `wave`
+  module (PCM only) and written out again as a clean WAV. Either way only samples reach opusenc,
+  which makes a mono speech file (24 kbit/s) with a fixed stream serial, so the same upload
+  always gives the same bytes (stored once, see services._store).
+- Whatever cannot be decoded is refused: a file that only starts like a recording (an `OggS` or
+  `RIFF` header followed by HTML), Ogg Vorbis or FLAC, and every kind the sniffing table knows
+  but no installed tool decodes (M4A/MP4, 3GP, AMR, WebM, MP3, AAC, FLAC). The message names
+  what works.
+- A recording may last at most UPLOAD_AUDIO_MAX_SECONDS (300): a WAV by its samples, read up to
+  that length and no further (its header's length can be a placeholder); an Ogg Opus file by the samples opusdec writes, which are read up to that
+  length and no further (opusdec is stopped there). Every tool runs with a timeout (TIMEOUT).
+  So one upload costs at most ~5 minutes of audio decoded and encoded once (bench/uploads.py).
+- Without opusdec and opusenc (Debian: opus-tools) every recording is refused with a message.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import wave
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext  # lazy, under the name pybabel extracts
+
+from .errors import UploadRejected
+
+TIMEOUT = 30  # seconds for each tool
+RATE = 16_000  # samples a second decoded from Ogg Opus: ample for speech
+CHANNELS = 2  # opusdec --force-stereo: mono files come out as two equal channels
+BITRATE = "24"  # kbit/s of the stored mono speech (≈ 180 KB a minute)
+COMPLEXITY = "5"  # of 10: ~40 % less CPU than the default for no audible loss in speech at 24 kbit/s
+DEFAULT_MAX_SECONDS = 300
+
+# The kinds re-encoded; every other kind the sniffing table accepts is refused by its name.
+KEPT = ("audio/ogg", "audio/wav")
+LABELS = {
+    "audio/webm": "WebM", "audio/mp4": "M4A", "audio/3gpp": "3GP", "audio/3gpp2": "3G2",
+    "audio/mpeg": "MP3", "audio/amr": "AMR", "audio/amr-wb": "AMR-WB", "audio/aac": "AAC",
+    "audio/flac": "FLAC",
+}
+
+MSG_BROKEN = _l("The recording could not be read: the file is damaged or it is not a WAV or Opus recording. "
+                "Please record it again.")
+MSG_UNAVAILABLE = _l("Recordings cannot be received at the moment. Please write your message instead.")
+
+
+def wrong_kind(kind: str) -> UploadRejected:
+    return UploadRejected(_l("Recordings in %(kind)s cannot be kept yet. Please send a WAV or Opus (.opus, .ogg) "
+                             "recording: many phone recorders can save WAV in their settings.", kind=kind))
+
+
+def too_long(max_seconds: int) -> UploadRejected:
+    minutes, seconds = divmod(max_seconds, 60)
+    if seconds:
+        return UploadRejected(ngettext("The recording is longer than %(num)d second. Please make it shorter.",
+                                       "The recording is longer than %(num)d seconds. Please make it shorter.",
+                                       max_seconds))
+    return UploadRejected(ngettext("The recording is longer than %(num)d minute. Please make it shorter.",
+                                   "The recording is longer than %(num)d minutes. Please make it shorter.",
+                                   minutes))
+
+
+def available() -> bool:
+    return bool(shutil.which("opusdec") and shutil.which("opusenc"))
+
+
+def reencode(data: bytes, content_type: str, max_seconds: int = DEFAULT_MAX_SECONDS) -> bytes:
+    """The Ogg Opus file to store for an upload sniffed as `content_type`; UploadRejected
+    with a message for the person when it cannot be kept."""
+    if content_type not in KEPT:
+        raise wrong_kind(LABELS.get(content_type, content_type))
+    if not available():
+        raise UploadRejected(MSG_UNAVAILABLE)
+    serial = int.from_bytes(hashlib.sha256(data).digest()[:4], "big") & 0x7FFFFFFF
+    if content_type == "audio/wav":
+        return _encode(_clean_wav(data, max_seconds), ["-"], serial)
+    raw = _decode_ogg_opus(data, max_seconds)
+    return _encode(raw, ["--raw", "--raw-bits", "16", "--raw-rate", str(RATE), "--raw-chan", str(CHANNELS),
+                         "--raw-endianness", "0", "-"], serial)
+
+
+def _clean_wav(data: bytes, max_seconds: int) -> bytes:
+    """A new WAV holding only the samples of `data` (PCM), at most `max_seconds` of them."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as src:
+            channels, width, rate, frames = (src.getnchannels(), src.getsampwidth(), src.getframerate(),
+                                             src.getnframes())
+            if not (1 <= channels <= 8 and width in (1, 2, 3, 4) and 8_000 <= rate <= 192_000):
+                raise UploadRejected(MSG_BROKEN)
+            # The header's length may be a placeholder (a recorder that streams writes 0xFFFFFFFF):
+            # count what is there, reading one frame more than allowed at most.
+            samples = src.readframes(min(frames, max_seconds * rate + 1))
+            if len(samples) > max_seconds * rate * channels * width:
+                raise too_long(max_seconds)
+    except UploadRejected:
+        raise
+    except Exception:  # wave.Error, EOFError, struct.error, RuntimeError (a chunk past the end), ...
+        raise UploadRejected(MSG_BROKEN) from None
+    if len(samples) < channels * width * rate // 10:  # under a tenth of a second: nothing said
+        raise UploadRejected(MSG_BROKEN)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as dst:
+        dst.setnchannels(channels)
+        dst.setsampwidth(width)
+        dst.setframerate(rate)
+        dst.writeframes(samples[: len(samples) - len(samples) % (channels * width)])
+    return out.getvalue()
+
+
+def _decode_ogg_opus(data: bytes, max_seconds: int) -> bytes:
+    """Raw samples (16-bit little-endian, RATE, CHANNELS) of an Ogg Opus file, at most
+    `max_seconds` of them: opusdec is stopped as soon as it writes more."""
+    cap = max_seconds * RATE * CHANNELS * 2
+    with tempfile.TemporaryDirectory(prefix="yishi-rec-") as folder:
+        source = os.path.join(folder, "in.opus")
+        with open(source, "wb") as f:
+            f.write(data)
+        proc = subprocess.Popen(["opusdec", "--quiet", "--rate", str(RATE), "--force-stereo", source, "-"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        timer = threading.Timer(TIMEOUT, proc.kill)
+        timer.start()
+        chunks, size = [], 0
+        try:
+            while size <= cap:
+                chunk = proc.stdout.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > cap:
+                proc.kill()
+                raise too_long(max_seconds)
+            code = proc.wait(timeout=TIMEOUT)
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+    raw = b"".join(chunks)
+    if code != 0 or len(raw) < RATE * CHANNELS * 2 // 10:  # not Opus, or under a tenth of a second
+        raise UploadRejected(MSG_BROKEN)
+    return raw
+
+
+def _encode(source: bytes, input_args: list[str], serial: int) -> bytes:
+    try:
+        done = subprocess.run(["opusenc", "--quiet", "--downmix-mono", "--bitrate", BITRATE, "--comp", COMPLEXITY,
+                               "--serial", str(serial), "--discard-comments", "--discard-pictures",
+                               *input_args, "-"],
+                              input=source, capture_output=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise UploadRejected(MSG_BROKEN) from None
+    if done.returncode != 0 or not done.stdout.startswith(b"OggS"):
+        raise UploadRejected(MSG_BROKEN)
+    return done.stdout
