@@ -147,9 +147,13 @@ def test_filter_and_count_matrix(app, pworld, role):
     from portal.uploads import services as up
 
     w = pworld
-    # A recording attached to the case (an attachment.added event that names it) and a public one.
-    up.save_audio(w.a, FileStorage(io.BytesIO(b"OggS" + b"\0" * 60), filename="a.ogg"), "mediation_case",
-                  w.case.id, actor=w["resa"])
+    from PIL import Image
+
+    # A photo attached to the case: an attachment.added event that names it.
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, "JPEG")
+    buf.seek(0)
+    up.save_image(w.a, FileStorage(buf, filename="a.jpg"), "mediation_case", w.case.id, actor=w["resa"])
     db.session.commit()
     client = signed_in(app, LOGINS[role])
     stored = rows(w.a.id)
