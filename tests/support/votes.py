@@ -1,6 +1,7 @@
 """Helpers shared by the votes suites: a poll of community A in a given state."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -55,3 +56,10 @@ def sealed_count(poll_id: int | None = None) -> int:
     if poll_id is not None:
         q = q.where(SealedBallot.poll_id == poll_id)
     return db.session.execute(q).scalar_one()
+
+
+def receipt_code(page: str) -> str:
+    """The receipt code (16 characters, no dashes) on the receipt page, the cast's answer."""
+    m = re.search(r'<p class="tracker"><code>([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</code></p>', page)
+    assert m, "no receipt code on the page"
+    return m.group(1).replace("-", "")
