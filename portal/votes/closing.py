@@ -73,7 +73,7 @@ def open_ballots(poll_id: int) -> int:
     earlier = [tuple(r) for r in conn.execute(select(Ballot.tracker, Ballot.choice).where(Ballot.poll_id == poll_id))]
     if earlier:
         conn.execute(delete(Ballot).where(Ballot.poll_id == poll_id))
-    rows.sort()
+    rows = sorted(rows + earlier)
     for start in range(0, len(rows), 5000):
         conn.execute(insert(Ballot), [{"poll_id": poll_id, "tracker": t, "choice": c}
                                       for t, c in rows[start:start + 5000]])
@@ -84,6 +84,9 @@ def open_ballots(poll_id: int) -> int:
 
 
 def _scrub_after_commit(session) -> None:
+    # A savepoint's release (close_if_due's begin_nested) fires this too: wait for the real commit.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(sealing.SCRUB_FLAG, False):
         try:
             session.info["yishi_last_scrub"] = sealing.scrub(session.get_bind())
