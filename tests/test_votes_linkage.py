@@ -67,7 +67,7 @@ def _files(copy: Path) -> bytes:
 
 
 def test_sqlite_files_hold_no_code_while_open_and_nothing_linkable_after_close(wal_app, world):
-    app, copy = wal_app
+    _app, copy = wal_app
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
     p = make_poll(world, "open", kind="single", options=["Red", "Green", "Blue"])
@@ -95,7 +95,7 @@ def test_sqlite_files_hold_no_code_while_open_and_nothing_linkable_after_close(w
     stored = [t for (t,) in _rows(f"SELECT tracker FROM poll_ballot WHERE poll_id = {p.id}")]
     assert stored == sorted(trackers)
     # Recount and the published table still work.
-    ok, stored_totals, counted, problems = closing.recount(p)
+    ok, _stored_totals, counted, problems = closing.recount(p)
     assert ok and counted == [1, 1, 1], problems
 
 

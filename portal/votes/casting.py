@@ -20,13 +20,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import bindparam
 
-from ..audit import chain as audit
 from ..assisted import services as assisted
+from ..audit import chain as audit
 from ..db import pk_of, utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
 from . import results, sealing
-from .models import ElectorateEntry, Poll, PollKey, PollOption, RollCallVote, RollEntry, SealedBallot
+from .models import (
+    ElectorateEntry,
+    Poll,
+    PollKey,
+    PollOption,
+    RollCallVote,
+    RollEntry,
+    SealedBallot,
+)
 from .services import option_count
 
 

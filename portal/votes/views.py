@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, g, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 

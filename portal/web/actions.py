@@ -27,8 +27,9 @@ portal/web/reads.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, request
 from flask_babel import gettext as _
