@@ -24,6 +24,13 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _is_key(text: str) -> bool:
+    try:
+        return len(bytes.fromhex(text)) == 32
+    except ValueError:
+        return False
+
+
 def _speech_tools() -> bool:
     import shutil
 
@@ -97,6 +104,9 @@ class Config:
     MEDIATION_RETENTION_DAYS = int(os.environ.get("MEDIATION_RETENTION_DAYS", 3 * 365))
     MEDIATION_TRIAGE_DAYS = int(os.environ.get("MEDIATION_TRIAGE_DAYS", 3))
     MEDIATION_OUTCOME_DAYS = int(os.environ.get("MEDIATION_OUTCOME_DAYS", 30))
+    # The server key that wraps each open poll's ballot key (portal/votes/sealing.py): 64 hex
+    # characters. Required in production; elsewhere, when unset, instance/ballot.key (created).
+    BALLOT_KEY = os.environ.get("BALLOT_KEY", "")
 
 
 class DevelopmentConfig(Config):
@@ -120,6 +130,8 @@ class TestConfig(Config):
     # Off: the tests copy one migrated SQLite file per test, and a copy of a WAL database
     # without its -wal file can miss committed data. tests/test_config.py and bench/votes.py turn it on.
     SQLITE_WAL = False
+    # A fixed key: the tests read sealed ballots back (never a real deployment's key).
+    BALLOT_KEY = "0f" * 32
 
 
 class ProductionConfig(Config):
@@ -143,6 +155,13 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "ProductionConfig needs PUBLIC_BASE_URL: the portal's https address as residents type it "
                 "(https://yishi.example.org); printed links and QR codes are built from it."
+            )
+        ballot_key = (config.get("BALLOT_KEY") or "").strip()
+        if ballot_key == TestConfig.BALLOT_KEY or not _is_key(ballot_key):
+            raise RuntimeError(
+                "ProductionConfig needs BALLOT_KEY: 64 hexadecimal characters, the key that seals the "
+                "ballots of open polls (python -c 'import secrets; print(secrets.token_hex(32))'). Keep it "
+                "apart from the database and its backups."
             )
 
 

@@ -25,7 +25,7 @@ database that is dropped at the end:
      `flask votes recount`'s check; verifies both audit chains of the run.
   5. serves that database with `gunicorn -w 2` next to a bare Flask "hello", and
      runs `wrk -t1 -c8 -d6s --latency` on the result page of the N-ballot poll,
-     its first and last pages of published ballots, and a receipt lookup; prints
+     its first and last pages of published ballots, and the find-my-ballot form; prints
      req/s, p50/p99 and the ratio to the bare baseline measured in the same run.
 
 Targets (issue 5): >= 500 ballots/s on PostgreSQL spread over 100 communities, and a
@@ -198,8 +198,9 @@ def cast_all(db_url: str, plans: list[tuple[int, int, list[int]]], workers: int)
 def top_up(db_url: str, cid: int, pid: int, total: int) -> int:
     """Bulk rows (NOT through the service; labelled as such in the report) so that the
     single poll has `total` ballots for the close and the result-page timing: more
-    voters, their memberships, electorate and roll entries, and ballots with random
-    trackers. Returns how many were added."""
+    voters, their memberships, electorate and roll entries, and plaintext ballots with random
+    trackers (as a poll open across the upgrade to sealed ballots has: the close rewrites them
+    with the sealed ones). Returns how many were added."""
     import random
 
     from sqlalchemy import func, insert, select, update
@@ -210,7 +211,7 @@ def top_up(db_url: str, cid: int, pid: int, total: int) -> int:
     from portal.db import utcnow
     from portal.extensions import db
     from portal.votes.models import Ballot, ElectorateEntry, Poll, RollEntry
-    from portal.votes.services import new_tracker
+    from portal.votes.casting import new_tracker
 
     app = _app(db_url)
     with app.app_context():
@@ -270,7 +271,7 @@ def close_and_check(db_url: str, cid: int, pid: int) -> dict:
                                      .where(Ballot.poll_id == pid)).scalar_one()
         out = {"close_s": close_s, "recount_s": recount_s, "recount_ok": ok, "totals": stored,
                "chains_ok": all(c.ok for c in chains), "chains": len(chains), "tracker": tracker,
-               "ballots": ballots, "summary": poll.summary, "deep": deep}
+               "ballots": ballots, "deep": deep}
         db.engine.dispose()
     return out
 
@@ -288,7 +289,7 @@ def pages(db_url: str, pid: int, tracker: str, n: int, tmp: Path, deep: str = ""
         cases = [(f"result page, {n:,} ballots", f"{base}?lang=en"),
                  ("published ballots, page 1", f"{base}/ballots?lang=en"),
                  ("published ballots, last pages (keyset)", f"{base}/ballots?after={deep}&lang=en"),
-                 ("receipt lookup", f"{base}/ballots?tracker={tracker}&lang=en")]
+                 ("find my ballot form (lookup: POST)", f"{base}/find?lang=en")]
         page_info = {label: check_page(portal.base + path, None) for label, path in cases}
         hello_page = check_page(hello.base + "/", None)
         base1, results, base2 = wrk_between_baselines(hello.base, portal.base,

@@ -69,6 +69,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cur.execute("PRAGMA busy_timeout=15000")
         # INSERT OR REPLACE must fire the DELETE trigger too: the audit log stays append-only.
         cur.execute("PRAGMA recursive_triggers=ON")
+        # Deleted rows are overwritten with zeros, in the file and in the pages the write-ahead
+        # log gets: a closed poll's sealed ballots leave nothing behind (portal/votes/sealing.py).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
 

@@ -13,6 +13,6 @@ from .rules.models import (Amendment, AmendmentSupport, RuleChapter, RuleClause,
                            RuleVersion)
 from .mediation.models import (Agreement, AgreementTerm, CaseSession, CorrectionRequest,  # noqa: F401
                                FollowUp, MediationCase, MediatorAssignment, Rating)
-from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollOption, PollResult,  # noqa: F401
-                           RollCallVote, RollEntry)
+from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollKey, PollOption, PollResult,  # noqa: F401
+                           RollCallVote, RollEntry, SealedBallot)
 from .web.models import SubmittedForm  # noqa: F401

@@ -178,9 +178,9 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
     """A secret poll: the resident sees "recorded by X with Y", is told at sign-in and can
     object; the ledger's subject is the poll, and nothing (ledger, audit, pages, export)
     puts the resident next to the choice or the receipt code."""
-    from portal.votes.models import Ballot, RollEntry
+    from portal.votes.models import RollEntry
 
-    from .support.votes import make_poll
+    from .support.votes import make_poll, unsealed
 
     p = make_poll(world, "open", kind="single", options=["Red", "Green", "Turquoise"])
     url = f"/c/dorf-a/votes/{p.id}/assisted"
@@ -207,7 +207,7 @@ def test_assisted_vote_goes_on_the_ledger_without_the_choice(app, world):
     assert [e.action for e in evs] == ["poll.participated", "assisted.recorded"]
     assert json.loads(evs[1].payload)["data"] == {"resident": world["meda"].id, "kind": "poll.participated",
                                                   "subject": ["poll", p.id]}
-    tracker = db.session.execute(select(Ballot.tracker)).scalar_one()
+    [(tracker, _choice)] = unsealed(p.id)
     # The resident: notice at sign-in, the entry with a link to the poll, an objection.
     meda = en(app, "visitor")
     assert "The committee recorded 1 action with you." in follow(meda, meda.post(

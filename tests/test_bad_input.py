@@ -420,10 +420,10 @@ def _poll_form(field):
     return data
 
 
-def _closed_poll_ballots(w):
+def _closed_poll_find(w):
     from .support.votes import make_poll
 
-    return f"/c/dorf-a/votes/{make_poll(w, 'closed').id}/ballots"
+    return f"/c/dorf-a/votes/{make_poll(w, 'closed').id}/find"
 
 
 VOTES_FIELDS = [
@@ -432,8 +432,7 @@ VOTES_FIELDS = [
     Field("PollForm.description", 5000, "coma", _fixed("/c/dorf-a/votes/new"), _poll_form("description"),
           at_max="村" * 5000, stored=_latest("portal.votes.models.Poll", "description")),
     Field("PollForm.options", 2500, "coma", _fixed("/c/dorf-a/votes/new"), _poll_form("options")),
-    Field("LookupForm.tracker", 40, "visitor", _closed_poll_ballots, lambda w, v: {"tracker": v}, method="GET",
-          page=True),
+    Field("LookupForm.tracker", 40, "visitor", _closed_poll_find, lambda w, v: {"tracker": v}),
 ]
 
 FIELDS = [

@@ -70,11 +70,34 @@ def test_production_refuses_weak_secret(monkeypatch, key):
         create_app(config.ProductionConfig)
 
 
+@pytest.mark.parametrize("key", ["", "ab" * 31, "zz" * 32, "0f" * 32])
+def test_production_refuses_to_start_without_a_ballot_key(monkeypatch, key):
+    """Issue 19, finding 2: the key that seals open polls' ballots is required (not the tests' key)."""
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(config.ProductionConfig, "PUBLIC_BASE_URL", "https://yishi.example.org")
+    monkeypatch.setattr(config.ProductionConfig, "BALLOT_KEY", key)
+    with pytest.raises(RuntimeError, match="BALLOT_KEY"):
+        create_app(config.ProductionConfig)
+
+
+def test_development_creates_its_ballot_key_once(tmp_path):
+    from portal.votes import sealing
+
+    path = tmp_path / "ballot.key"
+    one = create_app({"BALLOT_KEY": "", "BALLOT_KEY_FILE": str(path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert path.stat().st_mode & 0o777 == 0o600 and len(path.read_text().strip()) == 64
+    two = create_app({"BALLOT_KEY": "", "BALLOT_KEY_FILE": str(path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert one.extensions[sealing.EXTENSION] == two.extensions[sealing.EXTENSION] == bytes.fromhex(path.read_text())
+
+
 def test_production_starts_with_real_secret_and_secure_cookies(monkeypatch, tmp_path):
     import config
 
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
     monkeypatch.setattr(config.ProductionConfig, "PUBLIC_BASE_URL", "https://yishi.example.org")
+    monkeypatch.setattr(config.ProductionConfig, "BALLOT_KEY", "ab" * 32)
     monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/p.db")
     app = create_app(config.ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -97,6 +120,7 @@ def test_passwords_use_full_cost_scrypt_outside_tests(monkeypatch, tmp_path):
     assert config.ProductionConfig.PASSWORD_HASH_METHOD == config.DevelopmentConfig.PASSWORD_HASH_METHOD == "scrypt"
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x" * 64)
     monkeypatch.setattr(config.ProductionConfig, "PUBLIC_BASE_URL", "https://yishi.example.org")
+    monkeypatch.setattr(config.ProductionConfig, "BALLOT_KEY", "ab" * 32)
     monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/p.db")
     with create_app(config.ProductionConfig).app_context():
         digest = services.hash_password(PASSWORD)

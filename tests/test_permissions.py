@@ -531,18 +531,6 @@ def _all_voted(suffix):
     return make
 
 
-def _receipt(w):
-    from sqlalchemy import select
-
-    from portal.votes.models import Ballot
-
-    from .support.votes import make_poll
-
-    p = make_poll(w, "voted")
-    tracker = db_session().execute(select(Ballot.tracker).where(Ballot.poll_id == p.id)).scalar_one()
-    return f"/c/dorf-a/votes/{p.id}/receipt/{tracker}"
-
-
 def _paper_to_confirm(w):
     """Totals entered by a second committee member (meda, made committee for this), for coma to confirm."""
     from portal.extensions import db
@@ -579,9 +567,13 @@ VOTES_ROUTES = [
     Route("/c/<slug:slug>/votes/<id:poll_id>/close", "POST", _all_voted("/close"), only(["coma"], DONE)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/confirm", "POST", _poll_url("open", "/confirm"), only(VERIFIED, 200),
           lambda w, r: {"choice": "1"}),
-    Route("/c/<slug:slug>/votes/<id:poll_id>/cast", "POST", _poll_url("open", "/cast"), only(VERIFIED, DONE),
+    # A cast is answered with the receipt itself (200, no-store): the code never goes in a URL.
+    Route("/c/<slug:slug>/votes/<id:poll_id>/cast", "POST", _poll_url("open", "/cast"), only(VERIFIED, 200),
           lambda w, r: {"choice": "2"}),
-    Route("/c/<slug:slug>/votes/<id:poll_id>/receipt/<string:tracker>", "GET", _receipt, expect(200)),
+    # Find my ballot (a POST: the code in no URL), once the ballots are published; an open poll has none.
+    Route("/c/<slug:slug>/votes/<id:poll_id>/find", "GET", _poll_url("closed", "/find"), expect(200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/find", "POST", _poll_url("closed", "/find"), expect(200),
+          lambda w, r: {"tracker": "AAAA-BBBB-CCCC-DDDD"}),
     Route("/c/<slug:slug>/votes/<id:poll_id>/ballots", "GET", _poll_url("closed", "/ballots"), expect(200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/ballots.csv", "GET", _poll_url("closed", "/ballots.csv"), expect(200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/roll.csv", "GET", _poll_url("closed", "/roll.csv"), only(VERIFIED, 200)),
@@ -1007,7 +999,7 @@ MATRIX = {
     # again with the message: 400, never a bare error page.
     ("/close", "POST"): {"draft": (403, 404), "open": (400, 403), "voted": (400, 403), "closed": (403, 403)},
     ("/confirm", "POST"): {"draft": (404 + 0, 404), "open": (200, 200), "voted": (200, 303), "closed": (403, 403)},
-    ("/cast", "POST"): {"draft": (404, 404), "open": (DONE, DONE), "voted": (DONE, 400), "closed": (403, 403)},
+    ("/cast", "POST"): {"draft": (404, 404), "open": (200, 200), "voted": (200, 400), "closed": (403, 403)},
     ("/ballots", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
     ("/ballots.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
     ("/roll.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},

@@ -20,7 +20,7 @@ def production(app, monkeypatch):
     """The production configuration on the test's database, behind one TLS proxy."""
     import config
 
-    for name, value in (("SECRET_KEY", "x" * 64), ("PUBLIC_BASE_URL", BASE), ("TRUSTED_PROXIES", 1),
+    for name, value in (("SECRET_KEY", "x" * 64), ("PUBLIC_BASE_URL", BASE), ("TRUSTED_PROXIES", 1), ("BALLOT_KEY", "ab" * 32),
                         ("SQLALCHEMY_DATABASE_URI", app.config["SQLALCHEMY_DATABASE_URI"]),
                         ("UPLOAD_ROOT", app.config["UPLOAD_ROOT"]), ("SQLITE_WAL", False)):
         monkeypatch.setattr(config.ProductionConfig, name, value, raising=False)

@@ -20,7 +20,7 @@ from portal.audit.models import AuditEvent
 from portal.db import utcnow
 from portal.extensions import db
 from portal.votes import paper
-from portal.votes.models import Ballot, PaperTotals, Poll, RollEntry
+from portal.votes.models import PaperTotals, Poll, RollEntry, SealedBallot
 from portal.web.models import SubmittedForm
 
 from .conftest import is_postgres
@@ -57,13 +57,15 @@ def test_a_ballot_sent_n_times_at_once_is_cast_once(app, app2, world):
     p = make_poll(world, "open")
     url = f"/c/dorf-a/votes/{p.id}"
     answers = send_at_once(app2, "resa", f"{url}/cast", {"choice": "1"}, url)
-    assert all(a.status_code == 303 for a in answers), [a.status_code for a in answers]
-    places = [a.headers["Location"] for a in answers]
-    receipts = [x for x in places if "/receipt/" in x]
-    # The send that cast it goes to the receipt; every other one to the poll's page, never the receipt.
-    assert len(receipts) == 1 and all(x.endswith(f"{url}#cast") for x in places if x not in receipts), places
+    # The send that cast it is answered with the receipt itself (200, no-store, no Location); every
+    # other one goes to the poll's page, never to an address with the code.
+    receipts = [a for a in answers if a.status_code == 200]
+    assert len(receipts) == 1 and "Location" not in receipts[0].headers, [a.status_code for a in answers]
+    assert receipts[0].headers["Cache-Control"] == "no-store"
+    places = [a.headers["Location"] for a in answers if a is not receipts[0]]
+    assert len(places) == len(answers) - 1 and all(x.endswith(f"{url}#cast") for x in places), places
     db.session.expire_all()
-    assert _count(Ballot, Ballot.poll_id == p.id) == 1 and _count(RollEntry, RollEntry.poll_id == p.id) == 1
+    assert _count(SealedBallot, SealedBallot.poll_id == p.id) == 1 and _count(RollEntry, RollEntry.poll_id == p.id) == 1
     rows = db.session.execute(select(SubmittedForm.target)).scalars().all()
     assert len(rows) == 1 and rows[0].endswith(f"{url}#cast")
     assert verify_community(world.a).ok

@@ -21,7 +21,7 @@ from portal.communities import services as cs
 from portal.communities.models import Community
 from portal.extensions import db
 from portal.votes import casting, closing
-from portal.votes.models import Ballot, Poll, PollResult, RollEntry
+from portal.votes.models import Poll, PollResult, RollEntry, SealedBallot
 from portal.web.errors import RuleViolation
 
 from .conftest import is_postgres
@@ -74,7 +74,7 @@ def test_fifty_concurrent_casts_by_one_resident(app, world):
     with other.app_context():
         db.engine.dispose()
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 49
-    assert _count(RollEntry, p.id) == 1 and _count(Ballot, p.id) == 1
+    assert _count(RollEntry, p.id) == 1 and _count(SealedBallot, p.id) == 1
     assert verify_community(world.a).ok
 
 
@@ -95,7 +95,7 @@ def test_two_hundred_residents_at_once(app, world):
         db.engine.dispose()
     ok = outcomes.count("ok")
     assert ok == 200 and outcomes.count("refused") == 200
-    assert _count(RollEntry, p.id) == ok and _count(Ballot, p.id) == ok
+    assert _count(RollEntry, p.id) == ok and _count(SealedBallot, p.id) == ok
     casting.cast(world.a, p, [1], actor=world["coma"])
     casting.cast(world.a, p, [1], actor=world["meda"])
     casting.cast(world.a, p, [1], actor=world["resa"])

@@ -57,8 +57,8 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
         ("closed roll-call poll result (visitor)", None, f"/c/dorf-a/votes/{closed.id}"),
         ("closed poll result (committee)", "coma", f"/c/dorf-a/votes/{closed.id}"),
         ("published ballots", None, f"/c/dorf-a/votes/{closed.id}/ballots"),
-        ("published ballots + lookup", None, f"/c/dorf-a/votes/{closed.id}/ballots?tracker={tracker}"),
-        ("receipt", None, f"/c/dorf-a/votes/{closed.id}/receipt/{tracker}"),
+        ("published ballots, second page", None, f"/c/dorf-a/votes/{closed.id}/ballots?after={tracker}"),
+        ("find my ballot (resident)", "resa", f"/c/dorf-a/votes/{closed.id}/find"),
         ("my votes", "resa", "/c/dorf-a/votes/mine"),
         ("assisted entry (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}/assisted"),
         ("paper entry (committee)", "coma", f"/c/dorf-a/votes/{open_poll.id}/paper"),
@@ -105,7 +105,7 @@ def test_votes_pages_do_not_grow_with_data(app, fast_passwords):
     # With the visitors' page cache on (as outside the tests): a closed poll's result and
     # ballots pages are served again without rendering; an open poll's page never is.
     app.config["PAGE_CACHE_SECONDS"] = 30
-    cached = ("closed roll-call poll result (visitor)", "published ballots", "published ballots + lookup")
+    cached = ("closed roll-call poll result (visitor)", "published ballots", "published ballots, second page")
     for name, who, url in pages:
         if name in cached or name == "open poll (visitor)":
             first = clients[None].get(url).get_data()

@@ -21,11 +21,12 @@ from portal.votes.models import (
     PollResult,
     RollCallVote,
     RollEntry,
+    SealedBallot,
 )
 from portal.web.errors import RuleViolation
 
 from .support.helpers import Client, make_user, membership
-from .support.votes import make_due, make_poll
+from .support.votes import make_due, make_poll, unsealed
 
 
 def _edit(w, p, **over):
@@ -94,7 +95,7 @@ def test_one_person_one_vote(world):
     with pytest.raises(casting.AlreadyVoted):
         casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.rollback()
-    assert _count(RollEntry) == 1 and _count(Ballot) == 1
+    assert _count(RollEntry) == 1 and _count(SealedBallot) == 1 and _count(Ballot) == 0
     for bad in ([], [4], [1, 2], ["x"]):
         with pytest.raises(RuleViolation):
             casting.cast(world.a, p, bad, actor=world["meda"])
@@ -115,7 +116,7 @@ def test_up_to_k(world):
     with pytest.raises(RuleViolation):
         casting.cast(world.a, p, [1, 2, 3], actor=world["meda"])
     db.session.rollback()
-    assert db.session.execute(select(Ballot.choice)).scalar_one() == "1;3"
+    assert [c for _t, c in unsealed(p.id)] == ["1;3"]
 
 
 def test_no_vote_outside_the_window(world):
@@ -309,7 +310,8 @@ def test_audit_payloads_never_hold_a_secret_choice(world):
     casting.cast(world.a, p, [3], actor=world["resa"])
     casting.cast_assisted(world.a, p, world["meda"], [3], present=True, agreed=True, actor=world["coma"])
     casting.cast(world.a, p, [3], actor=world["coma"])
-    trackers = set(db.session.execute(select(Ballot.tracker)).scalars())
+    trackers = {t for t, _c in unsealed(p.id)}
+    assert len(trackers) == 3
     closing.close_poll(world.a, p, actor=world["coma"])
     db.session.commit()
     for e in _all_events():

@@ -16,7 +16,7 @@ from portal.votes import casting, closing
 from portal.votes.models import Ballot, Poll, PollResult, RollEntry
 
 from .support.helpers import Client
-from .support.votes import make_due, make_poll
+from .support.votes import make_due, make_poll, receipt_code, sealed_count
 
 EN = {"lang": "en"}
 
@@ -67,11 +67,12 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     page = r.get_data(as_text=True)
     assert "You chose:" in page and "#vote-no" in page and ">No<" in page
     assert db.session.execute(select(RollEntry)).first() is None  # nothing cast yet
-    r = resa.post(f"/c/dorf-a/votes/{poll.id}/cast", {"choice": "2", "csrf_token": token})
-    assert r.status_code == 303 and "/receipt/" in r.headers["Location"]
-    tracker = r.headers["Location"].rsplit("/", 1)[1]
-    receipt = resa.get(r.headers["Location"], query_string=EN).get_data(as_text=True)
-    assert "-".join(tracker[i:i + 4] for i in range(0, 16, 4)) in receipt
+    r = resa.post(f"/c/dorf-a/votes/{poll.id}/cast?lang=en", {"choice": "2", "csrf_token": token})
+    # The receipt is the cast's own answer: no redirect, so the code is in no URL, and not stored.
+    assert r.status_code == 200 and "Location" not in r.headers and r.headers["Cache-Control"] == "no-store"
+    receipt = r.get_data(as_text=True)
+    tracker = receipt_code(receipt)
+    assert "Your vote is counted." in receipt and "This code is shown only now" in receipt
     # The receipt does not repeat the choice.
     assert "#vote-no" not in receipt
     # A second try (another rendered ballot) is refused by the roll: the poll's page again, with the
@@ -80,7 +81,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     assert r.status_code == 400
     assert "A vote has already been recorded for this person" in r.get_data(as_text=True)
     assert "You have voted." in resa.get(f"/c/dorf-a/votes/{poll.id}", query_string=EN).get_data(as_text=True)
-    assert db.session.execute(select(Ballot)).scalars().all().__len__() == 1
+    assert sealed_count(poll.id) == 1 and db.session.execute(select(Ballot)).first() is None  # sealed until close
 
     # The committee records meda's vote in person, then votes itself and closes early.
     page = coma.get(f"/c/dorf-a/votes/{poll.id}/assisted", query_string=EN).get_data(as_text=True)
@@ -93,7 +94,7 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     assert r.status_code == 400  # coma has not voted yet: the poll's page again, saying why
     assert "every eligible resident has voted" in r.get_data(as_text=True)
     token = coma.token(f"/c/dorf-a/votes/{poll.id}")
-    assert coma.post(f"/c/dorf-a/votes/{poll.id}/cast", {"choice": "1", "csrf_token": token}).status_code == 303
+    assert coma.post(f"/c/dorf-a/votes/{poll.id}/cast", {"choice": "1", "csrf_token": token}).status_code == 200
     r = coma.post(f"/c/dorf-a/votes/{poll.id}/close", token_from="/c/dorf-a/votes/new")
     assert r.status_code == 303
     db.session.expire_all()
@@ -111,9 +112,12 @@ def test_committee_creates_edits_opens_and_residents_vote(app, world):
     codes = re.findall(r"<td><code>([A-Z2-7-]{19})</code></td>", page)
     assert len(codes) == 3 and codes == sorted(codes)
     spaced = tracker[:4].lower() + " " + tracker[4:]
-    page = visitor.get(f"/c/dorf-a/votes/{poll.id}/ballots", query_string={"tracker": spaced, **EN}).get_data(as_text=True)
+    find = f"/c/dorf-a/votes/{poll.id}/find?lang=en"
+    r = visitor.post(find, {"tracker": spaced}, token_from=find, once=False)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    page = r.get_data(as_text=True)
     assert "Found: ballot" in page and "counted as: No" in page
-    page = visitor.get(f"/c/dorf-a/votes/{poll.id}/ballots", query_string={"tracker": "AAAA", **EN}).get_data(as_text=True)
+    page = visitor.post(find, {"tracker": "AAAA"}, token_from=find, once=False).get_data(as_text=True)
     assert "No ballot with this code" in page
     csv = visitor.get(f"/c/dorf-a/votes/{poll.id}/ballots.csv", buffered=True)
     assert csv.mimetype == "text/csv"
@@ -233,10 +237,12 @@ def test_hostile_text_is_escaped_on_every_votes_page(app, world):
     r = coma.post(f"/c/dorf-a/votes/{p.id}/confirm", {"choice": ["1", "2"], "csrf_token": token})
     _inert(r.get_data(as_text=True), "confirm")
     make_due(p)
-    for url in (f"/c/dorf-a/votes/{p.id}", f"/c/dorf-a/votes/{p.id}/ballots",
-                f"/c/dorf-a/votes/{p.id}/ballots?tracker=" + "%22%3E%3Cimg"):
+    for url in (f"/c/dorf-a/votes/{p.id}", f"/c/dorf-a/votes/{p.id}/ballots", f"/c/dorf-a/votes/{p.id}/find"):
         html = Client(app).get(url).get_data(as_text=True)
         _inert(html, url)
+    find, visitor = f"/c/dorf-a/votes/{p.id}/find", Client(app)
+    _inert(visitor.post(find, {"tracker": '"><img src=x onerror=alert(1)>'}, token_from=find,
+                        once=False).get_data(as_text=True), "find")
     html = Client(app).get(f"/c/dorf-a/votes/{p.id}").get_data(as_text=True)
     assert str(escape(evil_name)) in html  # the roll-call name, shown escaped
 

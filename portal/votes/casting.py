@@ -1,8 +1,11 @@
 """Casting a ballot: on the web (the resident) and assisted (a committee member records the choice
 of a resident who is present). Refusals of the choice name the form field "choice".
 
-Secrecy: the audit payloads name who took part and how, never what they chose; a secret ballot
-has no user id and no timestamp, and a random tracker (the voter's receipt) as its key.
+Secrecy: the audit payloads name who took part and how, never what they chose nor the receipt
+code; a secret ballot has no user id and no timestamp, and a random tracker (the voter's receipt)
+as its key. While the poll is open the ballot is sealed (sealing.py): written in the transaction of
+the roll entry, so on PostgreSQL the sealed row's xmin equals the roll row's, but its content opens
+only with BALLOT_KEY; the plaintext ballots are written at close (closing.py).
 """
 from __future__ import annotations
 
@@ -17,13 +20,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import bindparam
 
-from ..audit import chain as audit
 from ..assisted import services as assisted
+from ..audit import chain as audit
 from ..db import pk_of, utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
-from . import results
-from .models import Ballot, ElectorateEntry, Poll, PollOption, RollCallVote, RollEntry
+from . import results, sealing
+from .models import (
+    ElectorateEntry,
+    Poll,
+    PollKey,
+    PollOption,
+    RollCallVote,
+    RollEntry,
+    SealedBallot,
+)
 from .services import option_count
 
 
@@ -50,14 +61,16 @@ def normalise_tracker(text: str) -> str:
 # possibly stale (or, after a commit, expired) Poll object: 5 statements for a cast on
 # PostgreSQL and on SQLite (freeze, roll, ballot, audit head, audit event + head).
 
-_P, _O, _E, _R = Poll.__table__, PollOption.__table__, ElectorateEntry.__table__, RollEntry.__table__
+_P, _O, _E, _R, _K = (Poll.__table__, PollOption.__table__, ElectorateEntry.__table__, RollEntry.__table__,
+                      PollKey.__table__)
 
 # Freeze (the row lock: casts of one poll queue here, and a close or an edit waits for
 # them) and read, under that lock, what the cast needs to know about the poll.
 _FREEZE = (update(_P).where(_P.c.id == bindparam("p_poll"), _P.c.state == "open",
                             _P.c.closes_at > bindparam("p_now")).values(frozen=True)
            .returning(_P.c.kind, _P.c.k, _P.c.secret,
-                      select(func.count()).where(_O.c.poll_id == bindparam("p_poll")).scalar_subquery()))
+                      select(func.count()).where(_O.c.poll_id == bindparam("p_poll")).scalar_subquery(),
+                      select(_K.c.wrapped).where(_K.c.poll_id == bindparam("p_poll")).scalar_subquery()))
 
 
 def _roll_insert(insert_):
@@ -73,7 +86,8 @@ def _roll_insert(insert_):
 
 _ROLL = {"postgresql": _roll_insert(pg_insert), "sqlite": _roll_insert(sqlite_insert)}
 _IN_ELECTORATE = select(_E.c.user_id).where(_E.c.poll_id == bindparam("p_poll"), _E.c.user_id == bindparam("p_user"))
-_BALLOT = insert(Ballot.__table__)
+_SEALED = insert(SealedBallot.__table__)
+_KEY = insert(_K)
 _ROLLCALL = insert(RollCallVote.__table__)
 
 
@@ -83,6 +97,7 @@ class _Facts(NamedTuple):
     k: int | None
     secret: bool
     options: int
+    wrapped_key: bytes | None  # the poll's data key, wrapped by BALLOT_KEY (None: not made yet)
 
 
 def _parse_choice(positions) -> list[int]:
@@ -129,14 +144,25 @@ def take_part(community, poll: Poll, voter, origin: str, recorded_by) -> _Facts:
     return _Facts(*row)
 
 
-def write_ballot(poll: Poll, voter, chosen: list[int], secret: bool | None = None) -> str:
-    """The ballot row (no user id, no time, a random tracker); for a roll-call poll the
-    public (voter, tracker) row too. `secret`: as read under the poll's lock, if known."""
+def data_key(poll_id: int, wrapped: bytes | None) -> bytes:
+    """The poll's data key, unwrapped; made (and stored wrapped) if the poll has none yet: a
+    poll opened before ballots were sealed. Called under the poll's row lock."""
+    if wrapped is None:
+        wrapped = sealing.new_wrapped_key(poll_id)
+        db.session.connection().execute(_KEY, {"poll_id": poll_id, "wrapped": wrapped})
+    return sealing.unwrap(wrapped, poll_id)
+
+
+def write_ballot(poll: Poll, voter, chosen: list[int], facts: _Facts) -> str:
+    """The sealed ballot (no user id, no time, the tracker and the choice inside the seal); for
+    a roll-call poll the public (voter, tracker) row too. `facts`: as read under the poll's lock."""
     poll_id = pk_of(poll)
     tracker = new_tracker()
     conn = db.session.connection()
-    conn.execute(_BALLOT, {"poll_id": poll_id, "tracker": tracker, "choice": results.format_choice(chosen)})
-    if not (poll.secret if secret is None else secret):
+    key = data_key(poll_id, facts.wrapped_key)
+    conn.execute(_SEALED, {"poll_id": poll_id,
+                           "sealed": sealing.seal(key, poll_id, tracker, results.format_choice(chosen))})
+    if not facts.secret:
         conn.execute(_ROLLCALL, {"poll_id": poll_id, "user_id": pk_of(voter), "tracker": tracker})
     return tracker
 
@@ -151,7 +177,7 @@ def cast(community, poll: Poll, positions, *, actor) -> str:
     chosen = _parse_choice(positions)
     facts = take_part(community, poll, actor, "web", None)
     _check_range(chosen, facts.options, facts.kind, facts.k)
-    tracker = write_ballot(poll, actor, chosen, facts.secret)
+    tracker = write_ballot(poll, actor, chosen, facts)
     audit.record(community, "poll.participated", poll, {"origin": "web"}, actor_role="resident", actor=actor)
     return tracker
 
@@ -174,8 +200,8 @@ def cast_assisted(community, poll: Poll, voter, positions, *, present: bool, agr
 
     def record():
         nonlocal tracker
-        take_part(community, poll, voter, "assisted", actor)
-        tracker = write_ballot(poll, voter, chosen)
+        facts = take_part(community, poll, voter, "assisted", actor)
+        tracker = write_ballot(poll, voter, _check_range(chosen, facts.options, facts.kind, facts.k), facts)
         audit.record(community, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
                      actor_role="committee", actor=actor)
         return poll

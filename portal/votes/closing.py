@@ -1,21 +1,29 @@
 """Closing a poll and its result: close (by the committee, early only when everyone has voted;
 or at its time, by the first request that sees it or by `flask votes close-due`), the stored
 result with the hashes of the published tables, and the recount from those tables.
+
+In the close transaction the sealed ballots are opened and written as plaintext ballots in
+receipt-code order (one statement's rows: on PostgreSQL they all carry the close's xmin), and the
+sealed rows and the poll's wrapped key are deleted. After that transaction commits, a session
+hook (`watch_closes`) runs sealing.scrub: VACUUM on PostgreSQL, the write-ahead log truncated on
+SQLite, so that nothing in the database links a ballot to a roll entry.
 """
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.orm import Session
 
 from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
-from . import households, links, results, rules
-from .models import Ballot, Poll, PollResult, RollEntry
+from . import households, links, results, rules, sealing
+from .models import Ballot, Poll, PollKey, PollResult, RollEntry, SealedBallot
 from .paper import paper_roll_count, paper_totals
 from .services import lock, options_of
 
@@ -43,10 +51,59 @@ def close_poll(community, poll: Poll, *, automatic: bool = False, actor) -> Poll
             raise RuleViolation(_l("The paper totals must be entered and confirmed before closing."))
     poll.state, poll.closed_at = "closed", now
     db.session.flush()
+    open_ballots(poll.id)
     audit.record(community, "poll.closed", poll, {"automatic": automatic, "early": not due},
                  actor_role="system" if actor is None else "committee", actor=actor)
     publish_result(community, poll, actor=actor)
     return poll
+
+
+def open_ballots(poll_id: int) -> int:
+    """The poll's sealed ballots (and any plaintext ones written before sealing existed) become
+    its plaintext ballots, inserted in receipt-code order; the sealed rows and the wrapped key are
+    deleted. Marks the session so that the database is scrubbed after the commit. Returns the
+    number of ballots."""
+    conn = db.session.connection()
+    sealed = conn.execute(select(SealedBallot.sealed).where(SealedBallot.poll_id == poll_id)).scalars().all()
+    rows = []
+    if sealed:
+        wrapped = conn.execute(select(PollKey.wrapped).where(PollKey.poll_id == poll_id)).scalar_one()
+        key = sealing.unwrap(wrapped, poll_id)
+        rows = [sealing.unseal(key, poll_id, blob) for blob in sealed]
+    earlier = [tuple(r) for r in conn.execute(select(Ballot.tracker, Ballot.choice).where(Ballot.poll_id == poll_id))]
+    if earlier:
+        conn.execute(delete(Ballot).where(Ballot.poll_id == poll_id))
+    rows = sorted(rows + earlier)
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(Ballot), [{"poll_id": poll_id, "tracker": t, "choice": c}
+                                      for t, c in rows[start:start + 5000]])
+    conn.execute(delete(SealedBallot).where(SealedBallot.poll_id == poll_id))
+    conn.execute(delete(PollKey).where(PollKey.poll_id == poll_id))
+    db.session.info[sealing.SCRUB_FLAG] = True
+    return len(rows)
+
+
+def _scrub_after_commit(session) -> None:
+    # A savepoint's release (close_if_due's begin_nested) fires this too: wait for the real commit.
+    if session.in_nested_transaction():
+        return
+    if session.info.pop(sealing.SCRUB_FLAG, False):
+        try:
+            session.info["yishi_last_scrub"] = sealing.scrub(session.get_bind())
+        except Exception:  # the close is committed: a failed scrub must not turn it into an error page
+            logging.getLogger(__name__).exception("votes: scrubbing the database after a close failed")
+
+
+def _forget_scrub(session) -> None:
+    session.info.pop(sealing.SCRUB_FLAG, None)
+
+
+def watch_closes() -> None:
+    """After a commit that closed a poll, scrub the database (sealing.scrub); a rolled-back
+    close needs nothing. Registered once per process (votes.init_app)."""
+    if not event.contains(Session, "after_commit", _scrub_after_commit):
+        event.listen(Session, "after_commit", _scrub_after_commit)
+        event.listen(Session, "after_rollback", _forget_scrub)
 
 
 def publish_result(community, poll: Poll, *, actor=None) -> PollResult:

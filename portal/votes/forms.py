@@ -108,7 +108,6 @@ class PaperTotalsForm(OnceForm):
 
 
 class LookupForm(FlaskForm):
-    class Meta:
-        csrf = False
+    """Find my ballot: sent by POST, so that the code is in no URL (views.find)."""
 
-    tracker = StringField(_l("Your receipt code"), validators=[Optional(), Length(max=40)])
+    tracker = StringField(_l("Your receipt code"), validators=[DataRequired(), Length(max=40)])

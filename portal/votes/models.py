@@ -1,12 +1,14 @@
 """Polls, their options and electorate, the roll (who took part) and the ballots (what
 was chosen). Roll and ballots are separate tables and nothing joins them: a ballot row
-has no user id, no timestamp and a random tracker as its key (docs/architecture.md, "Votes")."""
+has no user id, no timestamp and a random tracker as its key. While the poll is open its
+ballots are sealed (encrypted, portal/votes/sealing.py); the plaintext ballots are written at
+close, in receipt-code order (docs/architecture.md, "Votes")."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import TZDateTime, utcnow
@@ -114,8 +116,10 @@ class RollEntry(db.Model):
 
 
 class Ballot(db.Model):
-    """What was chosen: no user id, no timestamp, keyed by a random tracker. On SQLite
-    the table has no rowid, so rows are stored in tracker order, not insertion order.
+    """What was chosen, published after close: no user id, no timestamp, keyed by a random
+    tracker. Written only at close, by one statement in tracker order (closing.py), so on
+    PostgreSQL every row has the close's xmin and the heap follows the receipt codes; on SQLite
+    the table has no rowid, so rows are stored in tracker order too.
 
     `choice` holds the chosen option positions, ascending, joined by ','. For a
     roll-call poll `voter_id` names the voter (published with the choice after close);
@@ -132,6 +136,26 @@ class Ballot(db.Model):
         PrimaryKeyConstraint("poll_id", "tracker"),
         {"sqlite_with_rowid": False},
     )
+
+
+class SealedBallot(db.Model):
+    """An open poll's ballot: AES-GCM of (tracker, choice), padded to one length, under the
+    poll's data key (sealing.py). Deleted at close, when the plaintext ballots are written."""
+
+    __tablename__ = "poll_sealed_ballot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PollKey(db.Model):
+    """An open poll's data key, wrapped by the server key BALLOT_KEY. Deleted at close."""
+
+    __tablename__ = "poll_ballot_key"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RollCallVote(db.Model):

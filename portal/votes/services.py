@@ -7,8 +7,9 @@ The other use cases have modules of their own: casting.py (ballots, on the web a
 paper.py (paper ballots and their totals), closing.py (closing, the result, recount).
 
 Secrecy: the audit payloads name who took part and how (web / assisted / paper),
-never what they chose. The roll and the ballots are written in one transaction but
-share no column; a secret ballot has no user id and no timestamp.
+never what they chose. The roll and the sealed ballot are written in one transaction but
+share no column; a secret ballot has no user id and no timestamp. Opening a poll makes its data
+key (sealing.py), which seals its ballots until the close.
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from ..db import utcnow
 from ..extensions import db
 from ..roster.models import Household, HouseholdMember
 from ..web.errors import RuleViolation
-from . import households, links
-from .models import KINDS, PRESETS, YES_NO_ABSTAIN, ElectorateEntry, Poll, PollOption
+from . import households, links, sealing
+from .models import KINDS, PRESETS, YES_NO_ABSTAIN, ElectorateEntry, Poll, PollKey, PollOption
 
 QUESTION_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -184,6 +185,7 @@ def open_poll(community, poll: Poll, *, actor) -> Poll:
     poll.households_count = households.electorate_households(poll)
     if poll.opens_at > now:
         poll.opens_at = now
+    db.session.add(PollKey(poll_id=poll.id, wrapped=sealing.new_wrapped_key(poll.id)))
     db.session.flush()
     payload = {"electorate": count}
     if poll.households_count is not None:

@@ -1,16 +1,28 @@
-"""Thin poll views for residents and visitors: list, detail with result, casting,
-receipt, the published ballots table and the resident's own history. Every POST goes through the
-action wrapper (portal/web/actions.py), which owns the transaction."""
+"""Thin poll views for residents and visitors: list, detail with result, casting (the receipt is
+the cast's own answer), the published ballots table, the receipt lookup and the resident's own
+history. Every POST goes through the action wrapper (portal/web/actions.py), which owns the
+transaction.
+
+A receipt code never travels in a URL (a proxy's or the server's access log, a shared phone's
+history would pair it with the voter): the cast answers with the receipt page itself (200,
+no-store), and a lookup is a POST."""
 from __future__ import annotations
 
 import re
 
-from flask import Response, abort, g, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..cache import cached, dont_store
-from ..web.actions import Done, act
+from ..web.actions import Shown, act
 from ..web.errors import PortalError
 from ..web.permissions import require
 from ..web.reads import commit_read
@@ -81,21 +93,33 @@ def cast(poll_id):
 
     def run():
         tracker = casting.cast(g.community, poll, form.choice.data, actor=current_user)
-        # A second send of this ballot lands on the poll's page, never on the receipt: the
-        # one-time token's row must not hold it (portal/web/once.py).
-        return Done(url_for("votes.receipt", poll_id=poll.id, tracker=tracker), _("Your vote is counted."),
-                    again=detail_url(poll, "#cast"))
+        # The receipt is this POST's answer (no-store), never a URL. A second send of this ballot
+        # lands on the poll's page: the one-time token's row must not hold the code (portal/web/once.py).
+        return Shown(lambda: render_template("votes/receipt.html", poll=poll, tracker=tracker),
+                     again=detail_url(poll, "#cast"), message=_("Your vote is counted."))
 
     return act(form, run, lambda: detail_page(poll, form), once=True)
 
 
-@bp.get("/<id:poll_id>/receipt/<string:tracker>")
-def receipt(poll_id, tracker):
+@bp.route("/<id:poll_id>/find", methods=["GET", "POST"])
+def find(poll_id):
+    """Find my ballot: the code is sent in a POST's body and the answer is not stored."""
     poll = load(poll_id)
-    tracker = casting.normalise_tracker(tracker)
-    if poll.state == "draft" or queries.find_ballot(poll, tracker) is None:
+    if not perm.can_see_published(g.ctx, poll):
         abort(404)
-    return render_template("votes/receipt.html", poll=poll, tracker=tracker)
+    form = LookupForm()
+
+    def run():
+        asked = casting.normalise_tracker(form.tracker.data)
+        return Shown(lambda: _find_page(poll, form, asked, queries.find_ballot(poll, asked) if asked else None))
+
+    return act(form, run, lambda: _find_page(poll, form))
+
+
+def _find_page(poll, form, asked: str = "", found=None):
+    opts = queries.options(poll)
+    labels = [results.option_label(opts[p - 1]) for p in results.parse_choice(found[1])] if found else []
+    return render_template("votes/find.html", poll=poll, form=form, asked=asked, found=found, found_labels=labels)
 
 
 @bp.get("/<id:poll_id>/ballots")
@@ -115,20 +139,12 @@ def _ballots(poll):
     after = request.args.get("after", "")
     if after and not re.fullmatch(r"[A-Z2-7]{16}", after):
         abort(400)
-    form = LookupForm(request.args)
-    if not form.validate():
-        abort(400)
     r = queries.result(poll)
     rows = queries.ballots_after(poll, after)
     next_after = rows[queries.PAGE_SIZE - 1][0] if len(rows) > queries.PAGE_SIZE else None
     opts = queries.options(poll)
-    found, asked = None, casting.normalise_tracker(form.tracker.data or "")
-    if asked:
-        found = queries.find_ballot(poll, asked)
     return render_template("votes/ballots.html", poll=poll, result=r, rows=rows[:queries.PAGE_SIZE],
-                           after=after, next_after=next_after, form=form, asked=asked, found=found,
-                           found_labels=[results.option_label(opts[p - 1]) for p in results.parse_choice(found[1])]
-                           if found else [], labels={o.position: results.option_label(o) for o in opts})
+                           after=after, next_after=next_after, labels={o.position: results.option_label(o) for o in opts})
 
 
 def _csv(lines, name):

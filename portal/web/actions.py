@@ -10,12 +10,15 @@ A view loads what it acts on, checks the permission, builds the form and hands t
   at its field and an error summary at the top of the page that links to each field (base.html,
   `error_summary()`; the GOV.UK pattern).
 - POST accepted: `run()` does the work inside the request's transaction. On success the wrapper
-  commits once, flashes the Done's message and redirects 303 to its URL. On a `PortalError` it
+  commits once, flashes the Done's message and redirects 303 to its URL; or, when `run()` returns
+  a `Shown`, commits, flashes, and answers 200 with the page that the Shown renders (after the
+  commit), marked `Cache-Control: no-store`: what must never be in a URL (a voter's receipt code). On a `PortalError` it
   rolls back and shows the same page as for a refused form, the message at the field the error
   names (`PortalError(field=...)`), else in the summary; a 403 or 404 error is the error page.
 - `once=True` (a form that creates something, an `OnceForm`): the form's one-time token is written
   in the same transaction (portal/web/once.py), so the same rendered form sent twice has one
-  effect; the second send lands on the first one's result (`Done.again`, default its URL).
+  effect; the second send lands on the first one's result (`Done.again`, default its URL; a
+  `Shown` says where with its `again`).
 - `steps`: a `Steps` (one question per screen in easy mode) decides when the form is complete
   and shows the step of the first error.
 
@@ -24,10 +27,11 @@ portal/web/reads.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, g, make_response, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -49,6 +53,18 @@ class Done:
     category: str = "success"
     again: str | None = None
     result: Any = None
+
+
+@dataclass
+class Shown:
+    """A successful action answered with a page (200, `Cache-Control: no-store`), not a redirect:
+    `page()` renders it after the commit. `again`: where a second send of the same form lands,
+    never this page (a once form needs it)."""
+
+    page: Callable[[], Any]
+    again: str | None = None
+    message: Any = None
+    category: str = "success"
 
 
 ALREADY = _l("This form was already sent: here is what it made. Nothing was done twice.")
@@ -85,7 +101,7 @@ def _token_refused(form, page, steps):
     return _refused(form, page, 400, steps)
 
 
-def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, steps=None):
+def act(form, run: Callable[[], Done | Shown], page: Callable, *, once: bool = False, steps=None):
     """See the module's docstring."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return _page(page, steps.status() if steps is not None else 200)
@@ -115,7 +131,10 @@ def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, st
     try:
         done = run()
         if row is not None:
-            row.target = (done.again or done.url)[:500]
+            target = done.again if isinstance(done, Shown) else (done.again or done.url)
+            if not target:
+                raise ValueError("a once form's Shown needs `again`: where a second send lands")
+            row.target = target[:500]
         db.session.commit()
     except PortalError as exc:
         db.session.rollback()
@@ -125,6 +144,10 @@ def act(form, run: Callable[[], Done], page: Callable, *, once: bool = False, st
         return _refused(form, page, 400, steps)
     if done.message:
         flash(done.message, done.category)
+    if isinstance(done, Shown):
+        response = make_response(done.page())
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return redirect(done.url, code=303)
 
 

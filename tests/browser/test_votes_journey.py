@@ -69,8 +69,9 @@ def vote(page, poll_url, value, mode="default"):
     assert page.locator(".chosen .picto").count() == 1  # the choice in words and as a pictogram
     clean(page, mode)
     submit(page, "form[action$='/cast'] button[type=submit]")
-    assert "/receipt/" in page.url
+    assert re.search(r"/cast(\?|$)", page.url), page.url  # the receipt is the cast's answer: the code is in no URL
     code = page.inner_text(".tracker code").strip()
+    assert code.replace("-", "") not in page.url
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code), code
     clean(page, mode)
     return code
@@ -149,8 +150,11 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             page.wait_for_url(re.compile(r"/ballots"))
             codes = page.locator("table.ballots td code").all_inner_texts()
             assert zhang_code in codes and codes == sorted(codes) and len(codes) == 5  # all five online, the assisted one too
+            page.click("a[href$='/find']")
+            page.wait_for_url(re.compile(r"/find"))
             page.fill("#tracker", zhang_code.lower().replace("-", " "))
             submit(page, "form[role=search] button[type=submit]")
+            assert page.url.endswith("/find") and zhang_code.replace("-", "") not in page.url
             assert "Found" in page.inner_text(".alert-success") and "Yes" in page.inner_text(".alert-success")
             clean(page)
     finally:

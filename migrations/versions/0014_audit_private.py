@@ -1,7 +1,7 @@
 """audit: private events are marked, so that filters and counts for residents skip them
 
-Revision ID: 0015_audit_private
-Revises: 0014_reports
+Revision ID: 0014_audit_private
+Revises: 0013_reports
 Create Date: 2026-12-03 07:00:00
 
 audit_event.private is record()'s decision, committed to in the payload ("private": true with a
@@ -12,8 +12,8 @@ of a mediation case, or naming one). The append-only trigger is lifted for this 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0015_audit_private'
-down_revision = '0014_reports'
+revision = '0014_audit_private'
+down_revision = '0013_reports'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reports: one per person and item, a bounded number per person and hour
 
-Revision ID: 0014_reports
-Revises: 0011_web
+Revision ID: 0013_reports
+Revises: 0012_sealed_ballots
 Create Date: 2026-12-03 06:30:00
 
 content_flag already has UNIQUE(subject_type, subject_id, user_id) (0003): a person reports an
@@ -11,8 +11,8 @@ per-person hourly count reads (REPORTS_PER_HOUR, portal/moderation/services.py).
 """
 from alembic import op
 
-revision = '0014_reports'
-down_revision = '0011_web'
+revision = '0013_reports'
+down_revision = '0012_sealed_ballots'
 branch_labels = None
 depends_on = None
 
