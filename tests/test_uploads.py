@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
+import sys
 import zlib
 
 import pytest
@@ -539,6 +541,27 @@ def test_recordings_longer_than_the_cap_are_refused(app, world, root):
         save_audio(world, six_minutes, "long.wav")
     assert refused(exc) == "The recording is longer than 5 minutes. Please make it shorter."
     db.session.rollback()
+
+
+def test_phone_recordings_are_decoded_in_a_limited_child_without_the_portal(tmp_path):
+    """decode_audio.py runs as recordings.py starts it: without the portal or Flask imported, its
+    address space and CPU time capped, its output stopped past the cap (exit 3, too long)."""
+    from portal.uploads import decode_audio, recordings
+
+    probe = ("import runpy, resource, sys; ns = runpy.run_path(sys.argv[1]); ns['_limit'](); "
+             "print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0], "
+             "sorted(m for m in sys.modules if m.split('.')[0] in ('portal', 'flask', 'av')))")
+    done = subprocess.run([sys.executable, "-I", "-c", probe, recordings.DECODER], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split(maxsplit=2) == [str(512 * 1024 * 1024), str(recordings.TIMEOUT), "[]\n"]
+    source = tmp_path / "long.m4a"
+    source.write_bytes(rec.phone("m4a", 3.0))
+    run = [sys.executable, "-I", "-c", recordings.DECODE, recordings.DECODER, str(source)]
+    whole = subprocess.run([*run, "5"], capture_output=True, timeout=60)
+    assert whole.returncode == 0 and 2.9 * 16_000 * 2 <= len(whole.stdout) <= 3.1 * 16_000 * 2
+    cut = subprocess.run([*run, "1"], capture_output=True, timeout=60)
+    assert cut.returncode == decode_audio.TOO_LONG and 16_000 * 2 < len(cut.stdout) < 2 * 16_000 * 2
+    assert cut.stdout == whole.stdout[:len(cut.stdout)]
 
 
 def test_without_opus_tools_recordings_are_refused(world, root, monkeypatch):
