@@ -532,6 +532,9 @@ def test_recordings_longer_than_the_cap_are_refused(app, world, root):
             save_audio(world, data, "long.ogg")
         assert refused(exc) == "The recording is longer than 2 seconds. Please make it shorter."
     assert save_audio(world, rec.wav(1.5), "short.wav").content_type == "audio/ogg"
+    # A phone's recording of exactly the cap is kept: AAC's encoder delay and padding do not count.
+    for name in ("m4a", "3gp"):
+        assert save_audio(world, rec.phone(name, 2.0), "exact." + name).content_type == "audio/ogg"
     # The default: 5 minutes; a WAV whose header says "unknown length" is counted by its samples.
     del app.config["UPLOAD_AUDIO_MAX_SECONDS"]
     six_minutes = rec.wav(0.1, rate=8_000)
@@ -554,12 +557,13 @@ def test_phone_recordings_are_decoded_in_a_limited_child_without_the_portal(tmp_
     done = subprocess.run([sys.executable, "-I", "-c", probe, recordings.DECODER], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.split(maxsplit=2) == [str(512 * 1024 * 1024), str(recordings.TIMEOUT), "[]\n"]
+    assert decode_audio.RATE == recordings.RATE and decode_audio.CPU_SECONDS == recordings.TIMEOUT
     source = tmp_path / "long.m4a"
     source.write_bytes(rec.phone("m4a", 3.0))
     run = [sys.executable, "-I", "-c", recordings.DECODE, recordings.DECODER, str(source)]
-    whole = subprocess.run([*run, "5"], capture_output=True, timeout=60)
+    whole = subprocess.run([*run, str(5 * 16_000 * 2)], capture_output=True, timeout=60)
     assert whole.returncode == 0 and 2.9 * 16_000 * 2 <= len(whole.stdout) <= 3.1 * 16_000 * 2
-    cut = subprocess.run([*run, "1"], capture_output=True, timeout=60)
+    cut = subprocess.run([*run, str(16_000 * 2)], capture_output=True, timeout=60)
     assert cut.returncode == decode_audio.TOO_LONG and 16_000 * 2 < len(cut.stdout) < 2 * 16_000 * 2
     assert cut.stdout == whole.stdout[:len(cut.stdout)]
 

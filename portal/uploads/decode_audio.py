@@ -1,11 +1,11 @@
 """Decode one uploaded recording to bare samples, in a process of its own (recordings.py runs it).
 
     python -I -c "import runpy, sys; sys.exit(runpy.run_path(sys.argv[1])['main'](sys.argv[1:]))" \
-        portal/uploads/decode_audio.py IN_FILE MAX_SECONDS      (recordings.DECODE)
+        portal/uploads/decode_audio.py IN_FILE MAX_BYTES      (recordings.DECODE)
 
 Writes the first audio stream of IN_FILE (M4A/AAC, 3GP/AMR, WebM, MP3, FLAC, ... whatever PyAV's
 FFmpeg reads) to stdout as mono 16-bit little-endian samples at RATE, and stops as soon as more than
-MAX_SECONDS have been written. Video streams are ignored. Exit 0 when it decoded to the end,
+MAX_BYTES have been written. Video streams are ignored. Exit 0 when it decoded to the end,
 2 when there is no audio stream or the file does not decode, 3 when it is too long.
 
 Run from its path (not `-m portal...`, and with nothing registered at import), it imports only the standard library and PyAV, never the
@@ -32,10 +32,9 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def decode(path: str, max_seconds: int, out) -> int:
+def decode(path: str, cap: int, out) -> int:
     import av  # after the limits: FFmpeg's allocations count against them
 
-    cap = max_seconds * RATE * 2
     written = 0
     try:
         with av.open(path, mode="r") as container:
@@ -61,5 +60,5 @@ def decode(path: str, max_seconds: int, out) -> int:
 
 def main(argv: list[str]) -> int:
     _limit()
-    path, max_seconds = argv[1], int(argv[2])
-    return decode(path, max_seconds, sys.stdout.buffer)
+    path, cap = argv[1], int(argv[2])
+    return decode(path, cap, sys.stdout.buffer)

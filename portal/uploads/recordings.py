@@ -42,6 +42,9 @@ CHANNELS = 2  # opusdec --force-stereo: mono files come out as two equal channel
 BITRATE = "24"  # kbit/s of the stored mono speech (≈ 180 KB a minute)
 COMPLEXITY = "5"  # of 10: ~40 % less CPU than the default for no audible loss in speech at 24 kbit/s
 DEFAULT_MAX_SECONDS = 300
+# Samples a phone format may run past the cap: AAC's encoder delay and last frame (≈ 70 ms at 44.1 kHz),
+# AMR's 20 ms frames. Without it a recorder's exact 5:00 would come out a few ms too long.
+PADDING = RATE // 5
 
 # The kinds the sniffing table names, each with the decoder that reads it: opusdec for Ogg Opus,
 # Python's `wave` for WAV, PyAV (FFmpeg, in a child process: decode_audio.py) for what phones record.
@@ -129,9 +132,9 @@ def _decode_with_av(data: bytes, max_seconds: int) -> bytes:
     """Raw samples (16-bit little-endian, RATE, mono) of the first audio stream of a file PyAV reads
     (M4A, 3GP, AMR, WebM, MP3, AAC, FLAC), at most `max_seconds` of them: decode_audio.py runs in
     a child process of its own, with a memory and CPU limit, and is stopped as soon as it writes more."""
-    return _decoded(data, "upload", lambda source: [sys.executable, "-I", "-c", DECODE, DECODER, source,
-                                                    str(max_seconds)],
-                    max_seconds * RATE * 2, max_seconds)
+    cap = (max_seconds * RATE + PADDING) * 2
+    return _decoded(data, "upload", lambda source: [sys.executable, "-I", "-c", DECODE, DECODER, source, str(cap)],
+                    cap, max_seconds)
 
 
 def _decoded(data: bytes, name: str, command, cap: int, max_seconds: int) -> bytes:
