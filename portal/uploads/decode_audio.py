@@ -42,7 +42,7 @@ def decode(path: str, cap: int, out) -> int:
             if not audio:
                 return BROKEN
             stream = audio[0]
-            stream.thread_type = "SLICE"
+            stream.codec_context.thread_count = 1  # FFmpeg's threads would each reserve a stack in the cap
             resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
             for frame in itertools.chain(container.decode(stream), [None]):  # None flushes the resampler
                 for piece in resampler.resample(frame):
