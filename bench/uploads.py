@@ -15,8 +15,9 @@ Flask's test client in its own process: CPU ms per request, mean of 2,000.
 Cases: the tester's hostile PNG (6300 x 6300 of one colour, ~5 KB: refused from its header);
 PNGs just under their 12-megapixel cap (1-bit and RGBA: decoded in full, the worst a PNG can
 cost); a 24 MP phone photo and a typical 4000 x 3000 JPEG (decoded at reduced size); a
-5-minute WAV and Ogg Opus recording (the longest kept); an hour of Ogg Opus in a small file
-(refused once opusdec has written 5 minutes).
+5-minute WAV, Ogg Opus, M4A (AAC) and 3GP (AMR-NB) recording (the longest kept; the phone
+formats are decoded by PyAV in a child process, decode_audio.py, counted as a child too); an hour
+of Ogg Opus and of M4A in a small file (refused once the decoder has written 5 minutes).
 """
 from __future__ import annotations
 
@@ -85,6 +86,26 @@ def _silent_opus(seconds: int) -> bytes:
                           input=raw, capture_output=True, timeout=600, check=True).stdout
 
 
+def _phone(fmt: str, codec: str, rate: int, seconds: int, silent: bool = False) -> bytes:
+    """A phone recording encoded by PyAV: the hiss of _wav (or silence), mono."""
+    import av
+
+    hiss = _wav(1, rate)[44:]
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=rate, layout="mono")
+        stream.bit_rate = 12_200 if codec == "libopencore_amrnb" else (8_000 if silent else 32_000)
+        for second in range(seconds):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=rate)
+            frame.planes[0].update(b"\x00" * len(hiss) if silent else hiss)
+            frame.rate, frame.pts = rate, second * rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
 CASES = [
     ("hostile PNG 6300x6300 1-bit (refused)", "image", lambda: _png((6300, 6300), "1", 0)),
     ("PNG at its cap 3464x3464 1-bit (12 MP)", "image", lambda: _png((3464, 3464), "1", 0)),
@@ -94,6 +115,9 @@ CASES = [
     ("WAV 5 min 16 kHz (kept)", "audio/wav", lambda: _wav(300)),
     ("Ogg Opus 5 min (kept)", "audio/ogg", lambda: _opus(_wav(300))),
     ("Ogg Opus 60 min of silence (refused)", "audio/ogg", lambda: _silent_opus(3600)),
+    ("M4A (AAC) 5 min 44.1 kHz (kept)", "audio/mp4", lambda: _phone("ipod", "aac", 44_100, 300)),
+    ("3GP (AMR-NB) 5 min 8 kHz (kept)", "audio/3gpp", lambda: _phone("3gp", "libopencore_amrnb", 8_000, 300)),
+    ("M4A 60 min of silence (refused)", "audio/mp4", lambda: _phone("ipod", "aac", 16_000, 3600, silent=True)),
 ]
 
 

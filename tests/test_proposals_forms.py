@@ -212,9 +212,10 @@ BAD = [
     new("an Ogg header followed by HTML", lambda w, p, c: proposal_data(
         voice=(io.BytesIO(b"OggS" + b"<html><script>alert(1)</script></html>" * 4), "v.ogg")),
         "voice", "The recording could not be read", [TITLE, BODY]),
-    new("a phone's M4A recording", lambda w, p, c: proposal_data(
-        voice=(io.BytesIO(b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A isom" + b"\x00" * 200), "v.m4a")),
-        "voice", "Recordings in M4A cannot be kept yet. Please send a WAV or Opus", [TITLE, BODY]),
+    new("an M4A header followed by HTML", lambda w, p, c: proposal_data(
+        voice=(io.BytesIO(b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A isom"
+                          + b"<html><script>alert(1)</script></html>" * 4), "v.m4a")),
+        "voice", "The recording could not be read", [TITLE, BODY]),
     new("an empty recording", lambda w, p, c: proposal_data(voice=(io.BytesIO(b""), "v.ogg")),
         "voice", "The chosen file is empty.", [TITLE, BODY]),
     # ProposalForm, changing a draft

@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 import struct
+import subprocess
+import sys
 import zlib
 
 import pytest
@@ -426,20 +428,54 @@ def test_sniffing_table_knows_every_recording_kind(name):
     assert sniff_audio(data[:64]) == content_type
 
 
-KINDS_NOT_KEPT = {"webm": "WebM", "m4a": "M4A", "mp4-isom": "M4A", "3gp": "3GP", "mp3-id3": "MP3",
-                  "mp3-frame": "MP3", "amr": "AMR", "amr-wb": "AMR-WB", "aac-adts": "AAC", "flac": "FLAC"}
+BROKEN = ("The recording could not be read: the file is damaged or holds no sound. Please record it again, "
+          "or send it as M4A, 3GP, AMR, MP3, WebM, FLAC, WAV or Opus.")
 
 
-@pytest.mark.parametrize("name", sorted(KINDS_NOT_KEPT))
-def test_kinds_no_tool_decodes_are_refused_by_name(world, root, name):
-    """What cannot be re-encoded is not kept (issue 19, finding 8): the message names the kind and
-    what works, in both languages."""
+@needs_opus
+@pytest.mark.parametrize("name", sorted(set(AUDIO_SAMPLES) - {"ogg", "wav"}))
+def test_phone_kinds_that_hold_no_sound_are_refused(world, root, name):
+    """Every kind the table knows is decoded now (issue 19, finding 8 follow-up): a header with
+    nothing to decode after it is refused, naming what works, in both languages."""
     with pytest.raises(UploadRejected) as exc:
         save_audio(world, AUDIO_SAMPLES[name][0], "录音.bin")
-    assert refused(exc) == (f"Recordings in {KINDS_NOT_KEPT[name]} cannot be kept yet. Please send a WAV or Opus "
-                            "(.opus, .ogg) recording: many phone recorders can save WAV in their settings.")
+    assert refused(exc) == BROKEN
     with force_locale("zh_Hans"):
-        assert "WAV" in str(exc.value.message) and "录音" in str(exc.value.message)
+        assert "M4A" in str(exc.value.message) and "录音" in str(exc.value.message)
+    db.session.rollback()
+    assert files_in(root) == [] and events(world.a) == []
+
+
+@needs_opus
+@pytest.mark.parametrize("name", sorted(rec.PHONE_FORMATS) + ["m4a-with-video"])
+def test_phone_recordings_are_decoded_and_reencoded(world, root, name):
+    """What phones record (M4A/AAC, 3GP/AMR-NB, WebM/Opus, MP3, FLAC; a video's sound track) is
+    decoded by PyAV in a child process and stored as the Ogg Opus file opusenc wrote, of about
+    the same length."""
+    data = rec.phone("m4a", 2.0, video=True) if name == "m4a-with-video" else rec.phone(name, 2.0)
+    assert sniff_audio(data[:64]) == {"m4a": "audio/mp4", "3gp": "audio/3gpp", "webm": "audio/webm",
+                                      "mp3": "audio/mpeg", "flac": "audio/flac"}.get(name, "audio/mp4")
+    att = save_audio(world, data, "录音." + name)
+    kept = stored(root, att)
+    assert att.content_type == "audio/ogg" and att.storage_key.endswith(".ogg")
+    assert kept != data and kept[:4] == b"OggS" and b"OpusHead" in kept[:100] and b"opusenc" in kept[:400]
+    assert rec.decodes(kept)
+    assert 1.8 <= rec.seconds_of(kept) <= 2.2
+    again = save_audio(world, data, "again." + name, owner=("proposal", 2))
+    assert again.storage_key == att.storage_key and len(files_in(root)) == 1
+
+
+@needs_opus
+@pytest.mark.parametrize("name", ["m4a-html", "3gp-html", "webm-html", "mp3-html", "flac-html", "video-only"])
+def test_phone_headers_followed_by_something_else_are_refused(world, root, name):
+    """An M4A (or 3GP, WebM, MP3, FLAC) header followed by HTML does not decode; a video with no
+    sound track holds nothing to keep."""
+    html = b"<html><body><script>alert(document.cookie)</script></body></html>" * 8
+    data = rec.phone("video-only", 1.0) if name == "video-only" else rec.phone(name[:-5], 1.0)[:64] + html
+    assert sniff_audio(data[:64]) is not None
+    with pytest.raises(UploadRejected) as exc:
+        save_audio(world, data, "voice.m4a")
+    assert refused(exc) == BROKEN
     db.session.rollback()
     assert files_in(root) == [] and events(world.a) == []
 
@@ -474,8 +510,7 @@ def test_recording_headers_followed_by_something_else_are_refused(world, root, d
     """A file that only starts like a recording (OggS or RIFF, then HTML) is not kept at all."""
     with pytest.raises(UploadRejected) as exc:
         save_audio(world, data, "voice.ogg")
-    assert refused(exc) == ("The recording could not be read: the file is damaged or it is not a WAV or Opus "
-                            "recording. Please record it again.")
+    assert refused(exc) == BROKEN
     db.session.rollback()
     assert files_in(root) == [] and events(world.a) == []
 
@@ -492,11 +527,14 @@ def test_html_inside_a_real_recording_does_not_survive(world, root):
 @needs_opus
 def test_recordings_longer_than_the_cap_are_refused(app, world, root):
     app.config["UPLOAD_AUDIO_MAX_SECONDS"] = 2
-    for data in (rec.wav(2.5), rec.ogg_opus(2.5)):
+    for data in (rec.wav(2.5), rec.ogg_opus(2.5), rec.phone("m4a", 2.5), rec.phone("3gp", 2.5)):
         with pytest.raises(UploadRejected) as exc:
             save_audio(world, data, "long.ogg")
         assert refused(exc) == "The recording is longer than 2 seconds. Please make it shorter."
     assert save_audio(world, rec.wav(1.5), "short.wav").content_type == "audio/ogg"
+    # A phone's recording of exactly the cap is kept: AAC's encoder delay and padding do not count.
+    for name in ("m4a", "3gp"):
+        assert save_audio(world, rec.phone(name, 2.0), "exact." + name).content_type == "audio/ogg"
     # The default: 5 minutes; a WAV whose header says "unknown length" is counted by its samples.
     del app.config["UPLOAD_AUDIO_MAX_SECONDS"]
     six_minutes = rec.wav(0.1, rate=8_000)
@@ -506,6 +544,28 @@ def test_recordings_longer_than_the_cap_are_refused(app, world, root):
         save_audio(world, six_minutes, "long.wav")
     assert refused(exc) == "The recording is longer than 5 minutes. Please make it shorter."
     db.session.rollback()
+
+
+def test_phone_recordings_are_decoded_in_a_limited_child_without_the_portal(tmp_path):
+    """decode_audio.py runs as recordings.py starts it: without the portal or Flask imported, its
+    address space and CPU time capped, its output stopped past the cap (exit 3, too long)."""
+    from portal.uploads import decode_audio, recordings
+
+    probe = ("import runpy, resource, sys; ns = runpy.run_path(sys.argv[1]); ns['_limit'](); "
+             "print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0], "
+             "sorted(m for m in sys.modules if m.split('.')[0] in ('portal', 'flask', 'av')))")
+    done = subprocess.run([sys.executable, "-I", "-c", probe, recordings.DECODER], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split(maxsplit=2) == [str(512 * 1024 * 1024), str(recordings.TIMEOUT), "[]\n"]
+    assert decode_audio.RATE == recordings.RATE and decode_audio.CPU_SECONDS == recordings.TIMEOUT
+    source = tmp_path / "long.m4a"
+    source.write_bytes(rec.phone("m4a", 3.0))
+    run = [sys.executable, "-I", "-c", recordings.DECODE, recordings.DECODER, str(source)]
+    whole = subprocess.run([*run, str(5 * 16_000 * 2)], capture_output=True, timeout=60)
+    assert whole.returncode == 0 and 2.9 * 16_000 * 2 <= len(whole.stdout) <= 3.1 * 16_000 * 2
+    cut = subprocess.run([*run, str(16_000 * 2)], capture_output=True, timeout=60)
+    assert cut.returncode == decode_audio.TOO_LONG and 16_000 * 2 < len(cut.stdout) < 2 * 16_000 * 2
+    assert cut.stdout == whole.stdout[:len(cut.stdout)]
 
 
 def test_without_opus_tools_recordings_are_refused(world, root, monkeypatch):

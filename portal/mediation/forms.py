@@ -40,8 +40,8 @@ class IntakeForm(OnceForm):
     photos = MultipleFileField(_l("Photos (optional, up to 4)"),
                                description=_l("JPEG, PNG or WebP, at most 8 MB each. Location data is removed."))
     voice = FileField(_l("Or say it: a voice recording (optional)"),
-                      description=_l("WAV or Opus (.opus, .ogg), at most 5 minutes and 10 MB. On a phone "
-                                      "this opens the recorder: if it offers a choice, choose WAV."))
+                      description=_l("What your phone's recorder saves (M4A, 3GP, AMR, MP3, WebM, FLAC, WAV "
+                                      "or Opus), at most 5 minutes and 10 MB. On a phone this opens the recorder."))
     on_behalf_username = StringField(_l("Filed for a resident who came in person: their user name"),
                                      validators=[Optional(), Length(max=32)],
                                      description=_l("Committee only. Leave empty to file for yourself."))

@@ -23,8 +23,8 @@ class ProposalForm(OnceForm):
     photos = MultipleFileField(_l("Photos (optional, up to 4)"),
                                description=_l("JPEG, PNG or WebP, at most 8 MB each. Location data is removed."))
     voice = FileField(_l("Or say it: a voice recording (optional)"),
-                      description=_l("WAV or Opus (.opus, .ogg), at most 5 minutes and 10 MB. On a phone "
-                                      "this opens the recorder: if it offers a choice, choose WAV."))
+                      description=_l("What your phone's recorder saves (M4A, 3GP, AMR, MP3, WebM, FLAC, WAV "
+                                      "or Opus), at most 5 minutes and 10 MB. On a phone this opens the recorder."))
 
 
 class AnswerForm(FlaskForm):

@@ -10,7 +10,8 @@
   ICC or text chunks survive.
 - Recordings are sniffed by the same table, then decoded and re-encoded by opusenc
   (portal/uploads/recordings.py): what is stored is always an Ogg Opus file the portal
-  wrote, at most 5 minutes long; kinds no installed tool decodes are refused by name.
+  wrote, at most 5 minutes long; phone formats (M4A, 3GP, AMR, WebM, MP3, FLAC) are decoded by
+  PyAV in a limited child process (decode_audio.py), what does not decode is refused.
 - Files live under the upload root as "<community_id>/<sha[:2]>/<sha>.<ext>",
   written atomically (temp file + os.replace); the same bytes in one community
   are stored once.

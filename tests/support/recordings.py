@@ -71,3 +71,77 @@ def decodes(data: bytes) -> bool:
     """True if opusdec decodes `data` to some sound."""
     done = subprocess.run(["opusdec", "--quiet", "-", "-"], input=data, capture_output=True, timeout=30)
     return done.returncode == 0 and len(done.stdout) > 1000
+
+
+# What phone recorders save (M4A/AAC, 3GP/AMR-NB, WebM/Opus, MP3, FLAC), encoded by PyAV's FFmpeg.
+PHONE_FORMATS = {  # name: (container format, codec, sample rate, layout, bit rate)
+    "m4a": ("ipod", "aac", 44_100, "mono", 64_000),
+    "3gp": ("3gp", "libopencore_amrnb", 8_000, "mono", 12_200),
+    "webm": ("webm", "libopus", 48_000, "mono", 32_000),
+    "mp3": ("mp3", "libmp3lame", 44_100, "stereo", 64_000),
+    "flac": ("flac", "flac", 16_000, "mono", None),
+}
+
+
+@functools.lru_cache(maxsize=32)
+def phone(name: str, seconds: float = 1.0, pitch: float = 440.0, video: bool = False) -> bytes:
+    """A tone of `seconds` in the phone format `name` (PHONE_FORMATS); with `video`, an MP4 that
+    also holds a video track (before the audio) or, for name="video-only", nothing but video."""
+    import av
+
+    out = io.BytesIO()
+    if name == "video-only":
+        with av.open(out, mode="w", format="mp4") as container:
+            stream = container.add_stream("mpeg4", rate=10)
+            stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+            for i in range(int(seconds * 10)):
+                frame = _picture(i)
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode(None):
+                container.mux(packet)
+        return out.getvalue()
+    fmt, codec, rate, layout, bit_rate = PHONE_FORMATS[name]
+    with av.open(out, mode="w", format="mp4" if video else fmt) as container:
+        picture = None
+        if video:
+            picture = container.add_stream("mpeg4", rate=10)
+            picture.width, picture.height, picture.pix_fmt = 64, 48, "yuv420p"
+        stream = container.add_stream(codec, rate=rate, layout=layout)
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        channels = 2 if layout == "stereo" else 1
+        total, step = int(seconds * rate), 1024
+        for start in range(0, total, step):
+            n = min(step, total - start)
+            frame = av.AudioFrame(format="s16", layout=layout, samples=n)
+            frame.planes[0].update(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
+                                            * channels for i in range(start, start + n)))
+            frame.rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            if picture is not None and start % (rate // 10) < step:
+                for packet in picture.encode(_picture(start // step)):
+                    container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+        if picture is not None:
+            for packet in picture.encode(None):
+                container.mux(packet)
+    return out.getvalue()
+
+
+def _picture(i: int):
+    import av
+
+    frame = av.VideoFrame(64, 48, "yuv420p")
+    for plane in frame.planes:
+        plane.update(bytes([i * 20 % 255]) * plane.buffer_size)
+    return frame
+
+
+def seconds_of(data: bytes) -> float:
+    """How long an Ogg Opus file lasts, by the samples opusdec writes (48 kHz stereo 16-bit)."""
+    done = subprocess.run(["opusdec", "--quiet", "--rate", "48000", "--force-stereo", "-", "-"], input=data,
+                          capture_output=True, timeout=30, check=True)
+    return len(done.stdout) / (48_000 * 2 * 2)
