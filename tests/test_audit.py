@@ -840,6 +840,13 @@ def _check(client, value):
     return r.get_data(as_text=True)
 
 
+def _resident_in_english(make_client):
+    c = make_client()
+    c.login("resa")
+    c.http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return c
+
+
 def test_head_notice_prints_the_head_and_a_qr_code_that_checks_it(app, world, make_client):
     resa = make_client()
     resa.login("resa")
@@ -863,9 +870,7 @@ def test_head_notice_prints_the_head_and_a_qr_code_that_checks_it(app, world, ma
 
 def test_check_form_tells_match_cut_and_rewrite_apart(app, world, make_client):
     a = world.a
-    resa = make_client()
-    resa.login("resa")
-    resa.http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    resa = _resident_in_english(make_client)
     written = head(a.id)
     early = (4, row(a.id, 4).hash)
     # As copied from the notice: groups with spaces, a full-width colon, capital letters.
@@ -887,9 +892,7 @@ def test_check_form_tells_match_cut_and_rewrite_apart(app, world, make_client):
 
 def test_check_form_catches_a_consistent_rewrite(app, world, make_client):
     a = world.a
-    resa = make_client()
-    resa.login("resa")
-    resa.http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    resa = _resident_in_english(make_client)
     written = head(a.id)
 
     def whitewash(bodies):

@@ -47,11 +47,17 @@ def test_sign_in_sets_a_device_cookie_that_names_the_account_unreadably(app):
     assert _device_cookie(c) == value  # the same device keeps its nonce
 
 
+def _known_device(app, name):
+    """A browser where `name` (a new user) signed in before, signed out now: it holds the device cookie."""
+    make_user(name)
+    c = Client(app)
+    c.login(name)
+    c.logout()
+    return c
+
+
 def test_attackers_failures_never_block_the_owner_on_a_known_device(app):
-    make_user("olga")
-    owner = Client(app)
-    owner.login("olga")
-    owner.logout()
+    owner = _known_device(app, "olga")
     attacker = Client(app)
     for _ in range(5):
         assert _post_login(attacker, "olga", "wrong-pass").status_code == 400
@@ -70,10 +76,7 @@ def test_attackers_failures_never_block_the_owner_on_a_known_device(app):
 def test_a_known_device_that_collects_failures_gets_its_own_limit(app):
     """A stolen device cookie cannot guess without limit."""
     app.config["LOGIN_FAILURES_PER_DEVICE"] = "3 per 15 minutes"
-    make_user("olga")
-    thief = Client(app)
-    thief.login("olga")
-    thief.logout()
+    thief = _known_device(app, "olga")
     for _ in range(3):
         assert _post_login(thief, "olga", "wrong-pass").status_code == 400
     assert _post_login(thief, "olga", PASSWORD).status_code == 429
@@ -81,10 +84,7 @@ def test_a_known_device_that_collects_failures_gets_its_own_limit(app):
 
 
 def test_a_successful_sign_in_does_not_forgive_the_untrusted_bucket(app):
-    make_user("olga")
-    owner = Client(app)
-    owner.login("olga")
-    owner.logout()
+    owner = _known_device(app, "olga")
     attacker = Client(app)
     for _ in range(4):
         assert _post_login(attacker, "olga", "wrong-pass").status_code == 400

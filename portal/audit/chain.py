@@ -206,6 +206,8 @@ class VerifyResult:
     reason: str = ""
     head_seq: int = 0
     head_hash: str = GENESIS
+    # How a written-down head failed ("cut": the chain ends before it, "rewritten": its hash differs), else "".
+    head_failure: str = ""
 
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -309,10 +311,12 @@ class _Chain:
         if expect_head is not None:
             seq, digest = expect_head
             if seq > self.result.head_seq:
+                self.result.head_failure = "cut"
                 return self.fail(self.result.head_seq + 1,
                                  f"the chain ends at seq {self.result.head_seq}, before the expected head seq {seq} "
                                  "(history cut short)")
             if self.hashes.get(seq) != digest.lower():
+                self.result.head_failure = "rewritten"
                 return self.fail(seq, "hash at the expected head differs from the one written down "
                                       "(history rewritten)")
         return self.result

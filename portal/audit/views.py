@@ -118,7 +118,6 @@ def check():
     if "head" in request.args and form.validate():
         seq, digest = form.parsed
         r = verify_community(g.community, expect_head=(seq, digest))
-        kind = ("ok" if r.ok else "cut" if "cut short" in r.reason
-                else "rewritten" if "history rewritten" in r.reason else "broken")
+        kind = "ok" if r.ok else r.head_failure or "broken"
         result = {"kind": kind, "seq": seq, "head_seq": g.community.audit_seq, "broken_seq": r.broken_seq}
     return render_template("audit/check.html", community=g.community, form=form, result=result)

@@ -47,7 +47,7 @@ from sqlalchemy import select
 from ..audit import chain as audit
 from ..extensions import db
 from ..web.errors import PortalError
-from . import recordings
+from .recordings import DEFAULT_MAX_SECONDS, reencode
 from .errors import UploadRejected, UploadTooLarge
 from .models import Attachment
 
@@ -507,7 +507,7 @@ def save_audio(community, file_storage, owner_type: str, owner_id: int, *,
 
 def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
                actor_role: str) -> Attachment | None:
-    """Check, re-encode (recordings.reencode) and store a voice recording for (owner_type, owner_id).
+    """Check, re-encode (recordings.reencode()) and store a voice recording for (owner_type, owner_id).
 
     Returns None when no file was chosen; raises UploadRejected (400) or
     UploadTooLarge (413) with a message for the person otherwise.
@@ -522,8 +522,7 @@ def _save_audio(community, actor, file_storage, owner_type: str, owner_id: int,
     content_type = sniff_audio(raw[:64])
     if content_type is None:
         raise UploadRejected(MSG_AUDIO_TYPE)
-    data = recordings.reencode(raw, content_type,
-                               _config("UPLOAD_AUDIO_MAX_SECONDS", recordings.DEFAULT_MAX_SECONDS))
+    data = reencode(raw, content_type, _config("UPLOAD_AUDIO_MAX_SECONDS", DEFAULT_MAX_SECONDS))
     return _add(community, actor, "audio", owner_type, owner_id, filename, data,
                 "audio/ogg", AUDIO_TYPES["audio/ogg"], None, None, actor_role)
 
