@@ -220,9 +220,9 @@ def _index(done: dict) -> str:
     lines = ["# Gallery", "",
              "What the portal looks like, made by `make gallery` (docs/gallery/make_gallery.py) from the demo data",
              "(`flask seed-demo`): each page at 390 px (a phone; long pages are cut after two screens) and 1280 px,",
-             "in Chinese (the default) and English; the pages marked so also in each display mode (large text,",
-             "high contrast, easy reading 简明模式) at 390 px. The demo's dates are relative to the day the gallery",
-             "was made. Back to the [README](../../README.md).", ""]
+             "in Chinese (the default) and English; some of the resident's pages also in each display mode (large",
+             "text 大字, high contrast 高对比度, easy reading 简明模式) at 390 px. Click a picture to see it in full.",
+             "The demo's dates are relative to the day the gallery was made. Back to the [README](../../README.md).", ""]
     role = object()
     for shot in SHOTS:
         files = done.get(shot.name)
@@ -238,7 +238,9 @@ def _index(done: dict) -> str:
                 cells = []
                 for width in (390, 1280):
                     f = files.get((locale, mode, width))
-                    cells.append(f"[![{shot.caption}, {locale}, {mode}, {width} px](img/{f})](img/{f})" if f else "")
+                    alt = f"{shot.caption}, {locale}, {mode}, {width} px"
+                    size = 180 if width == 390 else 360  # thumbnails; each opens the full picture
+                    cells.append(f'<a href="img/{f}"><img src="img/{f}" width="{size}" alt="{alt}"></a>' if f else "")
                 if any(cells):
                     lines.append(f"| {'中文' if locale == 'zh_Hans' else 'English'}, {mode} | " + " | ".join(cells) + " |")
         lines.append("")
