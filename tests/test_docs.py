@@ -4,6 +4,7 @@ picture of README.md and docs/ resolves, and every citation of a documentation s
 tests and docs names a heading that exists."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,18 +24,22 @@ def _code_blocks(text: str) -> list[str]:
 
 @pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
 def test_make_run_serves_on_the_port_it_is_given():
-    def recipe(*args):
-        done = subprocess.run(["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True)
-        return [line for line in done.stdout.splitlines() if "flask run" in line]
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "MAKEFLAGS")}
 
-    assert recipe("PORT=5100") == [".venv/bin/flask run --host 127.0.0.1 --port 5100"]
-    assert recipe() == [".venv/bin/flask run --host 127.0.0.1 --port 5000"]
+    def dry_run(*args):
+        return subprocess.run(["make", "-n", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    def serving(*args):
+        return [line.split("/")[-1] for line in dry_run("run", *args).splitlines() if "flask run" in line]
+
+    assert serving("PORT=5100") == ["flask run --host 127.0.0.1 --port 5100"]
+    assert serving() == ["flask run --host 127.0.0.1 --port 5000"]
     # make run still does everything itself: the schema and the demo before serving.
-    done = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert done.index("flask init-db") < done.index("flask seed-demo") < done.index("flask run")
+    plan = dry_run("run")
+    assert plan.index("flask init-db") < plan.index("flask seed-demo") < plan.index("flask run")
     # The gallery is a command of its own, never part of make test.
-    tests = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "gallery" not in tests
+    assert "gallery" not in dry_run("test")
 
 
 def test_the_run_command_names_the_packages_the_code_calls():
