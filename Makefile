@@ -4,9 +4,11 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 # Two workers: the suite runs on both cores (each worker has its own database).
 PYTEST_ARGS ?= -n 2
+# The port of `make run`: PORT=5100 make run
+PORT ?= 5000
 export FLASK_APP = wsgi.py
 
-.PHONY: run test test-pg install install-test translations translations-update bench clean
+.PHONY: run test test-pg install install-test translations translations-update bench gallery clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +26,11 @@ translations: install
 translations-update: install
 	$(BIN)/flask translate update
 
-## Run the portal with demo data on SQLite: http://127.0.0.1:5000
+## Run the portal with demo data on SQLite: http://127.0.0.1:5000 (PORT=5100 make run: another port)
 run: install translations
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: install-test translations
@@ -42,6 +44,10 @@ test-pg: install-test translations
 bench: install-test translations
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/proposals.py
+
+## Screenshots of the demo for docs/gallery/ (Chromium; a few minutes; not part of make test).
+gallery: install-test translations
+	$(BIN)/python docs/gallery/make_gallery.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 translations/*/LC_MESSAGES/*.mo

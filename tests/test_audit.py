@@ -828,7 +828,7 @@ def test_verify_export_needs_no_database(tmp_path, database_url):
 
 
 # ---------------------------------------------------------------- the head on paper, checked later
-# Without a head written down, a consistent rewrite or a cut-off tail cannot be seen (README, "Audit
+# Without a head written down, a consistent rewrite or a cut-off tail cannot be seen (docs/features.md, "Audit
 # trail"); the notice puts the head on the board and the check form compares it with the trail.
 
 

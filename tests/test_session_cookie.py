@@ -1,5 +1,5 @@
 """What the signed session cookie holds (issue 19, finding 11). It is signed, not encrypted: anyone
-who sees the cookie reads it. README ("Accounts") lists exactly this."""
+who sees the cookie reads it. docs/features.md ("Accounts") lists exactly this."""
 from __future__ import annotations
 
 import hashlib

@@ -105,7 +105,7 @@ def test_postgres_no_ballot_shares_an_xmin_with_the_roll_after_close(app, world)
         pytest.skip("PostgreSQL")
     p = make_poll(world, "open")
     trackers = _cast_all(world, p)
-    # While open the sealed row and the roll row share their xmin (README says so) ...
+    # While open the sealed row and the roll row share their xmin (docs/features.md, "Votes (表决)") ...
     roll_xmins = {x for (x,) in _rows(f"SELECT xmin::text FROM poll_roll WHERE poll_id = {p.id}")}
     sealed_xmins = {x for (x,) in _rows(f"SELECT xmin::text FROM poll_sealed_ballot WHERE poll_id = {p.id}")}
     assert sealed_xmins == roll_xmins and len(roll_xmins) == 3
