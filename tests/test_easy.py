@@ -20,6 +20,7 @@ from portal.proposals import services as ps
 from portal.proposals.models import Proposal
 from portal.votes import casting
 
+from .support.pages import en
 from .support.proposals import category_id, make_proposal
 from .support.security import client_as
 from .support.votes import make_poll
@@ -176,7 +177,7 @@ def test_proposal_form_one_question_at_a_time(app, world):
     # Back keeps every answer.
     r = _step(c, {**_hidden(page), "_move": "back"})
     back = r.get_data(as_text=True)
-    assert r.status_code == 200 and _at(back) == (3, 4) and f'<option selected value="{cid}">' in back
+    assert r.status_code == 200 and _at(back) == (3, 4) and f'value="{cid}" id="category" checked' in back
     assert 'class="error-summary"' not in back
 
     assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 0
@@ -187,6 +188,47 @@ def test_proposal_form_one_question_at_a_time(app, world):
     kinds = db.session.execute(select(AuditEvent.action).where(AuditEvent.community_id == world.a.id)
                                .order_by(AuditEvent.seq.desc()).limit(2)).scalars().all()
     assert "proposal.published" in kinds
+
+
+def test_easy_category_is_tiles_with_none_chosen_and_the_last_step_speaks_easy(app, world):
+    """Issue 14, 10: the category was a drop-down with the first category chosen, and the files
+    step and the review screen spoke the ordinary form's words."""
+    c = _easy(app, "resa")
+    c.http._c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = _step(c, {"_step": "1", "_move": "next", "title": "A lamp", "body": "Dark."}).get_data(as_text=True)
+    assert _at(page) == (3, 4) and "<select" not in page
+    tiles = page.split('class="field radio-tiles')[1].split("</fieldset>")[0]
+    assert "<legend>What kind of matter is it?</legend>" in tiles
+    values = re.findall(r'<input type="radio" name="category" value="(\d+)"', tiles)
+    assert values == [str(cat.id) for cat in ps.categories(world.a)] and len(values) > 1
+    assert "checked" not in tiles and 'value=""' not in tiles  # nothing chosen for the person
+
+    r = _step(c, {**_hidden(page), "_move": "next"})  # no tile ticked
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and _at(page) == (3, 4)
+    assert '<p class="error" id="category-error">Choose the kind of matter.</p>' in page
+    assert 'href="#category"' in page and 'id="category"' in page  # the summary's link lands on the first tile
+
+    cid = category_id(world.a)
+    page = _step(c, {**_hidden(page), "_move": "next", "category": str(cid)}).get_data(as_text=True)
+    assert _at(page) == (4, 4)
+    assert "Photos (you can skip this, at most 4)" in page and "Photos (optional, up to 4)" not in page
+    assert "Or say it: record your voice (you can skip this)" in page and "Or say it: a voice recording" not in page
+    answers = page.split('id="step-answers-h"')[1].split("</section>")[0]
+    questions = re.findall(r"<dt>(.*?)</dt>", answers)
+    assert questions == ["What is the matter? Say it in a few words.", "What should change? And why?",
+                         "What kind of matter is it?"]
+
+
+def test_ordinary_form_chooses_no_category_for_the_person(app, world):
+    html = en(app, "resa").get(NEW).get_data(as_text=True)
+    select_ = html.split('<select')[1].split("</select>")[0]
+    assert re.findall(r"<option[^>]*>", select_)[0] == '<option selected value="">'
+    assert select_.count("selected") == 1 and "Choose…" in select_ and " required" in select_
+    r = en(app, "resa").post(NEW, {"title": "A lamp", "body": "Dark.", "action": "publish"}, token_from=NEW)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and '<p class="error" id="category-error">Choose the kind of matter.</p>' in page
+    assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 0
 
 
 def test_a_wrong_earlier_answer_on_the_last_step_goes_back_to_its_step(app, world):

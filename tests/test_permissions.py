@@ -116,7 +116,7 @@ def _mod(action, state="published"):
         else f"/c/dorf-a/moderation/proposal/{make(w)}/{action}"
 
 
-def _file(w):
+def _file(w, size=(40, 30)):
     import io
 
     from PIL import Image
@@ -127,7 +127,7 @@ def _file(w):
 
     pid = _proposal()(w)
     buf = io.BytesIO()
-    Image.new("RGB", (40, 30), "green").save(buf, "PNG")
+    Image.new("RGB", size, "green").save(buf, "PNG")
     buf.seek(0)
     a = up.save_image(w.a, FileStorage(buf, filename="well.png"), "proposal", pid, actor=w["resa"])
     db.session.commit()
@@ -206,6 +206,9 @@ PROPOSAL_ROUTES = [
           only(["coma"], DONE)),
     # Files are shown to whoever may see what they belong to (a published proposal: everyone).
     Route("/c/<slug:slug>/files/<id:attachment_id>", "GET", _file, expect(200)),
+    # A photo's thumbnail: to the same people (issue 14).
+    Route("/c/<slug:slug>/files/<id:attachment_id>/w/<int:width>", "GET",
+          lambda w: _file(w, (400, 300)) + "/w/320", expect(200)),
     # Read-aloud: whoever may read the text may hear it (a 404 where the speech tools are missing).
     Route("/c/<slug:slug>/speak/<string:kind>/<id:obj_id>/<string:part>.ogg", "GET",
           lambda w: f"/c/dorf-a/speak/proposal/{_proposal()(w)}/text.ogg", expect(200 if _SPEECH else 404)),
@@ -726,7 +729,7 @@ def check(response, expected, url, method, rule=None):
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
             assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png",
-                                         "audio/ogg", "text/csv")
+                                         "audio/ogg", "text/csv", "image/webp")
 
 
 @pytest.mark.parametrize("role", ROLES)

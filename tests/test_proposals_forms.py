@@ -36,6 +36,7 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")  # conftest: a cheap pass
 
 BASE = "/c/dorf-a/proposals"
 REQUIRED = "This field is required."
+CHOOSE_CATEGORY = "Choose the kind of matter."
 CHOICE = "Not a valid choice"
 NOT_RESIDENT = "This person is not a verified resident of this community."
 ASSISTED = {"present": "y", "agreed": "y"}
@@ -192,10 +193,12 @@ BAD = [
     new("title too long", proposal_data(title=longer(121)), "title", "120 characters", [longer(121)]),
     new("no text", proposal_data(body=""), "body", REQUIRED, [TITLE]),
     new("text too long", proposal_data(body=longer(5001)), "body", "5000 characters", [TITLE, longer(5001)]),
-    new("no category", proposal_data(category=None), "category", REQUIRED, [TITLE, BODY]),
+    # Nothing is chosen for the person ("Choose…" first): no category is a message at the field.
+    new("no category", proposal_data(category=None), "category", CHOOSE_CATEGORY, [TITLE, BODY]),
+    new("the Choose prompt sent", proposal_data(category=""), "category", CHOOSE_CATEGORY, [TITLE, BODY]),
     # Not a number where a number is chosen: the coercion fails and the field counts as unanswered
     # (DataRequired replaces the coercion's message).
-    new("a category that is no number", proposal_data(category="roads"), "category", REQUIRED, [TITLE]),
+    new("a category that is no number", proposal_data(category="roads"), "category", CHOOSE_CATEGORY, [TITLE]),
     new("unknown category", proposal_data(category="999999"), "category", CHOICE, [TITLE]),
     new("category of another village", proposal_data(category="CAT_B"), "category", CHOICE, [TITLE]),
     new("five photos", lambda w, p, c: proposal_data(photos=[png(i) for i in range(5)]), "photos",

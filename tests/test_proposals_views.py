@@ -246,6 +246,57 @@ def test_draft_with_photos_and_voice_edit_publish_and_file_visibility(app, world
     chain_ok(world.a)
 
 
+def photo_jpeg(color, size=(1200, 900)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_photos_show_as_thumbnails_with_srcset_and_a_tap_opens_the_photo(app, world):
+    """Issue 14: photos were full-column pictures pushing "I support this" far down the page."""
+    from portal.uploads import upload_root
+    from portal.uploads.thumbnails import thumb_key
+
+    resa = en(app, "resa")
+    photos = [upload(photo_jpeg(c), f"{c}.jpg", "image/jpeg") for c in ("red", "green", "blue")]
+    pid = new_id(resa.post("/c/dorf-a/proposals/new", form(cat=category_id(world.a), action="publish",
+                                                           photos=photos, voice=upload(wav_bytes(), "v.wav"))))
+    images = [a for a in attachments_of(pid) if a.kind == "image"]
+    (voice,) = [a for a in attachments_of(pid) if a.kind == "audio"]
+    assert [(a.width, a.height) for a in images] == [(1200, 900)] * 3
+    visitor = en(app, "visitor")
+    html = page(visitor, f"/c/dorf-a/proposals/{pid}")
+    for n, a in enumerate(images, 1):
+        base = f"/c/dorf-a/files/{a.id}"
+        assert (f'<a class="photo" href="{base}"><img src="{base}/w/320" srcset="{base}/w/320 320w, {base}/w/640 640w, '
+                f'{base} 1200w" sizes="(min-width: 30rem) 12rem, 45vw" width="320" height="240" '
+                f'alt="Photo {n} of the proposal" loading="lazy" decoding="async"></a>') in html
+        assert f'<img src="{base}"' not in html  # the full photo is one tap away, never on the page
+    # The main action comes before the long text and the photos.
+    in_order(html, "<h1>", 'class="support-box"', 'class="text"', 'class="photos"')
+
+    # Served as small JPEGs; one that is missing (a photo from before thumbnails) is made on request.
+    first = images[0]
+    thumb = upload_root() / thumb_key(first.storage_key, first.sha256, first.content_type, 320)
+    assert thumb.is_file()
+    thumb.unlink()
+    for width, height in ((320, 240), (640, 480)):
+        r = visitor.get(f"/c/dorf-a/files/{first.id}/w/{width}")
+        assert r.status_code == 200 and r.mimetype == "image/jpeg"
+        assert Image.open(io.BytesIO(r.data)).size == (width, height)
+        assert r.headers["Cache-Control"] == "private, max-age=3600"
+    assert thumb.is_file()
+    # Only the widths made, only for photos, only where the photo itself may be seen.
+    for address in (f"/c/dorf-a/files/{first.id}/w/1200", f"/c/dorf-a/files/{first.id}/w/100",
+                    f"/c/dorf-a/files/{voice.id}/w/320", f"/c/dorf-b/files/{first.id}/w/320",
+                    "/c/dorf-a/files/999999/w/320"):
+        assert visitor.get(address).status_code == 404, address
+    draft = new_id(resa.post("/c/dorf-a/proposals/new", form(cat=category_id(world.a), photos=[upload(photo_jpeg("white"), "w.jpg")])))
+    (hidden,) = attachments_of(draft)
+    assert resa.get(f"/c/dorf-a/files/{hidden.id}/w/320").status_code == 200
+    assert visitor.get(f"/c/dorf-a/files/{hidden.id}/w/320").status_code == 404
+
+
 def test_new_proposal_published_at_once_with_an_ogg_recording(app, world):
     resa = en(app, "resa")
     seq = audit_seq(world.a)
@@ -962,7 +1013,8 @@ def test_hostile_text_is_inert_on_every_proposal_page(app, world):
     # Only http(s) links became links, each with rel=nofollow.
     html = page(clients["visitor"], url)
     links = re.findall(r'<a href="([^"]+)" rel="nofollow ugc noopener noreferrer">', html)
-    assert links == ["https://example.org/a?x=1&amp;y=2", "http://evil.example/", "https://example.org/ans",
+    # (the answer comes first on an answered proposal's page, then the proposal's text)
+    assert links == ["https://example.org/ans", "https://example.org/a?x=1&amp;y=2", "http://evil.example/",
                      "https://example.org/c"], links
     assert str(escape(f'<a href="{JS}">click</a>')) in html
     # The audit trail holds the hostile text as data; the page shows it escaped.

@@ -773,3 +773,42 @@ def test_refusals_render_as_error_pages(app, world, root):
     app.config["UPLOAD_IMAGE_MAX_BYTES"] = 1000
     assert post(full + b"\x00" * 1000).status_code == 413
     assert client.post("/_test/upload", data={}, content_type="multipart/form-data").get_json() == {"id": None}
+
+
+# --- thumbnails (issue 14: photos as thumbnails, not full-column pictures) ----------------------
+
+def _thumb(root, att, width):
+    from portal.uploads.thumbnails import thumb_key
+    return root / thumb_key(att.storage_key, att.sha256, att.content_type, width)
+
+
+def test_a_phone_photo_gets_thumbnails_of_320_and_640_px_upright_and_without_exif(world, root):
+    raw = picture("JPEG", (2400, 1200), exif=gps_exif(orientation=6), quality=90)
+    att = save_image(world, raw, "路口.jpg")
+    assert (att.width, att.height) == (800, 1600)  # turned upright, at most 1600 px
+    for width, height in ((320, 640), (640, 1280)):
+        path = _thumb(root, att, width)
+        assert path.name == f"{att.sha256}-w{width}.jpg" and path.parent == (root / att.storage_key).parent
+        data = path.read_bytes()
+        assert b"Exif" not in data and b"SecretPhone" not in data
+        img = Image.open(io.BytesIO(data))
+        assert img.format == "JPEG" and img.size == (width, height) and not img.getexif()
+        r, g, b = img.convert("RGB").getpixel((width // 2, height // 8))  # the red half is on top
+        assert r > 200 and b < 60
+        assert len(data) < att.size_bytes
+    assert files_in(root) == sorted([root / att.storage_key, _thumb(root, att, 320), _thumb(root, att, 640)])
+
+
+def test_transparent_png_gets_webp_thumbnails_and_a_small_photo_none(world, root):
+    img = Image.new("RGBA", (500, 250), (255, 0, 0, 255))
+    img.paste((0, 0, 255, 0), (250, 0, 500, 250))  # the right half transparent
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    att = save_image(world, out.getvalue(), "plan.png")
+    assert not _thumb(root, att, 640).exists()  # never enlarged: only the widths below the photo's
+    img = Image.open(_thumb(root, att, 320))
+    assert img.format == "WEBP" and img.size == (320, 160) and img.mode == "RGBA"
+    assert img.getpixel((300, 80))[3] == 0 and img.getpixel((20, 80))[3] == 255
+    small = save_image(world, picture("JPEG", (300, 200)), "small.jpg")
+    assert files_in(root) == sorted([root / att.storage_key, _thumb(root, att, 320), root / small.storage_key])
+

@@ -4,8 +4,8 @@
 def init_app(app) -> None:
     from . import assisted_views, registrations, settings_views, views  # noqa: F401  (their routes)
     from .blueprint import bp
-    from .labels import state_label
+    from .labels import state_label, state_tone
 
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(state_label=state_label)
+    app.jinja_env.globals.update(state_label=state_label, state_tone=state_tone)
     registrations.register()

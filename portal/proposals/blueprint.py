@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, g, request, url_for
+from flask_babel import gettext as _
 
 from ..communities.scoping import community_blueprint
 from ..web.display import select_locale
@@ -28,8 +29,9 @@ def load(proposal_id: int):
 
 
 def category_choices():
+    """The categories of the form, after a "Choose…" prompt: none is chosen for the person."""
     loc = select_locale()
-    return [(c.id, c.label(loc)) for c in services.categories(g.community)]
+    return [("", _("Choose…"))] + [(c.id, c.label(loc)) for c in services.categories(g.community)]
 
 
 def detail_url(p, anchor="", **args) -> str:

@@ -14,12 +14,21 @@ from .services import BODY_MAX, TITLE_MAX
 MAX_PHOTOS = 4
 
 
+def category_id(value):
+    """A category's id, or None for the "Choose…" prompt (nothing chosen: DataRequired says so)."""
+    if value in ("", None):
+        return None
+    return int(value)
+
+
 class ProposalForm(OnceForm):
     title = StringField(_l("Title: what is the matter, in a few words"),
                         validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(_l("What should change, and why?"), validators=[DataRequired(), Length(max=BODY_MAX)],
                          description=_l("Plain text. Line breaks are kept; web links become clickable."))
-    category = SelectField(_l("Category"), coerce=int, validators=[DataRequired()])
+    # No category is chosen for the person: the list starts with a "Choose…" prompt (blueprint.category_choices).
+    category = SelectField(_l("Category"), coerce=category_id,
+                           validators=[DataRequired(_l("Choose the kind of matter."))])
     photos = MultipleFileField(_l("Photos (optional, up to 4)"),
                                description=_l("JPEG, PNG or WebP, at most 8 MB each. Location data is removed."))
     voice = FileField(_l("Or say it: a voice recording (optional)"),

@@ -1,4 +1,5 @@
-"""Translated names of proposal states and decisions."""
+"""Translated names of proposal states and decisions, and the tone of each state's label
+(templates/_macros/status.html)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,23 @@ STATE_LABELS = {
     "withdrawn": _l("Withdrawn"),
 }
 
+# open: neighbours can support it; waiting: the committee must answer; done: accepted, planned or
+# done; refused: rejected or withdrawn; draft: only its author sees it.
+STATE_TONES = {
+    "draft": "draft",
+    "published": "open",
+    "under_review": "waiting",
+    "accepted": "done",
+    "planned": "done",
+    "implemented": "done",
+    "rejected": "refused",
+    "withdrawn": "refused",
+}
+
 
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
+
+
+def state_tone(state: str) -> str:
+    return STATE_TONES.get(state, "draft")

@@ -21,7 +21,7 @@ from ..comments import services as comments
 from ..web.dates import date_formatter
 from ..cache import shared_value
 from . import queries
-from .labels import STATE_LABELS
+from .labels import STATE_LABELS, state_tone
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class Row:
     title: str
     state: str
     state_label: str
+    tone: str
     category: str
     author: str
     published_iso: str
@@ -62,6 +63,7 @@ def rows(items, comment_counts: dict[int, int], locale: str) -> list[Row]:
         n_comments = comment_counts.get(p.id, 0)
         out.append(Row(
             url=url(p.id), title=p.title, state=p.state, state_label=states.get(p.state, p.state),
+            tone=state_tone(p.state),
             category=p.category.label(locale), author=p.author.display_name,
             published_iso=p.published_at.isoformat(), published=day(p.published_at),
             supports=ngettext("%(num)d support", "%(num)d supports", p.support_count),

@@ -25,5 +25,7 @@ from .services import (  # noqa: F401
 def init_app(app) -> None:
     from . import views  # noqa: F401  (its routes)
     from .blueprint import bp
+    from .pictures import photo_sources
 
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(photo_sources=photo_sources)

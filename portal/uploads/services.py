@@ -13,8 +13,8 @@
   wrote, at most 5 minutes long; phone formats (M4A, 3GP, AMR, WebM, MP3, FLAC) are decoded by
   PyAV in a limited child process (decode_audio.py), what does not decode is refused.
 - Files live under the upload root as "<community_id>/<sha[:2]>/<sha>.<ext>",
-  written atomically (temp file + os.replace); the same bytes in one community
-  are stored once.
+  written atomically (storage.write_file: temp file + os.replace); the same bytes in one
+  community are stored once. Each photo gets its thumbnails next to it (thumbnails.py).
 - Each save records `attachment.added` in the community's audit chain, in the
   caller's transaction (flush here, the view commits). Only kind, sha256 and
   size go into the chain, never the user-supplied file name.
@@ -30,13 +30,11 @@ import io
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import abort, current_app
@@ -50,6 +48,8 @@ from ..web.errors import PortalError
 from .recordings import DEFAULT_MAX_SECONDS, reencode
 from .errors import UploadRejected, UploadTooLarge
 from .models import Attachment
+from .storage import upload_root, write_file
+from . import thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,6 @@ MSG_EMPTY = _l("The chosen file is empty. Please choose it again.")
 def _config(name: str, default: int) -> int:
     value = current_app.config.get(name)
     return int(value) if value else default
-
-
-def upload_root() -> Path:
-    """app.config["UPLOAD_ROOT"], else <instance_path>/uploads."""
-    configured = current_app.config.get("UPLOAD_ROOT")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
 
 
 # --- names ------------------------------------------------------------------
@@ -212,6 +206,7 @@ class ProcessedImage:
     ext: str
     width: int
     height: int
+    picture: Image.Image | None = None  # the stored picture, decoded: its thumbnails are made from it
 
 
 def _looks_like_image(head: bytes) -> bool:
@@ -340,7 +335,7 @@ def process_image(data: bytes, max_pixels: int = DEFAULT_IMAGE_MAX_PIXELS,
         log.info("Refused a picture that could not be decoded: %r", exc)
         raise UploadRejected(MSG_IMAGE_BROKEN) from None
     content_type, ext = IMAGE_TYPES[fmt]
-    return ProcessedImage(out.getvalue(), content_type, ext, clean.width, clean.height)
+    return ProcessedImage(out.getvalue(), content_type, ext, clean.width, clean.height, clean)
 
 
 # --- recordings -------------------------------------------------------------
@@ -418,22 +413,7 @@ def sniff(head: bytes, kind: str) -> str | None:
 
 def _store(community_id: int, sha: str, ext: str, data: bytes) -> str:
     key = f"{community_id}/{sha[:2]}/{sha}.{ext}"
-    path = upload_root() / key
-    if path.is_file() and path.stat().st_size == len(data):
-        return key  # the same bytes are already stored in this community
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="." + ext)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_file(key, data)  # the same bytes in this community are stored once
     return key
 
 
@@ -491,8 +471,10 @@ def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
                           _config("UPLOAD_IMAGE_MAX_SIDE", DEFAULT_IMAGE_MAX_SIDE),
                           _config("UPLOAD_IMAGE_MAX_EDGE", DEFAULT_IMAGE_MAX_EDGE),
                           _config("UPLOAD_IMAGE_MAX_FULL_PIXELS", DEFAULT_IMAGE_MAX_FULL_PIXELS))
-    return _add(community, actor, "image", owner_type, owner_id, filename, image.data,
-                image.content_type, image.ext, image.width, image.height, actor_role)
+    attachment = _add(community, actor, "image", owner_type, owner_id, filename, image.data,
+                      image.content_type, image.ext, image.width, image.height, actor_role)
+    thumbnails.make(attachment.storage_key, attachment.sha256, attachment.content_type, image.picture)
+    return attachment
 
 
 def save_audio(community, file_storage, owner_type: str, owner_id: int, *,

@@ -129,11 +129,16 @@ class Steps:
 
     def answers(self) -> list[tuple[str, str]]:
         """(question, answer in words) of every step before the last: the confirmation screen."""
+        return [(question, answer) for _name, question, answer in self.named_answers()]
+
+    def named_answers(self) -> list[tuple[str, str, str]]:
+        """(field name, question, answer in words) of every step before the last, so that the
+        confirmation screen can ask each question in the words its step used."""
         rows = []
         for names in self.steps[:-1]:
             for name in names:
                 field = self.form[name]
-                rows.append((str(field.label.text), _in_words(field)))
+                rows.append((name, str(field.label.text), _in_words(field)))
         return rows
 
 

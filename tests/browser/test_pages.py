@@ -120,7 +120,7 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
 
 
 # Routes that are not HTML pages for people.
-NOT_PAGES = {"static", "main.healthz", "audit.export", "files.get", "display.toggle_mode_visitor",
+NOT_PAGES = {"static", "main.healthz", "audit.export", "files.get", "files.thumbnail", "display.toggle_mode_visitor",
              "mediation.export_all", "mediation.export_own",  # JSON downloads
              "votes.ballots_csv", "votes.roll_csv",  # CSV downloads
              "readaloud.audio"}  # spoken text (tests/test_readaloud.py)
