@@ -32,7 +32,9 @@ from .pages import case_page, record_view
 def index():
     require(g.ctx.verified)
     cases = queries.my_cases(g.community, current_user)
-    return render_template("mediation/index.html", cases=cases, can_list_all=perm.can_list_all(g.ctx))
+    to_declare = queries.undeclared_case_ids(current_user) if g.ctx.has_role("mediator") else set()
+    return render_template("mediation/index.html", cases=cases, can_list_all=perm.can_list_all(g.ctx),
+                           to_declare=to_declare)
 
 
 @bp.get("/committee")
@@ -152,6 +154,8 @@ def agreement(case_id):
     mediators = queries.mediator_ids(c)
     people = queries.names(g.community, [c.requester_id, c.other_party_id] + list(mediators))
     html = render_template("mediation/agreement.html", case=c, a=a, people=people,
+                           households=queries.households(g.community, [c.requester_id, c.other_party_id]),
+                           signed_on=services.local_date(a.created_at),
                            mediators=[people[i] for i in sorted(mediators) if i in people])
     record_view(c, "agreement", rel)
     return html
