@@ -9,6 +9,7 @@ import json
 
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from ..auth.services import find_user
@@ -75,6 +76,12 @@ def new():
     form = IntakeForm()
     committee = perm.can_file_on_behalf(g.ctx)
     steps = Steps(form, _intake_steps(committee))
+    if steps.active:  # the recorder is asked at the end, not below (issue 14, 10)
+        form.what_happened.description = pgettext("easy", "In your own words. At the last step you can also "
+                                                          "add a voice recording.")
+        form.voice.label.text = pgettext("easy", "Your voice: a recording (if you like)")
+        form.voice.description = pgettext("easy", "What your phone's recorder saves. At most 5 minutes.")
+        form.photos.description = pgettext("easy", "Up to 4 photos. Where they were taken is removed.")
 
     def run():
         on_behalf_name = (form.on_behalf_username.data or "").strip() if committee else ""
