@@ -185,6 +185,8 @@ PAGES = [
     PageSpec("mediation-outcome", "zhao", "/c/dongshan/mediation/{case_busy}/outcome"),
     PageSpec("mediation-agreement", "liu", "/c/dongshan/mediation/{case_agreement}/agreement", main=True),
     PageSpec("mediation-figures", None, "/c/dongshan/mediation/figures"),
+    PageSpec("mediation-withdraw", "13800000001", "/c/dongshan/mediation/{case_waiting}/withdraw"),
+    PageSpec("rules-clause-delete", "wang", "/c/dongshan/rules/v/{rules_draft}/clauses/{rules_draft_clause}/delete"),
     # Votes, on the demo polls of 东山村 (portal.votes.demo).
     PageSpec("votes", None, "/c/dongshan/votes/", main=True),
     PageSpec("vote-open-resident", "liu", "/c/dongshan/votes/{poll_open}", main=True),
