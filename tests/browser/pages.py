@@ -83,7 +83,8 @@ def _print_card(page):
 
 def _amend_without_reason(page):
     page.fill("#rationale", "")
-    _submit(page, "form[action$='/amendments']")
+    with page.expect_navigation():  # "publish", not "show the changes"
+        page.click("form[action$='/amendments'] button[type=submit]:not([name=_preview])")
 
 
 def _filing_without_reference(page):
