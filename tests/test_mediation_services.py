@@ -177,30 +177,89 @@ def test_decline_needs_a_reason_and_where_to_turn(app, w):
 
 def test_recusal_rules(w):
     """回避: a party cannot mediate; a mediator who declared a conflict is never assigned again;
-    the assignment needs the no-conflict declaration; only mediators of the community."""
+    only mediators of the community."""
     case = make_case(w, "accepted", other_party="opa")
     cs.grant_role(w.a, cs._membership(w.a, w["opa"]), "mediator", actor=w["coma"])
-    for who, declared in (("opa", True), ("resa", True), ("resx", True), ("meda", False), ("resb", True)):
+    for who in ("opa", "resa", "resx", "resb"):
         if who not in w.users:
             continue
         with pytest.raises(RuleViolation):
-            ms.assign_mediator(w.a, case, w[who], declared, actor=w["coma"])
-    a = ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
+            ms.assign_mediator(w.a, case, w[who], actor=w["coma"])
+    a = ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
     with pytest.raises(RuleViolation):  # twice
-        ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
+        ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
     ms.declare_conflict(w.a, case, a, actor=w["meda"])
     assert not a.active and a.conflict_declared
     with pytest.raises(RuleViolation):
-        ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
-    # A removed mediator (no conflict) may come back.
-    b = ms.assign_mediator(w.a, case, w["medx"], True, actor=w["coma"])
+        ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
+    # A removed mediator (no conflict) may come back, and declares again.
+    b = ms.assign_mediator(w.a, case, w["medx"], actor=w["coma"])
+    ms.declare_no_conflict(w.a, case, b, actor=w["medx"])
     ms.remove_mediator(w.a, case, b, actor=w["coma"])
-    assert ms.assign_mediator(w.a, case, w["medx"], True, actor=w["coma"]).id == b.id
+    again = ms.assign_mediator(w.a, case, w["medx"], actor=w["coma"])
+    assert again.id == b.id and not again.no_conflict_declared and again.no_conflict_declared_at is None
+
+
+def test_the_no_conflict_declaration_is_the_mediators_own_act(w):
+    """Issue 14, 8: the committee assigns without declaring anything for him; only the assigned
+    mediator declares, once, audited; before he has, he records no session and no outcome."""
+    case = make_case(w, "accepted", other_party="opa")
+    ms.other_party_answer(w.a, case, True, actor=w["coma"])
+    a = ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
+    assert case.state == "mediating" and not a.no_conflict_declared
+    with pytest.raises(RuleViolation):
+        ms.add_session(w.a, case, date(2026, 11, 20), "村委会", "", "", actor=w["meda"])
+    with pytest.raises(RuleViolation):
+        ms.record_outcome(w.a, case, "oral", facts="说好了", actor=w["meda"])
+    for who in ("coma", "medx", "resa"):  # nobody declares for him
+        with pytest.raises(RuleViolation):
+            ms.declare_no_conflict(w.a, case, a, actor=w[who])
+    ms.declare_no_conflict(w.a, case, a, actor=w["meda"])
+    assert a.no_conflict_declared and a.no_conflict_declared_at is not None
+    with pytest.raises(RuleViolation):
+        ms.declare_no_conflict(w.a, case, a, actor=w["meda"])
+    db.session.commit()
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "mediation.no_conflict_declared")).scalar_one()
+    assert ev.actor_id == w["meda"].id and ev.subject_id == case.id
+    ms.add_session(w.a, case, date(2026, 11, 20), "村委会", "", "", actor=w["meda"])
+
+
+def test_a_request_is_withdrawn_by_its_requester_before_it_is_accepted(w):
+    case = make_case(w, "requested", other_party="opa")
+    for who in ("opa", "coma", "meda"):
+        with pytest.raises(RuleViolation):
+            ms.withdraw_request(w.a, case, actor=w[who])
+    ms.withdraw_request(w.a, case, actor=w["resa"])
+    assert case.state == "withdrawn" and case.closed_at is not None and case.finished_at == case.closed_at
+    db.session.commit()
+    ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "mediation.withdrawn")).scalar_one()
+    assert ev.actor_id == w["resa"].id
+    accepted = make_case(w, "accepted")
+    with pytest.raises(RuleViolation):
+        ms.withdraw_request(w.a, accepted, actor=w["resa"])
+    assert accepted.state == "accepted"
+
+
+def test_agreements_are_numbered_per_community_and_year(w):
+    """Issue 14, 15: 调字〔year〕第 n 号, given when the agreement is recorded, unique."""
+    w.users["medb"] = make_user("medb", name="乙村调解员")
+    cs.grant_role(w.b, cs.add_resident(w.b, w["medb"], actor=w["comb"]), "mediator", actor=w["comb"])
+    first = make_case(w, "agreement_written")
+    second = make_case(w, "agreement_oral")
+    other = make_case(w, "agreement_written", requester="resb", mediator="medb", community=w.b)
+    year = ms.local_date(ms_agreement(first).created_at).year
+    assert [(ms_agreement(c).year, ms_agreement(c).serial) for c in (first, second, other)] == \
+        [(year, 1), (year, 2), (year, 1)]  # per community
+    assert ms_agreement(first).community_id == w.a.id and ms_agreement(other).community_id == w.b.id
+
+
+def ms_agreement(case):
+    return db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one()
 
 
 def test_mediation_starts_only_with_agreement_and_a_mediator(w):
     case = make_case(w, "accepted")
-    ms.assign_mediator(w.a, case, w["meda"], True, actor=w["coma"])
+    ms.assign_mediator(w.a, case, w["meda"], actor=w["coma"])
     assert case.state == "accepted"
     ms.other_party_answer(w.a, case, True, actor=w["coma"])
     assert case.state == "mediating" and case.assigned_at

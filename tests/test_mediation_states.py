@@ -21,6 +21,7 @@ from .support.mediation import ACTIONS, do_action
 EXPECTED = {
     ("requested", "accept"): "accepted",
     ("requested", "decline"): "declined",
+    ("requested", "withdraw"): "withdrawn",  # by the person who asked (issue 14, 15)
     ("accepted", "party_refuses"): "party_declined",
     ("accepted", "start"): "mediating",
     ("mediating", "agree_written"): "agreement_written",
@@ -31,6 +32,7 @@ EXPECTED = {
     ("agreement_oral", "follow_up"): "followed_up",
     ("followed_up", "close"): "closed",
     ("declined", "anonymise"): "anonymised",
+    ("withdrawn", "anonymise"): "anonymised",
     ("party_declined", "anonymise"): "anonymised",
     ("failed", "anonymise"): "anonymised",
     ("closed", "anonymise"): "anonymised",

@@ -388,6 +388,8 @@ RULES_ROUTES = [
           lambda w, r: {"text": "Keep the lanes clear."}),
     Route(RV + "/clauses/<id:clause_id>/move", "POST", _rules("drafting", "/clauses/{clause}/move"), DRAFT_ONLY,
           lambda w, r: {"direction": "down"}),
+    Route(RV + "/clauses/<id:clause_id>/delete", "GET", _rules("drafting", "/clauses/{clause}/delete"),
+          expect(404, coma=200)),
     Route(RV + "/clauses/<id:clause_id>/delete", "POST", _rules("drafting", "/clauses/{clause}/delete"), DRAFT_ONLY),
     Route(RV + "/clauses/<id:clause_id>", "GET", _rules("consultation", "/clauses/{clause}"), expect(200)),
     Route(RV + "/clauses/<id:clause_id>/comments", "POST", _rules("consultation", "/clauses/{clause}/comments"),
@@ -490,6 +492,12 @@ MEDIATION_ROUTES = [
           case_access(DONE, WITH_MEDIATOR, allowed=["coma"])),
     Route("/c/<slug:slug>/mediation/<id:case_id>/conflict", "POST", _case("mediating", "/conflict"),
           case_access(DONE, WITH_MEDIATOR, allowed=["meda"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/no-conflict", "POST", _case("assigned", "/no-conflict"),
+          case_access(DONE, WITH_MEDIATOR, allowed=["meda"]), lambda w, r: {"declare": "y"}),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/withdraw", "GET", _case("requested", "/withdraw"),
+          case_access(200, allowed=["resa"])),
+    Route("/c/<slug:slug>/mediation/<id:case_id>/withdraw", "POST", _case("requested", "/withdraw"),
+          case_access(DONE, allowed=["resa"])),
     Route("/c/<slug:slug>/mediation/<id:case_id>/other-mediator", "POST", _case("mediating", "/other-mediator"),
           case_access(DONE, WITH_MEDIATOR, allowed=["resa"]), _other_mediator_data),
     Route("/c/<slug:slug>/mediation/<id:case_id>/sessions", "POST", _case("mediating", "/sessions"),
@@ -958,7 +966,8 @@ def test_rules_action_in_the_wrong_phase(app, world, case, role):
     client = client_as(app, role)
     before = row_counts()
     response = client.post(url, _EDIT_DATA)
-    gettable = {"/clauses/{clause}/edit": RV + "/clauses/<id:clause_id>/edit", "/filing": RV + "/filing"}
+    gettable = {"/clauses/{clause}/edit": RV + "/clauses/<id:clause_id>/edit", "/filing": RV + "/filing",
+                "/clauses/{clause}/delete": RV + "/clauses/<id:clause_id>/delete"}
     check(response, expected[role], url, "POST", gettable.get(suffix))
     assert row_counts() == before, "a refused phase change wrote to the database"
 

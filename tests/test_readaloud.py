@@ -120,15 +120,18 @@ def test_rules_title_and_every_clause_for_whoever_may_read_the_version(app, worl
     adopted, draft = make_rules(world, "adopted"), make_rules(world, "drafting")
     clauses, draft_clause = rs.clauses_of(adopted), rs.clauses_of(draft)[0]
     speak = f"/c/dorf-a/speak/rules/{adopted.id}"
-    # One control per clause and one for the title, on the adopted text, the document and the
-    # version; nothing is loaded until played. The print view has none.
+    # One player for the title, and one compact listen link per clause (issue 14, 9), on the
+    # adopted text, the document and the version; nothing is loaded until played. The print view
+    # has none; a clause's own page has its full player.
     visitor = en(app, "visitor")
     doc = f"/c/dorf-a/rules/{adopted.document_id}"
     for url in (doc + "/adopted", doc, f"/c/dorf-a/rules/v/{adopted.id}"):
         html = page(visitor, url)
-        assert html.count('<audio controls preload="none"') == len(clauses) + 1, url
-        assert all(f'src="{speak}/c{c.id}.ogg"' in html for c in clauses) and f'src="{speak}/title.ogg"' in html
-        assert f"Listen: Article {clauses[-1].number}" in html
+        assert html.count('<audio controls preload="none"') == 1, url
+        assert f'src="{speak}/title.ogg"' in html
+        assert all(f'href="{speak}/c{c.id}.ogg"' in html for c in clauses)
+        assert html.count('class="read-aloud-link"') == len(clauses)
+        assert f'Listen<span class="visually-hidden"> Article {clauses[-1].number}</span>' in html
     assert "<audio" not in page(visitor, doc + "/print")
     assert f'src="{speak}/c{clauses[1].id}.ogg"' in page(visitor, f"/c/dorf-a/rules/v/{adopted.id}/clauses/{clauses[1].id}")
     r = visitor.get(f"{speak}/c{clauses[0].id}.ogg")

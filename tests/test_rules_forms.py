@@ -277,7 +277,7 @@ MISTAKES = [
     Mistake("amendment: no reason", "resa", _amend({"kind": "change", "text": "Kept-text", "rationale": ""}),
             CLAUSE_PAGE, "rationale", REQUIRED, kept="Kept-text"),
     Mistake("amendment: the same text", "resa", _amend({"kind": "change", "rationale": "Kept-why"}, clause_text=True),
-            CLAUSE_PAGE, "text", "The proposed text is the same as the clause.", kept="Kept-why"),
+            CLAUSE_PAGE, "text", "Your text is the same as the clause now.", kept="Kept-why"),
     Mistake("amendment: unknown kind", "resa", _amend({"kind": "swap", "text": "Kept-text", "rationale": "Why"}),
             CLAUSE_PAGE, "kind", "Not a valid choice", kept="Kept-text", link="kind-0"),
     Mistake("clause comment: empty", "resa", _clause_comment({"body": ""}), CLAUSE_PAGE, "body", REQUIRED),

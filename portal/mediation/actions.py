@@ -15,8 +15,15 @@ from . import permissions as perm
 from . import queries, services
 from ..web.permissions import require_or_sent
 from .blueprint import bp, case_url, load_assignment, load_case
-from .forms import CorrectionForm, FollowUpForm, OtherPartyForm, OutcomeForm, RatingForm, SessionForm, TriageForm
+from .forms import (CorrectionForm, FollowUpForm, NoConflictForm, OtherPartyForm, OutcomeForm, RatingForm, SessionForm,
+                    TriageForm, WithdrawForm)
 from .pages import assign_form, case_page, change_form, record_view
+
+
+def _declared(case) -> bool:
+    """Whether the acting mediator declared that he has no conflict in this case."""
+    mine = queries.own_assignment(case, current_user)
+    return bool(mine and mine.no_conflict_declared)
 
 
 def _again(case, rel, key, form):
@@ -56,12 +63,13 @@ def other_party(case_id):
 def assign(case_id):
     case, rel = load_case(case_id)
     require_or_sent(perm.can_assign(rel, case))
-    form = assign_form(case, request.form)
+    form = assign_form(case, queries.assignments_of(case), request.form)
 
     def run():
         services.assign_mediator(g.community, case, queries.person(g.community, form.mediator.data),
-                                 bool(form.no_conflict.data), actor=current_user)
-        return Done(case_url(case, "#mediators"), _("The mediator is assigned."))
+                                 actor=current_user)
+        return Done(case_url(case, "#mediators"), _("The mediator is assigned. They now declare on their own "
+                                                    "page that they have no conflict of interest."))
 
     return act(form, run, _again(case, rel, "assign", form), once=True)
 
@@ -95,6 +103,43 @@ def conflict(case_id):
     return act(ButtonForm(), run, lambda: case_page(case, rel, record=False))
 
 
+@bp.post("/<id:case_id>/no-conflict")
+def no_conflict(case_id):
+    """The assigned mediator's own declaration (回避): only he can send it."""
+    case, rel = load_case(case_id)
+    mine = queries.own_assignment(case, current_user)
+    require_or_sent(mine is not None and perm.can_declare_no_conflict(rel, case, mine.no_conflict_declared))
+    form = NoConflictForm()
+
+    def run():
+        services.declare_no_conflict(g.community, case, mine, actor=current_user)
+        return Done(case_url(case, "#mediators"), _("Your declaration is recorded. The committee can see it."))
+
+    return act(form, run, _again(case, rel, "declare", form), once=True)
+
+
+@bp.route("/<id:case_id>/withdraw", methods=["GET", "POST"])
+def withdraw(case_id):
+    """The check screen, then the withdrawal of the requester's own request."""
+    case, rel = load_case(case_id)
+    require_or_sent(perm.can_withdraw(rel, case))
+    form = WithdrawForm()
+
+    def page():
+        return render_template("mediation/withdraw.html", case=case, form=form)
+
+    if request.method == "GET":
+        html = page()
+        record_view(case, "withdraw form", rel)  # after rendering, as on the case page
+        return html
+
+    def run():
+        services.withdraw_request(g.community, case, actor=current_user)
+        return Done(case_url(case), _("Your request is withdrawn. The committee sees that you withdrew it."))
+
+    return act(form, run, page, once=True)
+
+
 @bp.post("/<id:case_id>/other-mediator")
 def other_mediator(case_id):
     case, rel = load_case(case_id)
@@ -113,7 +158,7 @@ def other_mediator(case_id):
 @bp.post("/<id:case_id>/sessions")
 def add_session(case_id):
     case, rel = load_case(case_id)
-    require_or_sent(perm.can_add_session(rel, case))
+    require_or_sent(perm.can_add_session(rel, case, _declared(case)))
     form = SessionForm()
 
     def run():
@@ -127,7 +172,7 @@ def add_session(case_id):
 @bp.route("/<id:case_id>/outcome", methods=["GET", "POST"])
 def outcome(case_id):
     case, rel = load_case(case_id)
-    require_or_sent(perm.can_record_outcome(rel, case))
+    require_or_sent(perm.can_record_outcome(rel, case, _declared(case)))
     form = OutcomeForm()
 
     def page():

@@ -9,7 +9,8 @@ from ..communities.scoping import community_blueprint
 from ..web.permissions import found, require
 from . import permissions as perm
 from . import queries
-from .labels import CATEGORY_LABELS, KEPT_LABELS, OUTCOME_LABELS, OVERDUE_LABELS, REFERRAL_LABELS, STATE_LABELS
+from .labels import (CATEGORY_LABELS, KEPT_LABELS, OUTCOME_LABELS, OVERDUE_LABELS, REFERRAL_LABELS, STATE_LABELS,
+                     STATE_TONES)
 
 bp = community_blueprint("mediation", __name__, "/mediation")
 UPLOAD_ENDPOINTS = {"mediation.new"}
@@ -25,7 +26,8 @@ def _allow_uploads(endpoint, values):
 @bp.context_processor
 def _labels():
     return {"category_labels": CATEGORY_LABELS, "case_states": STATE_LABELS, "referral_labels": REFERRAL_LABELS,
-            "kept_labels": KEPT_LABELS, "outcome_labels": OUTCOME_LABELS, "overdue_labels": OVERDUE_LABELS}
+            "kept_labels": KEPT_LABELS, "outcome_labels": OUTCOME_LABELS, "overdue_labels": OVERDUE_LABELS,
+            "case_tones": STATE_TONES}
 
 
 def audit_role(rel) -> str:

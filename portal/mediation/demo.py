@@ -26,7 +26,7 @@ def seed(community, users) -> dict[str, int]:
                    "希望七点以后再干活。", "刘芳", liu, days_ago=12)
     ms.triage(community, busy, True, "属于邻里纠纷，可以调解。", actor=wang)
     ms.other_party_answer(community, busy, True, actor=wang)
-    ms.assign_mediator(community, busy, zhao, True, actor=wang)
+    ms.declare_no_conflict(community, busy, ms.assign_mediator(community, busy, zhao, actor=wang), actor=zhao)
     ms.add_session(community, busy, date.today() - timedelta(days=3), "村委会调解室", "张桂兰、刘芳、赵德明",
                    "双方都愿意各让一步，下次带上作息时间再谈。", actor=zhao)
 
@@ -34,7 +34,7 @@ def seed(community, users) -> dict[str, int]:
                    "把水沟疏通，墙的修理费一起商量。", "张桂兰", zhang, days_ago=30)
     ms.triage(community, done, True, actor=wang)
     ms.other_party_answer(community, done, True, actor=wang)
-    ms.assign_mediator(community, done, zhao, True, actor=wang)
+    ms.declare_no_conflict(community, done, ms.assign_mediator(community, done, zhao, actor=wang), actor=zhao)
     for i, (place, note) in enumerate((("刘家院子", "看了现场，水沟确实堵了。"), ("村委会调解室", "双方同意分担修理费。"))):
         ms.add_session(community, done, date.today() - timedelta(days=20 - 7 * i), place, "刘芳、张桂兰、赵德明",
                        note, actor=zhao)
@@ -48,7 +48,7 @@ def seed(community, users) -> dict[str, int]:
                     "邻居", days_ago=60 + i * 10)
         ms.triage(community, c, True, actor=wang)
         ms.other_party_answer(community, c, True, actor=wang)
-        ms.assign_mediator(community, c, zhao, True, actor=wang)
+        ms.declare_no_conflict(community, c, ms.assign_mediator(community, c, zhao, actor=wang), actor=zhao)
         ms.record_outcome(community, c, "oral", facts="双方当面说好，各退一步。", actor=zhao)
         ms.record_follow_up(community, c, "kept", "", actor=wang)
         ms.close_case(community, c, actor=wang)

@@ -68,9 +68,21 @@ class OtherPartyForm(FlaskForm):
 
 
 class AssignForm(OnceForm):
+    """The committee assigns; the mediator declares no conflict himself (NoConflictForm)."""
+
     mediator = SelectField(_l("Mediator"), coerce=int, validators=[InputRequired()])
-    no_conflict = BooleanField(_l("The mediator has declared that they have no conflict of interest in this case"),
-                               validators=[DataRequired()])
+
+
+class NoConflictForm(OnceForm):
+    """The assigned mediator's own declaration (回避), on the case page as he sees it."""
+
+    declare = BooleanField(_l("I declare that I am not related to either party, have no interest in the matter "
+                              "and nothing else that could make me partial in this case."),
+                           validators=[DataRequired(_l("Tick the box to declare it, or step aside."))])
+
+
+class WithdrawForm(OnceForm):
+    """The requester takes the request back (after the check screen)."""
 
 
 class ChangeMediatorForm(OnceForm):

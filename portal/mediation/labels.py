@@ -16,6 +16,7 @@ STATE_LABELS = {
     "requested": _l("Waiting for the committee"),
     "accepted": _l("Accepted"),
     "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
     "party_declined": _l("Other party declined"),
     "mediating": _l("In mediation"),
     "agreement_written": _l("Written agreement"),
@@ -44,6 +45,7 @@ OUTCOME_LABELS = {
     "agreement": _l("Agreement reached"),
     "failed": _l("No agreement"),
     "declined": _l("Declined by the committee"),
+    "withdrawn": _l("Withdrawn by the person who asked"),
     "party_declined": _l("Other party declined"),
     "open": _l("Still open"),
 }
@@ -62,6 +64,8 @@ STATUS_SENTENCES = {
                    "and chooses a mediator."),
     "declined": _l("The committee declined the request. Next step: the reason and where to turn instead are "
                    "on this page."),
+    "withdrawn": _l("The person who asked withdrew the request before it was accepted. Nothing more needs to "
+                    "be done."),
     "party_declined": _l("The other party refused mediation, so the case is closed. Next step: other ways, "
                          "such as the township government or the court, are still open."),
     "mediating": _l("The case is in mediation. Next step: the mediator meets the parties and records the "
@@ -76,6 +80,15 @@ STATUS_SENTENCES = {
                       "the case."),
     "closed": _l("The case is closed. Nothing more needs to be done."),
     "anonymised": _l("The case is closed and the personal details have been removed."),
+}
+
+
+# The tone of each state's status label (templates/_macros/status.html): going on, waiting for
+# someone, ended well, ended without (declined, withdrawn, refused, failed).
+STATE_TONES = {
+    "requested": "waiting", "accepted": "waiting", "mediating": "open", "agreement_written": "done",
+    "agreement_oral": "done", "followed_up": "done", "closed": "done", "declined": "refused",
+    "withdrawn": "refused", "party_declined": "refused", "failed": "refused", "anonymised": "draft",
 }
 
 

@@ -75,6 +75,7 @@ class MediationCase(db.Model):
 
     @property
     def finished_at(self) -> datetime | None:
+        """When nothing more happened on the case (a withdrawn request: closed_at, when withdrawn)."""
         return self.closed_at or (self.outcome_at if self.state == "failed" else None) or \
             (self.triaged_at if self.state in ("declined", "party_declined") else None)
 
@@ -90,8 +91,12 @@ class MediatorAssignment(db.Model):
     mediator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    # The mediator declared to the committee that they have no conflict of interest.
+    # The mediator declared that they have no conflict of interest in this case (回避): his own
+    # act, on his own page (services.declare_no_conflict), never the committee's. `declared_at`
+    # is when; it is empty on assignments made before mediators declared for themselves (the
+    # committee ticked a box for them then: migration 0016 kept those as they were).
     no_conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_conflict_declared_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
     ended_at: Mapped[datetime | None] = mapped_column(TZDateTime)
@@ -118,10 +123,17 @@ class CaseSession(db.Model):
 
 
 class Agreement(db.Model):
+    """An agreement reached in mediation. `year` and `serial` are its number, per community and
+    year (调字〔2026〕第 3 号), given when it is recorded (services.record_outcome, under the
+    community's lock) and printed on the agreement."""
+
     __tablename__ = "mediation_agreement"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_case.id"), unique=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), default=None)
+    year: Mapped[int | None] = mapped_column(Integer, default=None)
+    serial: Mapped[int | None] = mapped_column(Integer, default=None)
     kind: Mapped[str] = mapped_column(String(10))
     facts: Mapped[str] = mapped_column(Text, default="")
     issues: Mapped[str] = mapped_column(Text, default="")
@@ -131,7 +143,8 @@ class Agreement(db.Model):
     terms = relationship("AgreementTerm", lazy="selectin", order_by="AgreementTerm.position",
                          cascade="all, delete-orphan")
 
-    __table_args__ = (CheckConstraint("kind in ('written', 'oral')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind in ('written', 'oral')", name="kind"),
+                      UniqueConstraint("community_id", "year", "serial"))
 
 
 class AgreementTerm(db.Model):

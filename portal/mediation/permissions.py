@@ -75,16 +75,27 @@ def can_declare_conflict(rel, case) -> bool:
     return "mediator" in rel and case.state in ("accepted", "mediating")
 
 
+def can_declare_no_conflict(rel, case, declared: bool) -> bool:
+    """Only the assigned mediator himself, once (his assignment's `declared`)."""
+    return "mediator" in rel and case.state in ("accepted", "mediating") and not declared
+
+
+def can_withdraw(rel, case) -> bool:
+    """The person who asked, before the committee accepted (or declined) the request."""
+    return "requester" in rel and case.state == "requested"
+
+
 def can_ask_other_mediator(rel, case) -> bool:
     return is_party(rel) and case.state in ("accepted", "mediating")
 
 
-def can_add_session(rel, case) -> bool:
-    return "mediator" in rel and case.state == "mediating"
+def can_add_session(rel, case, declared: bool) -> bool:
+    """A mediator of the case who declared no conflict (`declared`: his own assignment's)."""
+    return "mediator" in rel and case.state == "mediating" and declared
 
 
-def can_record_outcome(rel, case) -> bool:
-    return "mediator" in rel and case.state == "mediating"
+def can_record_outcome(rel, case, declared: bool) -> bool:
+    return "mediator" in rel and case.state == "mediating" and declared
 
 
 def can_follow_up(rel, case) -> bool:

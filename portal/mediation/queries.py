@@ -51,6 +51,20 @@ def names(community, ids) -> dict[int, str]:
     return {u.id: u.display_name for u in db.session.execute(select(User).where(User.id.in_(ids))).scalars()}
 
 
+def households(community, user_ids) -> dict[int, str]:
+    """The household (户) the roster gives each of these people in this community: what a people's
+    mediation agreement names a party by, besides the name (nothing more is read)."""
+    from ..roster.models import Household, HouseholdMember
+
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Membership.user_id, Household.name).join(HouseholdMember, HouseholdMember.membership_id == Membership.id)
+        .join(Household, Household.id == HouseholdMember.household_id)
+        .where(Membership.community_id == community.id, Membership.user_id.in_(ids))).all())
+
+
 def agreement_of(community, case) -> Agreement | None:
     return db.session.execute(select(Agreement).where(Agreement.case_id == case.id)).scalar_one_or_none()
 
@@ -67,8 +81,7 @@ class CaseRecord:
 
 def case_record(community, case, *, corrections: bool) -> CaseRecord:
     """Everything the case page lists, a fixed number of statements."""
-    assignments = db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)
-                                     .order_by(MediatorAssignment.id)).scalars().all()
+    assignments = assignments_of(case)
     sessions = db.session.execute(select(CaseSession).where(CaseSession.case_id == case.id)
                                   .order_by(CaseSession.held_on, CaseSession.id)).scalars().all()
     follow_ups = db.session.execute(select(FollowUp).where(FollowUp.case_id == case.id)
@@ -76,6 +89,21 @@ def case_record(community, case, *, corrections: bool) -> CaseRecord:
     asked = db.session.execute(select(CorrectionRequest).where(CorrectionRequest.case_id == case.id)
                                .order_by(CorrectionRequest.id)).scalars().all() if corrections else []
     return CaseRecord(assignments, sessions, agreement_of(community, case), follow_ups, asked)
+
+
+def assignments_of(case) -> list[MediatorAssignment]:
+    """Every assignment of the case, active or not, in order."""
+    return db.session.execute(select(MediatorAssignment).where(MediatorAssignment.case_id == case.id)
+                              .order_by(MediatorAssignment.id)).scalars().all()
+
+
+def own_assignment(case, user) -> MediatorAssignment | None:
+    """The acting person's active assignment to this case, if they mediate it."""
+    if user is None:
+        return None
+    return db.session.execute(select(MediatorAssignment).where(
+        MediatorAssignment.case_id == case.id, MediatorAssignment.mediator_id == user.id,
+        MediatorAssignment.active.is_(True))).scalar_one_or_none()
 
 
 def mediator_ids(case) -> frozenset[int]:
@@ -91,6 +119,13 @@ def my_cases(community, user, limit: int = 200) -> list[MediationCase]:
         MediationCase.community_id == community.id,
         or_(MediationCase.requester_id == user.id, MediationCase.other_party_id == user.id,
             MediationCase.id.in_(mediating))).order_by(MediationCase.requested_at.desc()).limit(limit)).scalars().all()
+
+
+def undeclared_case_ids(user) -> set[int]:
+    """Cases this mediator is assigned to and has not yet declared no conflict on."""
+    return set(db.session.execute(select(MediatorAssignment.case_id).where(
+        MediatorAssignment.mediator_id == user.id, MediatorAssignment.active.is_(True),
+        MediatorAssignment.no_conflict_declared.is_(False))).scalars())
 
 
 @dataclass
@@ -156,7 +191,7 @@ def figures(community) -> Figures:
                               .where(MediationCase.community_id == community.id)).all()
     by_cat = Counter(r.category for r in rows)
     outcome_of = {"agreement_written": "agreement", "agreement_oral": "agreement", "followed_up": "agreement",
-                  "closed": "agreement", "failed": "failed", "declined": "declined",
+                  "closed": "agreement", "failed": "failed", "declined": "declined", "withdrawn": "withdrawn",
                   "party_declined": "party_declined"}
     by_out = Counter(outcome_of.get(r.final_state if r.state == "anonymised" else r.state, "open") for r in rows)
     days = [((r.closed_at or r.outcome_at) - r.requested_at).total_seconds() / 86400 for r in rows
@@ -168,6 +203,7 @@ def figures(community) -> Figures:
     return Figures(
         total=len(rows),
         by_category=[(k, _cell(by_cat[k])) for k in CATEGORIES],
-        by_outcome=[(k, _cell(by_out[k])) for k in ("agreement", "failed", "declined", "party_declined", "open")],
+        by_outcome=[(k, _cell(by_out[k])) for k in ("agreement", "failed", "declined", "withdrawn", "party_declined",
+                                                                 "open")],
         median_days=round(statistics.median(days), 1) if len(days) >= MIN_CELL else None,
         ratings=n_ratings, mean_stars=round(float(stars[1]), 1) if n_ratings >= MIN_CELL else None)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..audit import chain as audit
 from ..assisted import services as assisted
@@ -147,6 +148,16 @@ def triage(community, case: MediationCase, accept: bool, reason: str = "", refer
            {"state": case.state, **({} if accept else {"referral": referral})}, "committee")
 
 
+def withdraw_request(community, case: MediationCase, *, actor) -> None:
+    """The requester takes their request back before the committee accepted it (the committee
+    sees it withdrawn; nothing else about the case changes)."""
+    if actor.id != case.requester_id or case.state != "requested":
+        raise RuleViolation(_l("A request can only be withdrawn by the person who asked, before it is accepted."))
+    move(case, "withdraw")
+    case.closed_at = utcnow()
+    _audit(community, actor, "mediation.withdrawn", case, {"state": case.state})
+
+
 def other_party_answer(community, case: MediationCase, agrees: bool, role: str = "committee", *, actor) -> None:
     if case.state != "accepted" or case.other_party_agreed is not None:
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
@@ -170,8 +181,10 @@ def _maybe_start(actor, community, case: MediationCase) -> None:
         _audit(community, actor, "mediation.started", case, {"state": case.state}, "committee")
 
 
-def assign_mediator(community, case: MediationCase, mediator, no_conflict: bool, *, actor) -> MediatorAssignment:
-    """回避: a party, or a mediator who declared a conflict on this case, is never assigned."""
+def assign_mediator(community, case: MediationCase, mediator, *, actor) -> MediatorAssignment:
+    """回避: a party, or a mediator who declared a conflict on this case, is never assigned. The
+    committee only assigns; the mediator declares on his own page that he has no conflict of
+    interest (declare_no_conflict) before he records a session or an outcome."""
     if case.state not in ("accepted", "mediating"):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
     m = verified_member(community, mediator)
@@ -179,9 +192,6 @@ def assign_mediator(community, case: MediationCase, mediator, no_conflict: bool,
         raise RuleViolation(_l("Please choose one of the community's mediators."), field="mediator")
     if mediator.id in (case.requester_id, case.other_party_id):
         raise RuleViolation(_l("A party to the dispute cannot mediate it."), field="mediator")
-    if not no_conflict:
-        raise RuleViolation(_l("The mediator must first declare that they have no conflict of interest."),
-                            field="no_conflict")
     a = db.session.execute(select(MediatorAssignment).where(
         MediatorAssignment.case_id == case.id, MediatorAssignment.mediator_id == mediator.id)).scalar_one_or_none()
     if a is not None and a.conflict_declared:
@@ -193,13 +203,33 @@ def assign_mediator(community, case: MediationCase, mediator, no_conflict: bool,
     if a is None:
         a = MediatorAssignment(case_id=case.id, mediator_id=mediator.id, assigned_by_id=actor.id)
         db.session.add(a)
-    a.active, a.no_conflict_declared, a.assigned_at, a.ended_at = True, True, now, None
+    # Assigned again after a removal: he declares again, for the case as it stands now.
+    a.active, a.no_conflict_declared, a.no_conflict_declared_at = True, False, None
+    a.assigned_at, a.ended_at, a.assigned_by_id = now, None, actor.id
     a.change_requested_at, a.change_reason = None, ""
     case.assigned_at = case.assigned_at or now
     db.session.flush()
     _audit(community, actor, "mediation.mediator_assigned", case, {"mediator": mediator.id}, "committee")
     _maybe_start(actor, community, case)
     return a
+
+
+def declare_no_conflict(community, case: MediationCase, assignment: MediatorAssignment, *, actor) -> None:
+    """The assigned mediator's own declaration that he has no conflict of interest in this case
+    (回避). Only he can make it; the committee sees whether and when he did."""
+    if assignment.mediator_id != actor.id or not assignment.active or case.state not in ("accepted", "mediating"):
+        raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    if assignment.no_conflict_declared:
+        raise RuleViolation(_l("You have already declared that you have no conflict of interest."))
+    assignment.no_conflict_declared, assignment.no_conflict_declared_at = True, utcnow()
+    _audit(community, actor, "mediation.no_conflict_declared", case, {"mediator": actor.id}, "mediator")
+
+
+def _require_declared(case: MediationCase, actor) -> None:
+    """Sessions and outcomes are recorded by a mediator of the case who declared no conflict."""
+    a = next((a for a in active_assignments(case) if a.mediator_id == actor.id), None)
+    if a is None or not a.no_conflict_declared:
+        raise RuleViolation(_l("Please first declare that you have no conflict of interest in this case."))
 
 
 def remove_mediator(community, case: MediationCase, assignment: MediatorAssignment, *, actor) -> None:
@@ -243,6 +273,7 @@ def add_session(community, case: MediationCase, held_on: date, place: str, atten
                 notes: str, *, actor) -> CaseSession:
     if case.state != "mediating":
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    _require_declared(case, actor)
     s = CaseSession(case_id=case.id, held_on=held_on, place=_text(place, 120, True, "place"),
                     attendees=_text(attendees, 300, field="attendees"), notes=_text(notes, NOTE_MAX, field="notes"),
                     created_by_id=actor.id)
@@ -262,6 +293,7 @@ def record_outcome(community, case: MediationCase, kind: str, *, facts: str = ""
         raise RuleViolation(_l("Please choose one of the listed answers."), field="kind")
     if not states.can(case.state, action):
         raise RuleViolation(_l("This cannot be done in the current state of the case."))
+    _require_declared(case, actor)
     agreement = None
     if kind == "failed":
         note = _text(note, NOTE_MAX, True, "note")
@@ -274,7 +306,7 @@ def record_outcome(community, case: MediationCase, kind: str, *, facts: str = ""
         facts = _text(facts, TEXT_MAX, True, "facts")
         if kind == "written" and not terms:
             raise RuleViolation(_l("A written agreement needs at least one agreed term."), field="term1")
-        agreement = Agreement(case_id=case.id, kind=kind, facts=facts, issues=_text(issues, TEXT_MAX, field="issues"),
+        agreement = Agreement(case_id=case.id, community_id=community.id, kind=kind, facts=facts, issues=_text(issues, TEXT_MAX, field="issues"),
                               created_by_id=actor.id)
         agreement.terms = [AgreementTerm(position=i, what=w, how=h, due_on=d) for i, (w, h, d) in enumerate(terms)]
         db.session.add(agreement)
@@ -283,7 +315,29 @@ def record_outcome(community, case: MediationCase, kind: str, *, facts: str = ""
     db.session.flush()
     _audit(community, actor, "mediation.outcome", case,
            {"state": case.state, "terms": len(agreement.terms) if agreement else 0}, "mediator")
+    if agreement is not None:
+        _number(community, agreement)
     return agreement
+
+
+def _number(community, agreement: Agreement) -> None:
+    """The agreement's number: the next of its community and year (in the community's time zone).
+    Taken after the audit event, whose record() holds the community's row lock until the commit,
+    so two agreements recorded at once in one community wait for each other and never get the
+    same number (UNIQUE(community, year, serial) would refuse it anyway)."""
+    year = local_date(agreement.created_at or utcnow()).year
+    last = db.session.execute(select(func.max(Agreement.serial)).where(
+        Agreement.community_id == community.id, Agreement.year == year)).scalar_one()
+    agreement.year, agreement.serial = year, (last or 0) + 1
+    db.session.flush()
+
+
+def local_date(moment) -> date:
+    """The calendar day of a moment in the community's time zone (the signing date printed)."""
+    from zoneinfo import ZoneInfo
+
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def record_follow_up(community, case: MediationCase, kept: str, note: str, *, actor) -> FollowUp:

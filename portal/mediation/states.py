@@ -1,20 +1,20 @@
 """The case state machine, pure: no database, no Flask.
 
-requested → accepted | declined
+requested → accepted | declined | withdrawn (the requester takes the request back)
 accepted → party_declined (the other party refuses) | mediating (mediators assigned
            and the other party agreed)
 mediating → agreement_written | agreement_oral | failed
 agreement_* → followed_up (terms kept or not) → closed
-declined | party_declined | failed | closed → anonymised (after the retention period)
+declined | withdrawn | party_declined | failed | closed → anonymised (after the retention period)
 """
 from __future__ import annotations
 
-STATES = ("requested", "accepted", "declined", "party_declined", "mediating", "agreement_written",
+STATES = ("requested", "accepted", "declined", "withdrawn", "party_declined", "mediating", "agreement_written",
           "agreement_oral", "failed", "followed_up", "closed", "anonymised")
 
 # state -> {action: next state}
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "requested": {"accept": "accepted", "decline": "declined"},
+    "requested": {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"},
     "accepted": {"party_refuses": "party_declined", "start": "mediating"},
     # "pause": the last mediator left (removed, or stepped aside): the case waits for a new one.
     "mediating": {"agree_written": "agreement_written", "agree_oral": "agreement_oral", "fail": "failed",
@@ -23,6 +23,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "agreement_oral": {"follow_up": "followed_up"},
     "followed_up": {"close": "closed"},
     "declined": {"anonymise": "anonymised"},
+    "withdrawn": {"anonymise": "anonymised"},
     "party_declined": {"anonymise": "anonymised"},
     "failed": {"anonymise": "anonymised"},
     "closed": {"anonymise": "anonymised"},
@@ -31,7 +32,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 ACTIONS = tuple(sorted({a for t in TRANSITIONS.values() for a in t}))
 
 # Cases that are finished: nothing more happens but anonymisation after the retention period.
-FINISHED = ("declined", "party_declined", "failed", "closed")
+FINISHED = ("declined", "withdrawn", "party_declined", "failed", "closed")
 OPEN = ("requested", "accepted", "mediating", "agreement_written", "agreement_oral", "followed_up")
 OUTCOMES = ("agreement_written", "agreement_oral", "failed")
 # States in which the parties may rate how the case was handled.

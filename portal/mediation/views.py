@@ -9,6 +9,7 @@ import json
 
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from ..auth.services import find_user
@@ -32,7 +33,9 @@ from .pages import case_page, record_view
 def index():
     require(g.ctx.verified)
     cases = queries.my_cases(g.community, current_user)
-    return render_template("mediation/index.html", cases=cases, can_list_all=perm.can_list_all(g.ctx))
+    to_declare = queries.undeclared_case_ids(current_user) if g.ctx.has_role("mediator") else set()
+    return render_template("mediation/index.html", cases=cases, can_list_all=perm.can_list_all(g.ctx),
+                           to_declare=to_declare)
 
 
 @bp.get("/committee")
@@ -73,6 +76,12 @@ def new():
     form = IntakeForm()
     committee = perm.can_file_on_behalf(g.ctx)
     steps = Steps(form, _intake_steps(committee))
+    if steps.active:  # the recorder is asked at the end, not below (issue 14, 10)
+        form.what_happened.description = pgettext("easy", "In your own words. At the last step you can also "
+                                                          "add a voice recording.")
+        form.voice.label.text = pgettext("easy", "Your voice: a recording (if you like)")
+        form.voice.description = pgettext("easy", "What your phone's recorder saves. At most 5 minutes.")
+        form.photos.description = pgettext("easy", "Up to 4 photos. Where they were taken is removed.")
 
     def run():
         on_behalf_name = (form.on_behalf_username.data or "").strip() if committee else ""
@@ -152,6 +161,8 @@ def agreement(case_id):
     mediators = queries.mediator_ids(c)
     people = queries.names(g.community, [c.requester_id, c.other_party_id] + list(mediators))
     html = render_template("mediation/agreement.html", case=c, a=a, people=people,
+                           households=queries.households(g.community, [c.requester_id, c.other_party_id]),
+                           signed_on=services.local_date(a.created_at),
                            mediators=[people[i] for i in sorted(mediators) if i in people])
     record_view(c, "agreement", rel)
     return html

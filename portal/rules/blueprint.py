@@ -20,7 +20,8 @@ bp = community_blueprint("rules", __name__, "/rules")
 def _labels():
     return {"rule_kind_label": lambda kind: str(KIND_LABELS.get(kind, kind)),
             "rule_status_label": labels.status_label, "amendment_kind_label": labels.amendment_kind_label,
-            "decision_label": labels.decision_label}
+            "decision_label": labels.decision_label, "rule_status_tone": labels.status_tone,
+            "amendment_state": labels.amendment_state}
 
 
 def load_document(document_id: int) -> RuleDocument:

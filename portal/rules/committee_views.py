@@ -17,7 +17,7 @@ from .blueprint import (bp, load_amendment, load_chapter, load_clause, load_docu
                         version_url)
 from .forms import (AdoptionVoteForm, ChapterForm, ClauseForm, ConsultationForm, DecisionForm, DocumentForm,
                     FilingForm, MoveForm, NewChapterForm, NewClauseForm, ReasonForm)
-from .pages import (clause_edit_page, conclude_form, decision_ids, document_page, filing_page, index_page,
+from .pages import (clause_delete_page, clause_edit_page, conclude_form, decision_ids, document_page, filing_page, index_page,
                     redraft_form, revision_page, version_page)
 
 
@@ -120,13 +120,21 @@ def move_clause(version_id, clause_id):
         g.community, v, c, form.direction.data, actor=current_user)), lambda: version_page(v))
 
 
-@bp.post("/v/<id:version_id>/clauses/<id:clause_id>/delete")
+@bp.route("/v/<id:version_id>/clauses/<id:clause_id>/delete", methods=["GET", "POST"])
 def delete_clause(version_id, clause_id):
+    """A check screen first (the clause as it stands, "delete it" or "keep it"), then the deletion."""
     v = _draft(version_id)
     c = load_clause(v, clause_id)
-    return act(ButtonForm(), lambda: Done(version_url(v), _("The clause is deleted; the others are numbered again."),
-                                          result=services.delete_clause(g.community, v, c, actor=current_user)),
-               lambda: version_page(v))
+    form = ButtonForm()
+
+    def page():
+        return clause_delete_page(v, c, form)
+
+    if request.method == "GET":
+        return page()
+    return act(form, lambda: Done(version_url(v), _("Article %(num)d is deleted; the others are numbered again.",
+                                                    num=c.number),
+                                  result=services.delete_clause(g.community, v, c, actor=current_user)), page)
 
 
 # -- phases ------------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ class AmendmentForm(OnceForm):
                                                            ("new", _l("Add a new clause after it"))],
                       default="change", validators=[DataRequired()])
     text = TextAreaField(_l("Your text for the clause"), validators=[Optional(), Length(max=CLAUSE_MAX)],
-                         description=_l("Leave empty when you propose to delete the clause."))
+                         description=_l("It starts as the clause reads now: change what should be different. "
+                                        "For a deletion it is not used."))
     rationale = TextAreaField(_l("Why?"), validators=[DataRequired(), Length(max=RATIONALE_MAX)])
 
 

@@ -27,6 +27,26 @@ DECISION = {
 }
 
 
+# The tone of each phase's and each amendment state's status label (templates/_macros/status.html).
+STATUS_TONE = {"drafting": "draft", "consultation": "open", "revision": "waiting", "revised": "done",
+               "adoption_vote": "open", "adopted": "done", "superseded": "draft", "returned": "refused"}
+DECISION_TONE = {"accepted": "done", "merged": "done", "rejected": "refused"}
+UNDECIDED = {"consultation": _l("Open for support"), "revision": _l("Waiting for the decision")}
+
+
+def status_tone(status: str) -> str:
+    return STATUS_TONE.get(status, "draft")
+
+
+def amendment_state(a, version) -> tuple[str, str]:
+    """(tone, label) of an amendment: its decision, else where it stands in its version's phase."""
+    if a.decision:
+        return DECISION_TONE.get(a.decision, "done"), decision_label(a.decision)
+    if version.status in UNDECIDED:
+        return ("open" if version.status == "consultation" else "waiting"), str(UNDECIDED[version.status])
+    return "draft", str(_l("Not decided"))
+
+
 def status_label(status: str) -> str:
     return str(STATUS.get(status, status))
 

@@ -12,12 +12,15 @@ from ..comments import services as comments
 from ..diff import diff_text
 from ..moderation import permissions as moderation_perm
 from ..web.once import TOKEN_FIELD
+from .models import CLAUSE_MAX
 from . import permissions as perm
 from . import phases, queries, services
 from .forms import (AdoptionVoteForm, AmendmentForm, AssistedSupportForm, ClauseCommentForm, ConsultationForm, DecisionForm,
                     DocumentForm, NewChapterForm, NewClauseForm, ReasonForm)
 
 OPEN = ("drafting", "consultation", "revision", "adoption_vote")
+PREVIEW_FIELD = "_preview"  # the amendment form's "show the changes" button
+PREVIEW_MAX = 2 * CLAUSE_MAX  # a longer text is refused when sent; its preview diffs this much of it
 
 
 def int_arg(name: str) -> int | None:
@@ -117,7 +120,19 @@ def _comment_forms(can_comment, comment_form):
     return comment_form if can_comment else None, reply, reply_to
 
 
-def clause_page(v, c, amend_form=None, comment_form=None):
+def amendment_preview(c, form):
+    """The diff of the clause and the amendment's text as typed (the one diff, portal/diff.py)."""
+    text = (form.text.data or "")[:PREVIEW_MAX]
+    if form.kind.data == "delete":
+        return diff_text(c.text, "")
+    if form.kind.data == "new":
+        return diff_text("", text.strip())
+    return diff_text(c.text, text.strip())
+
+
+def clause_page(v, c, amend_form=None, comment_form=None, preview=False):
+    """The clause, its amendments and comments. The amendment form starts from the clause's text
+    (a change is an edit of it, not a retyping); `preview`: the form as sent with its diff."""
     ctx, today = g.ctx, services.local_today()
     amendments = queries.amendments_of(v, c.key)
     can_amend, can_comment = perm.can_amend(ctx, v, today), perm.can_comment(ctx, v, today)
@@ -127,7 +142,8 @@ def clause_page(v, c, amend_form=None, comment_form=None):
         diffs={a.id: diff_text(c.text, a.final_text) for a in amendments if a.kind == "change"},
         supported=queries.supported_ids(ctx.user, [a.id for a in amendments]), today=today,
         thread=comments.thread(g.community, c), days_left=phases.days_left(v, today),
-        amend_form=(amend_form or AmendmentForm(formdata=None)) if can_amend else None,
+        amend_form=(amend_form or AmendmentForm(formdata=None, data={"text": c.text})) if can_amend else None,
+        preview=amendment_preview(c, amend_form) if preview and amend_form is not None else None,
         comment_form=comment_form, reply_form=reply_form, reply_to=reply_to,
         can=dict(amend=can_amend, comment=can_comment, flag=moderation_perm.can_report(ctx), moderate=perm.can_see_hidden(ctx),
                  see_hidden=perm.can_see_hidden(ctx)))
@@ -178,6 +194,10 @@ def revision_page(v, decision=None, conclude=None):
     return render_template("rules/revision.html", v=v, doc=queries.document_of(v), amendments=amendments,
                            clauses=clauses, diffs=diffs, decision_form=DecisionForm(formdata=None),
                            sent_id=sent_id, sent=sent, conclude_form=conclude_form(conclude))
+
+
+def clause_delete_page(v, c, form):
+    return render_template("rules/clause_delete.html", v=v, c=c, doc=queries.document_of(v), form=form)
 
 
 def clause_edit_page(v, c, form):

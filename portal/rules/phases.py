@@ -84,8 +84,12 @@ def propose_amendment(community, version, kind: str, clause: RuleClause | None, 
         text = ""
     elif not text:
         raise RuleViolation(_l("Please write the proposed text of the clause."), field="text")
-    if kind == "change" and text == clause.text:
-        raise RuleViolation(_l("The proposed text is the same as the clause."), field="text")
+    if kind == "change" and text == clause.text.strip():
+        raise RuleViolation(_l("Your text is the same as the clause now. Change it where you want the rule to "
+                               "say something else."), field="text")
+    if kind == "new" and clause is not None and text == clause.text.strip():
+        raise RuleViolation(_l("A new clause needs its own text: this is the text of the clause before it."),
+                            field="text")
     a = Amendment(community_id=community.id, version_id=version.id, author_id=actor.id, kind=kind,
                   target_key=clause.key if kind != "new" and clause else None,
                   after_key=clause.key if kind == "new" and clause else None,

@@ -20,7 +20,7 @@ from . import phases, queries, services
 from .blueprint import (amendment_url, bp, clause_url, load_adopted, load_amendment, load_clause, load_document,
                         load_version)
 from .forms import AmendmentForm, ClauseCommentForm
-from .pages import amendment_page, clause_page, document_page, index_page, reply_form, version_page
+from .pages import PREVIEW_FIELD, amendment_page, clause_page, document_page, index_page, reply_form, version_page
 
 
 @bp.get("/")
@@ -86,6 +86,10 @@ def amend(version_id, clause_id):
     today = services.local_today()
     require(perm.can_amend(g.ctx, v, today))
     form = AmendmentForm()
+    if request.form.get(PREVIEW_FIELD):
+        # "Show the changes" (no JavaScript needed): the same form again, as typed, with the diff
+        # of the clause and the text; nothing is written and the one-time token stays unused.
+        return clause_page(v, c, amend_form=form, preview=True)
 
     def run():
         a = phases.propose_amendment(g.community, v, form.kind.data, c, form.text.data,

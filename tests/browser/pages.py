@@ -83,7 +83,8 @@ def _print_card(page):
 
 def _amend_without_reason(page):
     page.fill("#rationale", "")
-    _submit(page, "form[action$='/amendments']")
+    with page.expect_navigation():  # "publish", not "show the changes"
+        page.click("form[action$='/amendments'] button[type=submit]:not([name=_preview])")
 
 
 def _filing_without_reference(page):
@@ -185,6 +186,8 @@ PAGES = [
     PageSpec("mediation-outcome", "zhao", "/c/dongshan/mediation/{case_busy}/outcome"),
     PageSpec("mediation-agreement", "liu", "/c/dongshan/mediation/{case_agreement}/agreement", main=True),
     PageSpec("mediation-figures", None, "/c/dongshan/mediation/figures"),
+    PageSpec("mediation-withdraw", "13800000001", "/c/dongshan/mediation/{case_waiting}/withdraw"),
+    PageSpec("rules-clause-delete", "wang", "/c/dongshan/rules/v/{rules_draft}/clauses/{rules_draft_clause}/delete"),
     # Votes, on the demo polls of 东山村 (portal.votes.demo).
     PageSpec("votes", None, "/c/dongshan/votes/", main=True),
     PageSpec("vote-open-resident", "liu", "/c/dongshan/votes/{poll_open}", main=True),

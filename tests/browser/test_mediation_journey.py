@@ -84,16 +84,30 @@ def test_request_triage_sessions_agreement_follow_up_rating(browsing, live_serve
         flash_ok(committee)
         committee.check("input[name=agrees][value=yes]")
         submit(committee, "form[action$='/other-party'] button[type=submit]")
+        # The committee assigns; there is nothing to tick for the mediator (issue 14, 8).
+        assert committee.locator("form[action$='/mediators'] input[type=checkbox]").count() == 0
         committee.select_option("#mediator", label="Meda")
-        committee.check("#no_conflict")
         submit(committee, "form[action$='/mediators'] button[type=submit]")
         flash_ok(committee)
-        state = committee.inner_text("main .meta .tag")  # earlier tests may have left coma in English
+        state = committee.inner_text("main .meta .status")  # earlier tests may have left coma in English
         assert state in ("调解中", "In mediation"), state
+        # Meda is on the case now: not offered again; his declaration is still to come.
+        assert committee.locator("#mediator option", has_text="Meda").count() == 0
+        assert committee.locator("#mediators .status-waiting").count() == 1
         axe_clean(committee, "case, in mediation")
 
-        # --- the mediator records two sessions and a written agreement
+        # --- the mediator declares, on his own page, that he has no conflict of interest
         mediator = context("meda")
+        mediator.goto(path)
+        assert mediator.locator("form[action$='/sessions']").count() == 0  # not before declaring
+        mediator.check("#declare")
+        submit(mediator, "form[action$='/no-conflict'] button[type=submit]")
+        flash_ok(mediator)
+        axe_clean(mediator, "case, declared")
+        committee.goto(path)
+        assert committee.locator("#mediators .status-done").count() == 1
+
+        # --- the mediator records two sessions and a written agreement
         mediator.goto(path)
         for day, place, notes in (("2026-11-20", "村委会调解室", "双方都来了，先听各自的说法。"),
                                   ("2026-11-24", "王二家门口", "看了现场，王二同意疏通。")):
@@ -147,6 +161,8 @@ def test_request_triage_sessions_agreement_follow_up_rating(browsing, live_serve
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
         assert pages == 1, f"the agreement takes {pages} A4 pages"
         assert printer.locator(".sign-box").count() == 4
+        sheet = printer.inner_text(".agreement-sheet")  # what a 人民调解协议书 carries (issue 14, 15)
+        assert re.search(r"调字〔\d{4}〕第\d+号", sheet) and "一式三份" in sheet and "签订日期" in sheet, sheet
         figures = context("coma")
         figures.goto("/c/dorf-a/mediation/figures")
         axe_clean(figures, "figures")

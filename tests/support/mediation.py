@@ -19,7 +19,8 @@ ORDER = ("requested", "accepted", "mediating", "agreement_written", "followed_up
 def make_case(w, state: str = "requested", requester: str = "resa", other_party=None, mediator: str = "meda",
               commit: bool = True, community=None):
     """A case of `requester` in community A (or `community`), brought to `state`:
-    any of ORDER, or declined, party_declined, agreement_oral, failed."""
+    any of ORDER, or declined, party_declined, agreement_oral, failed; or "assigned": in mediation,
+    its mediator assigned but not yet declared that he has no conflict of interest."""
     from portal.mediation import services as ms
 
     c = community or w.a
@@ -34,9 +35,12 @@ def make_case(w, state: str = "requested", requester: str = "resa", other_party=
         ms.triage(c, case, True, actor=committee)
         if state == "party_declined":
             ms.other_party_answer(c, case, False, actor=committee)
+        elif state == "assigned":
+            ms.other_party_answer(c, case, True, actor=committee)
+            ms.assign_mediator(c, case, w[mediator], actor=committee)
         elif state != "accepted":
             ms.other_party_answer(c, case, True, actor=committee)
-            ms.assign_mediator(c, case, w[mediator], True, actor=committee)
+            ms.declare_no_conflict(c, case, ms.assign_mediator(c, case, w[mediator], actor=committee), actor=w[mediator])
             med = w[mediator]
             if state not in ("mediating",):
                 ms.add_session(c, case, date(2026, 11, 20), "村委会调解室", "双方", "王二态度缓和", actor=med)
@@ -56,7 +60,7 @@ def make_case(w, state: str = "requested", requester: str = "resa", other_party=
     return case
 
 
-ACTIONS = ["accept", "decline", "agree", "refuse", "assign", "remove", "conflict", "session", "written", "oral",
+ACTIONS = ["accept", "decline", "withdraw", "agree", "refuse", "assign", "remove", "conflict", "session", "written", "oral",
            "failed", "follow_up", "close", "rate", "correct", "anonymise"]
 
 
@@ -69,10 +73,12 @@ def do_action(w, case, action):
         ms.triage(a, case, True, actor=coma)
     elif action == "decline":
         ms.triage(a, case, False, "不属于调解范围", "court", actor=coma)
+    elif action == "withdraw":
+        ms.withdraw_request(a, case, actor=w["resa"])
     elif action in ("agree", "refuse"):
         ms.other_party_answer(a, case, action == "agree", actor=coma)
     elif action == "assign":
-        ms.assign_mediator(a, case, meda, True, actor=coma)
+        ms.declare_no_conflict(a, case, ms.assign_mediator(a, case, meda, actor=coma), actor=meda)
     elif action in ("remove", "conflict"):
         active = ms.active_assignments(case)
         if not active:
