@@ -144,13 +144,8 @@ def data_of(event) -> dict:
 
 
 def people_named(event) -> set[int]:
-    """Ids of the people the event's sentence names besides its actor."""
-    data = data_of(event)
-    out = set()
-    for key in ("user", "mediator"):
-        if type(data.get(key)) is int:
-            out.add(data[key])
-    return out
+    """Ids of the people the event's sentence names besides its actor: none (see sentence())."""
+    return set()
 
 
 def sentence(event, ctx: Context, actor_link: str | None = None) -> Markup:
@@ -160,12 +155,13 @@ def sentence(event, ctx: Context, actor_link: str | None = None) -> Markup:
     if template is None:  # an action without a sentence (a test makes sure portal/ writes none)
         return Markup(escape(_("%(who)s: %(action)s"))) % {"who": who, "action": action_label(event.action)}
     data = data_of(event)
-    user = data.get("user", data.get("mediator"))
     decision = data.get("decision")
     values = {
         "who": who,
         "what": _object(event.subject_type, event.subject_id, ctx),
-        "user": _person(user, None, ctx) if type(user) is int else Markup(escape(_("someone"))),
+        # The other person is not named: who joined or mediates is not this page's to tell (a
+        # case's people stay need-to-know, tests/test_mediation*); the actor is named as before.
+        "user": Markup(escape(_("someone"))),
         "role": escape(role_label(str(data.get("role", "")))),
         "decision": escape(PROPOSAL_STATES.get(decision, decision or "")),
         "title": escape(_("“%(title)s”", title=str(data.get("title", "")))),

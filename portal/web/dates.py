@@ -108,7 +108,13 @@ def isotime(value: dt.datetime | None) -> str:
     return value.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def colon() -> str:
+    """The colon between a label and its value: full-width in Chinese (听一听：提案)."""
+    return "：" if getattr(get_locale(), "language", "") == "zh" else ": "
+
+
 def register(app) -> None:
     app.jinja_env.filters["isotime"] = isotime
+    app.jinja_env.globals["colon"] = colon
     app.jinja_env.filters["datetimeformat"] = datetimeformat
     app.jinja_env.filters["dateformat"] = dateformat
