@@ -643,6 +643,8 @@ ROUTES = [
           only(["resa", "meda", "coma"], 200)),
     Route("/c/<slug:slug>/audit/export.jsonl", "GET", _fixed("/c/dorf-a/audit/export.jsonl"),
           only(["coma"], 200)),
+    Route("/c/<slug:slug>/audit/verify_trail.py", "GET", _fixed("/c/dorf-a/audit/verify_trail.py"),
+          only(["resa", "meda", "coma"], 200)),
     # Platform administration.
     Route("/admin/", "GET", _fixed("/admin/"), only(["root"], 200)),
     Route("/admin/communities", "POST", _fixed("/admin/communities"), only(["root"], DONE),
@@ -725,7 +727,7 @@ def check(response, expected, url, method, rule=None):
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
-            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png",
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "text/x-python", "image/png",
                                          "audio/ogg", "text/csv")
 
 
