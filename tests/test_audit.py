@@ -106,7 +106,7 @@ def assert_broken(app, community, seq, *, others=(), reason=None):
 
 
 def page_seqs(html):
-    return [int(s) for s in re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", html)]
+    return [int(s) for s in re.findall(r'<li id="r(\d+)">', html)]
 
 
 # ---------------------------------------------------------------- 1. chain basics
@@ -491,7 +491,8 @@ def test_consistent_rewrite_needs_a_written_down_head(app, world, make_client):
     resa.login("resa")
     html = resa.get("/c/dorf-a/audit/").get_data(as_text=True)
     # The head a resident writes down from the public page.
-    m = re.search(r"<dd>(\d+)</dd>.*?<code class=\"hash\">([0-9a-f]{64})</code>", html, re.S)
+    m = re.search(r'<p class="audit-head"><strong>\D*(\d+)\D*</strong>.*?<code class="hash head-hash">([0-9a-f]{64})</code>',
+                  html, re.S)
     written = (int(m.group(1)), m.group(2))
     assert written == head(a.id) == (9, row(a.id, 9).hash)
     early = (4, row(a.id, 4).hash)

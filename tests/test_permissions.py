@@ -654,6 +654,8 @@ ROUTES = [
           only(["resa", "meda", "coma"], 200)),
     Route("/c/<slug:slug>/audit/export.jsonl", "GET", _fixed("/c/dorf-a/audit/export.jsonl"),
           only(["coma"], 200)),
+    Route("/c/<slug:slug>/audit/verify_trail.py", "GET", _fixed("/c/dorf-a/audit/verify_trail.py"),
+          only(["resa", "meda", "coma"], 200)),
     # Platform administration.
     Route("/admin/", "GET", _fixed("/admin/"), only(["root"], 200)),
     Route("/admin/communities", "POST", _fixed("/admin/communities"), only(["root"], DONE),
@@ -736,8 +738,8 @@ def check(response, expected, url, method, rule=None):
     else:
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
-            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "image/png",
-                                         "audio/ogg", "text/csv", "image/webp")
+            assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "text/x-python",
+                                         "image/png", "audio/ogg", "text/csv", "image/webp")
 
 
 @pytest.mark.parametrize("role", ROLES)

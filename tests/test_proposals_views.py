@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
+from portal.web.dates import isotime
 from flask import url_for
 from markupsafe import escape
 from PIL import ExifTags, Image
@@ -348,7 +349,7 @@ def test_support_review_answer_progress_done(app, world):
     p = proposal(pid)
     assert p.state == "under_review" and p.support_count == 2
     assert timedelta(days=14, hours=23) < p.answer_due_at - p.review_started_at <= timedelta(days=15)
-    due = format_date(p.answer_due_at.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date(), "long",
+    due = format_date(p.answer_due_at.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date(), "d MMMM y",
                       locale="en")
     assert "Waiting for the committee" in html
     assert f"The committee must answer by {due}." in html
@@ -382,7 +383,7 @@ def test_support_review_answer_progress_done(app, world):
     # Everyone sees the answer prominently: right after the proposal, with who and when.
     html = page(en(app, "visitor"), url)
     answered_on = format_date(a.created_at.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date(),
-                              "long", locale="en")
+                              "d MMMM y", locale="en")
     assert '<section class="answer answer-accepted"' in html
     assert "Official answer of the committee" in html and "We will repair the road in May.<br>" in html
     assert f"Answered by Coma on {answered_on}" in html and "on time" in html
@@ -1474,7 +1475,7 @@ def test_a_list_row_in_both_languages(app, world):
                       re.finditer(r'<li class="row">\s*<h2 class="item-title"><a href="[^"]*?(\d+)">.*?</li>', html, re.S)}
         for x in (p, p2):
             assert f'<a href="{links[x.id]}">' in rows[lang][x.id]
-            assert f'<time datetime="{x.published_at.isoformat()}">' in rows[lang][x.id]
+            assert f'<time datetime="{isotime(x.published_at)}">' in rows[lang][x.id]
             assert world["resa"].display_name in rows[lang][x.id]
     assert "Collecting support" in rows["en"][p.id] and "1 support<" in rows["en"][p.id]
     assert "0 supports" in rows["en"][p2.id] and "0 comments" in rows["en"][p2.id]

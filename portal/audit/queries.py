@@ -5,7 +5,13 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..extensions import db
+from ..proposals.models import Proposal
+from ..rules.models import Amendment, RuleVersion
+from ..votes.models import Poll
 from .models import AuditEvent
+
+# The subject types whose pages an event may link to, and their models.
+LINKABLE = {"proposal": Proposal, "poll": Poll, "rule_version": RuleVersion, "rule_amendment": Amendment}
 
 
 def events_page(community, action: str, actor: int | None, before: int | None, limit: int, *,
@@ -41,3 +47,21 @@ def export_rows(community_id: int):
             .where(AuditEvent.community_id == community_id).order_by(AuditEvent.seq)
             .execution_options(yield_per=1000))
     return db.session.execute(stmt)
+
+
+def subjects(community, keys: set[tuple[str, int]]) -> dict[tuple[str, int], object]:
+    """The community's objects named by (subject type, id), of the linkable types, and the rules
+    versions of the amendments among them; a foreign or deleted one is simply absent (its event
+    then names it without a link)."""
+    out = {}
+    amendments = {i for t, i in keys if t == "rule_amendment"}
+    if amendments:
+        versions = select(Amendment.version_id).where(Amendment.id.in_(amendments))
+        keys = keys | {("rule_version", v) for v in db.session.execute(versions).scalars()}
+    for kind, model in LINKABLE.items():
+        ids = {i for t, i in keys if t == kind}
+        if ids:
+            rows = db.session.execute(select(model).where(model.id.in_(ids),
+                                                          model.community_id == community.id)).scalars()
+            out.update(((kind, o.id), o) for o in rows)
+    return out

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
-from flask import Response, abort, g, render_template, request, stream_with_context
+from flask import Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from ..communities import permissions as perm
+from ..proposals import permissions as proposal_perm
+from ..rules import permissions as rules_perm
+from ..votes import permissions as votes_perm
 from ..db import utcnow
 from ..extensions import limiter
 from ..web.links import public_url
@@ -16,6 +20,7 @@ from ..web.permissions import require
 from . import queries
 from .blueprint import bp
 from .labels import ACTIONS
+from .sentences import Context, people_named, sentence
 from .chain import private_by_rule, verify_community
 from .forms import HeadCheckForm
 
@@ -58,16 +63,42 @@ def index():
     # Who is in a mediation case is need-to-know: for everyone but the committee a private event
     # is its number and its hash, nothing else (not when, not what, not who).
     private = set() if sees_private else {e.id for e in events if e.private}
-    ids = {e.actor_id for e in events if e.actor_id and e.id not in private}
-    names = queries.display_names(ids)
+    shown = [e for e in events if e.id not in private]
+    ids = {e.actor_id for e in shown if e.actor_id}.union(*(people_named(e) for e in shown))
+    ctx = Context(names=queries.display_names(ids), links=_links(shown, sees_private))
+    sentences = {e.id: sentence(e, ctx, url_for("audit.index", actor=e.actor_id) if e.actor_id else None)
+                 for e in shown}
     # The filter offers every known kind of action (no scan of the whole trail per view); the
     # kinds that are always private only to those who may see them.
     actions = sorted(a for a in ACTIONS if sees_private or not private_by_rule(a, None, "{}"))
     return render_template(
-        "audit/index.html", community=g.community, events=events, names=names, more=more,
+        "audit/index.html", community=g.community, events=events, sentences=sentences, more=more,
         next_before=events[-1].seq if (more and events) else None, action=action, actor=actor,
         actions=actions, can_export=perm.can_export_audit(g.ctx), private=private,
     )
+
+
+def _links(events, sees_private: bool) -> dict[tuple[str, int], str]:
+    """A link for each object the reader may open (a draft stays unlinked for those who may
+    not see it; a mediation case only for the committee, who alone sees its events)."""
+    keys = {(e.subject_type, e.subject_id) for e in events if e.subject_id is not None}
+    objects = queries.subjects(g.community, keys)
+    out = {}
+    for (kind, oid), o in objects.items():
+        if kind == "proposal" and proposal_perm.can_view(g.ctx, o):
+            out[kind, oid] = url_for("proposals.detail", proposal_id=oid)
+        elif kind == "poll" and votes_perm.can_view(g.ctx, o):
+            out[kind, oid] = url_for("votes.detail", poll_id=oid)
+        elif kind == "rule_version" and rules_perm.can_view_version(g.ctx, o):
+            out[kind, oid] = url_for("rules.version", version_id=oid)
+        elif kind == "rule_amendment" and (v := objects.get(("rule_version", o.version_id))) is not None \
+                and rules_perm.can_view_version(g.ctx, v):
+            out[kind, oid] = url_for("rules.amendment", version_id=o.version_id, amendment_id=oid)
+    if sees_private:
+        for kind, oid in keys:
+            if kind == "mediation_case":
+                out[kind, oid] = url_for("mediation.case", case_id=oid)
+    return out
 
 
 @bp.get("/export.jsonl")
@@ -91,6 +122,17 @@ def export():
     return Response(stream_with_context(rows()), mimetype="application/x-ndjson", headers=headers)
 
 
+VERIFIER = Path(__file__).with_name("verify_trail.py")
+
+
+@bp.get("/verify_trail.py")
+def verifier():
+    """The stand-alone verifier (one file, Python's standard library only) for the export."""
+    require(perm.can_view_audit(g.ctx))
+    headers = {"Content-Disposition": 'attachment; filename="verify_trail.py"'}
+    return Response(VERIFIER.read_bytes(), mimetype="text/x-python", headers=headers)
+
+
 def _head_text(seq: int, digest: str) -> str:
     return f"{seq}:{digest}"
 
@@ -111,11 +153,16 @@ def head_notice():
 @bp.get("/check")
 @limiter.limit("10 per minute;60 per hour")  # each check recomputes the whole chain
 def check():
-    """Is a head written down earlier still in the chain, and is the chain intact up to today?"""
+    """Is a head written down earlier still in the chain, and is the chain intact up to today?
+    With ?trail=1 (the audit page's "check this trail" button): is the whole chain intact?"""
     require(perm.can_view_audit(g.ctx))
     form = HeadCheckForm(request.args)
     result = None
-    if "head" in request.args and form.validate():
+    if request.args.get("trail") == "1":
+        r = verify_community(g.community)
+        result = {"kind": "intact" if r.ok else "broken", "seq": r.head_seq, "head_seq": r.head_seq,
+                  "broken_seq": r.broken_seq, "count": r.count}
+    elif "head" in request.args and form.validate():
         seq, digest = form.parsed
         r = verify_community(g.community, expect_head=(seq, digest))
         kind = "ok" if r.ok else r.head_failure or "broken"

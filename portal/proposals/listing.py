@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import get_translations
 
 from ..comments import services as comments
-from ..web.dates import date_formatter
+from ..web.dates import date_formatter, isotime
 from ..cache import shared_value
 from . import queries
 from .labels import STATE_LABELS, state_tone
@@ -65,7 +65,7 @@ def rows(items, comment_counts: dict[int, int], locale: str) -> list[Row]:
             url=url(p.id), title=p.title, state=p.state, state_label=states.get(p.state, p.state),
             tone=state_tone(p.state),
             category=p.category.label(locale), author=p.author.display_name,
-            published_iso=p.published_at.isoformat(), published=day(p.published_at),
+            published_iso=isotime(p.published_at), published=day(p.published_at),
             supports=ngettext("%(num)d support", "%(num)d supports", p.support_count),
             comments=ngettext("%(num)d comment", "%(num)d comments", n_comments),
             hidden=p.is_hidden))

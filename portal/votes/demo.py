@@ -1,6 +1,9 @@
 """Demo polls for 东山村 (called from portal.demo.seed): an open vote linked to a
 proposal with web and assisted ballots, a closed choice poll with its published
-result, a closed roll-call vote, and a draft."""
+result, a closed roll-call vote, and a draft.
+
+Dates are relative to the seeding day: the open vote started two days ago and runs five more,
+the closed ones ran last week and the one before, the draft starts in three days."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,6 +14,19 @@ from ..db import utcnow
 from ..extensions import db
 from . import casting, closing
 from . import services as vs
+from .models import PollResult
+
+
+def _ran(poll, opened_days_ago: float, closed_days_ago: float | None = None) -> None:
+    """Move a seeded poll's dates back (the services wrote "now")."""
+    now = utcnow()
+    poll.created_at = now - timedelta(days=opened_days_ago + 1)
+    poll.opens_at = poll.opened_at = now - timedelta(days=opened_days_ago)
+    if closed_days_ago is not None:
+        poll.closes_at = poll.closed_at = now - timedelta(days=closed_days_ago)
+        result = db.session.get(PollResult, poll.id)
+        if result is not None:
+            result.computed_at = poll.closed_at
 
 
 def seed(community, users) -> None:
@@ -29,6 +45,8 @@ def seed(community, users) -> None:
     vs.open_poll(community, open_poll, actor=wang)
     casting.cast(community, open_poll, [1], actor=zhang)
     casting.cast_assisted(community, open_poll, sun, [1], present=True, agreed=True, actor=wang)
+    _ran(open_poll, 2)
+    open_poll.closes_at = now + timedelta(days=5)
 
     square = vs.create_poll(
         community, question="村文化广场晚上的活动几点结束？", description="大家商量一个时间，写进村规民约。",
@@ -41,6 +59,7 @@ def seed(community, users) -> None:
     square.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
     closing.close_if_due(community, square)
+    _ran(square, 14, 7)
 
     budget = vs.create_poll(
         community, question="通过 2026 年村级财务公开表吗？（记名表决）", description="",
@@ -51,6 +70,7 @@ def seed(community, users) -> None:
     budget.closes_at = utcnow() - timedelta(minutes=5)
     db.session.flush()
     closing.close_if_due(community, budget)
+    _ran(budget, 21, 14)
 
     vs.create_poll(community, question="村里的健身器材放在哪里？", description="（草稿）选项还要再商量。",
                    options=["村委会门口", "小学旁边的空地", "文化广场"], kind="up_to_k", k=2, secret=True,

@@ -1,5 +1,12 @@
-"""The `dateformat` and `datetimeformat` template filters: Flask-Babel's output, with Babel's
-per-call work (named format → pattern string → parsed pattern) done once per locale and format.
+"""The `dateformat`, `datetimeformat` and `isotime` template filters.
+
+One style per language (issue 14): every named format ("short", "medium", "long", "full") gives
+the same pattern, STYLES below, so a date reads the same on every page: 2026年12月2日 14:05 in
+Chinese, 2 December 2026, 14:05 in English. An explicit pattern ("yyyy-MM-dd") is kept as asked.
+`isotime` writes the machine-readable `<time datetime>`: UTC, whole seconds (HTML allows at most
+three digits of fractional seconds).
+
+Babel's per-call work (pattern string → parsed pattern) is done once per locale and format.
 
 A list of fifty proposals or comments formats a date on every row; Babel looks the pattern up
 and parses it again each time, which was about a sixth of a long page's rendering time.
@@ -12,21 +19,25 @@ from babel import dates as bd
 from flask_babel import get_locale, get_timezone
 
 NAMED = ("full", "long", "medium", "short")
+# language -> (date pattern, date and time pattern)
+STYLES = {"zh": ("y年M月d日", "y年M月d日 HH:mm"), "en": ("d MMMM y", "d MMMM y, HH:mm")}
 _cache: dict[tuple, tuple] = {}
+
+
+def _style(locale, kind: str) -> str:
+    date_p, datetime_p = STYLES.get(getattr(locale, "language", str(locale)[:2]), STYLES["en"])
+    return date_p if kind == "date" else datetime_p
 
 
 def _patterns(locale, kind: str, fmt: str) -> tuple:
     key = (locale, kind, fmt)  # the Locale itself: str(locale) rebuilt its identifier on every date
     found = _cache.get(key)
     if found is None:
+        pattern = _style(locale, kind) if fmt in NAMED else fmt
         if kind == "date":
-            found = (bd.parse_pattern(bd.get_date_format(fmt, locale=locale) if fmt in NAMED else fmt),)
-        elif fmt in NAMED:
-            found = (str(bd.get_datetime_format(fmt, locale=locale)).replace("'", ""),
-                     bd.parse_pattern(bd.get_time_format(fmt, locale=locale)),
-                     bd.parse_pattern(bd.get_date_format(fmt, locale=locale)))
+            found = (bd.parse_pattern(pattern),)
         else:
-            found = (None, bd.parse_pattern(fmt), None)
+            found = (None, bd.parse_pattern(pattern), None)
         _cache[key] = found
     return found
 
@@ -57,11 +68,8 @@ def datetimeformat(value: dt.datetime | None, format: str = "medium") -> str:
 
 
 def _datetimeformat(value: dt.datetime, format: str, locale) -> str:
-    outer, time_p, date_p = _patterns(locale, "datetime", format)
-    if outer is None:
-        return time_p.apply(value, locale)
-    return (outer.replace("{0}", time_p.apply(value.timetz(), locale, reference_date=value.date()))
-            .replace("{1}", date_p.apply(value.date(), locale)))
+    _outer, pattern, _date = _patterns(locale, "datetime", format)
+    return pattern.apply(value, locale)
 
 
 def dateformat(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
@@ -91,6 +99,22 @@ def date_formatter(format: str = "medium"):
     return fmt
 
 
+def isotime(value: dt.datetime | None) -> str:
+    """For `<time datetime="…">`: 2026-12-02T04:27:45Z (UTC, no fractional seconds)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def colon() -> str:
+    """The colon between a label and its value: full-width in Chinese (听一听：提案)."""
+    return "：" if getattr(get_locale(), "language", "") == "zh" else ": "
+
+
 def register(app) -> None:
+    app.jinja_env.filters["isotime"] = isotime
+    app.jinja_env.globals["colon"] = colon
     app.jinja_env.filters["datetimeformat"] = datetimeformat
     app.jinja_env.filters["dateformat"] = dateformat

@@ -212,6 +212,7 @@ PAGES = [
     PageSpec("members-reject-errors", "coma", "/c/dorf-a/members", _reject_without_reason, 400, variant=True),
     PageSpec("audit-resident-filtered", "resa", "/c/dorf-a/audit/?action=membership.added", variant=True),
     PageSpec("audit-check-errors", "resa", "/c/dorf-a/audit/check?head=12%3Aabc", variant=True),
+    PageSpec("audit-check-trail", "resa", "/c/dorf-a/audit/check?trail=1", variant=True),
     PageSpec("admin-errors", "root", "/admin/", _admin_appoint_unknown, 400, variant=True),
     PageSpec("proposals-author", "zhang", "/c/dongshan/proposals/", variant=True),
     PageSpec("proposals-filtered", "wang", "/c/dongshan/proposals/?state=open&sort=supported&q=路", variant=True),
