@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -400,7 +401,10 @@ def test_case_files_never_reach_public_pages(app, w):
 
 
 def _mediation_payloads():
-    return [e.payload for e in db.session.execute(select(AuditEvent)).scalars()
+    """The mediation events' payloads, without their random salts and hex digests: a 128-bit salt or
+    a file's sha256 holds any four digits now and then ("1371" of a phone number), which is chance,
+    not a leak."""
+    return [re.sub(r"[0-9a-f]{16,}", "", e.payload) for e in db.session.execute(select(AuditEvent)).scalars()
             if e.action.startswith("mediation.") or e.subject_type == "mediation_case" or "mediation_case" in e.payload]
 
 
