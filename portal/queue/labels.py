@@ -39,3 +39,14 @@ def proposal_status(p) -> tuple[str, str]:
 
 def poll_status(poll) -> tuple[str, str]:
     return POLL_TONES.get(poll.state, "open"), str(POLL_LABELS.get(poll.state, poll.state))
+
+REPORT_KINDS = {
+    "proposal": _l("A reported proposal"),
+    "comment": _l("A reported comment"),
+    "rule_clause": _l("A reported clause of the rules"),
+    "rule_amendment": _l("A reported amendment"),
+}
+
+
+def report_kind(subject_type: str) -> str:
+    return str(REPORT_KINDS.get(subject_type, _l("Reported content")))

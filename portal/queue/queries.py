@@ -20,8 +20,6 @@ from ..db import TZDateTime, utcnow
 from ..extensions import db
 from ..mediation import states as case_states
 from ..mediation.models import MediationCase, MediatorAssignment
-from ..moderation import queries as moderation_queries
-from ..moderation import registry as moderation_registry
 from ..moderation.models import Flag
 from ..proposals.models import Proposal
 from ..rules.models import Amendment, RuleVersion
@@ -92,7 +90,8 @@ def count_expression(cid, uid, mid, now, near):
         MediationCase, MediationCase.id == MediatorAssignment.case_id).where(
         MediationCase.community_id == cid, MediatorAssignment.mediator_id == uid,
         MediatorAssignment.active.is_(True), MediationCase.state.in_(CASES_MEDIATED)).scalar_subquery()
-    voted = select(RollEntry.poll_id).where(RollEntry.user_id == uid)
+    # correlate_except: two levels down, the reader's user id must come from the outer statement
+    voted = select(RollEntry.poll_id).where(RollEntry.user_id == uid).correlate_except(RollEntry)
     resident = select(func.count()).select_from(Poll).join(ElectorateEntry, ElectorateEntry.poll_id == Poll.id).where(
         Poll.community_id == cid, Poll.state == "open", Poll.closes_at > now, ElectorateEntry.user_id == uid,
         Poll.id.not_in(voted)).scalar_subquery()
@@ -162,10 +161,11 @@ def for_committee(community, now: datetime | None = None) -> list[Group]:
     near = now + timedelta(days=NEAR_DAYS)
     groups = []
 
-    joins = db.session.execute(select(Membership, User.display_name).join(User, User.id == Membership.user_id).where(
+    joins = db.session.execute(select(Membership.id, Membership.requested_at, User.display_name)
+                               .join(User, User.id == Membership.user_id).where(
         Membership.community_id == community.id, Membership.status == "pending")
         .order_by(Membership.requested_at, Membership.id).limit(LIMIT)).all()
-    groups.append(Group("joins", [Row(m, m.requested_at, False, name) for m, name in joins]))
+    groups.append(Group("joins", [Row(m, m.requested_at, False, m.display_name) for m in joins]))
 
     cases = db.session.execute(select(MediationCase).where(
         MediationCase.community_id == community.id, MediationCase.state.in_(CASES_WAITING))
@@ -181,17 +181,9 @@ def for_committee(community, now: datetime | None = None) -> list[Group]:
                                .where(Flag.community_id == community.id, Flag.resolved_at.is_(None))
                                .group_by(Flag.subject_type, Flag.subject_id)
                                .order_by(func.min(Flag.created_at)).limit(LIMIT)).all()
-    by_type: dict[str, list[int]] = {}
-    for t, i, _n, _at in flags:
-        by_type.setdefault(t, []).append(i)
-    subjects = {}
-    for t in sorted(by_type):  # one statement per kind of content, a constant number
-        entry = moderation_registry.get(t)
-        if entry is not None:
-            for obj in moderation_queries.subjects(community, entry, by_type[t]):
-                subjects[(t, obj.id)] = entry.excerpt(obj)
-    groups.append(Group("reports", [Row((t, i, subjects.get((t, i), "")), at, False, n)
-                                    for t, i, n, at in flags if (t, i) in subjects]))
+    # One row per reported item: its kind and how often it was reported. What it says is on the
+    # reports page, where it is handled (reading each kind's items here would cost a statement each).
+    groups.append(Group("reports", [Row((t, i), at, False, n) for t, i, n, at in flags]))
 
     amendments = db.session.execute(select(Amendment).join(RuleVersion, RuleVersion.id == Amendment.version_id).where(
         Amendment.community_id == community.id, RuleVersion.status == "revision", Amendment.decision.is_(None),

@@ -1,14 +1,14 @@
 """GET /c/<slug>/queue/: what waits for the signed-in person in this community; GET /queue: their
-communities with what waits in each (one community: straight to its queue)."""
+communities with what waits in each."""
 from __future__ import annotations
 
-from flask import g, redirect, render_template, url_for
+from flask import g, render_template
 from flask_login import current_user, login_required
 
 from ..mediation.labels import CATEGORY_LABELS
 from . import queries
 from .blueprint import bp, overview
-from .labels import GROUPS, case_status, poll_status, proposal_status
+from .labels import GROUPS, case_status, poll_status, proposal_status, report_kind
 
 
 @bp.get("/")
@@ -16,13 +16,10 @@ from .labels import GROUPS, case_status, poll_status, proposal_status
 def index():
     return render_template("queue/index.html", groups=queries.page(g.ctx), group_names=GROUPS,
                            case_status=case_status, poll_status=poll_status, proposal_status=proposal_status,
-                           case_categories=CATEGORY_LABELS)
+                           case_categories=CATEGORY_LABELS, report_kind=report_kind)
 
 
 @overview.get("/queue")
 @login_required
 def everywhere():
-    mine = queries.my_communities(current_user)
-    if len(mine) == 1:
-        return redirect(url_for("queue.index", slug=mine[0][0].slug))
-    return render_template("queue/overview.html", mine=mine)
+    return render_template("queue/overview.html", mine=queries.my_communities(current_user))
