@@ -19,6 +19,7 @@ from . import (
     mine,
     moderation,
     proposals,
+    queue,
     readaloud,
     roster,
     rules,
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each brings its blueprints, template helpers, registrations and CLI commands in its init_app;
 # nothing registers itself when imported. The order is the order of the navigation.
 CAPABILITIES = (main, auth, communities, audit, admin, proposals, comments, moderation, uploads, roster,
-                readaloud, assisted, rules, mediation, votes, mine)
+                readaloud, assisted, rules, mediation, votes, mine, queue)
 
 
 class Portal(Flask):

@@ -305,6 +305,9 @@ ASSISTED_ROUTES = [
     Route("/c/<slug:slug>/assisted/disputes", "GET", _fixed("/c/dorf-a/assisted/disputes"), only(["coma"], 200)),
     # "My things" shows only the signed-in person's own things, so everyone signed in may open it.
     Route("/c/<slug:slug>/mine/", "GET", _fixed("/c/dorf-a/mine/"), expect(200, visitor=LOGIN)),
+    # "For me to do" too: each person sees only what waits for them (nothing, outside their roles).
+    Route("/c/<slug:slug>/queue/", "GET", _fixed("/c/dorf-a/queue/"), expect(200, visitor=LOGIN)),
+    Route("/queue", "GET", _fixed("/queue"), expect(200, visitor=LOGIN)),
 ]
 
 

@@ -76,6 +76,10 @@ PAGES = [
     ("audit deep keyset page (resident)", "resa", _deep),
     ("audit filtered (committee)", "coma", "/c/dorf-a/audit/?action=membership.added"),
     ("account (resident)", "resa", "/account"),
+    ("for me to do (committee)", "coma", "/c/dorf-a/queue/"),
+    ("for me to do (resident)", "resa", "/c/dorf-a/queue/"),
+    ("for me to do, every community (resident)", "resa", "/queue"),
+    ("my things (resident)", "resa", "/c/dorf-a/mine/"),
     ("admin (platform admin)", "root", "/admin/"),
 ]
 
@@ -219,6 +223,8 @@ def test_proposal_pages_do_not_grow_with_data(app, fast_passwords):
         ("report form (resident)", "resa", f"/c/dorf-a/moderation/flag/comment/{ctx['first_comment']}"),
         ("proposal settings (committee)", "coma", "/c/dorf-a/proposals/settings"),
         ("new proposal form (resident)", "resa", "/c/dorf-a/proposals/new"),
+        ("for me to do: overdue answers, reports (committee)", "coma", "/c/dorf-a/queue/"),
+        ("for me to do: answers to my proposals (resident)", "resa", "/c/dorf-a/queue/"),
     ]
     clients = clients_for(app, pages)
     small = measure(clients, pages)
@@ -380,6 +386,9 @@ def test_mediation_pages_do_not_grow_with_data(app, fast_passwords):
         ("outcome form (mediator)", "meda", f"{base}/{busy.id}/outcome"),
         ("figures (visitor)", None, f"{base}/figures"),
         ("intake form (resident)", "resa", f"{base}/new"),
+        ("for me to do: requests waiting (committee)", "coma", "/c/dorf-a/queue/"),
+        ("for me to do: cases I mediate (mediator)", "meda", "/c/dorf-a/queue/"),
+        ("my things: cases with subjects (resident)", "resa", "/c/dorf-a/mine/"),
     ]
     clients = clients_for(app, pages)
     small = measure(clients, pages)

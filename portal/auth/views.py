@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..assisted.services import unseen_count
 from ..communities.services import memberships_of
 from ..extensions import limiter
+from ..queue.landing import landing_url
 from ..web.actions import Done, act
 from ..web.display import current_modes
 from ..web.errors import PortalError, render_error
@@ -100,7 +101,9 @@ def login():
         services.log_security("login", user=user, remote_addr=addr)
         begin_session(user)
         _assisted_notice(user)
-        return Done(safe_next(form.next.data, url_for("main.home")))
+        target = form.next.data
+        # An explicit safe `next` wins; otherwise the person's own place (portal/queue/landing.py).
+        return Done(target if target and safe_next(target, "/") == target else landing_url(user))
 
     return act(form, run, page)
 

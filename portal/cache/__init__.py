@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import before_render_template
 
-from .readers import Facts, ReaderSpec, own_part, viewer_name  # noqa: F401
+from .readers import Facts, ReaderSpec, Spliced, add_spliced, own_part, spliced, viewer_name  # noqa: F401
 from .sources import Keyed, Sources  # noqa: F401
 from .standin import UnkeyedRead  # noqa: F401
 from .store import PageCache, cache_of, shared_value  # noqa: F401
@@ -21,7 +21,7 @@ def init_app(app, sources: Sources) -> None:
 
     _sources.init_app(app, sources)
     before_render_template.connect(before_render, app)
-    app.jinja_env.globals.update(viewer_name=viewer_name, own_part=own_part)
+    app.jinja_env.globals.update(viewer_name=viewer_name, own_part=own_part, spliced=spliced)
 
 
 def serve_hit(app):

@@ -66,6 +66,45 @@ class Facts(NamedTuple):
     extra: tuple = ()
 
 
+class Spliced(NamedTuple):
+    """A small per-reader part of every shared page that is not in the key (the header's count of
+    what waits for them): `columns(t)` its labelled column(s) in the hit's one statement (tables
+    community, user, membership), `params()` their bind parameters, `render(row)` its HTML from
+    the row, `live()` its HTML for the reader of the ordinary way. Templates emit `spliced(name)`,
+    a mark while a shared page is rendered."""
+
+    name: str
+    columns: Callable[[dict], list]
+    params: Callable[[], dict]
+    render: Callable[[Any], str]
+    live: Callable[[], str]
+
+
+SPLICED = "yishi_reader_spliced"
+
+
+def add_spliced(app, part: Spliced) -> None:
+    app.extensions.setdefault(SPLICED, {})[part.name] = part
+
+
+def _spliced(app) -> tuple:
+    return tuple(app.extensions.get(SPLICED, {}).values())
+
+
+def _mark(name: str) -> str:
+    return f"yishi-part-{_NONCE}-{name}"
+
+
+def spliced(name: str) -> Markup:
+    """Templates: the reader's own part `name` (see `Spliced`), or its mark on a shared page."""
+    part = current_app.extensions.get(SPLICED, {}).get(name)
+    if part is None:
+        return Markup("")
+    if g.get("reader_marks"):
+        return Markup(_mark(name))
+    return Markup(part.live())
+
+
 class ReaderSpec(NamedTuple):
     """`columns(t)` returns the view's own labelled columns for the one statement (scalar
     subqueries; the view's URL arguments are bind parameters by name; `t` holds the tables of the
@@ -76,8 +115,10 @@ class ReaderSpec(NamedTuple):
 
 
 @functools.cache
-def _statement(spec: ReaderSpec, builder):
-    return builder(spec.columns)
+def _statement(spec: ReaderSpec, builder, parts: tuple = ()):
+    if not parts:
+        return builder(spec.columns)
+    return builder(lambda t: list(spec.columns(t)) + [c for part in parts for c in part.columns(t)])
 
 
 def _session_ok() -> str | None:
@@ -110,8 +151,11 @@ def serve_hit(app):
     spec = getattr(view, READER_MARK)
     params = dict(request.view_args or {})
     params["token_hash"] = hashlib.sha256(token.encode()).hexdigest()
+    parts = _spliced(app)
+    for part in parts:
+        params.update(part.params())
     with db.engine.connect() as conn:  # not the ORM session: nothing to set up or tear down
-        row = conn.execute(_statement(spec, sources.reader_statement), params).first()
+        row = conn.execute(_statement(spec, sources.reader_statement, parts), params).first()
     if row is None or utcnow() - row.last_seen_at > FRESH:
         return None
     g.reader_page = key = _key(spec, row, sources.reader_key)
@@ -119,7 +163,8 @@ def serve_hit(app):
     if found is None:
         return None
     _, page, status, headers = found
-    response = app.response_class(splice(page, row.user_id, row.display_name), status=status, headers=headers)
+    own = {part.name: part.render(row) for part in parts}
+    response = app.response_class(splice(page, row.user_id, row.display_name, own), status=status, headers=headers)
     response.vary.add("Cookie")
     return response
 
@@ -138,9 +183,10 @@ def split_own(marked: bytes) -> tuple[bytes, dict[int, list[tuple[int, int]]]]:
     return b"".join(out), spans
 
 
-def splice(page: tuple[bytes, dict], user_id: int, name: str) -> bytes:
+def splice(page: tuple[bytes, dict], user_id: int, name: str, own: dict[str, str] | None = None) -> bytes:
     """The page for one reader: without what only others see of their own content, with their
-    name, CSRF token and a new one-time token for each form in place of the marks."""
+    name, CSRF token, own parts (`Spliced`) and a new one-time token for each form in place of
+    the marks."""
     body, spans = page
     mine = spans.get(user_id)
     if mine:
@@ -152,6 +198,8 @@ def splice(page: tuple[bytes, dict], user_id: int, name: str) -> bytes:
         body = b"".join(kept)
     body = body.replace(NAME_MARK.encode(), str(escape(name)).encode()) \
         .replace(CSRF_MARK.encode(), _csrf_token().encode())
+    for part_name, html in (own or {}).items():
+        body = body.replace(_mark(part_name).encode(), html.encode())
     if ONCE_MARK.encode() in body:
         parts = body.split(ONCE_MARK.encode())
         body = parts[0] + b"".join(secrets.token_urlsafe(24).encode() + part for part in parts[1:])
@@ -215,5 +263,6 @@ def render_shared(view, args, kwargs):
             and key[1] == version and not g.get("cache_dont_store"):
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
         cache_of(current_app, CACHE, "READER_CACHE_SIZE").put(key, page, 200, headers)
-    response.set_data(splice(page, current_user.id, current_user.display_name))
+    own = {part.name: part.live() for part in _spliced(current_app)}
+    response.set_data(splice(page, current_user.id, current_user.display_name, own))
     return response

@@ -26,7 +26,7 @@ def reader_statement(columns):
     c, s, u = _c, AuthSession.__table__, User.__table__
     m, r = Membership.__table__, MemberRole.__table__
     roles = select(func.aggregate_strings(r.c.role, ",")).where(r.c.membership_id == m.c.id).scalar_subquery()
-    extra = columns({"community": c, "user": u})
+    extra = columns({"community": c, "user": u, "membership": m})
     return (select(c.c.id.label("community_id"), c.c.content_seq, c.c.default_locale, s.c.last_seen_at,
                    u.c.id.label("user_id"), u.c.display_name, u.c.locale, u.c.display_large,
                    u.c.display_contrast, u.c.display_easy, u.c.is_platform_admin,

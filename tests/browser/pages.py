@@ -163,6 +163,11 @@ PAGES = [
     PageSpec("proposal-assisted-new", "wang", "/c/dongshan/proposals/assisted"),
     PageSpec("assisted-mine", "13800000001", "/c/dongshan/assisted/"),
     PageSpec("mine", "zhang", "/c/dongshan/mine/", main=True),
+    # For me to do: the committee's groups (overdue first), a resident's side, every community.
+    PageSpec("queue-committee", "wang", "/c/dongshan/queue/", main=True),
+    PageSpec("queue-resident", "zhang", "/c/dongshan/queue/"),
+    PageSpec("queue-mediator", "zhao", "/c/dongshan/queue/", variant=True),
+    PageSpec("queue-everywhere", "wang", "/queue", variant=True),
     PageSpec("assisted-disputes", "wang", "/c/dongshan/assisted/disputes"),
     # Village rules (portal/rules/demo.py and tests/browser/conftest.py _rules_ids).
     PageSpec("rules", None, "/c/dongshan/rules/", main=True),
