@@ -72,7 +72,7 @@ def vote(page, poll_url, value, mode="default"):
     assert re.search(r"/cast(\?|$)", page.url), page.url  # the receipt is the cast's answer: the code is in no URL
     code = page.inner_text(".tracker code").strip()
     assert code.replace("-", "") not in page.url
-    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code), code
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code), code
     clean(page, mode)
     return code
 
