@@ -68,6 +68,8 @@ class Config:
     # PNG and WebP cannot be decoded at reduced size: a lower cap for them.
     UPLOAD_IMAGE_MAX_FULL_PIXELS = int(os.environ.get("UPLOAD_IMAGE_MAX_FULL_PIXELS", 12_000_000))
     UPLOAD_AUDIO_MAX_SECONDS = int(os.environ.get("UPLOAD_AUDIO_MAX_SECONDS", 300))
+    # Secret polls where fewer took part publish only their totals (docs/architecture.md, "Votes").
+    VOTES_MIN_PUBLISHED = int(os.environ.get("VOTES_MIN_PUBLISHED", 5))
     # Reports (moderation flags) one person may send per hour, over all communities.
     REPORTS_PER_HOUR = int(os.environ.get("REPORTS_PER_HOUR", 20))
     SESSION_COOKIE_HTTPONLY = True

@@ -538,8 +538,11 @@ def _all_voted(suffix):
         from .support.votes import make_poll
 
         p = make_poll(w, "open")
-        for n in ("resa", "meda", "coma"):
+        for n in ("resa", "meda"):
             casting.cast(w.a, p, [1], actor=w[n])
+        # The last ballot as cast before the last one closed the poll (a poll completed before
+        # issue 14): everyone has voted and it is still open, for the committee to close.
+        casting.write_ballot(p, w["coma"], [1], casting.take_part(w.a, p, w["coma"], "web", None))
         db.session.commit()
         return f"/c/dorf-a/votes/{p.id}{suffix}"
     return make
@@ -577,6 +580,7 @@ VOTES_ROUTES = [
     Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "GET", _poll_url("draft", "/edit"), expect(404, coma=200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/edit", "POST", _poll_url("draft", "/edit"), expect(404, coma=DONE),
           poll_form),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/open", "GET", _poll_url("draft", "/open"), expect(404, coma=200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/open", "POST", _poll_url("draft", "/open"), expect(404, coma=DONE)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/close", "POST", _all_voted("/close"), only(["coma"], DONE)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/confirm", "POST", _poll_url("open", "/confirm"), only(VERIFIED, 200),
@@ -589,8 +593,8 @@ VOTES_ROUTES = [
     Route("/c/<slug:slug>/votes/<id:poll_id>/find", "POST", _poll_url("closed", "/find"), expect(200),
           lambda w, r: {"tracker": "AAAA-BBBB-CCCC-DDDD"}),
     Route("/c/<slug:slug>/votes/<id:poll_id>/ballots", "GET", _poll_url("closed", "/ballots"), expect(200)),
-    Route("/c/<slug:slug>/votes/<id:poll_id>/ballots.csv", "GET", _poll_url("closed", "/ballots.csv"), expect(200)),
-    Route("/c/<slug:slug>/votes/<id:poll_id>/roll.csv", "GET", _poll_url("closed", "/roll.csv"), only(VERIFIED, 200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/ballots.csv", "GET", _poll_url("closed", "/ballots.csv", secret=False), expect(200)),
+    Route("/c/<slug:slug>/votes/<id:poll_id>/roll.csv", "GET", _poll_url("closed", "/roll.csv", secret=False), only(VERIFIED, 200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "GET", _poll_url("open", "/assisted"), only(["coma"], 200)),
     Route("/c/<slug:slug>/votes/<id:poll_id>/assisted", "POST", _poll_url("open", "/assisted"), only(["coma"], DONE),
           lambda w, r: {"voter": str(w["resa"].id), "choice": "1", **ASSISTED_FORM}),
@@ -1011,6 +1015,7 @@ STATES = ("draft", "open", "voted", "closed")
 MATRIX = {
     ("", "GET"): {"draft": (200, 404), "open": (200, 200), "voted": (200, 200), "closed": (200, 200)},
     ("/edit", "GET"): {"draft": (200, 404), "open": (200, 403), "voted": (403, 403), "closed": (403, 403)},
+    ("/open", "GET"): {"draft": (200, 404), "open": (403, 403), "voted": (403, 403), "closed": (403, 403)},
     ("/open", "POST"): {"draft": (DONE, 404), "open": (403, 403), "voted": (403, 403), "closed": (403, 403)},
     # A rule that refuses (close early before everyone voted, a second ballot) shows the poll's page
     # again with the message: 400, never a bare error page.
@@ -1018,8 +1023,9 @@ MATRIX = {
     ("/confirm", "POST"): {"draft": (404 + 0, 404), "open": (200, 200), "voted": (200, 303), "closed": (403, 403)},
     ("/cast", "POST"): {"draft": (404, 404), "open": (200, 200), "voted": (200, 400), "closed": (403, 403)},
     ("/ballots", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
-    ("/ballots.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
-    ("/roll.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (200, 200)},
+    # "closed" is a secret poll with one ballot: too few to publish its table and roll (issue 14).
+    ("/ballots.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (404, 404)},
+    ("/roll.csv", "GET"): {"draft": (404, 404), "open": (404, 404), "voted": (404, 404), "closed": (404, 404)},
     ("/assisted", "GET"): {"draft": (403, 404), "open": (200, 403), "voted": (200, 403), "closed": (403, 403)},
     ("/paper", "GET"): {"draft": (403, 404), "open": (200, 403), "voted": (200, 403), "closed": (403, 403)},
 }

@@ -163,16 +163,16 @@ def test_close_now_when_not_everyone_voted_shows_the_poll_page_with_the_message(
     assert db.session.get(Poll, p.id).state == "open"
 
 
-def test_opening_a_poll_past_its_closing_time_shows_the_poll_page_with_the_message(app, world):
+def test_opening_a_poll_past_its_closing_time_shows_the_check_screen_with_the_message(app, world):
     p = make_poll(world, "draft")
     p.opens_at = utcnow() - timedelta(days=2)
     p.closes_at = utcnow() - timedelta(days=1)
     db.session.commit()
     coma = client_as(app, "coma")
     url = f"/c/dorf-a/votes/{p.id}"
-    r = coma.post(f"{url}/open?lang=en", token_from=url)
+    r = coma.post(f"{url}/open?lang=en", token_from=f"{url}/open")
     html = r.get_data(as_text=True)
-    assert r.status_code == 400 and "<h1>Pave the village square?</h1>" in html
+    assert r.status_code == 400 and "<h1>Check before opening</h1>" in html and "Pave the village square?" in html
     assert "The closing time has passed" in re.search(r'class="error-summary".*?</div>', html, re.S).group(0)
 
 

@@ -23,7 +23,7 @@ from portal.votes.models import PollKey, SealedBallot
 
 from .conftest import is_postgres
 from .support.security import client_as
-from .support.votes import make_due, make_poll, receipt_code, sealed_count, unsealed
+from .support.votes import absent_resident, make_due, make_poll, receipt_code, sealed_count, unsealed
 
 VOTERS = ("resa", "meda", "coma")
 
@@ -70,6 +70,7 @@ def test_sqlite_files_hold_no_code_while_open_and_nothing_linkable_after_close(w
     _app, copy = wal_app
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
+    absent_resident(world)  # so that the three ballots leave the poll open
     p = make_poll(world, "open", kind="single", options=["Red", "Green", "Blue"])
     trackers = _cast_all(world, p)
     sealed = [b for (b,) in _rows(f"SELECT sealed FROM poll_sealed_ballot WHERE poll_id = {p.id}")]
@@ -103,6 +104,7 @@ def test_sqlite_files_hold_no_code_while_open_and_nothing_linkable_after_close(w
 def test_postgres_no_ballot_shares_an_xmin_with_the_roll_after_close(app, world):
     if not is_postgres():
         pytest.skip("PostgreSQL")
+    absent_resident(world)  # so that the three ballots leave the poll open
     p = make_poll(world, "open")
     trackers = _cast_all(world, p)
     # While open the sealed row and the roll row share their xmin (docs/features.md, "Votes (表决)") ...

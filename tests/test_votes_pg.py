@@ -98,10 +98,37 @@ def test_two_hundred_residents_at_once(app, world):
     assert _count(RollEntry, p.id) == ok and _count(SealedBallot, p.id) == ok
     casting.cast(world.a, p, [1], actor=world["coma"])
     casting.cast(world.a, p, [1], actor=world["meda"])
-    casting.cast(world.a, p, [1], actor=world["resa"])
-    closing.close_poll(world.a, p, actor=world["coma"])
+    casting.cast(world.a, p, [1], actor=world["resa"])  # the last of the list: closes the poll
     db.session.commit()
+    assert p.state == "closed"
     r = db.session.get(PollResult, p.id)
     assert sum(json.loads(r.totals)) == ok + 3 == r.turnout
     assert closing.recount(p)[0]
     assert verify_community(world.a).ok
+
+
+def test_the_last_two_ballots_at_once_close_the_poll_exactly_once(app, world):
+    """Two of three have not voted; both cast at the same moment, each in its own transaction.
+    The poll's row lock orders them: the first leaves one missing, the second completes the
+    electorate and closes (its roll count runs after the lock, so it sees the first's entry).
+    Exactly one close, one result, and every ballot is in it."""
+    from portal.audit.models import AuditEvent
+
+    p = make_poll(world, "open")
+    casting.cast(world.a, p, [1], actor=world["coma"])
+    db.session.commit()
+    other = _app(app, 4)
+    outcomes = []
+    _run([_caster(other, p.id, world[n].id, outcomes) for n in ("resa", "meda")])
+    with other.app_context():
+        db.engine.dispose()
+    assert outcomes == ["ok", "ok"]
+    db.session.expire_all()
+    poll = db.session.get(Poll, p.id)
+    assert poll.state == "closed"
+    closes = db.session.execute(select(AuditEvent.payload).where(AuditEvent.action == "poll.closed")).scalars().all()
+    assert len(closes) == 1 and json.loads(closes[0])["data"]["reason"] == "everyone_voted"
+    assert db.session.execute(select(func.count()).select_from(PollResult)
+                              .where(PollResult.poll_id == p.id)).scalar_one() == 1
+    assert db.session.get(PollResult, p.id).turnout == 3 and _count(SealedBallot, p.id) == 0
+    assert closing.recount(poll)[0] and verify_community(world.a).ok

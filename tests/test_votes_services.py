@@ -26,7 +26,7 @@ from portal.votes.models import (
 from portal.web.errors import RuleViolation
 
 from .support.helpers import Client, make_user, membership
-from .support.votes import make_due, make_poll, unsealed
+from .support.votes import make_due, make_poll, sealed_count, unsealed
 
 
 def _edit(w, p, **over):
@@ -179,9 +179,8 @@ def test_paper_ballots_and_the_two_person_rule(world):
     db.session.commit()
     casting.cast(world.a, p, [1], actor=second)
     casting.cast_assisted(world.a, p, world["coma"], [3], present=True, agreed=True, actor=second)
-    db.session.commit()
-    closing.close_poll(world.a, p, actor=world["coma"])  # everyone voted: early close allowed
-    db.session.commit()
+    db.session.commit()  # the assisted vote completed the electorate (paper confirmed): closed
+    assert p.state == "closed" and _events("poll.closed")[-1]["data"]["reason"] == "everyone_voted"
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [2, 1, 1]
     assert (r.turnout_web, r.turnout_assisted, r.turnout_paper) == (1, 1, 2)
@@ -200,7 +199,9 @@ def _events(action):
     return [e for e in _all_events() if e["action"] == action]
 
 
-def test_early_close_only_when_everyone_voted(world):
+def test_the_vote_that_completes_the_electorate_closes_the_poll(world):
+    """README: a poll closes early when everyone voted. The committee cannot close before;
+    the last ballot closes it in its own transaction, by the normal close."""
     p = make_poll(world, "open")
     casting.cast(world.a, p, [1], actor=world["resa"])
     db.session.commit()
@@ -208,10 +209,17 @@ def test_early_close_only_when_everyone_voted(world):
         closing.close_poll(world.a, p, actor=world["coma"])
     db.session.rollback()
     casting.cast(world.a, p, [2], actor=world["meda"])
-    casting.cast(world.a, p, [1], actor=world["coma"])
-    closing.close_poll(world.a, p, actor=world["coma"])
+    db.session.commit()
+    assert p.state == "open" and not _events("poll.closed")
+    casting.cast(world.a, p, [1], actor=world["coma"])  # 3 of 3
+    assert p.state == "closed"  # before the commit: in the cast's own transaction
     db.session.commit()
     assert p.state == "closed" and p.closed_at is not None and p.passed is True and p.quorum_met
+    (closed,) = _events("poll.closed")
+    assert closed["actor"] is None and closed["data"] == {"automatic": True, "early": True,
+                                                          "reason": "everyone_voted"}
+    assert _events("poll.result_published") and db.session.get(PollResult, p.id).turnout == 3
+    assert sealed_count(p.id) == 0  # the normal close: ballots opened, sealed rows gone
     from flask_babel import force_locale
 
     with force_locale("en"):
@@ -238,10 +246,10 @@ def test_close_at_closing_time_on_access_and_by_command(app, world):
 
 
 def test_result_is_stored_published_and_recountable(app, world):
+    app.config["VOTES_MIN_PUBLISHED"] = 3  # community A has three voters: publish their table
     p = make_poll(world, "open", kind="single", preset="simple_majority")
     trackers = [casting.cast(world.a, p, [c], actor=world[n]) for n, c in (("resa", 2), ("meda", 2), ("coma", 1))]
-    closing.close_poll(world.a, p, actor=world["coma"])
-    db.session.commit()
+    db.session.commit()  # everyone voted: closed
     r = db.session.get(PollResult, p.id)
     assert json.loads(r.totals) == [1, 2, 0] and r.winners == "2" and p.passed
     lines = list(results.ballot_lines(p.id))
@@ -307,13 +315,12 @@ def test_ballot_table_schema_in_the_database(app):
 
 def test_audit_payloads_never_hold_a_secret_choice(world):
     p = make_poll(world, "open")
-    casting.cast(world.a, p, [3], actor=world["resa"])
-    casting.cast_assisted(world.a, p, world["meda"], [3], present=True, agreed=True, actor=world["coma"])
-    casting.cast(world.a, p, [3], actor=world["coma"])
-    trackers = {t for t, _c in unsealed(p.id)}
-    assert len(trackers) == 3
-    closing.close_poll(world.a, p, actor=world["coma"])
+    trackers = {casting.cast(world.a, p, [3], actor=world["resa"]),
+                casting.cast_assisted(world.a, p, world["meda"], [3], present=True, agreed=True, actor=world["coma"])}
+    assert trackers == {t for t, _c in unsealed(p.id)}
+    trackers.add(casting.cast(world.a, p, [3], actor=world["coma"]))  # the last: closes the poll
     db.session.commit()
+    assert len(trackers) == 3 and p.state == "closed"
     for e in _all_events():
         if e["action"] == "poll.participated":
             assert set(e["data"]) <= {"origin", "voter"}, e

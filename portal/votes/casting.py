@@ -14,7 +14,7 @@ from base64 import b32encode
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, func, insert, select, update
+from sqlalchemy import Integer, String, func, insert, literal_column, select, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,7 +25,7 @@ from ..audit import chain as audit
 from ..db import pk_of, utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
-from . import results, sealing
+from . import closing, results, sealing
 from .models import (
     ElectorateEntry,
     Poll,
@@ -46,13 +46,54 @@ class NotOpen(RuleViolation):
     """The poll is not open for voting (not yet, or no longer)."""
 
 
+# Receipt codes: 80 random bits as 16 characters of Crockford's base 32, which has no I, L, O or U,
+# so nothing on a receipt can be read as another character. Codes made before (RFC 4648 base 32:
+# A-Z and 2-7, with I, L and O) stay valid: "find my ballot" tries both readings (tracker_candidates).
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TO_CROCKFORD = bytes.maketrans(_RFC4648.encode(), ALPHABET.encode())
+TRACKER_RE = r"[0-9A-Z]{16}"  # a code of either alphabet, as stored (no dashes)
+
+
 def new_tracker() -> str:
-    """80 random bits as 16 base-32 characters (A-Z, 2-7)."""
-    return b32encode(secrets.token_bytes(10)).decode("ascii")
+    """80 random bits as 16 characters of Crockford base 32 (no I, L, O, U)."""
+    return b32encode(secrets.token_bytes(10)).translate(_TO_CROCKFORD).decode("ascii")
 
 
 def normalise_tracker(text: str) -> str:
-    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:32]
+    """What was typed, upper case, without spaces, dashes or other marks."""
+    return "".join(ch for ch in (text or "").upper() if ch.isascii() and ch.isalnum())[:32]
+
+
+_FOLD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def tracker_candidates(text: str) -> list[str]:
+    """The codes a typed code can mean, the usual confusions allowed: a new code with O for 0 or
+    I / L for 1 (folded), and an old code (A-Z, 2-7) typed with 0 for O or 1 for I or L. At most
+    a few hundred; empty if nothing code-like was typed."""
+    asked = normalise_tracker(text)
+    if not asked:
+        return []
+    folded = asked.translate(_FOLD)
+    out = {asked, folded}
+    old = [""]
+    for ch in folded:
+        if ch == "0":
+            opts = "O"
+        elif ch == "1":
+            opts = "IL"
+        elif ch in _RFC4648:
+            opts = ch
+        else:  # 8 or 9: not an old code
+            old = []
+            break
+        old = [o + c for o in old for c in opts]
+        if len(old) > 256:
+            old = []
+            break
+    out.update(old)
+    return sorted(out)
 
 
 # The cast path is the hot path of a vote day (issue 5: >= 500 ballots/s on two cores), so
@@ -70,18 +111,28 @@ _FREEZE = (update(_P).where(_P.c.id == bindparam("p_poll"), _P.c.state == "open"
                             _P.c.closes_at > bindparam("p_now")).values(frozen=True)
            .returning(_P.c.kind, _P.c.k, _P.c.secret,
                       select(func.count()).where(_O.c.poll_id == bindparam("p_poll")).scalar_subquery(),
-                      select(_K.c.wrapped).where(_K.c.poll_id == bindparam("p_poll")).scalar_subquery()))
+                      select(_K.c.wrapped).where(_K.c.poll_id == bindparam("p_poll")).scalar_subquery(),
+                      _P.c.electorate_count))
 
 
 def _roll_insert(insert_):
     # One statement: copy the voter's electorate entry into the roll unless the roll has
     # them already. The UNIQUE(poll_id, user_id) constraint decides (ON CONFLICT DO NOTHING).
+    # It also returns how many others are on the roll: the statement starts after the freeze
+    # took the poll's row lock, so on PostgreSQL its snapshot holds every cast committed before
+    # this one (a cast running beside it waits at the freeze); "others" leaves out the new row,
+    # whether or not a dialect's RETURNING sees it. The vote that completes the electorate
+    # closes the poll (closing.close_if_complete).
+    # (Written out: SQLAlchemy renders RETURNING's columns without their table, which would make
+    # the correlated subquery ambiguous.)
+    others = literal_column("(SELECT count(*) FROM poll_roll AS others "
+                            "WHERE others.poll_id = poll_roll.poll_id AND others.id <> poll_roll.id)", Integer)
     return insert_(_R).from_select(
         ["poll_id", "user_id", "origin", "recorded_by_id"],
         select(_E.c.poll_id, _E.c.user_id, sa_cast(bindparam("p_origin", type_=String), String),
                sa_cast(bindparam("p_recorder", type_=Integer), Integer))
         .where(_E.c.poll_id == bindparam("p_poll"), _E.c.user_id == bindparam("p_user"))
-    ).on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(_R.c.id)
+    ).on_conflict_do_nothing(index_elements=["poll_id", "user_id"]).returning(_R.c.id, others)
 
 
 _ROLL = {"postgresql": _roll_insert(pg_insert), "sqlite": _roll_insert(sqlite_insert)}
@@ -98,6 +149,8 @@ class _Facts(NamedTuple):
     secret: bool
     options: int
     wrapped_key: bytes | None  # the poll's data key, wrapped by BALLOT_KEY (None: not made yet)
+    electorate: int
+    complete: bool = False  # this participation completes the electorate (everyone has taken part)
 
 
 def _parse_choice(positions) -> list[int]:
@@ -136,12 +189,13 @@ def take_part(community, poll: Poll, voter, origin: str, recorded_by) -> _Facts:
         raise NotOpen(_l("This poll is not open for voting."))
     params = {"p_poll": poll_id, "p_user": voter_id, "p_origin": origin,
               "p_recorder": pk_of(recorded_by) if recorded_by is not None else None}
-    if conn.execute(_ROLL[conn.dialect.name], params).first() is None:
+    entry = conn.execute(_ROLL[conn.dialect.name], params).first()
+    if entry is None:
         if conn.execute(_IN_ELECTORATE, params).first() is None:
             raise RuleViolation(_l("This person is not on the list of voters of this poll."))
         raise AlreadyVoted(_l("A vote has already been recorded for this person in this poll. "
                               "A vote cannot be changed."))
-    return _Facts(*row)
+    return _Facts(*row, complete=entry[1] + 1 >= row.electorate_count)
 
 
 def data_key(poll_id: int, wrapped: bytes | None) -> bytes:
@@ -179,6 +233,8 @@ def cast(community, poll: Poll, positions, *, actor) -> str:
     _check_range(chosen, facts.options, facts.kind, facts.k)
     tracker = write_ballot(poll, actor, chosen, facts)
     audit.record(community, "poll.participated", poll, {"origin": "web"}, actor_role="resident", actor=actor)
+    if facts.complete:  # the last one on the list: the poll closes in this transaction
+        closing.close_if_complete(community, poll)
     return tracker
 
 
@@ -204,6 +260,8 @@ def cast_assisted(community, poll: Poll, voter, positions, *, present: bool, agr
         tracker = write_ballot(poll, voter, _check_range(chosen, facts.options, facts.kind, facts.k), facts)
         audit.record(community, "poll.participated", poll, {"origin": "assisted", "voter": voter.id},
                      actor_role="committee", actor=actor)
+        if facts.complete:
+            closing.close_if_complete(community, poll)
         return poll
 
     assisted.act_for(community, voter, ASSISTED_KIND, present, agreed, record, actor=actor)

@@ -14,6 +14,7 @@ import json
 import logging
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
@@ -24,8 +25,7 @@ from ..extensions import db
 from ..web.errors import RuleViolation
 from . import households, links, results, rules, sealing
 from .models import Ballot, Poll, PollKey, PollResult, RollEntry, SealedBallot
-from .paper import paper_roll_count, paper_totals
-from .services import lock, options_of
+from .services import lock, options_of, paper_roll_count, paper_totals
 
 
 def roll_count(poll: Poll) -> int:
@@ -33,29 +33,54 @@ def roll_count(poll: Poll) -> int:
                               .where(RollEntry.poll_id == poll.id)).scalar_one()
 
 
-def close_poll(community, poll: Poll, *, automatic: bool = False, actor) -> Poll:
+def paper_waiting(poll: Poll) -> bool:
+    """Paper voters are on the roll but their totals are not confirmed yet."""
+    if not paper_roll_count(poll):
+        return False
+    pt = paper_totals(poll)
+    return pt is None or pt.confirmed_by_id is None
+
+
+def close_poll(community, poll: Poll, *, automatic: bool = False, complete: bool = False, actor) -> Poll:
     """Close and publish the result. Early (before the closing time) only when every
-    eligible resident has voted and any paper totals are confirmed."""
+    eligible resident has voted and any paper totals are confirmed: by the committee, or
+    (`complete`) by the participation that completed the electorate (close_if_complete)."""
     now = utcnow()
     poll = lock(poll)
     if poll.state != "open":
         raise RuleViolation(_l("Only an open poll can be closed."))
     due = poll.closes_at <= now
-    if automatic and not due:
+    if automatic and not due and not complete:
         raise RuleViolation(_l("The closing time has not come yet."))
     if not due:
         if roll_count(poll) < poll.electorate_count:
             raise RuleViolation(_l("The poll can close early only when every eligible resident has voted."))
-        pt = paper_totals(poll)
-        if paper_roll_count(poll) and (pt is None or pt.confirmed_by_id is None):
+        if paper_waiting(poll):
             raise RuleViolation(_l("The paper totals must be entered and confirmed before closing."))
     poll.state, poll.closed_at = "closed", now
     db.session.flush()
     open_ballots(poll.id)
-    audit.record(community, "poll.closed", poll, {"automatic": automatic, "early": not due},
+    payload = {"automatic": automatic, "early": not due}
+    if complete and not due:
+        payload["reason"] = "everyone_voted"
+    audit.record(community, "poll.closed", poll, payload,
                  actor_role="system" if actor is None else "committee", actor=actor)
     publish_result(community, poll, actor=actor)
     return poll
+
+
+def close_if_complete(community, poll: Poll) -> bool:
+    """In the transaction of the participation (web, assisted, paper) or of the paper totals'
+    confirmation that completed the electorate: close the poll now, by the normal close (the
+    audit event says why: "everyone_voted"). Nothing when someone has not taken part yet, or
+    when paper totals are still to be confirmed (their confirmation closes it then). The
+    caller holds the poll's row lock, so of two last ballots arriving at once exactly one
+    sees the roll complete."""
+    poll = lock(poll)
+    if poll.state != "open" or roll_count(poll) < poll.electorate_count or paper_waiting(poll):
+        return False
+    close_poll(community, poll, automatic=True, complete=True, actor=None)
+    return True
 
 
 def open_ballots(poll_id: int) -> int:
@@ -106,6 +131,20 @@ def watch_closes() -> None:
         event.listen(Session, "after_rollback", _forget_scrub)
 
 
+def min_published() -> int:
+    """The fewest ballots a secret poll publishes its ballots table and roll with (setting
+    VOTES_MIN_PUBLISHED, default 5)."""
+    return max(1, int(current_app.config.get("VOTES_MIN_PUBLISHED", 5)))
+
+
+def small_turnout(poll: Poll, people: int, online: int) -> bool:
+    """A secret poll with fewer than the minimum taking part, or with fewer than the minimum
+    online ballots (the table of a few online ballots next to the roll, which says who voted
+    online, would show their choices): only totals and outcome are published."""
+    least = min_published()
+    return bool(poll.secret) and (people < least or 0 < online < least)
+
+
 def publish_result(community, poll: Poll, *, actor=None) -> PollResult:
     opts = options_of(poll)
     n = len(opts)
@@ -137,6 +176,7 @@ def publish_result(community, poll: Poll, *, actor=None) -> PollResult:
                    winners=results.format_choice(p + 1 for p in outcome.winners), households_taking_part=hh_part,
                    ballots_sha256=results.sha256_of(results.ballot_lines(poll.id)),
                    roll_sha256=results.sha256_of(results.roll_lines(poll.id)), computed_at=utcnow())
+    r.ballots_published = not small_turnout(poll, people, online)
     db.session.add(r)
     poll.quorum_met, poll.passed = outcome.quorum_met, outcome.passed
     db.session.flush()
@@ -145,7 +185,10 @@ def publish_result(community, poll: Poll, *, actor=None) -> PollResult:
                                                 "paper": r.turnout_paper},
                   "eligible": poll.electorate_count, "quorum_met": outcome.quorum_met, "passed": outcome.passed,
                   "winners": r.winners, "paper_counted": r.paper_counted,
-                  "ballots_sha256": r.ballots_sha256, "roll_sha256": r.roll_sha256,
+                  "ballots_sha256": r.ballots_sha256,
+                  # A withheld roll's hash is not published either: with few voters, who took part
+                  # could be found by hashing guesses.
+                  **({"roll_sha256": r.roll_sha256} if r.ballots_published else {"ballots_published": False}),
                   **({"households": {"taking_part": hh_part, "total": poll.households_count}}
                      if hh_part is not None else {})}, actor_role="system", actor=None)
     if poll.link_kind:

@@ -18,7 +18,17 @@ from . import permissions as perm
 from .blueprint import bp, detail_url, load, paper_url
 from .forms import PaperTotalsForm, PollForm
 from .paper import confirm_paper_totals, enter_paper_totals, mark_paper
-from .pages import assisted_form, assisted_page, detail_page, mark_form, paper_page, poll_form_page, waiting_choices
+from .pages import (
+    assisted_form,
+    assisted_page,
+    detail_page,
+    mark_form,
+    open_page,
+    paper_page,
+    poll_form_page,
+    proposal_choices,
+    waiting_choices,
+)
 
 
 def _local(dt):
@@ -34,10 +44,17 @@ def _poll_args(form) -> dict:
                 link_kind="proposal" if form.proposal.data else None, link_id=form.proposal.data or None)
 
 
+def _poll_form() -> PollForm:
+    """The poll form, its proposal choices those of this community (a choice, not a number to type)."""
+    form = PollForm()
+    form.proposal.choices = proposal_choices(g.community)
+    return form
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require(perm.can_create(g.ctx))
-    form = PollForm()
+    form = _poll_form()
     if request.method == "GET":
         now = utcnow()
         form.opens_at.data = _local(now)
@@ -45,6 +62,8 @@ def new():
         proposal = request.args.get("proposal", "")
         if proposal.isascii() and proposal.isdigit() and len(proposal) < 10:
             form.proposal.data = int(proposal)
+        else:
+            form.proposal.data = 0
 
     def run():
         poll = services.create_poll(g.community, **_poll_args(form), actor=current_user)
@@ -57,7 +76,7 @@ def new():
 def edit(poll_id):
     poll = load(poll_id)
     require(perm.can_edit(g.ctx, poll))
-    form = PollForm()
+    form = _poll_form()
     if request.method == "GET":
         opts = queries.options(poll)
         form.question.data, form.description.data, form.kind.data = poll.question, poll.description, poll.kind
@@ -65,7 +84,7 @@ def edit(poll_id):
         form.k.data, form.preset.data = poll.k, poll.preset
         form.secrecy.data = "secret" if poll.secret else "rollcall"
         form.opens_at.data, form.closes_at.data = _local(poll.opens_at), _local(poll.closes_at)
-        form.proposal.data = poll.link_id if poll.link_kind == "proposal" else None
+        form.proposal.data = poll.link_id if poll.link_kind == "proposal" else 0
 
     def run():
         args = _poll_args(form)
@@ -77,13 +96,16 @@ def edit(poll_id):
     return act(form, run, lambda: poll_form_page(form, poll))
 
 
-@bp.post("/<id:poll_id>/open")
+@bp.route("/<id:poll_id>/open", methods=["GET", "POST"])
 def open_(poll_id):
+    """Opening is the check screen's one effect: GET shows the whole ballot and what opening fixes,
+    its button POSTs here."""
     poll = load(poll_id)
     require(perm.can_open(g.ctx, poll))
-    return act(ButtonForm(), lambda: Done(detail_url(poll), _("The poll is open. Residents can vote now."),
-                                          result=services.open_poll(g.community, poll, actor=current_user)),
-               lambda: detail_page(poll))
+    form = ButtonForm()
+    return act(form, lambda: Done(detail_url(poll), _("The poll is open. Residents can vote now."),
+                                  result=services.open_poll(g.community, poll, actor=current_user)),
+               lambda: open_page(poll, form))
 
 
 @bp.post("/<id:poll_id>/close")

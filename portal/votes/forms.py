@@ -14,7 +14,7 @@ from .services import DESCRIPTION_MAX, QUESTION_MAX
 OPTIONS_MAX = 2500  # 20 options of up to 120 characters, one per line
 
 KIND_CHOICES = [("yes_no_abstain", _l("Yes / No / Abstain")), ("single", _l("Choose one option")),
-                ("up_to_k", _l("Choose up to k options"))]
+                ("up_to_k", _l("Choose several options, up to a number you set"))]
 PRESET_CHOICES = [("simple_majority", _l("Simple majority: more yes than no")),
                   ("two_thirds", _l("Two thirds of the yes and no votes")),
                   ("villagers_meeting", _l("Villagers' meeting: valid if more than half of the residents, or two "
@@ -33,7 +33,8 @@ class PollForm(OnceForm):
     kind = RadioField(_l("Kind of poll"), choices=KIND_CHOICES, default="yes_no_abstain", validators=[DataRequired()])
     options = TextAreaField(_l("Options, one per line (not needed for yes / no / abstain)"),
                             validators=[Optional(), Length(max=OPTIONS_MAX)])
-    k = IntegerField(_l("k: how many options each person may choose (for “up to k”)"),
+    k = IntegerField(_l("At most how many options each person may choose"),
+                     description=_l("Only for “choose several options”. For example 3: each person chooses up to 3."),
                      validators=[Optional(), NumberRange(min=1, max=19)])
     secrecy = RadioField(_l("Secrecy"), choices=SECRECY_CHOICES, default="secret", validators=[DataRequired()])
     preset = RadioField(_l("Rule for a valid vote and for passing"), choices=PRESET_CHOICES,
@@ -42,8 +43,9 @@ class PollForm(OnceForm):
                                   validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("Closing time"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                    validators=[DataRequired()])
-    proposal = IntegerField(_l("Number of the proposal this vote decides (optional)"),
-                            validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    # Choices: this community's proposals (views set them, links.LinkKind.choices); 0 = none.
+    proposal = SelectField(_l("The proposal this vote decides (optional)"), coerce=int, default=0,
+                           validators=[Optional()], validate_choice=False)
 
 
 class ChoiceForm(OnceForm):

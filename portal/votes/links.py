@@ -22,6 +22,8 @@ class LinkKind:
     title: Callable[[object], str]
     url: Callable[[object], str]
     on_closed: Callable[["Poll", object, "User | None"], None] | None = None
+    # What the poll form offers to choose from: [(id, label)] of this community, newest first.
+    choices: Callable[["Community"], list[tuple[int, str]]] | None = None
 
 
 _KINDS: dict[str, LinkKind] = {}
@@ -43,6 +45,7 @@ def kinds() -> tuple[str, ...]:
 def register_proposal() -> None:
     """Polls may decide a proposal (called from registrations.py at start-up)."""
     from flask import url_for
+    from flask_babel import gettext as _
 
     from ..extensions import db
     from ..proposals.models import Proposal
@@ -53,6 +56,12 @@ def register_proposal() -> None:
                                                       Proposal.community_id == community.id)).scalar_one_or_none()
         return p if p is not None and p.is_public else None
 
+    def choices(community):
+        rows = db.session.execute(select(Proposal.id, Proposal.title).where(
+            Proposal.community_id == community.id, Proposal.state != "draft", Proposal.published_at.is_not(None))
+            .order_by(Proposal.id.desc()).limit(200)).all()
+        return [(pid, _("No. %(num)d: %(title)s", num=pid, title=title)) for pid, title in rows]
+
     register(LinkKind("proposal", load, title=lambda p: p.title,
-                      url=lambda p: url_for("proposals.detail", proposal_id=p.id)))
+                      url=lambda p: url_for("proposals.detail", proposal_id=p.id), choices=choices))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import TZDateTime, utcnow
@@ -212,6 +212,11 @@ class PollResult(db.Model):
     # Households of the snapshot with at least one member on the roll (any origin); None
     # when the poll had no households recorded.
     households_taking_part: Mapped[int | None] = mapped_column(Integer, default=None)
+    # False: a secret poll where too few took part (closing.small_turnout): only the totals and
+    # the outcome are published, not the ballots table nor the named roll; each voter still finds
+    # their own ballot with their code. Decided once, at close.
+    ballots_published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(),
+                                                    nullable=False)
     ballots_sha256: Mapped[str] = mapped_column(String(64))
     roll_sha256: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

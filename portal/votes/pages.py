@@ -4,13 +4,16 @@ paper ballots)."""
 from __future__ import annotations
 
 from flask import g, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import queries, results
+from . import links, queries, results
 from . import permissions as perm
 from .blueprint import linked
+from .closing import min_published
+from ..web.forms import ButtonForm
 from .forms import AssistedForm, ChoiceForm, PaperMarkForm, PaperTotalsForm
-from .paper import paper_roll_count
+from .services import paper_roll_count
 
 
 def chart(options, totals):
@@ -35,15 +38,35 @@ def detail_page(poll, form=None):
         # Closed: the stored turnout (never recounted per request); open: the live count.
         voted=r.turnout if r is not None else (queries.participation(poll) if poll.state == "open" else 0),
         rollcall=queries.rollcall(poll) if r is not None and not poll.secret else [],
-        form=(form or ChoiceForm(formdata=None)) if can_cast else None,
+        form=(form or ChoiceForm(formdata=None)) if can_cast else None, least=min_published(),
         can={"cast": can_cast, "edit": perm.can_edit(ctx, poll), "open": perm.can_open(ctx, poll),
              "close": perm.can_close(ctx, poll), "record": perm.can_record(ctx, poll),
              "roll": perm.can_see_roll(ctx, poll)})
 
 
+def proposal_choices(community) -> list[tuple[int, str]]:
+    """The poll form's proposal choices: none, or one of this community's proposals."""
+    try:
+        kind = links.get("proposal")
+    except KeyError:  # pragma: no cover - registered at start-up
+        kind = None
+    found = kind.choices(community) if kind is not None and kind.choices is not None else []
+    return [(0, _("None: this vote decides no proposal"))] + found
+
+
+def open_page(poll, form=None):
+    """The check screen before opening: the whole ballot as residents will see it, who will be on
+    the list, what cannot change afterwards; one button opens."""
+    return render_template("votes/open.html", poll=poll, options=queries.options(poll), link=linked(poll),
+                           electorate=queries.verified_count(g.community), least=min_published(),
+                           form=form or ButtonForm(formdata=None))
+
+
 def poll_form_page(form, poll=None):
-    """The form of a new poll (poll None) or of the changes to one."""
-    return render_template("votes/form.html", form=form, poll=poll)
+    """The form of a new poll (poll None) or of the changes to one; it warns when the list of
+    voters will be small (a secret poll then publishes only totals: closing.small_turnout)."""
+    return render_template("votes/form.html", form=form, poll=poll, electorate=queries.verified_count(g.community),
+                           least=min_published())
 
 
 def waiting_choices(poll) -> dict:

@@ -7,19 +7,14 @@ from __future__ import annotations
 import json
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-
 from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
+from . import closing
 from .casting import NotOpen, take_part
-from .models import PaperTotals, Poll, RollEntry
-from .services import lock, option_count
-
-
-def paper_totals(poll: Poll) -> PaperTotals | None:
-    return db.session.get(PaperTotals, poll.id, populate_existing=True)
+from .models import PaperTotals, Poll
+from .services import lock, option_count, paper_roll_count, paper_totals
 
 
 def mark_paper(community, poll: Poll, voters, *, actor) -> int:
@@ -36,12 +31,8 @@ def mark_paper(community, poll: Poll, voters, *, actor) -> int:
         take_part(community, poll, voter, "paper", actor)
         audit.record(community, "poll.participated", poll, {"origin": "paper", "voter": voter.id},
                      actor_role="committee", actor=actor)
+    # A complete roll with paper voters closes only once their totals are confirmed (below).
     return len(voters)
-
-
-def paper_roll_count(poll: Poll) -> int:
-    return db.session.execute(select(func.count()).select_from(RollEntry).where(
-        RollEntry.poll_id == poll.id, RollEntry.origin == "paper")).scalar_one()
 
 
 def _check_paper(poll: Poll, ballots: int, invalid: int, counts: list[int]) -> None:
@@ -96,4 +87,5 @@ def confirm_paper_totals(community, poll: Poll, *, actor) -> PaperTotals:
     audit.record(community, "poll.paper_confirmed", poll,
                  {"ballots": pt.ballots, "invalid": pt.invalid, "counts": json.loads(pt.counts),
                   "entered_by": pt.entered_by_id}, actor_role="committee", actor=actor)
+    closing.close_if_complete(community, poll)  # everyone has taken part: the poll closes now
     return pt

@@ -6,6 +6,7 @@ import json
 from sqlalchemy import func, select
 
 from ..auth.models import User
+from ..communities.models import Membership
 from ..extensions import db
 from .models import Ballot, ElectorateEntry, PaperTotals, Poll, PollOption, PollResult, RollCallVote, RollEntry
 
@@ -24,6 +25,12 @@ def list_polls(community, include_drafts: bool) -> dict[str, list[Poll]]:
     return out
 
 
+def verified_count(community) -> int:
+    """The verified residents now: who would be on the list of voters if a poll opened now."""
+    return db.session.execute(select(func.count()).select_from(Membership).where(
+        Membership.community_id == community.id, Membership.status == "verified")).scalar_one()
+
+
 def options(poll) -> list[PollOption]:
     return db.session.execute(select(PollOption).where(PollOption.poll_id == poll.id)
                               .order_by(PollOption.position)).scalars().all()
@@ -34,6 +41,14 @@ def my_roll_entry(poll, user) -> RollEntry | None:
         return None
     return db.session.execute(select(RollEntry).where(RollEntry.poll_id == poll.id,
                                                       RollEntry.user_id == user.id)).scalar_one_or_none()
+
+
+def voted_in(poll_ids: list[int], user) -> set[int]:
+    """Which of these polls the user has taken part in (one statement; none asked, none run)."""
+    if not poll_ids or user is None:
+        return set()
+    return set(db.session.execute(select(RollEntry.poll_id).where(
+        RollEntry.poll_id.in_(poll_ids), RollEntry.user_id == user.id)).scalars())
 
 
 def in_electorate(poll, user) -> bool:
@@ -74,9 +89,21 @@ def ballots_after(poll, after: str) -> list[tuple[str, str]]:
     return db.session.execute(q.order_by(Ballot.tracker).limit(PAGE_SIZE + 1)).all()
 
 
-def find_ballot(poll, tracker: str) -> tuple[str, str] | None:
+def find_ballot(poll, candidates: list[str]) -> tuple[str, str] | None:
+    """The ballot with one of these codes (casting.tracker_candidates: what a typed code can mean)."""
+    if not candidates:
+        return None
     return db.session.execute(select(Ballot.tracker, Ballot.choice).where(
-        Ballot.poll_id == poll.id, Ballot.tracker == tracker)).first()
+        Ballot.poll_id == poll.id, Ballot.tracker.in_(candidates)).order_by(Ballot.tracker).limit(1)).first()
+
+
+def ballots_around(poll, tracker: str, n: int = 5) -> list[tuple[str, str]]:
+    """The published table's rows around one ballot: n before it, it, n after (by code)."""
+    before = db.session.execute(select(Ballot.tracker, Ballot.choice).where(
+        Ballot.poll_id == poll.id, Ballot.tracker < tracker).order_by(Ballot.tracker.desc()).limit(n)).all()
+    after = db.session.execute(select(Ballot.tracker, Ballot.choice).where(
+        Ballot.poll_id == poll.id, Ballot.tracker >= tracker).order_by(Ballot.tracker).limit(n + 1)).all()
+    return list(reversed(before)) + list(after)
 
 
 def waiting_voters(poll, exclude_user_id: int | None) -> list[User]:

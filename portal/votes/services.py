@@ -25,7 +25,7 @@ from ..extensions import db
 from ..roster.models import Household, HouseholdMember
 from ..web.errors import RuleViolation
 from . import households, links, sealing
-from .models import KINDS, PRESETS, YES_NO_ABSTAIN, ElectorateEntry, Poll, PollKey, PollOption
+from .models import KINDS, PRESETS, YES_NO_ABSTAIN, ElectorateEntry, PaperTotals, Poll, PollKey, PollOption, RollEntry
 
 QUESTION_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -56,6 +56,15 @@ def options_of(poll: Poll) -> list[PollOption]:
 def option_count(poll: Poll) -> int:
     return db.session.execute(select(func.count()).select_from(PollOption)
                               .where(PollOption.poll_id == poll.id)).scalar_one()
+
+
+def paper_totals(poll: Poll) -> PaperTotals | None:
+    return db.session.get(PaperTotals, poll.id, populate_existing=True)
+
+
+def paper_roll_count(poll: Poll) -> int:
+    return db.session.execute(select(func.count()).select_from(RollEntry).where(
+        RollEntry.poll_id == poll.id, RollEntry.origin == "paper")).scalar_one()
 
 
 # -- creating and editing ---------------------------------------------------------
@@ -89,8 +98,8 @@ def _check(community, question, description, options, kind, k, opens_at, closes_
         if kind == "single":
             k = None
         elif k is None or not 1 <= k < len(labels):
-            raise RuleViolation(_l("For “up to k” choose a k from 1 to one less than the number of options."),
-                                field="k")
+            raise RuleViolation(_l("For “choose several options”, the most each person may choose must be "
+                                   "from 1 to one less than the number of options."), field="k")
     if opens_at is None:
         raise RuleViolation(_l("Please give the opening and the closing time."), field="opens_at")
     if closes_at is None:

@@ -28,8 +28,9 @@ from ..web.permissions import require
 from ..web.reads import commit_read
 from . import casting, queries, results
 from . import permissions as perm
-from .blueprint import bp, detail_url, load
-from .closing import close_if_due
+from ..web.qr import qr_svg
+from .blueprint import bp, detail_url, fmt_tracker, load
+from .closing import close_if_due, min_published
 from .forms import ChoiceForm, LookupForm
 from .pages import detail_page
 
@@ -39,8 +40,9 @@ def index():
     if any([close_if_due(g.community, poll) for poll in queries.list_polls(g.community, False)["open"]]):
         commit_read("due")
     groups = queries.list_polls(g.community, perm.can_create(g.ctx))
+    voted = queries.voted_in([p.id for p in groups["open"]], current_user) if g.ctx.verified else set()
     return render_template("votes/index.html", groups=groups, can_create=perm.can_create(g.ctx),
-                           history=perm.can_see_history(g.ctx))
+                           history=perm.can_see_history(g.ctx), voted=voted)
 
 
 # A closed poll's result and published ballots never change (the result is stored at close), and
@@ -95,7 +97,9 @@ def cast(poll_id):
         tracker = casting.cast(g.community, poll, form.choice.data, actor=current_user)
         # The receipt is this POST's answer (no-store), never a URL. A second send of this ballot
         # lands on the poll's page: the one-time token's row must not hold the code (portal/web/once.py).
-        return Shown(lambda: render_template("votes/receipt.html", poll=poll, tracker=tracker),
+        # The QR code holds the code alone (no link: a scanned link would carry it in a URL).
+        return Shown(lambda: render_template("votes/receipt.html", poll=poll, tracker=tracker,
+                                             qr=qr_svg(fmt_tracker(tracker), _("Receipt code"))),
                      again=detail_url(poll, "#cast"), message=_("Your vote is counted."))
 
     return act(form, run, lambda: detail_page(poll, form), once=True)
@@ -111,15 +115,20 @@ def find(poll_id):
 
     def run():
         asked = casting.normalise_tracker(form.tracker.data)
-        return Shown(lambda: _find_page(poll, form, asked, queries.find_ballot(poll, asked) if asked else None))
+        found = queries.find_ballot(poll, casting.tracker_candidates(asked))
+        return Shown(lambda: _find_page(poll, form, asked, found))
 
     return act(form, run, lambda: _find_page(poll, form))
 
 
 def _find_page(poll, form, asked: str = "", found=None):
+    """The answer (no-store, for the voter alone): their ballot, and the published table around
+    it with their row marked."""
     opts = queries.options(poll)
     labels = [results.option_label(opts[p - 1]) for p in results.parse_choice(found[1])] if found else []
-    return render_template("votes/find.html", poll=poll, form=form, asked=asked, found=found, found_labels=labels)
+    return render_template("votes/find.html", poll=poll, form=form, asked=asked, found=found, found_labels=labels,
+                           rows=(queries.ballots_around(poll, found[0]) if _published(poll) else [found]) if found else [],
+                           labels={o.position: results.option_label(o) for o in opts})
 
 
 @bp.get("/<id:poll_id>/ballots")
@@ -133,13 +142,23 @@ def ballots(poll_id):
     return _ballots(poll)
 
 
+def _published(poll) -> bool:
+    """Whether the closed poll's ballots table and roll are published (not a secret poll with too
+    small a turnout: closing.small_turnout)."""
+    r = queries.result(poll)
+    return r is not None and r.ballots_published
+
+
 def _ballots(poll):
     # Keyset pages (after = the last receipt code shown): a deep page of a 100,000-ballot
     # table costs what the first one does (an OFFSET would walk every row before it).
     after = request.args.get("after", "")
-    if after and not re.fullmatch(r"[A-Z2-7]{16}", after):
+    if after and not re.fullmatch(casting.TRACKER_RE, after):
         abort(400)
     r = queries.result(poll)
+    if not r.ballots_published:
+        return render_template("votes/ballots.html", poll=poll, result=r, rows=[], withheld=True,
+                               least=min_published(), after="", next_after=None, labels={})
     rows = queries.ballots_after(poll, after)
     next_after = rows[queries.PAGE_SIZE - 1][0] if len(rows) > queries.PAGE_SIZE else None
     opts = queries.options(poll)
@@ -156,7 +175,7 @@ def _csv(lines, name):
 @bp.get("/<id:poll_id>/ballots.csv")
 def ballots_csv(poll_id):
     poll = load(poll_id)
-    if not perm.can_see_published(g.ctx, poll):
+    if not perm.can_see_published(g.ctx, poll) or not _published(poll):
         abort(404)
     return _csv(results.ballot_lines(poll.id), f"poll-{poll.id}-ballots.csv")
 
@@ -167,6 +186,8 @@ def roll_csv(poll_id):
     if poll.state != "closed":
         abort(404)
     require(perm.can_see_roll(g.ctx, poll))
+    if not _published(poll):
+        abort(404)
     return _csv(results.roll_lines(poll.id), f"poll-{poll.id}-roll.csv")
 
 

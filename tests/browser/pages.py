@@ -254,6 +254,7 @@ PAGES = [
     PageSpec("vote-rollcall", "zhao", "/c/dongshan/votes/{poll_rollcall}", variant=True),
     PageSpec("vote-draft", "wang", "/c/dongshan/votes/{poll_draft}", variant=True),
     PageSpec("vote-edit", "wang", "/c/dongshan/votes/{poll_draft}/edit", variant=True),
+    PageSpec("vote-open-check", "wang", "/c/dongshan/votes/{poll_draft}/open", variant=True),
     PageSpec("vote-new-errors", "wang", "/c/dongshan/votes/new", _new_poll_with_errors, 400, variant=True),
     PageSpec("vote-ballots-all", None, "/c/dongshan/votes/{poll_closed}/ballots", variant=True),
 ]

@@ -3,7 +3,7 @@ the committee (王秀英) creates and opens a poll; 张桂兰 votes on her phone
 JavaScript off; 刘芳 votes in large text + high contrast (the portal has no separate
 "easy" mode yet: these are the display modes that exist); 孙大爷 votes in person,
 recorded by the committee (assisted); 赵德明 and 王秀英 vote too; the committee closes
-the poll early (everyone voted); 张桂兰 finds her receipt code in the published
+closes the poll (the fifth of five); 张桂兰 finds her receipt code in the published
 table. The pages on the way are axe-clean. Fresh contexts per person, always closed."""
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def vote(page, poll_url, value, mode="default"):
     assert re.search(r"/cast(\?|$)", page.url), page.url  # the receipt is the cast's answer: the code is in no URL
     code = page.inner_text(".tracker code").strip()
     assert code.replace("-", "") not in page.url
-    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code), code
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code), code
     clean(page, mode)
     return code
 
@@ -96,6 +96,11 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             submit(page, "form[action$='/votes/new'] button[type=submit]")
             poll_url = re.sub(r"\?.*$", "", page.url)
             assert re.search(r"/c/dongshan/votes/\d+$", poll_url), page.url
+            assert page.locator("#preview fieldset[disabled] input").count() == 3  # the whole ballot, as a preview
+            assert page.locator("form[action$='/open']").count() == 0  # opening is on the check screen
+            submit(page, "a[href$='/open']")
+            assert page.locator("#preview input").count() == 3
+            clean(page)
             submit(page, "form[action$='/open'] button[type=submit]")
             assert page.locator("#cast").count() == 1
             clean(page)
@@ -129,16 +134,18 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             assert page.locator(".alert-success").count() == 1
             vote(page, path, "1")
         with person(browser, live_server, "zhao", axe_script) as page:
-            vote(page, path, "3")
+            vote(page, path, "3")  # the fifth of five: this vote closes the poll
+            assert page.locator(".receipt-page .alert-success").count() == 1
         with person(browser, live_server, "13800000001", axe_script) as page:
             page.goto("/c/dongshan/votes/mine?lang=zh_Hans")
             assert "王秀英" in page.inner_text("main")  # "recorded by 王秀英 with you present"
             clean(page)
 
-        # --- everyone voted: the committee closes early; the result is published
+        # --- everyone voted: the last vote closed the poll; the result is published
         with person(browser, live_server, "wang", axe_script) as page:
             page.goto(path)
-            submit(page, "form[action$='/close'] button[type=submit]")
+            assert page.locator("form[action$='/close']").count() == 0
+            assert page.locator(".meta .status-done").count() == 1
             assert page.locator("#result svg.chart").count() == 1
             assert "3" in page.inner_text("#result .big-number")
             clean(page)
@@ -156,6 +163,11 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
             submit(page, "form[role=search] button[type=submit]")
             assert page.url.endswith("/find") and zhang_code.replace("-", "") not in page.url
             assert "Found" in page.inner_text(".alert-success") and "Yes" in page.inner_text(".alert-success")
+            mine = page.locator("table.ballots tr.mine")  # her row, marked for her alone
+            assert mine.count() == 1 and zhang_code in mine.inner_text()
+            assert mine.evaluate("tr => getComputedStyle(tr.cells[0]).backgroundColor") != \
+                page.locator("table.ballots tbody tr:not(.mine)").first.evaluate(
+                    "tr => getComputedStyle(tr.cells[0]).backgroundColor")
             clean(page)
     finally:
         with live_server.app.app_context():
@@ -163,3 +175,43 @@ def test_committee_runs_a_vote_residents_vote_and_check_their_receipt(browser, l
                 display_large=False, display_contrast=False, display_easy=False))
             db.session.commit()
         live_server.forget_modes()
+
+
+def _marks(page):
+    """Per named option: (its input is checked, the pictogram shown is the ticked one), as drawn."""
+    return page.locator("#cast .vote-choice").evaluate_all("""labels => labels.map(l => [
+        l.querySelector('input').checked,
+        getComputedStyle(l.querySelector('.mark-chosen')).display !== 'none'
+          && getComputedStyle(l.querySelector('.mark-blank')).display === 'none'])""")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_named_options_look_chosen_only_once_chosen(browser, live_server, axe_script, js):
+    """Issue 14, defect 1: a single-choice ballot showed a ticked box beside every unticked radio."""
+    from portal.communities.models import Community
+    from portal.extensions import db
+    from portal.votes import services as vs
+    from portal.auth.models import User
+    from portal.db import utcnow
+    from datetime import timedelta
+    from sqlalchemy import select
+
+    with live_server.app.app_context():
+        c = db.session.execute(select(Community).where(Community.slug == "dongshan")).scalar_one()
+        wang = db.session.execute(select(User).where(User.username == "wang")).scalar_one()
+        now = utcnow()
+        p = vs.create_poll(c, question=f"哪天打扫村道？（{'js' if js else 'no-js'}）", description="",
+                           options=["星期六", "星期天", "下个星期一"], kind="single", secret=True,
+                           opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=3),
+                           preset="simple_majority", actor=wang)
+        vs.open_poll(c, p, actor=wang)
+        db.session.commit()
+        path = f"/c/dongshan/votes/{p.id}"
+    with person(browser, live_server, "zhao", axe_script, js=js) as page:
+        page.goto(path)
+        assert _marks(page) == [[False, False]] * 3  # nothing chosen: nothing looks chosen
+        page.check("#cast input[name=choice][value='2']")
+        assert _marks(page) == [[False, False], [True, True], [False, False]]
+        page.check("#cast input[name=choice][value='3']")
+        assert _marks(page) == [[False, False], [False, False], [True, True]]
+        clean(page)

@@ -35,6 +35,19 @@ def make_poll(w, state="open", *, kind="yes_no_abstain", secret=True, preset="si
     return p
 
 
+def absent_resident(w, name="absa"):
+    """One more verified resident of community A who will not vote: casting everyone else's
+    ballot then leaves the poll open (the vote that completes the electorate closes it)."""
+    from portal.communities import services as cs
+
+    from .helpers import make_user
+
+    u = make_user(name)
+    cs.add_resident(w.a, u, actor=w["coma"])
+    db.session.commit()
+    return u
+
+
 def make_due(p):
     p.closes_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -60,6 +73,6 @@ def sealed_count(poll_id: int | None = None) -> int:
 
 def receipt_code(page: str) -> str:
     """The receipt code (16 characters, no dashes) on the receipt page, the cast's answer."""
-    m = re.search(r'<p class="tracker"><code>([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</code></p>', page)
+    m = re.search(r'<p class="tracker"><code>([0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3})</code></p>', page)
     assert m, "no receipt code on the page"
     return m.group(1).replace("-", "")
