@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from portal.db import TZDateTime
 
 revision = '0016_mediation_quality'
-down_revision = '0014_audit_private'
+down_revision = '0015_votes_quality'
 branch_labels = None
 depends_on = None
 
