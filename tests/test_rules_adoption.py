@@ -7,7 +7,6 @@ from portal.extensions import db
 from portal.rules import adoption
 from portal.rules.models import RuleVersion
 from portal.votes import casting as vote_casting
-from portal.votes import closing as vote_closing
 from portal.votes import links
 from portal.votes.models import Poll
 
@@ -39,8 +38,8 @@ def test_a_passed_poll_adopts_the_version(app, world):
     html = page(en(app, "resa"), f"/c/dorf-a/rules/v/{draft.id}")
     assert f'href="/c/dorf-a/votes/{poll.id}"' in html and "Go to the vote" in html
     _vote(world, poll, {name: 1 for name in _electorate(world, poll)})  # everyone: yes
-    vote_closing.close_poll(world.a, poll, actor=world["coma"])  # early: everyone has voted
-    db.session.commit()
+    db.session.commit()  # the last ballot closed the poll: everyone has voted
+    assert poll.state == "closed"
     db.session.expire_all()
     v = db.session.get(RuleVersion, draft.id)
     assert poll.passed is True and v.status == "adopted" and v.poll_id == poll.id and v.vote_result
@@ -51,8 +50,8 @@ def test_a_failed_poll_sends_the_text_back_to_drafting(app, world):
     draft = make_rules(world, "vote_draft")
     poll = adoption.start_adoption_vote(draft, world["coma"])
     _vote(world, poll, {name: 2 for name in _electorate(world, poll)})  # everyone: no
-    vote_closing.close_poll(world.a, poll, actor=world["coma"])
-    db.session.commit()
+    db.session.commit()  # the last ballot closed the poll
+    assert poll.state == "closed"
     db.session.expire_all()
     assert db.session.get(RuleVersion, draft.id).status == "returned"
     newest = db.session.execute(select(RuleVersion).where(RuleVersion.document_id == draft.document_id)

@@ -86,6 +86,7 @@ SHOTS = [
     Shot("resident-vote-check", "liu", "/c/dongshan/votes/{poll_open}", "The check screen before the vote is cast",
          action=_vote_check),
     Shot("committee-landing", "wang", "", "Where the committee lands after signing in"),
+    Shot("committee-queue", "wang", "/c/dongshan/queue/", "For me to do (待我处理): everything waiting, overdue first"),
     Shot("committee-community", "wang", "/c/dongshan/", "The community page, signed in as the committee"),
     Shot("committee-members", "wang", "/c/dongshan/members", "Members: verifying who asked to join"),
     Shot("committee-proposal-answer", "wang", "/c/dongshan/proposals/{lights}/answer",
