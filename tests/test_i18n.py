@@ -98,7 +98,8 @@ def test_catalog_complete(locale):
                 problems.append(f"positional placeholders differ: {label}")
         if locale == "zh_Hans":
             for i, s in zip(ids, forms):
-                if s == i and re.search(r"[A-Za-z]{2}", i) and i not in SAME_IN_CHINESE:
+                # Letters outside the placeholders: "“%(title)s”" is the same in both languages.
+                if s == i and re.search(r"[A-Za-z]{2}", _PLACEHOLDER_RE.sub("", i)) and i not in SAME_IN_CHINESE:
                     problems.append(f"left in English: {label}")
     assert not problems, f"{locale}: " + "\n".join(problems)
 

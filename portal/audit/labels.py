@@ -61,6 +61,8 @@ ACTIONS = {
     "mediation.mediator_assigned": _l("Mediator assigned"),
     "mediation.mediator_removed": _l("Mediator removed"),
     "mediation.conflict_declared": _l("Mediator stepped aside (conflict of interest)"),
+    "mediation.no_conflict_declared": _l("Mediator declared no conflict of interest"),
+    "mediation.withdrawn": _l("Mediation request withdrawn"),
     "mediation.other_mediator_asked": _l("A party asked for another mediator"),
     "mediation.session_added": _l("Mediation session recorded"),
     "mediation.outcome": _l("Mediation outcome recorded"),

@@ -77,6 +77,8 @@ SENTENCES = {
     "mediation.mediator_assigned": _l("%(who)s assigned %(user)s to %(what)s"),
     "mediation.mediator_removed": _l("%(who)s removed %(user)s from %(what)s"),
     "mediation.conflict_declared": _l("%(who)s stepped aside from %(what)s (conflict of interest)"),
+    "mediation.no_conflict_declared": _l("%(who)s declared no conflict of interest in %(what)s"),
+    "mediation.withdrawn": _l("%(who)s withdrew the request %(what)s"),
     "mediation.other_mediator_asked": _l("%(who)s asked for another mediator for %(what)s"),
     "mediation.session_added": _l("%(who)s recorded a mediation session of %(what)s"),
     "mediation.outcome": _l("%(who)s recorded the outcome of %(what)s"),
