@@ -3,6 +3,7 @@ Flask-Babel's output, memoised; `isotime` for <time datetime> in whole seconds."
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import flask_babel
 import pytest
@@ -91,3 +92,34 @@ def test_isotime_is_whole_seconds_utc():
     assert dates.isotime(dt.datetime(2026, 12, 2, 12, 27, 45, 165012, tzinfo=shanghai)) == "2026-12-02T04:27:45Z"
     assert dates.isotime(dt.datetime(2026, 12, 2, 4, 27, 45, 999999)) == "2026-12-02T04:27:45Z"  # naive: UTC
     assert dates.isotime(None) == ""
+
+
+def test_colon_and_brackets_are_full_width_in_chinese(app):
+    """Chinese text uses full-width punctuation (issue 14, "Words"): 听一听：提案, 成员（12）."""
+    with app.test_request_context("/"):
+        with flask_babel.force_locale("zh_Hans"):
+            assert dates.colon() == "："
+            assert str(dates.paren(12)) == "（12）"
+            assert str(dates.paren("<b>")) == "（&lt;b&gt;）"
+        with flask_babel.force_locale("en"):
+            assert dates.colon() == ": "
+            assert str(dates.paren(12)) == " (12)"
+
+
+def test_no_ascii_punctuation_next_to_chinese_in_the_catalog():
+    """No zh_Hans msgstr glues an ASCII colon, comma, question mark or bracket to Chinese text."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[1] / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as f:
+        catalog = read_po(f, locale="zh_Hans")
+    cjk = "[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]"
+    glued = re.compile(rf"{cjk}\s?[:,?!()]|[:,?!(]\s?{cjk}|{cjk}\s?\)")
+    bad = []
+    for msg in catalog:
+        for s in (msg.string if isinstance(msg.string, (list, tuple)) else [msg.string]):
+            if s and glued.search(re.sub(r"%\([^)]*\)[sd]|%[sd]", "X", s)):
+                bad.append(s)
+    assert not bad, bad

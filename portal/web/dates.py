@@ -17,6 +17,7 @@ import datetime as dt
 
 from babel import dates as bd
 from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
 
 NAMED = ("full", "long", "medium", "short")
 # language -> (date pattern, date and time pattern)
@@ -113,8 +114,17 @@ def colon() -> str:
     return "：" if getattr(get_locale(), "language", "") == "zh" else ": "
 
 
+def paren(text) -> Markup:
+    """An aside in brackets after a label: full-width in Chinese, no space (成员（12）), a space and
+    ASCII brackets in English (Members (12)). The text is escaped unless it is already markup."""
+    if getattr(get_locale(), "language", "") == "zh":
+        return Markup("（%s）") % text
+    return Markup(" (%s)") % text
+
+
 def register(app) -> None:
     app.jinja_env.filters["isotime"] = isotime
     app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["paren"] = paren
     app.jinja_env.filters["datetimeformat"] = datetimeformat
     app.jinja_env.filters["dateformat"] = dateformat
