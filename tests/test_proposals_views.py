@@ -175,6 +175,7 @@ def test_draft_with_photos_and_voice_edit_publish_and_file_visibility(app, world
     assert actions_after(world.a, start) == ["proposal.created"] + ["attachment.added"] * 3
     draft_page = follow(resa, r)
     assert "Your draft is saved" in draft_page
+    assert 'class="support-box"' not in draft_page  # nobody can support a draft: no "0 neighbours" box
     assert file_ids(draft_page) == [a.id for a in atts]
     assert draft_page.count("<img ") == 2 and draft_page.count("<audio ") == 1 + (app.config["READ_ALOUD"] is True)  # the recording (+ read-aloud)
 
