@@ -122,6 +122,9 @@ def create_app(config=None) -> Flask:
             digest.update(path.read_bytes())
     app.config.setdefault("ASSET_VERSION", digest.hexdigest()[:10])
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 7 * 24 * 3600
+    from .web import stylesheet
+
+    stylesheet.init_app(app, ROOT / "static" / "css" / "portal.css")
 
     asset_urls: dict[tuple[str, str], str] = {}
 

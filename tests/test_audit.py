@@ -639,7 +639,7 @@ def test_audit_page_pagination_and_filters(app, world, make_client):
     assert page_seqs(html) == [5, 4]
     both = [s for s in range(130, 9, -1) if (s - 10) % 3 == 0 and (s - 10) % 2 == 0]
     html = c.get(f"/c/dorf-a/audit/?actor={coma}&action=test.even").get_data(as_text=True)
-    assert page_seqs(html) == both
+    assert page_seqs(html) == both[:PAGE]
 
 
 def test_audit_page_bad_parameters_are_400(app, world, make_client):

@@ -615,6 +615,7 @@ SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
 ROUTES = [
     Route("/", "GET", _fixed("/"), expect(200)),
     Route("/healthz", "GET", _fixed("/healthz"), expect(200)),
+    Route("/static/css/portal.css", "GET", _fixed("/static/css/portal.css"), expect(200)),  # minified, for all
     Route("/display", "GET", _fixed("/display?toggle=large&next=/c/dorf-a/"), expect(303)),
     Route("/display", "POST", _fixed("/display"), expect(DONE),
           lambda w, r: {"toggle": "large", "next": "/c/dorf-a/"}),
@@ -746,7 +747,7 @@ def check(response, expected, url, method, rule=None):
         assert status == expected, f"expected {expected}, got {status} ({response.headers.get('Location')}): {body}"
         if expected == 200:
             assert response.mimetype in ("text/html", "application/json", "application/x-ndjson", "text/x-python",
-                                         "image/png", "audio/ogg", "text/csv", "image/webp")
+                                         "text/css", "image/png", "audio/ogg", "text/csv", "image/webp")
 
 
 @pytest.mark.parametrize("role", ROLES)

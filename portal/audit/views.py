@@ -24,7 +24,7 @@ from .sentences import Context, people_named, sentence
 from .chain import private_by_rule, verify_community
 from .forms import HeadCheckForm
 
-PAGE = 30  # rows per page: the 60 KB page budget holds the stylesheet of every capability too
+PAGE = 15  # rows per page: the 60 KB page budget holds the stylesheet of every capability too
 ACTION_MAX = 40
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 

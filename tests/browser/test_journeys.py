@@ -19,6 +19,13 @@ def submit(page, selector):
         page.click(selector)
 
 
+def open_prefs(page):
+    """Language and display modes are behind one <details> control (issue 14): open it, as a
+    person would, by its summary (no script needed)."""
+    if page.get_attribute("details.prefs", "open") is None:
+        page.click("details.prefs > summary")
+
+
 def html_state(page):
     return {
         "lang": page.get_attribute("html", "lang"),
@@ -99,14 +106,15 @@ def test_register_join_verify_audit_language_modes(browsing, live_server, js):
     assert "Verified resident" in status, status
     page.click("nav.communitynav a[href*='/audit']")
     page.wait_for_url(re.compile(r"/audit"))
-    rows = page.locator("table.audit tbody tr")
+    rows = page.locator("ol.audit-trail > li")  # one plain sentence per record (issue 14)
     newest, before = rows.nth(0).inner_text(), rows.nth(1).inner_text()
-    assert "Verified as resident" in newest and "Coma" in newest, newest
-    assert "Asked to join" in before and name in before, before
-    seq = int(rows.nth(0).locator("td").first.inner_text().strip().lstrip("#"))
-    assert page.inner_text("dl.head dd").split()[0] == str(seq)
+    assert "confirmed someone as a resident" in newest and "Coma" in newest, newest
+    assert "asked to join" in before and name in before, before
+    seq = int(rows.nth(0).get_attribute("id").lstrip("r"))
+    assert f"no. {seq}" in page.inner_text("p.audit-head")
 
     # --- language: header links, remembered on the next pages
+    open_prefs(page)
     page.click("nav.langs a[hreflang='zh-Hans']")
     page.wait_for_url(re.compile(r"lang=zh_Hans"))
     assert html_state(page)["lang"] == "zh-Hans"
@@ -114,6 +122,7 @@ def test_register_join_verify_audit_language_modes(browsing, live_server, js):
     page.click("nav.usernav a[href='/account']")
     page.wait_for_url(re.compile(r"/account$"))
     assert html_state(page)["lang"] == "zh-Hans"
+    open_prefs(page)
     page.click("nav.langs a[hreflang='en']")
     page.wait_for_url(re.compile(r"lang=en"))
     assert html_state(page)["lang"] == "en"
@@ -123,17 +132,20 @@ def test_register_join_verify_audit_language_modes(browsing, live_server, js):
 
     # --- display modes: header buttons, remembered on the next pages
     assert_modes(page, large=False, contrast=False)
+    open_prefs(page)
     submit(page, ".modes button[value=large]")
     assert_modes(page, large=True, contrast=False)
     page.click(".cards a[href^='/c/dorf-a']")
     page.wait_for_url(re.compile(r"/c/dorf-a/"))
     assert_modes(page, large=True, contrast=False)
+    open_prefs(page)
     submit(page, ".modes button[value=contrast]")
     assert page.url.endswith("/c/dorf-a/"), page.url  # back on the same page
     assert_modes(page, large=True, contrast=True)
     page.click("nav.usernav a[href='/account']")
     page.wait_for_url(re.compile(r"/account$"))
     assert_modes(page, large=True, contrast=True)
+    open_prefs(page)
     submit(page, ".modes button[value=large]")
     assert_modes(page, large=False, contrast=True)
     page.reload()
@@ -161,22 +173,27 @@ def test_visitor_modes_and_language_persist(browsing, js):
     page = ctx.new_page()
     page.goto("/c/dorf-a/?lang=en")
     assert_modes(page, large=False, contrast=False)
+    open_prefs(page)
     submit(page, ".modes button[value=large]")
     assert page.url.endswith("/c/dorf-a/?lang=en"), page.url
     assert_modes(page, large=True, contrast=False)
+    open_prefs(page)
     submit(page, ".modes button[value=contrast]")
     assert_modes(page, large=True, contrast=True)
     page.click("nav.usernav a[href^='/login']")
     page.wait_for_url(re.compile(r"/login"))
     assert_modes(page, large=True, contrast=True)
     assert html_state(page)["lang"] == "en"
+    open_prefs(page)
     page.click("nav.langs a[hreflang='zh-Hans']")
     page.wait_for_url(re.compile(r"lang=zh_Hans"))
     page.click("a.brand")
     page.wait_for_url(re.compile(r"/$"))
     assert html_state(page)["lang"] == "zh-Hans"
     assert_modes(page, large=True, contrast=True)
+    open_prefs(page)
     submit(page, ".modes button[value=contrast]")
+    open_prefs(page)
     submit(page, ".modes button[value=large]")
     assert_modes(page, large=False, contrast=False)
     ctx.close()

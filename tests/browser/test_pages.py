@@ -123,7 +123,8 @@ def test_page(browsing, live_server, axe_script, screenshots_dir, mode, locale, 
 NOT_PAGES = {"static", "main.healthz", "audit.export", "files.get", "files.thumbnail", "display.toggle_mode_visitor",
              "mediation.export_all", "mediation.export_own",  # JSON downloads
              "votes.ballots_csv", "votes.roll_csv",  # CSV downloads
-             "readaloud.audio"}  # spoken text (tests/test_readaloud.py)
+             "readaloud.audio",  # spoken text (tests/test_readaloud.py)
+             "stylesheet", "audit.verifier"}  # tests/test_stylesheet.py, tests/test_audit_trail.py
 
 
 def test_every_page_is_in_the_catalogue(live_server):
