@@ -73,7 +73,7 @@ def test_draft_consult_amend_revise_diff(browsing, live_server, axe_init):
         resa.check("input[name=kind][value=change]")
         resa.fill("#text", "村民应当爱护公共设施，不得损坏道路、路灯、水井和健身器材。")
         resa.fill("#rationale", "新装了健身器材。")
-        submit(resa, "form[action$='/amendments'] button[type=submit]")
+        submit(resa, "form[action$='/amendments'] button[type=submit]:not([name=_preview])")
         amendment_a = resa.url
         meda = open_as("meda")
         meda.goto(version_url)
@@ -82,7 +82,7 @@ def test_draft_consult_amend_revise_diff(browsing, live_server, axe_init):
         meda.check("input[name=kind][value=change]")
         meda.fill("#text", "红白喜事从简办理，酒席不超过十桌。")
         meda.fill("#rationale", "写清楚桌数。")
-        submit(meda, "form[action$='/amendments'] button[type=submit]")
+        submit(meda, "form[action$='/amendments'] button[type=submit]:not([name=_preview])")
         amendment_b = meda.url
         meda.goto(amendment_a)
         submit(meda, "form[action$='/support'] button[type=submit]")

@@ -40,6 +40,7 @@ def _context(browsing, live_server, user, js=True):
     from portal.demo import DEMO_PASSWORD
 
     sign_in(page, user, DEMO_PASSWORD)
+    page.goto("/?lang=zh_Hans")  # these checks read Chinese; an earlier test may have left the profile in English
     return ctx, page
 
 
