@@ -118,6 +118,22 @@ def no_conflict(case_id):
     return act(form, run, _again(case, rel, "declare", form), once=True)
 
 
+class _FormPage:
+    """A case's form on a page of its own: rendered again by the wrapper after a mistake, and on a
+    GET traced as a look at the case (after rendering, as on the case page)."""
+
+    def __init__(self, case, rel, form, template: str, what: str):
+        self.case, self.rel, self.form, self.template, self.what = case, rel, form, template, what
+
+    def __call__(self):
+        return render_template(self.template, case=self.case, form=self.form)
+
+    def shown(self):
+        html = self()
+        record_view(self.case, self.what, self.rel)
+        return html
+
+
 @bp.route("/<id:case_id>/withdraw", methods=["GET", "POST"])
 def withdraw(case_id):
     """The check screen, then the withdrawal of the requester's own request."""
@@ -125,13 +141,9 @@ def withdraw(case_id):
     require_or_sent(perm.can_withdraw(rel, case))
     form = WithdrawForm()
 
-    def page():
-        return render_template("mediation/withdraw.html", case=case, form=form)
-
+    page = _FormPage(case, rel, form, "mediation/withdraw.html", "withdraw form")
     if request.method == "GET":
-        html = page()
-        record_view(case, "withdraw form", rel)  # after rendering, as on the case page
-        return html
+        return page.shown()
 
     def run():
         services.withdraw_request(g.community, case, actor=current_user)
@@ -175,13 +187,9 @@ def outcome(case_id):
     require_or_sent(perm.can_record_outcome(rel, case, _declared(case)))
     form = OutcomeForm()
 
-    def page():
-        return render_template("mediation/outcome.html", case=case, form=form)
-
+    page = _FormPage(case, rel, form, "mediation/outcome.html", "outcome form")
     if request.method == "GET":
-        html = page()
-        record_view(case, "outcome form", rel)  # after rendering, as on the case page
-        return html
+        return page.shown()
 
     def run():
         services.record_outcome(g.community, case, form.kind.data, facts=form.facts.data or "",

@@ -49,7 +49,7 @@ from .recordings import DEFAULT_MAX_SECONDS, reencode
 from .errors import UploadRejected, UploadTooLarge
 from .models import Attachment
 from .storage import upload_root, write_file
-from . import thumbnails
+from .thumbnails import make as make_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -473,7 +473,7 @@ def _save_image(community, actor, file_storage, owner_type: str, owner_id: int,
                           _config("UPLOAD_IMAGE_MAX_FULL_PIXELS", DEFAULT_IMAGE_MAX_FULL_PIXELS))
     attachment = _add(community, actor, "image", owner_type, owner_id, filename, image.data,
                       image.content_type, image.ext, image.width, image.height, actor_role)
-    thumbnails.make(attachment.storage_key, attachment.sha256, attachment.content_type, image.picture)
+    make_thumbnails(attachment.storage_key, attachment.sha256, attachment.content_type, image.picture)
     return attachment
 
 
