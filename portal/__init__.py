@@ -15,6 +15,8 @@ from . import (
     comments,
     communities,
     main,
+    levels,
+    matters,
     mediation,
     mine,
     moderation,
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Each brings its blueprints, template helpers, registrations and CLI commands in its init_app;
 # nothing registers itself when imported. The order is the order of the navigation.
 CAPABILITIES = (main, auth, communities, audit, admin, proposals, comments, moderation, uploads, roster,
-                readaloud, assisted, rules, mediation, votes, mine, queue)
+                readaloud, assisted, rules, mediation, votes, levels, matters, mine, queue)
 
 
 class Portal(Flask):

@@ -7,6 +7,7 @@ from .comments.models import Comment  # noqa: F401
 from .moderation.models import Flag  # noqa: F401
 from .proposals.models import (OfficialAnswer, ProgressUpdate, Proposal, ProposalCategory,  # noqa: F401
                                ProposalSettings, ProposalSupport)
+from .levels.models import Grid, GridAssignment  # noqa: F401
 from .roster.models import Household, HouseholdMember, LoginCard  # noqa: F401
 from .assisted.models import AssistedAction  # noqa: F401
 from .rules.models import (Amendment, AmendmentSupport, RuleChapter, RuleClause, RuleDocument,  # noqa: F401
@@ -15,4 +16,5 @@ from .mediation.models import (Agreement, AgreementTerm, CaseSession, Correction
                                FollowUp, MediationCase, MediatorAssignment, Rating)
 from .votes.models import (Ballot, ElectorateEntry, PaperTotals, Poll, PollKey, PollOption, PollResult,  # noqa: F401
                            RollCallVote, RollEntry, SealedBallot)
+from .matters.models import Matter, MatterCategory, MatterCloseDays, MatterStep, MatterTally  # noqa: F401
 from .web.models import SubmittedForm  # noqa: F401

@@ -121,7 +121,8 @@ def test_world_events_land_in_the_right_chain(app, world):
 
     expected_a = [
         ("community.created", u["root"], "platform_admin", ("community", w.a.id),
-         {"slug": "dorf-a", "name": "Dorf A", "region": "Region A", "kind": "village", "default_locale": "zh_Hans"}),
+         {"slug": "dorf-a", "name": "Dorf A", "region": "Region A", "kind": "village", "default_locale": "zh_Hans",
+          "street": w.a.parent_id}),
         ("membership.added", u["root"], "platform_admin", None, {"user": u["coma"], "status": "verified"}),
         ("role.granted", u["root"], "platform_admin", None, {"user": u["coma"], "role": "committee"}),
         ("membership.added", u["coma"], "committee", None, {"user": u["meda"], "status": "verified"}),
@@ -136,7 +137,8 @@ def test_world_events_land_in_the_right_chain(app, world):
     ]
     expected_b = [
         ("community.created", u["root"], "platform_admin", ("community", w.b.id),
-         {"slug": "dorf-b", "name": "Dorf B", "region": "Region B", "kind": "urban", "default_locale": "zh_Hans"}),
+         {"slug": "dorf-b", "name": "Dorf B", "region": "Region B", "kind": "urban", "default_locale": "zh_Hans",
+          "street": w.b.parent_id}),
         ("membership.added", u["root"], "platform_admin", None, {"user": u["comb"], "status": "verified"}),
         ("role.granted", u["root"], "platform_admin", None, {"user": u["comb"], "role": "committee"}),
         ("membership.added", u["comb"], "committee", None, {"user": u["resb"], "status": "verified"}),

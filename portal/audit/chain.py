@@ -196,6 +196,34 @@ def record(community, action: str, subject=None, data: dict | None = None,
     return event
 
 
+def lock_chains(*units) -> dict[int, tuple[int, str]]:
+    """Take the chain locks of several units in one order (by id), before recording in them: two
+    hand-offs A→B and B→A at the same moment then wait for each other instead of deadlocking.
+    Returns each unit's stored head (seq, hash) as the database has it now."""
+    heads = {}
+    for unit_id in sorted({pk_of(u) for u in units}):
+        seq, head, _last = _lock_and_read_head(unit_id)
+        heads[unit_id] = (seq, head)
+    return heads
+
+
+def record_handoff(sender, receiver, action: str, subject, data: dict | None = None,
+                   actor_role: str | None = None, *, actor) -> tuple[AuditEvent, AuditEvent]:
+    """A hand-off between two units (a matter dispatched, returned, escalated): one event in each
+    chain, each naming the other chain's head at that moment (docs/architecture.md, "Traces across
+    levels"). The sender's event names the receiver's head before the hand-off; the receiver's
+    names the sender's head after it, i.e. the sender's event itself."""
+    db.session.flush()
+    other_seq, other_head = lock_chains(sender, receiver)[pk_of(receiver)]
+    out = record(sender, action + ".sent", subject,
+                 {**(data or {}), "to": pk_of(receiver), "to_head": [other_seq, other_head]},
+                 actor_role=actor_role, actor=actor)
+    got = record(receiver, action + ".received", subject,
+                 {**(data or {}), "from": pk_of(sender), "from_head": [out.seq, out.hash]},
+                 actor_role=actor_role, actor=actor)
+    return out, got
+
+
 @dataclass
 class VerifyResult:
     community_id: int | None

@@ -11,7 +11,14 @@ from ..extensions import db
 
 KINDS = ("village", "urban")
 STATUSES = ("pending", "verified", "rejected")
-ROLES = ("committee", "mediator")
+# Roles a community's committee grants; "staff" is the one role of a unit above (a street, a district,
+# a department), granted by the unit above it or the platform admin (docs/architecture.md, "Levels").
+ROLES = ("committee", "mediator", "grid_worker")
+UNIT_ROLES = ("staff",)
+ALL_ROLES = ROLES + UNIT_ROLES
+# A row of `community` is a unit of the administrative tree (the table's name predates the levels):
+# district → street → community, with departments under a street or a district.
+LEVELS = ("district", "street", "community", "department")
 
 
 class Community(db.Model):
@@ -30,8 +37,17 @@ class Community(db.Model):
     # Moves with every audited change of what people see, not with the traces reads leave (a look
     # at a mediation case): the page caches key on it (docs/architecture.md, "Caches").
     content_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    level: Mapped[str] = mapped_column(String(12), default="community", server_default="community")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True, default=None)
 
-    __table_args__ = (CheckConstraint("kind in ('village', 'urban')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind in ('village', 'urban')", name="kind"),
+        CheckConstraint("level in ('district', 'street', 'community', 'department')", name="level"),
+    )
+
+    @property
+    def is_community(self) -> bool:
+        return self.level == "community"
 
 
 class Membership(db.Model):
@@ -72,5 +88,5 @@ class MemberRole(db.Model):
 
     __table_args__ = (
         UniqueConstraint("membership_id", "role"),
-        CheckConstraint("role in ('committee', 'mediator')", name="role"),
+        CheckConstraint("role in ('committee', 'mediator', 'grid_worker', 'staff')", name="role"),
     )

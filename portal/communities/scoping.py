@@ -110,14 +110,21 @@ def current_ctx() -> Ctx:
     return g.ctx
 
 
-def community_blueprint(name: str, import_name: str, sub: str = "") -> Blueprint:
-    """A blueprint under /c/<slug>/...: loads the community (404 if unknown) and
-    the acting Ctx into g before any view runs."""
-    bp = Blueprint(name, import_name, url_prefix="/c/<slug:slug>" + sub)
+COMMUNITY_ONLY = ("community",)
+
+
+def community_blueprint(name: str, import_name: str, sub: str = "", *, prefix: str = "/c",
+                        levels: tuple[str, ...] = COMMUNITY_ONLY) -> Blueprint:
+    """A blueprint under /c/<slug>/...: loads the community (404 if unknown, or if it is a unit of
+    another level than `levels`: a street has no proposals) and the acting Ctx into g before any
+    view runs. The units above use prefix "/u" (portal/levels; docs/architecture.md, "Levels")."""
+    bp = Blueprint(name, import_name, url_prefix=prefix + "/<slug:slug>" + sub)
 
     @bp.url_value_preprocessor
     def _load_community(endpoint, values):
         g.community = community_by_slug_or_404(values.pop("slug"))
+        if g.community.level not in levels:
+            abort(404)
         g.ctx = context_for(current_user, g.community)
 
     @bp.url_defaults

@@ -11,7 +11,7 @@ from ..audit import chain as audit
 from ..db import utcnow
 from ..extensions import db
 from ..web.errors import RuleViolation
-from .models import KINDS, ROLES, Community, MemberRole, Membership
+from .models import KINDS, ROLES, UNIT_ROLES, Community, MemberRole, Membership
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 RESERVED_SLUGS = {"admin", "static", "login", "logout", "register", "account", "display"}
@@ -21,8 +21,24 @@ RESERVED_SLUGS = {"admin", "static", "login", "logout", "register", "account", "
 ON_COMMUNITY_CREATED: list = []
 
 
+DEFAULT_STREET = "street"  # the unnamed street of an installation that uses no levels
+
+
+def default_street() -> Community:
+    """The unnamed street that holds communities created without one (made on first use; the
+    migration to levels made it for the communities that already existed)."""
+    street = db.session.execute(select(Community).where(Community.slug == DEFAULT_STREET)).scalar_one_or_none()
+    if street is None:
+        street = Community(slug=DEFAULT_STREET, name="", region="", kind="urban", level="street")
+        db.session.add(street)
+        db.session.flush()
+    return street
+
+
 def create_community(actor, slug: str, name: str, region: str = "", kind: str = "village",
-                     default_locale: str = "zh_Hans") -> Community:
+                     default_locale: str = "zh_Hans", *, parent: Community | None = None,
+                     actor_role: str | None = None) -> Community:
+    """A community or village under `parent` (a street; the unnamed street when None)."""
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise RuleViolation(_l("The short name may use 2 to 40 lower-case letters, digits and dashes."), field="slug")
@@ -30,14 +46,21 @@ def create_community(actor, slug: str, name: str, region: str = "", kind: str = 
         raise RuleViolation(_l("Unknown kind of community."), field="kind")
     if db.session.execute(select(Community.id).where(Community.slug == slug)).first():
         raise RuleViolation(_l("A community with this short name already exists."), field="slug")
+    if parent is not None and parent.level != "street":
+        raise RuleViolation(_l("A community belongs to a street or township."), field="parent")
+    street = parent if parent is not None else default_street()
     community = Community(slug=slug, name=name.strip(), region=region.strip(), kind=kind,
-                          default_locale=default_locale)
+                          default_locale=default_locale, level="community", parent_id=street.id)
     db.session.add(community)
     db.session.flush()
+    role = actor_role or ("platform_admin" if actor is not None else "system")
     audit.record(community, "community.created", community,
                  {"slug": slug, "name": community.name, "region": community.region, "kind": kind,
-                  "default_locale": default_locale},
-                 actor_role="platform_admin" if actor is not None else "system", actor=actor)
+                  "default_locale": default_locale, "street": street.id},
+                 actor_role=role, actor=actor)
+    if parent is not None:  # the street's chain records its new community too
+        audit.record(street, "unit.child_created", community, {"slug": slug, "level": "community"},
+                     actor_role=role, actor=actor)
     for hook in ON_COMMUNITY_CREATED:
         hook(community)
     return community
@@ -47,6 +70,11 @@ def _membership(community: Community, user) -> Membership | None:
     return db.session.execute(
         select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
     ).scalar_one_or_none()
+
+
+def find_membership(community: Community, user) -> Membership | None:
+    """`user`'s membership of `community` (any status), or None."""
+    return _membership(community, user)
 
 
 def request_join(community: Community, message: str = "", *, actor) -> Membership:
@@ -115,7 +143,7 @@ def add_resident(community: Community, user, actor_role: str = "committee", *, a
 
 def grant_role(community: Community, membership: Membership, role: str,
                actor_role: str = "committee", *, actor) -> None:
-    if role not in ROLES:
+    if role not in (ROLES if community.level == "community" else UNIT_ROLES):
         raise RuleViolation(_l("Unknown role."))
     if membership.status != "verified":
         raise RuleViolation(_l("Roles can only be given to verified members."))

@@ -20,6 +20,8 @@ class Household(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     representative_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id"), default=None)
+    # The grid (网格) the household lives in, chosen by the committee (docs/architecture.md, "Levels").
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True, default=None)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("community_id", "name"),)

@@ -102,12 +102,21 @@ class World:
     a: object
     b: object
     users: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)  # the tree above: slug -> Community
+
+    def unit(self, slug):
+        return self.units[slug]
 
     def __getitem__(self, key):
         return self.users[key]
 
 
-WORLD_NAMES = ("root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody")
+WORLD_NAMES = ("root", "coma", "meda", "resa", "penda", "reja", "comb", "resb", "nobody",
+               "grida", "stra", "disa", "depa", "depb")
+# The tree (docs/architecture.md, "Levels"): district qu-a (staff disa) → street jie-a (staff stra)
+# → dorf-a and dorf-b; department dept-a under jie-a (staff depa). Foreign: qu-b → jie-b, with
+# department dept-b (staff depb). grida has no membership; add_grid() makes the grid and its worker.
+UNIT_SLUGS = ("qu-a", "jie-a", "dept-a", "qu-b", "jie-b", "dept-b")
 
 
 def build_world() -> World:
@@ -116,12 +125,23 @@ def build_world() -> World:
     resident `resb`. `nobody` has no membership; `root` is platform admin."""
     from portal.communities import services as cs
 
+    from portal.levels import services as ls
+
     w = World(None, None)
     for name in WORLD_NAMES:
         w.users[name] = make_user(name, admin=(name == "root"))
     root = w["root"]
-    w.a = cs.create_community(root, "dorf-a", "Dorf A", "Region A")
-    w.b = cs.create_community(root, "dorf-b", "Dorf B", "Region B", "urban")
+    qa = ls.create_unit(None, "district", "qu-a", "District A", actor=root)
+    ja = ls.create_unit(qa, "street", "jie-a", "Street A", actor=root)
+    da = ls.create_unit(ja, "department", "dept-a", "Water A", actor=root)
+    qb = ls.create_unit(None, "district", "qu-b", "District B", actor=root)
+    jb = ls.create_unit(qb, "street", "jie-b", "Street B", actor=root)
+    dbb = ls.create_unit(jb, "department", "dept-b", "Water B", actor=root)
+    w.units = {u.slug: u for u in (qa, ja, da, qb, jb, dbb)}
+    for unit, name in ((qa, "disa"), (ja, "stra"), (da, "depa"), (dbb, "depb")):
+        ls.appoint_staff(unit, w[name], actor=root)
+    w.a = cs.create_community(root, "dorf-a", "Dorf A", "Region A", parent=ja)
+    w.b = cs.create_community(root, "dorf-b", "Dorf B", "Region B", "urban", parent=ja)
     cs.appoint_committee(w.a, w["coma"], actor=root)
     cs.appoint_committee(w.b, w["comb"], actor=root)
     for n in ("meda", "resa"):
@@ -133,6 +153,20 @@ def build_world() -> World:
     cs.add_resident(w.b, w["resb"], actor=w["comb"])
     db.session.commit()
     return w
+
+
+def add_grid(w):
+    """Grid "Grid 1" in dorf-a, patrolled by grida (made a member with the role grid_worker). Not
+    part of build_world: dorf-a's chain keeps the events older tests count."""
+    from portal.communities import services as cs
+    from portal.levels import services as ls
+
+    gm = cs.add_resident(w.a, w["grida"], actor=w["coma"])
+    cs.grant_role(w.a, gm, "grid_worker", actor=w["coma"])
+    grid = ls.create_grid(w.a, "Grid 1", actor=w["coma"])
+    ls.assign_grid_worker(w.a, grid, gm, actor=w["coma"])
+    db.session.commit()
+    return grid
 
 
 def world_for(app) -> World:
@@ -165,7 +199,7 @@ def load_world() -> World:
     from portal.communities.models import Community
 
     slugs = {c.slug: c for c in db.session.execute(select(Community)).scalars()}
-    w = World(slugs["dorf-a"], slugs["dorf-b"])
+    w = World(slugs["dorf-a"], slugs["dorf-b"], units={s: slugs[s] for s in UNIT_SLUGS})
     users = {u.username: u for u in db.session.execute(select(User).order_by(User.id)).scalars()}
     assert tuple(users) == WORLD_NAMES, sorted(users)
     w.users = users

@@ -1,0 +1,6 @@
+"""Matters (事件/诉求): one loop for every reported matter, from intake to the reporter's rating
+(docs/architecture.md, "Matters")."""
+
+
+def init_app(app) -> None:
+    pass
