@@ -641,7 +641,8 @@ ROUTES = [
     # Anyone signed in who is not a member (or was rejected) may ask; members and people
     # already waiting may not. Committee of B and the platform admin are plain people in A.
     Route("/c/<slug:slug>/join", "POST", _fixed("/c/dorf-a/join"),
-          expect(403, visitor=LOGIN, nobody=DONE, reja=DONE, comb=DONE, root=DONE),
+          expect(403, visitor=LOGIN, nobody=DONE, reja=DONE, comb=DONE, root=DONE, grida=DONE, depa=DONE, stra=DONE,
+                 disa=DONE),
           lambda w, r: {"message": "I live in group 3"}),
     Route("/c/<slug:slug>/members", "GET", _fixed("/c/dorf-a/members"), only(["coma"], 200)),
     Route("/c/<slug:slug>/members/<id:member_id>/approve", "POST", _member_url("penda", "approve"),

@@ -17,7 +17,12 @@ from .helpers import PASSWORD, Client, membership, world_for
 from .speed import TEMPLATES
 from .speed import use_fast_commits as _fast_commits
 
-ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root")
+# The people of the world (tests/support/helpers.py build_world): visitor, signed-in nobody, the
+# members of dorf-a and dorf-b, the platform admin, and the staff of the tree above: department
+# dept-a (depa), street jie-a (stra), district qu-a (disa); grida is not a member of anything until
+# add_grid() makes them dorf-a's grid worker.
+ROLES = ("visitor", "nobody", "penda", "reja", "resa", "meda", "coma", "comb", "root", "grida", "depa", "stra",
+         "disa")
 
 # Real scrypt with a tiny cost, so that a fresh world per case (9 accounts) and one login
 # per case stay fast. Only the cost parameters differ from production.
