@@ -29,6 +29,10 @@ PEOPLE = [
     ("chen", "陈志强"),
     ("liu", "刘芳"),
     ("13800000001", "孙大爷"),
+    # The levels above (issue 15): street, department and district staff.
+    ("jiedao", "孙建东（递铺街道）"),
+    ("shuiwu", "周水生（水务站）"),
+    ("quzf", "吴敏（安吉县）"),
 ]
 
 
@@ -43,8 +47,13 @@ def seed() -> bool:
     admin.is_platform_admin = True
     db.session.flush()
 
-    dongshan = communities.create_community(admin, "dongshan", "东山村", "浙江省 安吉县 递铺街道", "village")
-    heping = communities.create_community(admin, "heping", "和平里社区", "北京市 东城区 和平里街道", "urban")
+    from .levels import demo as levels_demo
+
+    tree = levels_demo.seed_tree(users)
+    dongshan = communities.create_community(admin, "dongshan", "东山村", "浙江省 安吉县 递铺街道", "village",
+                                            parent=tree["dipu"])
+    heping = communities.create_community(admin, "heping", "和平里社区", "北京市 东城区 和平里街道", "urban",
+                                          parent=tree["hepingli"])
 
     communities.appoint_committee(dongshan, users["wang"], actor=admin)
     communities.appoint_committee(heping, users["lijg"], actor=admin)
@@ -73,6 +82,10 @@ def seed() -> bool:
     from .votes import demo as votes_demo
 
     votes_demo.seed(dongshan, users)
+    levels_demo.seed_grids(dongshan, users)
+    from .matters import demo as matters_demo
+
+    matters_demo.seed(dongshan, tree, users)
     db.session.commit()
     return True
 
