@@ -1,0 +1,315 @@
+"""Bulk load of the levels benchmark (bench/levels.py): the seed's scale, by COPY into PostgreSQL.
+
+At --scale 1: 16 districts, 276 streets, 5,733 communities, 5 departments per street and 3 per
+district, about 30,000 grids, 60,000 people, 6.27 million matters (6.07 million closed) over five
+years with realistic skew (a few busy communities, a busy grid in each, sanitation and roads the
+common categories), three or four steps of path each, and the counters (matter_tally, matter_close_days)
+computed from the very rows loaded, so that `tally.recount()` would agree.
+
+What is not loaded: audit events of the past (the chains start empty; the benchmark's own
+transitions write real ones), attachments. Secondary indexes are dropped for the load and made
+again after it, as a real import would.
+"""
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+DISTRICTS, STREETS, COMMUNITIES, GRIDS, PEOPLE = 16, 276, 5733, 30_000, 60_000
+MATTERS, CLOSED = 6_270_000, 6_070_000
+DEPTS_PER_STREET, DEPTS_PER_DISTRICT = 5, 3
+CATEGORIES = (("sanitation", "环境卫生", 72, 30), ("roads", "道路设施", 72, 25), ("water", "供水排水", 24, 15),
+              ("safety", "安全隐患", 24, 10), ("building", "违章搭建", 360, 8), ("other", "其他", 72, 12))
+ZONE = ZoneInfo("Asia/Shanghai")
+GENESIS = "0" * 64
+TABLES = ("matter_step", "matter", "matter_tally", "matter_close_days", "matter_category", "grid_assignment",
+          "grid", "member_role", "membership", "user_account", "community")
+
+
+def _ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def _copy(cur, table: str, columns: tuple[str, ...], rows) -> int:
+    """COPY rows (tuples, None for NULL) into table; returns the count."""
+    n = 0
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buf = io.StringIO()
+        for row in rows:
+            buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+            buf.write("\n")
+            n += 1
+            if n % 20000 == 0:
+                copy.write(buf.getvalue())
+                buf = io.StringIO()
+        copy.write(buf.getvalue())
+    return n
+
+
+def _month(t: datetime) -> int:
+    local = t.astimezone(ZONE)
+    return local.year * 100 + local.month
+
+
+def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
+    """Load everything; returns counts, seconds and the ids the benchmark needs."""
+    import psycopg
+
+    rnd = random.Random(seed)
+    t0 = time.monotonic()
+    n_districts = max(1, round(DISTRICTS * min(1.0, scale * 4)))
+    n_streets = max(n_districts, round(STREETS * scale))
+    n_comms = max(n_streets, round(COMMUNITIES * scale))
+    n_grids = max(n_comms, round(GRIDS * scale))
+    n_people = max(n_comms * 2, round(PEOPLE * scale))
+    n_matters = max(100, round(MATTERS * scale))
+    n_closed = round(n_matters * CLOSED / MATTERS)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = now - timedelta(days=5 * 365)
+    out: dict = {}
+    with psycopg.connect(conninfo, autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        # -- units
+        units = []  # (id, slug, name, level, parent)
+        uid = 0
+
+        def unit(slug, name, level, parent):
+            nonlocal uid
+            uid += 1
+            units.append((uid, slug, name, level, parent))
+            return uid
+
+        districts = [unit(f"d{i:02d}", f"第{i + 1}区", "district", None) for i in range(n_districts)]
+        streets = [unit(f"s{i:03d}", f"第{i + 1}街道", "street", districts[i % n_districts]) for i in range(n_streets)]
+        depts_of: dict[int, list[int]] = {}
+        for s in streets:
+            depts_of[s] = [unit(f"s{s}-dep{k}", f"街道部门{k}", "department", s) for k in range(DEPTS_PER_STREET)]
+        for d in districts:
+            depts_of[d] = [unit(f"d{d}-dep{k}", f"区部门{k}", "department", d) for k in range(DEPTS_PER_DISTRICT)]
+        comms = [unit(f"c{i:05d}", f"第{i + 1}村", "community", streets[i % n_streets]) for i in range(n_comms)]
+        parent = {u[0]: u[4] for u in units}
+        _copy(cur, "community", ("id", "slug", "name", "region", "kind", "default_locale", "created_at", "audit_seq",
+                                 "audit_head", "content_seq", "level", "parent_id"),
+              ((i, slug, name, "", "village" if lv == "community" else "urban", "zh_Hans", _ts(start), 0, GENESIS, 0,
+                lv, p) for i, slug, name, lv, p in units))
+        # -- grids: every community one, the rest spread with skew
+        grids_of: dict[int, list[int]] = {c: [] for c in comms}
+        grid_rows = []
+        gid = 0
+        for k in range(n_grids):
+            c = comms[k] if k < n_comms else comms[int(rnd.paretovariate(1.2) * 7) % n_comms]
+            gid += 1
+            grids_of[c].append(gid)
+            grid_rows.append((gid, c, f"网格{len(grids_of[c])}", _ts(start)))
+        _copy(cur, "grid", ("id", "community_id", "name", "created_at"), grid_rows)
+        # -- people: one shared password hash, a verified membership each; staff in every unit above
+        digest = "pbkdf2:sha256:1000$bench$" + "0" * 64
+        _copy(cur, "user_account", ("id", "username", "display_name", "password_hash", "display_large",
+                                    "display_contrast", "display_easy", "is_platform_admin", "created_at",
+                                    "password_changed_at"),
+              ((i, f"u{i:06d}", f"居民{i}", digest, "f", "f", "f", "f", _ts(start), _ts(start))
+               for i in range(1, n_people + 1)))
+        home = {i: comms[(i * 7919) % n_comms] for i in range(1, n_people + 1)}
+        above = [u[0] for u in units if u[3] != "community"]
+        staff = {u: n_people - k for k, u in enumerate(above)}  # the last people are staff above
+        rows = [(i, home[i] if i not in staff.values() else None) for i in range(1, n_people + 1)]
+        memberships = []
+        mid = 0
+        for i, c in rows:
+            if c is not None:
+                mid += 1
+                memberships.append((mid, c, i, "verified", "", "", _ts(start), _ts(start)))
+        staff_m = []
+        for u, person in staff.items():
+            mid += 1
+            memberships.append((mid, u, person, "verified", "", "", _ts(start), _ts(start)))
+            staff_m.append(mid)
+        _copy(cur, "membership", ("id", "community_id", "user_id", "status", "message", "reason", "requested_at",
+                                  "decided_at"), memberships)
+        _copy(cur, "member_role", ("id", "membership_id", "role", "granted_at"),
+              ((k + 1, m, "staff", _ts(start)) for k, m in enumerate(staff_m)))
+        # -- categories per street
+        cat_rows, cats_of = [], {}
+        cid = 0
+        for s in streets:
+            cats_of[s] = []
+            for pos, (key, name, hours, weight) in enumerate(CATEGORIES):
+                cid += 1
+                cat_rows.append((cid, s, key, name, key, hours, pos, "t"))
+                cats_of[s].append((cid, hours, weight))
+        _copy(cur, "matter_category", ("id", "street_id", "key", "name", "name_en", "deadline_hours", "position",
+                                       "active"), cat_rows)
+        conn.commit()
+        log(f"units, grids, people, categories: {time.monotonic() - t0:.0f} s")
+        # -- matters: drop the secondary indexes, load, make them again
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('matter', 'matter_step') "
+                    "AND indexname NOT LIKE 'pk_%' AND indexname NOT LIKE 'uq_%'")
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f"DROP INDEX {name}")
+        weights = [c[3] for c in CATEGORIES]
+        activity = [rnd.lognormvariate(0, 1.0) for _ in comms]
+        total = sum(activity)
+        cum, acc = [], 0.0
+        for a in activity:
+            acc += a / total
+            cum.append(acc)
+        tallies: dict = {}
+        days_hist: Counter = Counter()
+        serials: Counter = Counter()
+        comm_street = {c: parent[c] for c in comms}
+        span = (now - start).total_seconds()
+        open_span = 60 * 86400
+        ratings = ("satisfied", "satisfied", "satisfied", "fair", "unsatisfied")
+        steps_rows = []
+        step_id = [0]
+        sample_open = []
+
+        def matters():
+            import bisect
+
+            for mid_ in range(1, n_matters + 1):
+                closed = mid_ <= n_closed
+                c = comms[min(bisect.bisect_left(cum, rnd.random()), n_comms - 1)]
+                s = comm_street[c]
+                d = parent[s]
+                gl = grids_of[c]
+                g = gl[0] if rnd.random() < 0.5 else rnd.choice(gl)
+                cat, hours, _w = rnd.choices(cats_of[s], weights=weights)[0]
+                serials[c] += 1
+                if closed:
+                    rep = start + timedelta(seconds=span * rnd.random() ** 0.8)
+                else:
+                    rep = now - timedelta(seconds=open_span * rnd.random())
+                rep = rep.replace(microsecond=0)  # as stored
+                due = rep + timedelta(hours=hours)
+                depts = depts_of[s]
+                if closed:
+                    dept = rnd.choice(depts) if rnd.random() < 0.6 else None
+                    took = timedelta(hours=hours * rnd.uniform(0.2, 1.4))
+                    resolved = min(rep + took, now).replace(microsecond=0)
+                    closed_at = min(resolved + timedelta(hours=rnd.uniform(1, 48)), now).replace(microsecond=0)
+                    on_time = resolved <= due
+                    rating = rnd.choice(ratings) if rnd.random() < 0.8 else None
+                    state, holder, sender, resolved_by = "closed", dept or c, c if dept else None, dept or c
+                    deadline = due
+                    keys = [(c, 0), (c, g), (s, 0), (d, 0)] + ([(dept, 0)] if dept else [])
+                    m_close = _month(closed_at)
+                    for k in keys:
+                        _add(tallies, (k, cat, m_close), 1, on_time, rating)
+                        days_hist[(k, max(0, int((closed_at - rep).total_seconds() // 86400)))] += 1
+                    for k in [(c, 0), (c, g), (s, 0), (d, 0)]:
+                        _add_reported(tallies, (k, cat, _month(rep)))
+                    if dept:
+                        _add_reported(tallies, ((dept, 0), cat, _month(rep + timedelta(hours=1))))
+                    if dept:
+                        path = (("report", c, None, "triage", rep), ("dispatch", c, dept, "dispatched",
+                                                                     rep + timedelta(minutes=30)),
+                                ("accept", dept, None, "handling", rep + timedelta(hours=1)),
+                                ("confirm", None, None, "closed", closed_at))
+                    else:
+                        path = (("report", c, None, "triage", rep), ("handle", c, None, "handling",
+                                                                     rep + timedelta(hours=1)),
+                                ("confirm", None, None, "closed", closed_at))
+                    row_steps = len(path)
+                else:
+                    where = rnd.random()
+                    if where < 0.2:
+                        state, holder, sender = "triage", c, None
+                    elif where < 0.8:
+                        state, holder, sender = rnd.choice(("dispatched", "handling")), rnd.choice(depts), c
+                    else:
+                        state, holder, sender = "dispatched", s, c
+                    deadline = due
+                    resolved = closed_at = on_time = rating = resolved_by = None
+                    for k in [(c, 0), (c, g), (s, 0), (d, 0)]:
+                        _add_reported(tallies, (k, cat, _month(rep)))
+                    path = (("report", c, None, "triage", rep),) + (
+                        (("dispatch", c, holder, "dispatched", rep + timedelta(minutes=30)),) if sender else ())
+                    if state == "handling":
+                        path += (("accept", holder, None, "handling", rep + timedelta(hours=1)),)
+                        _add_reported(tallies, ((holder, 0), cat, _month(rep + timedelta(hours=1))))
+                    row_steps = len(path)
+                    if len(sample_open) < 2000:
+                        sample_open.append((mid_, c, holder))
+                for seq, (action, u, to, st, at) in enumerate(path, 1):
+                    step_id[0] += 1
+                    steps_rows.append((step_id[0], mid_, seq, _ts(at), action, u, to, None, "", st, "", None))
+                yield (mid_, c, s, d, serials[c], cat, g, 1 + (mid_ % n_people), "resident", None, "f",
+                       f"事项{mid_}", "", "", None, None, state, holder, _ts(rep), _ts(deadline), sender, resolved_by,
+                       _ts(due), "f", None, "", None, None, "", "已处理" if closed else "", _ts(rep),
+                       _ts(resolved) if resolved else None, _ts(closed_at) if closed_at else None,
+                       None if on_time is None else ("t" if on_time else "f"), rating, None, "f", 0, row_steps)
+
+        cols = ("id", "community_id", "street_id", "district_id", "serial", "category_id", "grid_id", "reporter_id",
+                "reporter_role", "recorded_by_id", "anonymous", "title", "description", "place", "latitude",
+                "longitude", "state", "holder_id", "held_since", "deadline", "sender_id", "resolved_by_id", "due_at",
+                "extension_asked", "extension_hours", "extension_reason", "extension_decided", "merged_into_id",
+                "public_reason", "outcome", "reported_at", "resolved_at", "closed_at", "closed_on_time", "rating",
+                "rated_at", "reopened", "urged", "steps")
+        step_cols = ("id", "matter_id", "seq", "at", "action", "unit_id", "to_unit_id", "actor_id", "actor_role",
+                     "state", "note", "deadline")
+        gen = matters()
+        loaded = 0
+        while True:
+            chunk = []
+            for row in gen:
+                chunk.append(row)
+                if len(chunk) >= 200_000:
+                    break
+            if not chunk:
+                break
+            loaded += _copy(cur, "matter", cols, chunk)
+            _copy(cur, "matter_step", step_cols, steps_rows)
+            steps_rows.clear()
+            conn.commit()
+            if loaded % 1_000_000 < 200_000:
+                log(f"matters: {loaded:,} in {time.monotonic() - t0:.0f} s")
+        t_idx = time.monotonic()
+        for _, definition in indexes:
+            cur.execute(definition)
+        conn.commit()
+        log(f"indexes again: {time.monotonic() - t_idx:.0f} s")
+        tid = 0
+        trows = []
+        for ((u, g), cat, month), v in tallies.items():
+            tid += 1
+            trows.append((tid, u, g, cat, month, *v))
+        _copy(cur, "matter_tally", ("id", "unit_id", "grid_id", "category_id", "month", "reported", "closed",
+                                    "on_time", "satisfied", "fair", "unsatisfied"), trows)
+        _copy(cur, "matter_close_days", ("id", "unit_id", "grid_id", "days", "n"),
+              ((k + 1, u, g, days, n) for k, (((u, g), days), n) in enumerate(days_hist.items())))
+        for table, column in (("community", "id"), ("grid", "id"), ("user_account", "id"), ("membership", "id"),
+                              ("member_role", "id"), ("matter_category", "id"), ("matter", "id"),
+                              ("matter_step", "id"), ("matter_tally", "id"), ("matter_close_days", "id")):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                        f"(SELECT coalesce(max({column}), 1) FROM {table}))")
+        conn.commit()
+        cur.execute("ANALYZE")
+        conn.commit()
+        cur.execute("SELECT pg_database_size(current_database())")
+        size = cur.fetchone()[0]
+    out.update(seconds=time.monotonic() - t0, size_bytes=size, districts=n_districts, streets=n_streets,
+               communities=n_comms, grids=n_grids, people=n_people, matters=n_matters, closed=n_closed,
+               departments=len(above) - n_districts - n_streets, district=districts[0], street=streets[0],
+               community=comms[0], department=depts_of[streets[0]][0], open_sample=sample_open,
+               busiest=max(serials, key=serials.get), staff=staff, units={u[0]: u[1] for u in units})
+    return out
+
+
+def _add(tallies: dict, key, closed: int, on_time=None, rating=None) -> None:
+    row = tallies.setdefault(key, [0, 0, 0, 0, 0, 0])
+    if closed:
+        row[1] += 1
+        if on_time:
+            row[2] += 1
+        if rating:
+            row[{"satisfied": 3, "fair": 4, "unsatisfied": 5}[rating]] += 1
+
+
+def _add_reported(tallies: dict, key) -> None:
+    tallies.setdefault(key, [0, 0, 0, 0, 0, 0])[0] += 1
