@@ -16,7 +16,7 @@ import io
 import random
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DISTRICTS, STREETS, COMMUNITIES, GRIDS, PEOPLE = 16, 276, 5733, 30_000, 60_000
@@ -68,7 +68,7 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
     n_people = max(n_comms * 2, round(PEOPLE * scale))
     n_matters = max(100, round(MATTERS * scale))
     n_closed = round(n_matters * CLOSED / MATTERS)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(days=5 * 365)
     out: dict = {}
     with psycopg.connect(conninfo, autocommit=False) as conn, conn.cursor() as cur:
@@ -99,10 +99,8 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
         # -- grids: every community one, the rest spread with skew
         grids_of: dict[int, list[int]] = {c: [] for c in comms}
         grid_rows = []
-        gid = 0
-        for k in range(n_grids):
+        for gid, k in enumerate(range(n_grids), 1):
             c = comms[k] if k < n_comms else comms[int(rnd.paretovariate(1.2) * 7) % n_comms]
-            gid += 1
             grids_of[c].append(gid)
             grid_rows.append((gid, c, f"网格{len(grids_of[c])}", _ts(start)))
         _copy(cur, "grid", ("id", "community_id", "name", "created_at"), grid_rows)
@@ -234,7 +232,7 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
                         path += (("accept", holder, None, "handling", rep + timedelta(hours=1)),)
                         _add_reported(tallies, ((holder, 0), cat, _month(rep + timedelta(hours=1))))
                     row_steps = len(path)
-                    if len(sample_open) < 2000:
+                    if len(sample_open) < 2000 and 0.2 <= where < 0.8:  # held by a department
                         sample_open.append((mid_, c, holder))
                 for seq, (action, u, to, st, at) in enumerate(path, 1):
                     step_id[0] += 1
@@ -274,11 +272,7 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
             cur.execute(definition)
         conn.commit()
         log(f"indexes again: {time.monotonic() - t_idx:.0f} s")
-        tid = 0
-        trows = []
-        for ((u, g), cat, month), v in tallies.items():
-            tid += 1
-            trows.append((tid, u, g, cat, month, *v))
+        trows = [(tid, u, g, cat, month, *v) for tid, (((u, g), cat, month), v) in enumerate(tallies.items(), 1)]
         _copy(cur, "matter_tally", ("id", "unit_id", "grid_id", "category_id", "month", "reported", "closed",
                                     "on_time", "satisfied", "fair", "unsatisfied"), trows)
         _copy(cur, "matter_close_days", ("id", "unit_id", "grid_id", "days", "n"),
@@ -313,3 +307,21 @@ def _add(tallies: dict, key, closed: int, on_time=None, rating=None) -> None:
 
 def _add_reported(tallies: dict, key) -> None:
     tallies.setdefault(key, [0, 0, 0, 0, 0, 0])[0] += 1
+
+
+def describe(conninfo: str) -> dict:
+    """What load() returns about a database it loaded before (bench/levels.py --reuse)."""
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id, slug FROM community")
+        units = dict(cur.fetchall())
+        cur.execute("SELECT community_id FROM matter GROUP BY community_id ORDER BY count(*) DESC LIMIT 1")
+        busiest = cur.fetchone()[0]
+        cur.execute("SELECT m.community_id, m.user_id FROM membership m JOIN member_role r ON r.membership_id = m.id "
+                    "WHERE r.role = 'staff'")
+        staff = dict(cur.fetchall())
+        cur.execute("SELECT m.id, m.community_id, m.holder_id FROM matter m JOIN community u ON u.id = m.holder_id "
+                    "WHERE m.state IN ('dispatched', 'handling') AND u.level = 'department' LIMIT 2000")
+        sample = cur.fetchall()
+    return {"units": units, "busiest": busiest, "staff": staff, "open_sample": sample}
