@@ -27,6 +27,17 @@ REASON_MAX = 500
 EXTENSION_MAX_HOURS = 24 * 30
 REOPEN_DAYS = 7
 
+# Every audit action written here (built as "matter." + verb below, so listed for
+# tests/test_audit_trail.py, which checks each has a sentence and a label).
+HANDOFF_ACTIONS = ("dispatched", "returned", "recalled", "escalated", "reopened")
+AUDIT_ACTIONS = (
+    "matter_category.saved",
+    *("matter." + verb for verb in (
+        "reported", "handled", "merged", "asked", "answered", "refused", "accepted", "noted", "extension_asked",
+        "extension_granted", "extension_refused", "resolved", "not_fixed", "closed", "rated", "reopened", "urged")),
+    *("matter.%s.%s" % (x, end) for x in HANDOFF_ACTIONS for end in ("sent", "received")),
+)
+
 # A new street's categories (key, name, English name, default deadline in hours): urgent 24 h,
 # ordinary 3 days, complex 15 days. The street's staff change them.
 DEFAULT_CATEGORIES = (
