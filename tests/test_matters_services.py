@@ -219,3 +219,39 @@ def test_anonymous_and_grid_worker_reports_are_confirmed_by_the_grid_worker(app,
     refused(ms.rate, a, m, "fair", actor=world["resa"])  # an anonymous report is not rated
     stored = tally.stored()[0]
     assert stored[(a.id, grid.id, m.category_id, tally.month_of(m.closed_at))]["closed"] == 1
+
+
+def test_no_longer_deadline_from_oneself(app, world):
+    """After a return the matter is the sender's own: it cannot ask itself for a longer deadline.
+    After an escalation the unit that asked is the sender: it cannot grant itself the request."""
+    a, dept, street = world.a, world.unit("dept-a"), world.unit("jie-a")
+    m = report(world)
+    step(ms.dispatch, a, m, dept, actor=world["coma"])
+    step(ms.return_, dept, m, "not ours", actor=world["depa"])
+    step(ms.handle, a, m, actor=world["coma"])
+    refused(ms.ask_extension, a, m, 24, "more time", actor=world["coma"])
+    step(ms.dispatch, a, m, dept, actor=world["coma"])
+    step(ms.accept, dept, m, actor=world["depa"])
+    step(ms.ask_extension, dept, m, 24, "more time", actor=world["depa"])
+    later = m.deadline + ms.grace() + timedelta(minutes=1)
+    assert ms.escalate_if_due(m, later)
+    db.session.commit()
+    check_all()
+    assert (m.holder_id, m.sender_id) == (street.id, dept.id)
+    refused(ms.decide_extension, dept, m, True, actor=world["depa"])
+
+
+def test_an_anonymous_reporter_is_not_in_the_chain(app, world):
+    """Every resident reads the audit trail and can follow an actor id: the steps of an anonymous
+    report's reporter name nobody there (the matter row keeps who reported)."""
+    a = world.a
+    m = report(world, "Someone dumps rubbish", anonymous=True)
+    step(ms.ask_more, a, m, "where exactly?", actor=world["coma"])
+    step(ms.answer_more, a, m, "behind the school", actor=world["resa"])
+    step(ms.handle, a, m, actor=world["coma"])
+    step(ms.resolve, a, m, "cleared", actor=world["coma"])
+    step(ms.confirm, a, m, True, actor=world["resa"])
+    mine = [e for e in events(a.id) if e.subject_type == "matter" and e.subject_id == m.id]
+    assert {e.action for e in mine if e.actor_id is None} == {"matter.reported", "matter.answered", "matter.closed"}
+    assert all(json.loads(e.payload)["actor"] != world["resa"].id for e in mine)
+    assert m.reporter_id == world["resa"].id
