@@ -255,3 +255,33 @@ def test_an_anonymous_reporter_is_not_in_the_chain(app, world):
     assert {e.action for e in mine if e.actor_id is None} == {"matter.reported", "matter.answered", "matter.closed"}
     assert all(json.loads(e.payload)["actor"] != world["resa"].id for e in mine)
     assert m.reporter_id == world["resa"].id
+
+
+def test_the_trail_sentences_of_a_matter_never_name_its_reporter(app, world):
+    """The reporter's steps read without a name, in the community's chain and in the chain of the
+    unit a reopen goes back to (people above must not learn who reported)."""
+    from portal.audit.sentences import Context, sentence
+
+    a, dept = world.a, world.unit("dept-a")
+    m = report(world)
+    step(ms.ask_more, a, m, "which lamp?", actor=world["coma"])
+    step(ms.answer_more, a, m, "the one by the well", actor=world["resa"])
+    step(ms.dispatch, a, m, dept, actor=world["coma"])
+    step(ms.accept, dept, m, actor=world["depa"])
+    step(ms.resolve, dept, m, "fixed", actor=world["depa"])
+    step(ms.confirm, a, m, False, "no", actor=world["resa"])
+    step(ms.resolve, dept, m, "fixed again", actor=world["depa"])
+    step(ms.confirm, a, m, True, actor=world["resa"])
+    step(ms.rate, a, m, "unsatisfied", actor=world["resa"])
+    step(ms.reopen, a, m, "still broken", actor=world["resa"])
+    ctx = Context(names={world["resa"].id: "Resa Reporter", world["coma"].id: "Coma", world["depa"].id: "Depa"})
+    by_reporter = [e for unit in (a, dept) for e in events(unit.id)
+                   if e.subject_type == "matter" and e.actor_id == world["resa"].id]
+    assert {e.action for e in by_reporter} == {"matter.reported", "matter.answered", "matter.not_fixed",
+                                               "matter.closed", "matter.rated", "matter.reopened.sent",
+                                               "matter.reopened.received"}
+    for e in by_reporter:
+        text = str(sentence(e, ctx))
+        assert "Resa" not in text and f" {m.serial} " in text, text  # 第 1 号事项
+    accepted = next(e for e in events(dept.id) if e.action == "matter.accepted")
+    assert "Depa" in str(sentence(accepted, ctx))
