@@ -112,7 +112,7 @@ def test_a_hand_off_names_the_senders_event(app, world):
     ms.dispatch(world.a, m, world.unit("dept-a"), note="", actor=world["coma"])
     db.session.commit()
     assert cli(app, "verify").exit_code == 0
-    sent = [r for r in rows(world.a.id) if r.action == "matter.dispatched.sent"][0]
+    sent = next(r for r in rows(world.a.id) if r.action == "matter.dispatched.sent")
     tamper(*rewrite(world.a.id, sent.seq, lambda body: body["data"].update(note="forged")))
     assert verify_community(world.a).ok
     res = cli(app, "verify")
@@ -127,3 +127,20 @@ def test_anchor_is_a_trace_and_does_not_move_the_content_version(app, world):
     db.session.commit()
     after = db.session.execute(text("SELECT content_seq FROM community WHERE id = :c"), {"c": street.id}).scalar()
     assert before == after
+
+
+def test_a_hand_off_names_the_receivers_head_before_it(app, world):
+    """The receiving unit's chain rewritten before a hand-off is caught from the sender's chain."""
+    street = world.unit("jie-a")
+    cat = ms.categories(street)[0]
+    m = ms.report(world.a, category_id=cat.id, title="Broken lamp", actor=world["resa"])
+    dept = world.unit("dept-a")
+    ms.dispatch(world.a, m, dept, note="", actor=world["coma"])
+    db.session.commit()
+    sent = next(r for r in rows(world.a.id) if r.action == "matter.dispatched.sent")
+    to_seq = json.loads(sent.payload)["data"]["to_head"][0]
+    tamper(*rewrite(dept.id, to_seq, lambda body: body["data"].update(name="Forged")))
+    assert verify_community(dept).ok
+    res = cli(app, "verify")
+    assert res.exit_code != 0
+    assert f"dept-a: seq {to_seq} does not match the hand-off sent at dorf-a's seq {sent.seq}" in res.output

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from ..communities.models import Community
 from ..extensions import db
-from .chain import lock_chains, record
+from .chain import GENESIS, lock_chains, record
 from .models import AuditEvent
 
 ACTION = "audit.anchored"
@@ -91,20 +91,28 @@ def check_anchors(parent: Community) -> list[str]:
 
 
 def check_handoffs(unit: Community) -> list[str]:
-    """Each `matter.<x>.received` in the unit's chain names the sender's event (seq, hash) that
-    sent it: that event must still be there, with that hash."""
+    """Each hand-off names the other chain: a `matter.<x>.received` names the sender's event that
+    sent it (from_head: that event must still be there, with that hash, and be the `.sent`), and a
+    `matter.<x>.sent` names the receiver's head just before (to_head: the receiver's event at that
+    seq must still have that hash)."""
     t = AuditEvent.__table__
     problems = []
     slugs = dict(db.session.execute(select(Community.id, Community.slug)).all())
     for seq, action, payload in db.session.execute(
-            select(t.c.seq, t.c.action, t.c.payload).where(t.c.community_id == unit.id,
-                                                           t.c.action.like("matter.%.received"))
+            select(t.c.seq, t.c.action, t.c.payload).where(
+                t.c.community_id == unit.id, t.c.action.like("matter.%.received") | t.c.action.like("matter.%.sent"))
             .order_by(t.c.seq)):
         data = json.loads(payload).get("data") or {}
-        sender, head = data.get("from"), data.get("from_head") or [None, None]
-        row = db.session.execute(select(t.c.hash, t.c.action).where(t.c.community_id == sender,
-                                                                    t.c.seq == head[0])).first()
-        if row is None or row.hash != head[1] or row.action != action[:-len("received")] + "sent":
-            problems.append(f"{slugs.get(sender, sender)}: seq {head[0]} does not match the hand-off "
-                            f"received at {unit.slug}'s seq {seq}")
+        received = action.endswith(".received")
+        other = data.get("from") if received else data.get("to")
+        other_seq, other_hash = (data.get("from_head" if received else "to_head") or [None, None])[:2]
+        row = db.session.execute(select(t.c.hash, t.c.action).where(t.c.community_id == other,
+                                                                    t.c.seq == other_seq)).first()
+        if received:
+            ok = row is not None and row.hash == other_hash and row.action == action[:-len("received")] + "sent"
+        else:
+            ok = (row.hash == other_hash) if row is not None else (other_seq == 0 and other_hash == GENESIS)
+        if not ok:
+            problems.append(f"{slugs.get(other, other)}: seq {other_seq} does not match the hand-off "
+                            f"{'received' if received else 'sent'} at {unit.slug}'s seq {seq}")
     return problems
