@@ -12,11 +12,12 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.matters import services as ms
 from portal.matters import states
-from portal.matters.models import Matter
+from portal.matters.models import Matter, MatterStep
 from portal.web.errors import RuleViolation
 
 from .support.matters_checks import check_all, snapshot
@@ -119,5 +120,8 @@ def test_random_walk(app, world):
         except AssertionError as exc:
             raise AssertionError(f"step {n}: {what}") from exc
     assert done > 40 and refused > 100, (done, refused)
-    states = {db.session.get(Matter, i).state for i in matters}
-    assert len(states) >= 3, states
+    states_reached = {db.session.get(Matter, i).state for i in matters}
+    assert len(states_reached) >= 3, states_reached
+    steps = set(db.session.execute(select(MatterStep.action)).scalars())
+    assert {"dispatch", "accept", "resolve", "confirm"} <= steps, steps
+    assert len(steps & {"return", "recall", "escalate", "reopen", "not_fixed", "decide_extension"}) >= 3, steps
