@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from portal.audit import verify_community
 from portal.audit.chain import verify_export_lines
+from portal.audit.labels import ACTIONS as ACTION_LABELS
 from portal.audit.sentences import OBJECTS, SENTENCES
 from portal.audit.views import VERIFIER
 
@@ -33,10 +34,25 @@ HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 def recorded_actions() -> set[str]:
-    out = set()
+    from portal.matters.services import AUDIT_ACTIONS
+
+    out = set(AUDIT_ACTIONS)  # built as "matter." + verb, which the pattern cannot see
     for path in (ROOT / "portal").rglob("*.py"):
         out |= set(CALL_RE.findall(path.read_text(encoding="utf-8")))
     return out
+
+
+def test_the_matters_list_of_actions_is_complete():
+    """services.AUDIT_ACTIONS lists what its _event(…, "verb") and _handoff(…, "verb") calls write."""
+    from portal.matters.services import AUDIT_ACTIONS
+
+    source = (ROOT / "portal" / "matters" / "services.py").read_text(encoding="utf-8")
+    verbs = set(re.findall(r'\b_event\(\s*\w+,\s*\w+,\s*"([a-z_]+)"', source))
+    handoffs = set(re.findall(r'\b_handoff\([^"]*?"([a-z_]+)"', source, re.S))
+    assert len(verbs) > 10 and len(handoffs) == 5
+    assert verbs - {"extension_"} <= {a[len("matter."):] for a in AUDIT_ACTIONS}
+    assert {f"matter.{x}.{end}" for x in handoffs for end in ("sent", "received")} <= set(AUDIT_ACTIONS)
+    assert {"matter.extension_granted", "matter.extension_refused"} <= set(AUDIT_ACTIONS)
 
 
 def test_every_recorded_action_has_a_sentence_in_both_languages():
@@ -44,6 +60,8 @@ def test_every_recorded_action_has_a_sentence_in_both_languages():
     assert len(actions) > 60 and {"proposal.answered", "mediation.requested", "poll.closed"} <= actions
     missing = sorted(actions - set(SENTENCES))
     assert not missing, f"actions written by record() without a sentence in portal/audit/sentences.py: {missing}"
+    unlabelled = sorted(actions - set(ACTION_LABELS))
+    assert not unlabelled, f"actions written by record() without a label in portal/audit/labels.py: {unlabelled}"
     for loc in ("zh_Hans", "en"):
         with (ROOT / "translations" / loc / "LC_MESSAGES" / "messages.po").open("rb") as f:
             cat = read_po(f, locale=loc)

@@ -49,7 +49,25 @@ def init_app(app: Flask) -> None:
             else:
                 bad += 1
                 click.echo(f"{c.slug}: BROKEN at seq {r.broken_seq}: {r.reason}", err=True)
+        # Across chains: the anchors a street or district holds of the chains below, and the
+        # hand-offs each receiving unit holds of its sender's chain (docs: "Traces across levels").
+        from .anchors import check_anchors, check_handoffs
+
+        for c in communities:
+            for problem in check_anchors(c) + check_handoffs(c):
+                bad += 1
+                click.echo(f"BROKEN {problem}", err=True)
         sys.exit(1 if bad else 0)
+
+    @audit_group.command("anchor")
+    def anchor():
+        """Write each community's and department's head into its street's chain, then each
+        street's into its district's (run at least daily)."""
+        from .anchors import anchor_all
+
+        n = anchor_all()
+        db.session.commit()
+        click.echo(f"{n} anchors written")
 
     @audit_group.command("verify-export", with_appcontext=False)
     @click.argument("file", type=click.File("rb"))

@@ -98,6 +98,43 @@ SENTENCES = {
     "poll.paper_confirmed": _l("%(who)s confirmed the paper ballot totals of %(what)s"),
     "poll.closed": _l("%(what)s closed"),
     "poll.result_published": _l("The result of %(what)s was published"),
+    # Levels (issue 15): units, grids, categories, and the anchors of the chains below.
+    "unit.created": _l("%(who)s set up this unit"),
+    "unit.child_created": _l("%(who)s set up a unit below this one"),
+    "grid.created": _l("%(who)s made a grid"),
+    "grid.worker_assigned": _l("%(who)s gave a grid its grid worker"),
+    "grid.household_set": _l("%(who)s placed a household in a grid"),
+    "matter_category.saved": _l("%(who)s saved a category of matters"),
+    "audit.anchored": _l("The trail of a unit below was written into this trail"),
+    # Matters. The reporter's own steps never name them (an anonymous report, and the units
+    # above, must not learn who reported): those sentences have no %(who)s.
+    "matter.reported": _l("%(what)s was reported"),
+    "matter.handled": _l("%(who)s took on %(what)s"),
+    "matter.merged": _l("%(who)s merged %(what)s into an earlier report of the same problem"),
+    "matter.asked": _l("%(who)s asked the reporter of %(what)s for more"),
+    "matter.answered": _l("The reporter of %(what)s answered"),
+    "matter.refused": _l("%(who)s refused %(what)s and gave the reason"),
+    "matter.accepted": _l("%(who)s accepted %(what)s"),
+    "matter.noted": _l("%(who)s wrote down progress on %(what)s"),
+    "matter.extension_asked": _l("%(who)s asked for a longer deadline for %(what)s"),
+    "matter.extension_granted": _l("%(who)s granted a longer deadline for %(what)s"),
+    "matter.extension_refused": _l("%(who)s refused a longer deadline for %(what)s"),
+    "matter.resolved": _l("%(who)s marked %(what)s as resolved"),
+    "matter.not_fixed": _l("%(what)s is not fixed yet, said the one who checked it"),
+    "matter.closed": _l("%(what)s was confirmed fixed and closed"),
+    "matter.rated": _l("The reporter of %(what)s said how satisfied they are"),
+    "matter.reopened": _l("The reporter of %(what)s reopened it"),
+    "matter.urged": _l("%(who)s urged the unit holding %(what)s"),
+    "matter.dispatched.sent": _l("%(who)s sent %(what)s to another unit"),
+    "matter.dispatched.received": _l("%(what)s was sent to this unit by %(who)s"),
+    "matter.returned.sent": _l("%(who)s sent %(what)s back"),
+    "matter.returned.received": _l("%(what)s was sent back to this unit by %(who)s"),
+    "matter.recalled.sent": _l("%(what)s was taken back by %(who)s"),
+    "matter.recalled.received": _l("%(who)s took %(what)s back"),
+    "matter.escalated.sent": _l("%(what)s was past its deadline and went one level up"),
+    "matter.escalated.received": _l("%(what)s was past its deadline and came up to this unit"),
+    "matter.reopened.sent": _l("The reporter of %(what)s reopened it and it went back to the unit that resolved it"),
+    "matter.reopened.received": _l("The reporter of %(what)s reopened it: it is back with this unit"),
 }
 
 # How an object is named, by the subject type record() wrote.
@@ -107,6 +144,7 @@ OBJECTS = {
     "rule_version": _l("rules version no. %(n)d"),
     "rule_amendment": _l("amendment no. %(n)d"),
     "mediation_case": _l("mediation case no. %(n)d"),
+    "matter": _l("matter no. %(n)d"),  # n: its serial in its community (the event's data)
 }
 
 
@@ -128,11 +166,15 @@ def _person(user_id, role: str | None, ctx: Context, link: str | None = None) ->
     return Markup(shown)
 
 
-def _object(subject_type, subject_id, ctx: Context) -> Markup:
+def _object(subject_type, subject_id, ctx: Context, data: dict | None = None) -> Markup:
     template = OBJECTS.get(subject_type)
     if template is None or subject_id is None:
         return Markup(escape(_("something")))
-    text = str(template) % {"n": subject_id}
+    number = subject_id
+    if subject_type == "matter":  # a matter is numbered per community, not by its row id
+        serial = (data or {}).get("serial")
+        number = serial if type(serial) is int else subject_id
+    text = str(template) % {"n": number}
     url = ctx.links.get((subject_type, subject_id))
     return Markup('<a href="{0}">{1}</a>').format(url, text) if url else Markup(escape(text))
 
@@ -160,7 +202,7 @@ def sentence(event, ctx: Context, actor_link: str | None = None) -> Markup:
     decision = data.get("decision")
     values = {
         "who": who,
-        "what": _object(event.subject_type, event.subject_id, ctx),
+        "what": _object(event.subject_type, event.subject_id, ctx, data),
         # The other person is not named: who joined or mediates is not this page's to tell (a
         # case's people stay need-to-know, tests/test_mediation*); the actor is named as before.
         "user": Markup(escape(_("someone"))),

@@ -27,6 +27,17 @@ REASON_MAX = 500
 EXTENSION_MAX_HOURS = 24 * 30
 REOPEN_DAYS = 7
 
+# Every audit action written here (built as "matter." + verb below, so listed for
+# tests/test_audit_trail.py, which checks each has a sentence and a label).
+HANDOFF_ACTIONS = ("dispatched", "returned", "recalled", "escalated", "reopened")
+AUDIT_ACTIONS = (
+    "matter_category.saved",
+    *("matter." + verb for verb in (
+        "reported", "handled", "merged", "asked", "answered", "refused", "accepted", "noted", "extension_asked",
+        "extension_granted", "extension_refused", "resolved", "not_fixed", "closed", "rated", "reopened", "urged")),
+    *("matter.%s.%s" % (x, end) for x in HANDOFF_ACTIONS for end in ("sent", "received")),
+)
+
 # A new street's categories (key, name, English name, default deadline in hours): urgent 24 h,
 # ordinary 3 days, complex 15 days. The street's staff change them.
 DEFAULT_CATEGORIES = (
@@ -171,6 +182,15 @@ def _event(unit: Community, matter: Matter, action: str, data: dict | None = Non
                  actor_role=role, actor=actor)
 
 
+def _traced(matter: Matter, actor):
+    """Who the chain names for a step of the reporter's: nobody when the report is anonymous (the
+    audit trail is read by every resident and its actor ids can be followed; the matter row keeps
+    who reported, for the few who may see it)."""
+    if matter.anonymous and actor is not None and actor.id == matter.reporter_id:
+        return None
+    return actor
+
+
 def _hold(matter: Matter, unit: Community, deadline: datetime) -> None:
     matter.holder_id = unit.id
     matter.held_since = _now()
@@ -242,7 +262,7 @@ def report(community: Community, *, category_id: int | None, title: str, descrip
     db.session.flush()
     _step(matter, "report", community, actor=actor, role=role, deadline=due)
     _event(community, matter, "reported", {"category": category_id, "grid": grid_id or None,
-                                           "recorded": bool(recorded)}, actor=actor, role=role)
+                                           "recorded": bool(recorded)}, actor=_traced(matter, actor), role=role)
     tally.bump(tally.area_keys(matter), category_id, tally.month_of(now), reported=1)
     return matter
 
@@ -294,7 +314,7 @@ def answer_more(community: Community, matter: Matter, answer: str, *, actor) -> 
     answer = _text(answer, TEXT_MAX, "answer", required=True)
     _move(matter, "answer")
     _step(matter, "answer", None, actor=actor, role="resident", note=answer)
-    _event(community, matter, "answered", actor=actor, role="resident")
+    _event(community, matter, "answered", actor=_traced(matter, actor), role="resident")
     return matter
 
 
@@ -401,7 +421,7 @@ def ask_extension(unit: Community, matter: Matter, hours: int, reason: str, *, a
     """延期: once per hand-off, the holder asks its sender for a later deadline."""
     matter = lock(matter)
     _holder(unit, matter)
-    if matter.sender_id is None:
+    if matter.sender_id is None or matter.sender_id == unit.id:  # after a return or a recall it is one's own
         raise RuleViolation(_l("Nobody sent this matter to your unit: change the deadline yourself."))
     if matter.extension_asked:
         raise RuleViolation(_l("A longer deadline can be asked for only once."))
@@ -470,13 +490,13 @@ def confirm(community: Community, matter: Matter, fixed: bool, note: str = "", *
         _hold(matter, holder, _now() + timedelta(hours=72))
         matter.resolved_at = None
         _step(matter, "not_fixed", None, actor=actor, role=role, note=note, to_unit=holder)
-        _event(community, matter, "not_fixed", actor=actor, role=role)
+        _event(community, matter, "not_fixed", actor=_traced(matter, actor), role=role)
         return matter
     _move(matter, "confirm")
     matter.closed_at = _now()
     matter.closed_on_time = matter.resolved_at <= matter.due_at
     _step(matter, "confirm", None, actor=actor, role=role, note=note)
-    _event(community, matter, "closed", {"on_time": matter.closed_on_time}, actor=actor, role=role)
+    _event(community, matter, "closed", {"on_time": matter.closed_on_time}, actor=_traced(matter, actor), role=role)
     tally.on_close(matter)
     return matter
 
@@ -555,6 +575,9 @@ def escalate_if_due(matter: Matter, now: datetime | None = None) -> bool:
         return False
     _move(matter, "escalate")
     matter.sender_id = holder.id
+    # A new hand-off: a request for a longer deadline still open goes with the old one (else the
+    # unit that asked, now the sender, could grant it to itself).
+    matter.extension_asked, matter.extension_hours, matter.extension_decided = False, None, None
     hours = db.session.get(MatterCategory, matter.category_id).deadline_hours
     _hold(matter, up, now + timedelta(hours=hours))
     _step(matter, "escalate", holder, actor=None, role="system", to_unit=up, deadline=matter.deadline)
