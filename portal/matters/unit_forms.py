@@ -52,11 +52,11 @@ class ResolveForm(OnceForm):
 
 class DispatchForm(OnceForm):
     to_unit = SelectField(_l("Send it to"), coerce=int, validators=[InputRequired()])
-    hours = IntegerField(_l("Deadline in hours (optional)"), validators=[Optional(), NumberRange(min=1, max=8760)],
+    deadline_hours = IntegerField(_l("Deadline in hours (optional)"), validators=[Optional(), NumberRange(min=1, max=8760)],
                          description=_l("Empty: the category's usual deadline."))
-    note = TextAreaField(_l("Note for the receiving unit (optional)"), validators=[Optional(), Length(max=TEXT_MAX)])
+    dispatch_note = TextAreaField(_l("Note for the receiving unit (optional)"), validators=[Optional(), Length(max=TEXT_MAX)])
 
 
 class UrgeForm(OnceForm):
-    note = TextAreaField(_l("What should the unit holding it do, and by when?"),
+    urge_note = TextAreaField(_l("What should the unit holding it do, and by when?"),
                          validators=[DataRequired(), Length(max=TEXT_MAX)])

@@ -79,12 +79,12 @@ def figures_page():
 
 def _forms(matter, **given):
     targets = services.dispatch_targets(g.community)
-    dispatch = given.get("dispatch") or DispatchForm(prefix="dispatch")
+    dispatch = given.get("dispatch") or DispatchForm()
     dispatch.to_unit.choices = [(u.id, u.name) for u in targets]
-    forms = {"accept": AcceptForm(prefix="accept"), "recall": RecallForm(prefix="recall"),
-             "note": NoteForm(prefix="note"), "extension": ExtensionForm(prefix="extension"),
-             "decide": DecideExtensionForm(prefix="decide"), "resolve": ResolveForm(prefix="resolve"),
-             "urge": UrgeForm(prefix="urge"), "dispatch": dispatch}
+    forms = {"accept": AcceptForm(), "recall": RecallForm(),
+             "note": NoteForm(), "extension": ExtensionForm(),
+             "decide": DecideExtensionForm(), "resolve": ResolveForm(),
+             "urge": UrgeForm(), "dispatch": dispatch}
     forms.update(given)
     return forms, targets
 
@@ -129,7 +129,7 @@ def matter(matter_id):
 def accept(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_accept(g.ctx, m))
-    form = AcceptForm(prefix="accept")
+    form = AcceptForm()
     return act(form, lambda: Done(_url(services.accept(g.community, m, actor=current_user)),
                                   _("Accepted: the matter is now your unit's to handle.")),
                lambda: _matter_page(m, accept=form), once=True)
@@ -163,7 +163,7 @@ def recall(matter_id):
 def note(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_work(g.ctx, m))
-    form = NoteForm(prefix="note")
+    form = NoteForm()
     return act(form, lambda: Done(_url(services.note(g.community, m, form.text.data, actor=current_user)),
                                   _("The note is on the matter's path.")),
                lambda: _matter_page(m, note=form), once=True)
@@ -173,7 +173,7 @@ def note(matter_id):
 def extension(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_ask_extension(g.ctx, m))
-    form = ExtensionForm(prefix="extension")
+    form = ExtensionForm()
     return act(form, lambda: Done(_url(services.ask_extension(g.community, m, form.hours.data, form.reason.data,
                                                               actor=current_user)),
                                   _("Asked for a longer deadline: the unit that sent it decides.")),
@@ -184,7 +184,7 @@ def extension(matter_id):
 def decide_extension(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_decide_extension(g.ctx, m))
-    form = DecideExtensionForm(prefix="decide")
+    form = DecideExtensionForm()
 
     def run():
         grant = form.decision.data == "grant"
@@ -198,7 +198,7 @@ def decide_extension(matter_id):
 def resolve(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_work(g.ctx, m))
-    form = ResolveForm(prefix="resolve")
+    form = ResolveForm()
 
     def run():
         done = services.resolve(g.community, m, form.outcome.data, actor=current_user)
@@ -216,13 +216,13 @@ def dispatch(matter_id):
     m = load_matter(matter_id)
     forms, targets = _forms(m)
     require_or_sent(perm.can_dispatch(g.ctx, m, bool(targets)))
-    form = DispatchForm(prefix="dispatch")
+    form = DispatchForm()
     form.to_unit.choices = [(u.id, u.name) for u in targets]
 
     def run():
         to_unit = next((u for u in targets if u.id == form.to_unit.data), None)
-        deadline = utcnow().replace(microsecond=0) + timedelta(hours=form.hours.data) if form.hours.data else None
-        services.dispatch(g.community, m, to_unit, deadline, form.note.data or "", actor=current_user)
+        deadline = utcnow().replace(microsecond=0) + timedelta(hours=form.deadline_hours.data) if form.deadline_hours.data else None
+        services.dispatch(g.community, m, to_unit, deadline, form.dispatch_note.data or "", actor=current_user)
         return Done(_url(m), _("Sent to %(unit)s.", unit=to_unit.name))
 
     return act(form, run, lambda: _matter_page(m, dispatch=form), once=True)
@@ -232,7 +232,7 @@ def dispatch(matter_id):
 def urge(matter_id):
     m = load_matter(matter_id)
     require_or_sent(perm.can_urge(g.ctx, m, _above_holder(m)))
-    form = UrgeForm(prefix="urge")
-    return act(form, lambda: Done(_url(services.urge(g.community, m, form.note.data, actor=current_user)),
+    form = UrgeForm()
+    return act(form, lambda: Done(_url(services.urge(g.community, m, form.urge_note.data, actor=current_user)),
                                   _("The unit holding it is urged.")),
                lambda: _matter_page(m, urge=form), once=True)
