@@ -178,3 +178,34 @@ def test_recount_check(app, world):
     db.session.commit()
     bad = app.test_cli_runner().invoke(args=["matters", "recount", "--check"])
     assert bad.exit_code == 1 and "difference" in bad.output
+
+
+def test_resolve_with_an_evidence_photo(app, world):
+    import io
+
+    from PIL import Image
+
+    from portal.uploads.models import Attachment
+
+    m = make_matter(world, "handling")
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(out, "JPEG")
+    c = _as(app, "depa")
+    r = c.post(f"/u/dept-a/matters/{m.id}/resolve", {"outcome": "修好了", "photo": (io.BytesIO(out.getvalue()), "fix.jpg")},
+               content_type="multipart/form-data")
+    assert r.status_code == 303
+    step = db.session.query(MatterStep).filter_by(matter_id=m.id, action="resolve").one()
+    a = db.session.query(Attachment).filter_by(owner_type="matter_step", owner_id=step.id).one()
+    assert a.community_id == world.a.id
+    assert c.get(f"/u/dept-a/matters/{m.id}").status_code == 200
+
+
+def test_pages_stay_small(app, world):
+    for i in range(22):
+        make_matter(world, "dispatched", title=f"事件{i}", commit=False)
+    db.session.commit()
+    c = _as(app, "depa")
+    for url in ("/u/dept-a/matters/", "/u/jie-a/matters/ledger", "/u/qu-a/matters/overdue", "/u/jie-a/matters/figures"):
+        r = c.get(url)
+        assert r.status_code == 200 and len(r.get_data()) < 60_000, url
+    assert 'rel="next"' in c.get("/u/jie-a/matters/ledger").get_data(as_text=True)
