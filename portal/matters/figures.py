@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..communities.models import Community
 from ..db import utcnow
 from ..extensions import db
 from .models import Matter, MatterCategory, MatterCloseDays, MatterTally
@@ -73,11 +74,15 @@ class Figures:
     by_month: list = field(default_factory=list)  # (yyyymm, reported, closed)
 
 
-def overdue_count(unit, now: datetime | None = None) -> int:
-    """The one read of `matter`: open matters past their deadline, by the index on the holder (a
-    department) or on the street or district."""
+def overdue_count(unit, now: datetime | None = None, grid_id: int = 0) -> int:
+    """The one read of `matter`: open matters past their deadline, by an index: on the grid, the
+    community, the street or district, or the holder (a department)."""
     now = now or utcnow()
-    if unit.level == "district":
+    if grid_id:
+        where = Matter.grid_id == grid_id
+    elif unit.level == "community":
+        where = Matter.community_id == unit.id
+    elif unit.level == "district":
         where = Matter.district_id == unit.id
     elif unit.level == "street":
         where = Matter.street_id == unit.id
@@ -99,6 +104,9 @@ def overdue_by_holder(unit_ids, now: datetime | None = None) -> dict[int, int]:
 
 
 def unit_figures(unit, grid_id: int = 0, now: datetime | None = None, locale: str = "zh") -> Figures:
+    """The figures of `unit` (a Community or its id), all grids (grid_id 0) or one grid."""
+    if isinstance(unit, int):
+        unit = db.session.get(Community, unit)
     now = now or utcnow()
     rows = db.session.execute(select(MatterTally).where(MatterTally.unit_id == unit.id,
                                                         MatterTally.grid_id == grid_id)).scalars().all()
@@ -124,7 +132,7 @@ def unit_figures(unit, grid_id: int = 0, now: datetime | None = None, locale: st
     by_month = [(m, cell(per_month.get(m, [0, 0])[0]), cell(per_month.get(m, [0, 0])[1])) for m in last_months(now)]
     return Figures(reported=cell(totals["reported"]), closed=cell(totals["closed"]), on_time=cell(totals["on_time"]),
                    on_time_share=share(totals["on_time"], totals["closed"]),
-                   overdue=cell(overdue_count(unit, now)) if grid_id == 0 else None,
+                   overdue=cell(overdue_count(unit, now, grid_id)),
                    median_days=median_from(histogram), satisfied_share=share(totals["satisfied"], rated),
                    rated=cell(rated), by_category=by_category, by_month=by_month)
 
