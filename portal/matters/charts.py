@@ -12,7 +12,8 @@ class Bar:
     width: float
     height: float
     label: str
-    value: int | None  # None: too small to show (drawn as an empty outline)
+    value: int | None  # None: too small to show (drawn as a low dashed outline)
+    cx: float = 0.0  # the label's centre
 
 
 @dataclass
@@ -33,7 +34,8 @@ def bar_chart(values, width: int = 480, height: int = 160, pad: int = 20) -> Cha
     inner = height - 2 * pad
     bars = []
     for i, (label, value) in enumerate(values):
-        h = inner * (value or 0) / top
-        bars.append(Bar(x=round(pad + i * slot + slot * 0.15, 1), y=round(pad + inner - h, 1),
-                        width=round(slot * 0.7, 1), height=round(h, 1), label=str(label), value=value))
+        h = inner * (value or 0) / top if value is not None else inner * 0.05
+        x = pad + i * slot + slot * 0.15
+        bars.append(Bar(x=round(x, 1), y=round(pad + inner - h, 1), width=round(slot * 0.7, 1), height=round(h, 1),
+                        label=str(label), value=value, cx=round(x + slot * 0.35, 1)))
     return Chart(width=width, height=height, baseline=pad + inner, bars=bars, top=top)
