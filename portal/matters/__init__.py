@@ -3,4 +3,10 @@
 
 
 def init_app(app) -> None:
-    pass
+    # The units above the community: their queue, matter page, ledgers and figures (matters-u).
+    from . import unit_views  # noqa: F401  (its routes)
+    from .cli import matters_group
+    from .unit_blueprint import unit_bp
+
+    app.register_blueprint(unit_bp)
+    app.cli.add_command(matters_group)

@@ -50,7 +50,7 @@ def return_target() -> str:
         if target:
             return target
     community = g.get("community")
-    if community is not None:
+    if community is not None and getattr(community, "level", "community") == "community":  # a unit above has no /c/ page
         return url_for("communities.home", slug=community.slug)
     return url_for("main.home")
 
