@@ -151,6 +151,7 @@ def _proposal_form(w, r):
 
 from portal.readaloud.speech import available as _speech_available  # noqa: E402
 
+from .support.routes_levels import LEVELS_ROUTES  # noqa: E402
 from .support.routes import poll_form, rules_chapter_id, rules_url
 from .support.votes import make_poll  # noqa: E402
 
@@ -676,7 +677,8 @@ ROUTES = [
                         "default_locale": "zh_Hans"}),
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
-] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES + VOTES_ROUTES + UNIT_MATTERS_ROUTES
+] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES + VOTES_ROUTES \
+    + UNIT_MATTERS_ROUTES + LEVELS_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py

@@ -22,7 +22,8 @@ class AddResidentForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[("committee", _l("Committee")), ("mediator", _l("Mediator"))],
+    role = SelectField(_l("Role"), choices=[("committee", _l("Committee")), ("mediator", _l("Mediator")),
+                                          ("grid_worker", _l("Grid worker"))],
                        validators=[DataRequired()])
 
 

@@ -3,4 +3,8 @@
 
 
 def init_app(app) -> None:
-    pass
+    from . import grid_views, views  # noqa: F401  (their routes)
+    from .blueprint import bp, grids_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(grids_bp)

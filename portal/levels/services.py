@@ -92,3 +92,16 @@ def assign_grid_worker(community: Community, grid: Grid, membership: Membership,
     audit.record(community, "grid.worker_assigned", grid, {"user": membership.user_id},
                  actor_role="committee", actor=actor)
     return assignment
+
+
+def set_household_grid(community: Community, household, grid: Grid | None, *, actor) -> None:
+    """Put a roster household in one of the community's grids (None: in no grid)."""
+    if household.community_id != community.id or (grid is not None and grid.community_id != community.id):
+        raise RuleViolation(_l("This grid or household is not of this community."))
+    new_id = grid.id if grid is not None else None
+    if household.grid_id == new_id:
+        raise RuleViolation(_l("The household is already in this grid."), field="grid")
+    household.grid_id = new_id
+    db.session.flush()
+    audit.record(community, "grid.household_set", household, {"household": household.id, "grid": new_id},
+                 actor_role="committee", actor=actor)
