@@ -10,12 +10,9 @@ from portal.matters.models import Matter, MatterStep
 
 from .support.helpers import Client
 from .support.routes_unit_matters import make_matter
-from .support.security import use_fast_passwords
 
 
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch):
-    use_fast_passwords(monkeypatch)
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def _as(app, name):
