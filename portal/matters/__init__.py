@@ -3,4 +3,8 @@
 
 
 def init_app(app) -> None:
-    pass
+    from . import registrations, views  # noqa: F401  (the community's matter pages)
+    from .blueprint import bp
+
+    app.register_blueprint(bp)
+    registrations.register()
