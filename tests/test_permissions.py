@@ -613,6 +613,7 @@ VOTES_ROUTES = [
 from .support.routes_unit_matters import unit_matters_routes  # noqa: E402
 
 UNIT_MATTERS_ROUTES = unit_matters_routes(Route, expect, only, DONE, LOGIN)
+from .support.routes_matters import MATTERS_ROUTES  # noqa: E402
 
 SIGNED_IN_ONLY_GET = expect(200, visitor=LOGIN)
 SIGNED_IN_ONLY_POST = expect(DONE, visitor=LOGIN)
@@ -678,7 +679,7 @@ ROUTES = [
     Route("/admin/communities/<slug:slug>/committee", "POST", _fixed("/admin/communities/dorf-a/committee"),
           only(["root"], DONE), lambda w, r: {"username": "resa"}),
 ] + PROPOSAL_ROUTES + ROSTER_ROUTES + ASSISTED_ROUTES + RULES_ROUTES + MEDIATION_ROUTES + VOTES_ROUTES \
-    + UNIT_MATTERS_ROUTES + LEVELS_ROUTES
+    + MATTERS_ROUTES + UNIT_MATTERS_ROUTES + LEVELS_ROUTES
 
 # Routes under /c/<slug>/ that take a membership id: used for the foreign-object cases.
 MEMBER_ROUTES = [r for r in ROUTES if "/members/<id:member_id>/" in r.rule]  # roster cards: tests/test_roster.py
