@@ -465,6 +465,12 @@ FIELDS = [
           at_max="村" * 120, stored=_community_field("dorf-c", "region")),
     Field("AppointForm.username", 32, "root", _fixed("/admin/communities/dorf-a/committee"),
           lambda w, v: {"username": v}),
+    # The tree (portal/admin: a district or a street; the staff of a unit).
+    Field("UnitForm.slug", 40, "root", _fixed("/admin/units"),
+          lambda w, v: {"level": "district", "parent": "", "slug": v, "name": "Qu C"}, at_max="q" + "a" * 39),
+    Field("UnitForm.name", 80, "root", _fixed("/admin/units"),
+          lambda w, v: {"level": "district", "parent": "", "slug": "qu-c", "name": v}, at_max="区" * 80),
+    Field("StaffForm.username", 32, "root", _fixed("/admin/units/jie-a/staff"), lambda w, v: {"username": v}),
 ] + PROPOSAL_FIELDS + ROSTER_FIELDS + ASSISTED_FIELDS + RULES_FIELDS + MEDIATION_FIELDS + VOTES_FIELDS
 
 SECRET_FIELDS = {"RegisterForm.password", "RegisterForm.confirm", "LoginForm.password", "PasswordForm.current",
@@ -712,7 +718,8 @@ def test_huge_bodies_are_413_on_every_post_route(app, world, role):
         url = _url(rule, world)
         # Forms with photos and recordings have their own, larger limit (portal/proposals/views.py,
         # portal/mediation/views.py).
-        uploads = rule.endswith("/proposals/new") or rule.endswith("/edit") or rule.endswith("/mediation/new")
+        # portal/mediation/views.py, and a matter's report and its evidence of a fix (portal/matters).
+        uploads = rule.endswith(("/proposals/new", "/edit", "/mediation/new", "/matters/new", "/resolve"))
         data = dict(FORM, message=upload_huge if uploads else huge)
         assert_error_page(client.post(url, data), 413)
         assert_error_page(client.post(url + "?lang=en", data), 413, "en")

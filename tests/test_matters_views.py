@@ -17,14 +17,11 @@ from portal.matters.models import Matter
 from portal.uploads.models import Attachment
 
 from .support.helpers import Client, add_grid
-from .support.security import use_fast_passwords
 
 EVIL = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
 
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch):
-    use_fast_passwords(monkeypatch)
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def _client(app, who):

@@ -4,7 +4,9 @@ reporter, and the staff of its street and district (read only); a department see
 sent to it (tests/test_matters_views.py); everyone else 404. The ledger is public."""
 from __future__ import annotations
 
-from ..test_permissions import DONE, LOGIN, Route, expect, only
+# The matrix's own helpers (Route, expect, only, DONE, LOGIN) are handed in by tests/test_permissions.py
+# (a support module imports no test module): matters_routes(...) below.
+Route = expect = only = DONE = LOGIN = None
 
 VERIFIED = ["resa", "meda", "coma"]
 VIEWERS = {"resa": 200, "meda": 200, "coma": 200, "stra": 200, "disa": 200}
@@ -72,27 +74,31 @@ def _fixed(url):
 
 R = "/c/<slug:slug>/matters/<id:matter_id>"
 
-MATTERS_ROUTES = [
-    Route("/c/<slug:slug>/matters/", "GET", _fixed("/c/dorf-a/matters/"), expect(200)),
-    Route("/c/<slug:slug>/matters/mine", "GET", _fixed("/c/dorf-a/matters/mine"), only(VERIFIED, 200)),
-    Route("/c/<slug:slug>/matters/new", "GET", _fixed("/c/dorf-a/matters/new"), only(VERIFIED, 200)),
-    Route("/c/<slug:slug>/matters/new", "POST", _fixed("/c/dorf-a/matters/new"), only(VERIFIED, DONE), _report_form),
-    Route(R, "GET", _m(), expect(404, visitor=LOGIN, **VIEWERS)),
-    Route(R + "/handle", "POST", _m("/handle"), _viewers(["coma"], DONE), lambda w, r: {"note": "We go."}),
-    Route(R + "/ask", "POST", _m("/ask"), _viewers(["coma"], DONE), lambda w, r: {"question": "Where?"}),
-    Route(R + "/dispatch", "POST", _m("/dispatch"), _viewers(["coma"], DONE),
-          lambda w, r: {"to_unit": str(w.unit("dept-a").id), "note": "Please."}),
-    Route(R + "/resolve", "POST", _m("/resolve", "handling"), _viewers(["coma"], DONE),
-          lambda w, r: {"outcome": "Fixed."}),
-    Route(R + "/refuse", "GET", _m("/refuse"), _viewers(["coma"], 200)),
-    Route(R + "/refuse", "POST", _m("/refuse"), _viewers(["coma"], DONE), lambda w, r: {"reason": "Private land."}),
-    Route(R + "/merge", "GET", _m("/merge"), _viewers(["coma"], 200)),
-    Route(R + "/merge", "POST", _m("/merge", before=_matter("triage", "First")), _viewers(["coma"], DONE),
-          lambda w, r: {"into": "1"}),
-    Route(R + "/answer", "POST", _m("/answer", "more_info"), _viewers(["resa"], DONE),
-          lambda w, r: {"answer": "At the bridge."}),
-    Route(R + "/confirm", "POST", _m("/confirm", "resolved"), _viewers(["resa"], DONE), lambda w, r: {"fixed": "yes"}),
-    Route(R + "/rate", "POST", _m("/rate", "closed"), _viewers(["resa"], DONE), lambda w, r: {"rating": "fair"}),
-    Route(R + "/reopen", "POST", _m("/reopen", "unsatisfied"), _viewers(["resa"], DONE),
-          lambda w, r: {"reason": "Still dark."}),
-]
+def matters_routes(route, expect_, only_, done, login):
+    """The rows, built with the matrix's helpers."""
+    global Route, expect, only, DONE, LOGIN
+    Route, expect, only, DONE, LOGIN = route, expect_, only_, done, login
+    return [
+        Route("/c/<slug:slug>/matters/", "GET", _fixed("/c/dorf-a/matters/"), expect(200)),
+        Route("/c/<slug:slug>/matters/mine", "GET", _fixed("/c/dorf-a/matters/mine"), only(VERIFIED, 200)),
+        Route("/c/<slug:slug>/matters/new", "GET", _fixed("/c/dorf-a/matters/new"), only(VERIFIED, 200)),
+        Route("/c/<slug:slug>/matters/new", "POST", _fixed("/c/dorf-a/matters/new"), only(VERIFIED, DONE), _report_form),
+        Route(R, "GET", _m(), expect(404, visitor=LOGIN, **VIEWERS)),
+        Route(R + "/handle", "POST", _m("/handle"), _viewers(["coma"], DONE), lambda w, r: {"note": "We go."}),
+        Route(R + "/ask", "POST", _m("/ask"), _viewers(["coma"], DONE), lambda w, r: {"question": "Where?"}),
+        Route(R + "/dispatch", "POST", _m("/dispatch"), _viewers(["coma"], DONE),
+              lambda w, r: {"to_unit": str(w.unit("dept-a").id), "note": "Please."}),
+        Route(R + "/resolve", "POST", _m("/resolve", "handling"), _viewers(["coma"], DONE),
+              lambda w, r: {"outcome": "Fixed."}),
+        Route(R + "/refuse", "GET", _m("/refuse"), _viewers(["coma"], 200)),
+        Route(R + "/refuse", "POST", _m("/refuse"), _viewers(["coma"], DONE), lambda w, r: {"reason": "Private land."}),
+        Route(R + "/merge", "GET", _m("/merge"), _viewers(["coma"], 200)),
+        Route(R + "/merge", "POST", _m("/merge", before=_matter("triage", "First")), _viewers(["coma"], DONE),
+              lambda w, r: {"into": "1"}),
+        Route(R + "/answer", "POST", _m("/answer", "more_info"), _viewers(["resa"], DONE),
+              lambda w, r: {"answer": "At the bridge."}),
+        Route(R + "/confirm", "POST", _m("/confirm", "resolved"), _viewers(["resa"], DONE), lambda w, r: {"fixed": "yes"}),
+        Route(R + "/rate", "POST", _m("/rate", "closed"), _viewers(["resa"], DONE), lambda w, r: {"rating": "fair"}),
+        Route(R + "/reopen", "POST", _m("/reopen", "unsatisfied"), _viewers(["resa"], DONE),
+              lambda w, r: {"reason": "Still dark."}),
+    ]

@@ -130,5 +130,7 @@ FORM = {
 def post_url(rule: str, world) -> str:
     """A real URL for the rule in community A: the pending membership for member ids."""
     member_id = membership(world.a, world["penda"]).id
-    url = rule.replace("<slug:slug>", "dorf-a").replace("<id:member_id>", str(member_id))
+    # The pages of the units above live under /u/ (a street: jie-a); a community's under /c/.
+    slug = "jie-a" if rule.startswith("/u/") else "dorf-a"
+    url = rule.replace("<slug:slug>", slug).replace("<id:member_id>", str(member_id))
     return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", url)  # ids of future routes: any value will do
