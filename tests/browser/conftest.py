@@ -178,6 +178,7 @@ def _demo_ids(w):
     _vote_ids(dongshan)
     moderation.flag(dongshan, comments[-1], "这条留言和提案无关。", actor=find_user("wang"))
     _rules_ids(dongshan)
+    _matters_ids(dongshan)
     moderation.flag(dongshan,
                     db.session.get(Proposal, IDS["bins"]), "Please check: this repeats an older proposal.", actor=find_user("13800000001"))
     # A login card of an imported villager, for the page where it is used.
@@ -401,3 +402,32 @@ def axe_script():
     except ImportError:
         _unavailable("the Python package axe-playwright-python is not installed")
     return Axe().axe_script
+
+
+def _matters_ids(dongshan):
+    """The demo's matters (portal/matters/demo.py), and one the street sent on to a department,
+    for the street's recall page."""
+    from sqlalchemy import select
+
+    from portal.auth.services import find_user
+    from portal.communities.models import Community
+    from portal.extensions import db
+    from portal.matters import services as ms
+    from portal.matters.models import Matter
+
+    from .pages import IDS
+
+    for key, title in (("lamp", "村口路灯不亮了"), ("pipe", "三组水管漏水"), ("shed", "路边有人搭了铁皮棚"),
+                       ("heap", "河边堆了很多垃圾")):
+        IDS[key] = db.session.execute(select(Matter.id).where(Matter.community_id == dongshan.id,
+                                                              Matter.title == title)).scalar_one()
+    street, squad = (db.session.execute(select(Community).where(Community.slug == s)).scalar_one()
+                     for s in ("dipu", "dipu-cg"))
+    cat = next(c.id for c in ms.categories(street) if c.key == "roads")
+    relay = ms.report(dongshan, category_id=cat, title="桥头护栏松了", description="护栏晃得厉害。",
+                      actor=find_user("liu"))
+    ms.dispatch(dongshan, relay, street, actor=find_user("wang"))
+    ms.accept(street, relay, actor=find_user("jiedao"))
+    ms.dispatch(street, relay, squad, note="请城管中队处理。", actor=find_user("jiedao"))
+    db.session.commit()
+    IDS["relay"] = relay.id

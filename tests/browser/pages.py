@@ -257,12 +257,38 @@ PAGES = [
     PageSpec("vote-open-check", "wang", "/c/dongshan/votes/{poll_draft}/open", variant=True),
     PageSpec("vote-new-errors", "wang", "/c/dongshan/votes/new", _new_poll_with_errors, 400, variant=True),
     PageSpec("vote-ballots-all", None, "/c/dongshan/votes/{poll_closed}/ballots", variant=True),
+    # Levels (issue 15): the tree's pages, a community's grids.
+    PageSpec("unit-street", None, "/u/dipu/", main=True),
+    PageSpec("unit-street-staff", "jiedao", "/u/dipu/", variant=True),
+    PageSpec("unit-departments", "jiedao", "/u/dipu/departments", variant=True),
+    PageSpec("unit-communities", "jiedao", "/u/dipu/communities", variant=True),
+    PageSpec("unit-staff", "quzf", "/u/anji/staff", variant=True),
+    PageSpec("unit-categories", "jiedao", "/u/dipu/categories", variant=True),
+    PageSpec("unit-category", "jiedao", "/u/dipu/categories/roads", variant=True),
+    PageSpec("grids", "wang", "/c/dongshan/grids/", variant=True),
+    # Matters: the community's side.
+    PageSpec("matters-ledger", None, "/c/dongshan/matters/", main=True),
+    PageSpec("matters-mine", "zhang", "/c/dongshan/matters/mine", variant=True),
+    PageSpec("matter-new", "zhang", "/c/dongshan/matters/new", main=True),
+    PageSpec("matter-committee", "wang", "/c/dongshan/matters/{heap}", main=True),
+    PageSpec("matter-closed-reporter", "13800000001", "/c/dongshan/matters/{lamp}", variant=True),
+    PageSpec("matter-refuse", "wang", "/c/dongshan/matters/{heap}/refuse", variant=True),
+    PageSpec("matter-merge", "wang", "/c/dongshan/matters/{heap}/merge", variant=True),
+    # Matters: the units' side, supervision and figures.
+    PageSpec("unit-queue", "shuiwu", "/u/dipu-water/matters/", main=True),
+    PageSpec("unit-matter", "shuiwu", "/u/dipu-water/matters/{pipe}", main=True),
+    PageSpec("unit-matter-street", "jiedao", "/u/dipu/matters/{shed}", variant=True),
+    PageSpec("unit-return", "jiedao", "/u/dipu/matters/{shed}/return", variant=True),
+    PageSpec("unit-recall", "jiedao", "/u/dipu/matters/{relay}/recall", variant=True),
+    PageSpec("unit-ledger", None, "/u/dipu/matters/ledger", variant=True),
+    PageSpec("unit-overdue", None, "/u/anji/matters/overdue", variant=True),
+    PageSpec("unit-figures-street", None, "/u/dipu/matters/figures", main=True),
 ]
 
 BY_NAME = {p.name: p for p in PAGES}
 
 # The demo data's people sign in with the demo password.
-DEMO_USERS = {"wang", "admin", "lijg", "zhao", "zhang", "chen", "liu", "13800000001"}
+DEMO_USERS = {"wang", "admin", "lijg", "zhao", "zhang", "chen", "liu", "13800000001", "jiedao", "shuiwu", "quzf"}
 
 
 def visit(page, spec: PageSpec, locale: str):
