@@ -56,8 +56,12 @@ def grid_setup(w):
         add_grid(w)
     if "Grid 2" not in grids:
         grids["Grid 2"] = ls.create_grid(w.a, "Grid 2", actor=w["coma"])
+    from sqlalchemy import select
+
+    if db.session.execute(select(Household.id).where(Household.community_id == w.a.id,
+                                                     Household.name == "三组12号")).first() is None:
         db.session.add(Household(community_id=w.a.id, name="三组12号"))
-        db.session.commit()
+    db.session.commit()
     return grids["Grid 2"].id, membership(w.a, w["grida"]).id
 
 
