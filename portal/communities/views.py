@@ -19,7 +19,7 @@ from .blueprint import bp, load_member
 from .forms import AddResidentForm, EmptyForm, JoinForm, RejectForm, RoleForm
 
 PENDING_SHOWN = 10
-MEMBERS_PER_PAGE = 15  # rows of three forms each: the page, stylesheet included, stays within 60 KB
+MEMBERS_PER_PAGE = 12  # rows of three forms each: the page, stylesheet included, stays within 60 KB
 
 
 def members_url() -> str:
