@@ -141,15 +141,8 @@ def _resident(field):
 
 
 def _save_files(form, matter):
-    photos = [f for f in (form.photos.data or []) if f and f.filename]
-    if len(photos) > MAX_PHOTOS:
-        raise PortalError(_("At most %(num)d photos.", num=MAX_PHOTOS), field="photos")
-    for f in photos:
-        uploads.save_image(g.community, f, "matter", matter.id, field="photos", actor=current_user)
-    voice = form.voice.data if form.voice.data and getattr(form.voice.data, "filename", "") else None
-    if voice is not None:
-        uploads.save_audio(g.community, voice, "matter", matter.id, field="voice", actor=current_user)
-
+    uploads.save_form_files(g.community, form.photos.data, form.voice.data, "matter", matter.id,
+                            max_photos=MAX_PHOTOS, actor=current_user)
 
 # -- the matter page and its actions ----------------------------------------------------------------
 

@@ -543,3 +543,16 @@ def open_attachment(community, attachment_id: int) -> tuple[Attachment, str]:
         current_app.logger.warning("Attachment %s: file %s is missing", attachment.id, attachment.storage_key)
         abort(404)
     return attachment, str(path)
+
+
+def save_form_files(community, photos, voice, owner_type: str, owner_id: int, *, max_photos: int,
+                    actor) -> None:
+    """The photos and the voice recording of a submitted form (a matter's report, a mediation
+    request), each refusal at its field: `photos` the photos field's data, `voice` the voice field's."""
+    chosen = [f for f in (photos or []) if f and f.filename]
+    if len(chosen) > max_photos:
+        raise PortalError(_l("At most %(num)d photos.", num=max_photos), field="photos")
+    for f in chosen:
+        save_image(community, f, owner_type, owner_id, field="photos", actor=actor)
+    if voice and getattr(voice, "filename", ""):
+        save_audio(community, voice, owner_type, owner_id, field="voice", actor=actor)
