@@ -179,6 +179,23 @@ def pages(db_url: str, seed: dict, cache_seconds: int, tmp: Path) -> list[str]:
         hello.stop()
 
 
+def check_counters(db_url: str) -> str:
+    """The loaded counters against a recount from the loaded matters and steps (what
+    `flask matters recount --check` does)."""
+    from portal.extensions import db
+    from portal.matters import tally
+
+    app = _app(db_url)
+    with app.app_context():
+        expected, expected_days = tally.recount()
+        stored, stored_days = tally.stored()
+        db.engine.dispose()
+    if (expected, expected_days) != (stored, stored_days):
+        wrong = sum(1 for k in expected.keys() | stored.keys() if expected.get(k) != stored.get(k))
+        raise SystemExit(f"the loaded counters differ from a recount in {wrong} rows")
+    return f"counters: {len(stored):,} rows and {len(stored_days):,} day rows equal a recount"
+
+
 def _staff_cookie(db_url: str, base: str, user_id: int) -> str:
     """Give the department's staff member a real password and sign in like a browser."""
     from portal.auth.models import User
@@ -201,6 +218,9 @@ def main() -> int:
     parser.add_argument("--reuse", help="an already loaded database (name); nothing is loaded")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--transitions", type=int, default=200, help="communities walked through the loop")
+    parser.add_argument("--check-counters", action="store_true",
+                        help="after the load, compare the loaded counters with tally.recount() (small scales)")
+    parser.add_argument("--load-only", action="store_true", help="load (and check), measure nothing")
     args = parser.parse_args()
     if preflight():
         return 2
@@ -222,6 +242,11 @@ def main() -> int:
                        f"communities, {seed['departments']:,} departments, {seed['grids']:,} grids, "
                        f"{seed['people']:,} people, {seed['matters']:,} matters ({seed['closed']:,} closed) in "
                        f"{seed['seconds']:.0f} s; database {seed['size_bytes'] / 2**30:.2f} GiB")
+        if args.check_counters:
+            out.append(check_counters(db_url))
+        if args.load_only:
+            print("\n".join(out))
+            return 0
         with tempfile.TemporaryDirectory(prefix="yishi-bench-levels-") as tmp:
             for cache in (0, 30):
                 out.append(f"pages, page caches {'off' if cache == 0 else 'on (30 s)'}:")
@@ -233,7 +258,7 @@ def main() -> int:
                    f"{t['per_second']:.0f}/s ({verdict}, target {TARGET_TPS}/s)")
     finally:
         if not args.keep and not args.reuse:
-            _psql(f"DROP DATABASE IF EXISTS {name}")
+            _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     print("\n".join(out))
     return 0
 

@@ -13,10 +13,14 @@ again after it, as a real import would.
 from __future__ import annotations
 
 import io
+import multiprocessing as mp
 import random
+import sys
 import time
+from array import array
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 DISTRICTS, STREETS, COMMUNITIES, GRIDS, PEOPLE = 16, 276, 5733, 30_000, 60_000
@@ -31,7 +35,7 @@ TABLES = ("matter_step", "matter", "matter_tally", "matter_close_days", "matter_
 
 
 def _ts(t: datetime) -> str:
-    return t.strftime("%Y-%m-%d %H:%M:%S+00")
+    return t.isoformat(" ")  # UTC: "2026-12-03 10:00:00+00:00"
 
 
 def _copy(cur, table: str, columns: tuple[str, ...], rows) -> int:
@@ -143,140 +147,64 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
                                        "active"), cat_rows)
         conn.commit()
         log(f"units, grids, people, categories: {time.monotonic() - t0:.0f} s")
-        # -- matters: drop the secondary indexes, load, make them again
+        # -- matters: drop the secondary indexes, load in WORKERS processes, make them again
         cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('matter', 'matter_step') "
                     "AND indexname NOT LIKE 'pk_%' AND indexname NOT LIKE 'uq_%'")
         indexes = cur.fetchall()
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {name}")
-        weights = [c[3] for c in CATEGORIES]
+        # the unique (community, serial) and (matter, seq) constraints stay: they are what the data must satisfy
+        cur.execute("CREATE UNLOGGED TABLE bench_stage_tally (unit_id int, grid_id int, category_id int, month int, "
+                    "reported int, closed int, on_time int, satisfied int, fair int, unsatisfied int)")
+        cur.execute("CREATE UNLOGGED TABLE bench_stage_days (unit_id int, grid_id int, days int, n int)")
+        conn.commit()
         activity = [rnd.lognormvariate(0, 1.0) for _ in comms]
         total = sum(activity)
         cum, acc = [], 0.0
         for a in activity:
             acc += a / total
             cum.append(acc)
-        tallies: dict = {}
-        days_hist: Counter = Counter()
-        serials: Counter = Counter()
-        comm_street = {c: parent[c] for c in comms}
-        span = (now - start).total_seconds()
-        open_span = 60 * 86400
-        ratings = ("satisfied", "satisfied", "satisfied", "fair", "unsatisfied")
-        steps_rows = []
-        step_id = [0]
-        sample_open = []
-
-        def matters():
-            import bisect
-
-            for mid_ in range(1, n_matters + 1):
-                closed = mid_ <= n_closed
-                c = comms[min(bisect.bisect_left(cum, rnd.random()), n_comms - 1)]
-                s = comm_street[c]
-                d = parent[s]
-                gl = grids_of[c]
-                g = gl[0] if rnd.random() < 0.5 else rnd.choice(gl)
-                cat, hours, _w = rnd.choices(cats_of[s], weights=weights)[0]
-                serials[c] += 1
-                if closed:
-                    rep = start + timedelta(seconds=span * rnd.random() ** 0.8)
-                else:
-                    rep = now - timedelta(seconds=open_span * rnd.random())
-                rep = rep.replace(microsecond=0)  # as stored
-                due = rep + timedelta(hours=hours)
-                depts = depts_of[s]
-                if closed:
-                    dept = rnd.choice(depts) if rnd.random() < 0.6 else None
-                    took = timedelta(hours=hours * rnd.uniform(0.2, 1.4))
-                    resolved = min(rep + took, now).replace(microsecond=0)
-                    closed_at = min(resolved + timedelta(hours=rnd.uniform(1, 48)), now).replace(microsecond=0)
-                    on_time = resolved <= due
-                    rating = rnd.choice(ratings) if rnd.random() < 0.8 else None
-                    state, holder, sender, resolved_by = "closed", dept or c, c if dept else None, dept or c
-                    deadline = due
-                    keys = [(c, 0), (c, g), (s, 0), (d, 0)] + ([(dept, 0)] if dept else [])
-                    m_close = _month(closed_at)
-                    for k in keys:
-                        _add(tallies, (k, cat, m_close), 1, on_time, rating)
-                        days_hist[(k, max(0, int((closed_at - rep).total_seconds() // 86400)))] += 1
-                    for k in [(c, 0), (c, g), (s, 0), (d, 0)]:
-                        _add_reported(tallies, (k, cat, _month(rep)))
-                    if dept:
-                        _add_reported(tallies, ((dept, 0), cat, _month(rep + timedelta(hours=1))))
-                    if dept:
-                        path = (("report", c, None, "triage", rep), ("dispatch", c, dept, "dispatched",
-                                                                     rep + timedelta(minutes=30)),
-                                ("accept", dept, None, "handling", rep + timedelta(hours=1)),
-                                ("confirm", None, None, "closed", closed_at))
-                    else:
-                        path = (("report", c, None, "triage", rep), ("handle", c, None, "handling",
-                                                                     rep + timedelta(hours=1)),
-                                ("confirm", None, None, "closed", closed_at))
-                    row_steps = len(path)
-                else:
-                    where = rnd.random()
-                    if where < 0.2:
-                        state, holder, sender = "triage", c, None
-                    elif where < 0.8:
-                        state, holder, sender = rnd.choice(("dispatched", "handling")), rnd.choice(depts), c
-                    else:
-                        state, holder, sender = "dispatched", s, c
-                    deadline = due
-                    resolved = closed_at = on_time = rating = resolved_by = None
-                    for k in [(c, 0), (c, g), (s, 0), (d, 0)]:
-                        _add_reported(tallies, (k, cat, _month(rep)))
-                    path = (("report", c, None, "triage", rep),) + (
-                        (("dispatch", c, holder, "dispatched", rep + timedelta(minutes=30)),) if sender else ())
-                    if state == "handling":
-                        path += (("accept", holder, None, "handling", rep + timedelta(hours=1)),)
-                        _add_reported(tallies, ((holder, 0), cat, _month(rep + timedelta(hours=1))))
-                    row_steps = len(path)
-                    if len(sample_open) < 2000 and 0.2 <= where < 0.8:  # held by a department
-                        sample_open.append((mid_, c, holder))
-                for seq, (action, u, to, st, at) in enumerate(path, 1):
-                    step_id[0] += 1
-                    steps_rows.append((step_id[0], mid_, seq, _ts(at), action, u, to, None, "", st, "", None))
-                yield (mid_, c, s, d, serials[c], cat, g, 1 + (mid_ % n_people), "resident", None, "f",
-                       f"事项{mid_}", "", "", None, None, state, holder, _ts(rep), _ts(deadline), sender, resolved_by,
-                       _ts(due), "f", None, "", None, None, "", "已处理" if closed else "", _ts(rep),
-                       _ts(resolved) if resolved else None, _ts(closed_at) if closed_at else None,
-                       None if on_time is None else ("t" if on_time else "f"), rating, None, "f", 0, row_steps)
-
-        cols = ("id", "community_id", "street_id", "district_id", "serial", "category_id", "grid_id", "reporter_id",
-                "reporter_role", "recorded_by_id", "anonymous", "title", "description", "place", "latitude",
-                "longitude", "state", "holder_id", "held_since", "deadline", "sender_id", "resolved_by_id", "due_at",
-                "extension_asked", "extension_hours", "extension_reason", "extension_decided", "merged_into_id",
-                "public_reason", "outcome", "reported_at", "resolved_at", "closed_at", "closed_on_time", "rating",
-                "rated_at", "reopened", "urged", "steps")
-        step_cols = ("id", "matter_id", "seq", "at", "action", "unit_id", "to_unit_id", "actor_id", "actor_role",
-                     "state", "note", "deadline")
-        gen = matters()
-        loaded = 0
-        while True:
-            chunk = []
-            for row in gen:
-                chunk.append(row)
-                if len(chunk) >= 200_000:
-                    break
-            if not chunk:
-                break
-            loaded += _copy(cur, "matter", cols, chunk)
-            _copy(cur, "matter_step", step_cols, steps_rows)
-            steps_rows.clear()
-            conn.commit()
-            if loaded % 1_000_000 < 200_000:
-                log(f"matters: {loaded:,} in {time.monotonic() - t0:.0f} s")
+        # which community each matter is in (the skew), and its serial there, drawn here once so that
+        # the workers can take ranges of matter ids and still number each community's matters 1, 2, …
+        which = array("H", rnd.choices(range(n_comms), cum_weights=cum, k=n_matters))
+        serial = array("I", bytes(4 * n_matters))
+        seen = [0] * n_comms
+        for k, c in enumerate(which):
+            seen[c] += 1
+            serial[k] = seen[c]
+        _SHARED.update(comms=comms, parent=parent, grids_of=grids_of, cats_of=cats_of, depts_of=depts_of,
+                       which=which, serial=serial, n_closed=n_closed, n_people=n_people, now=now, start=start,
+                       conninfo=conninfo, seed=seed)
+        log(f"matters drawn: {time.monotonic() - t0:.0f} s")
+        ctx = mp.get_context("fork")  # the workers share the drawn arrays copy-on-write
+        results = ctx.Queue()
+        bounds = [round(n_matters * k / WORKERS) for k in range(WORKERS + 1)]
+        procs = [ctx.Process(target=_worker, args=(k, bounds[k] + 1, bounds[k + 1] + 1, results))
+                 for k in range(WORKERS)]
+        for proc in procs:
+            proc.start()
+        got = [results.get(timeout=7200) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=60)
+            if proc.exitcode != 0:
+                raise RuntimeError(f"a loading worker failed (exit code {proc.exitcode})")
+        sample_open = [row for _, rows in sorted(got) for row in rows][:2000]
+        log(f"matters loaded: {time.monotonic() - t0:.0f} s")
         t_idx = time.monotonic()
         for _, definition in indexes:
             cur.execute(definition)
         conn.commit()
         log(f"indexes again: {time.monotonic() - t_idx:.0f} s")
-        trows = [(tid, u, g, cat, month, *v) for tid, (((u, g), cat, month), v) in enumerate(tallies.items(), 1)]
-        _copy(cur, "matter_tally", ("id", "unit_id", "grid_id", "category_id", "month", "reported", "closed",
-                                    "on_time", "satisfied", "fair", "unsatisfied"), trows)
-        _copy(cur, "matter_close_days", ("id", "unit_id", "grid_id", "days", "n"),
-              ((k + 1, u, g, days, n) for k, (((u, g), days), n) in enumerate(days_hist.items())))
+        cur.execute("INSERT INTO matter_tally (unit_id, grid_id, category_id, month, reported, closed, on_time, "
+                    "satisfied, fair, unsatisfied) SELECT unit_id, grid_id, category_id, month, sum(reported), "
+                    "sum(closed), sum(on_time), sum(satisfied), sum(fair), sum(unsatisfied) FROM bench_stage_tally "
+                    "GROUP BY unit_id, grid_id, category_id, month")
+        cur.execute("INSERT INTO matter_close_days (unit_id, grid_id, days, n) SELECT unit_id, grid_id, days, sum(n) "
+                    "FROM bench_stage_days GROUP BY unit_id, grid_id, days")
+        cur.execute("DROP TABLE bench_stage_tally")
+        cur.execute("DROP TABLE bench_stage_days")
+        conn.commit()
+        serials = Counter({comms[c]: n for c, n in enumerate(seen)})
         for table, column in (("community", "id"), ("grid", "id"), ("user_account", "id"), ("membership", "id"),
                               ("member_role", "id"), ("matter_category", "id"), ("matter", "id"),
                               ("matter_step", "id"), ("matter_tally", "id"), ("matter_close_days", "id")):
@@ -293,6 +221,129 @@ def load(conninfo: str, scale: float = 1.0, seed: int = 15, log=print) -> dict:
                community=comms[0], department=depts_of[streets[0]][0], open_sample=sample_open,
                busiest=max(serials, key=serials.get), staff=staff, units={u[0]: u[1] for u in units})
     return out
+
+
+WORKERS = 2  # processes generating and copying rows (the machine's cores)
+_SHARED: dict = {}  # what load() drew, inherited by the forked workers
+RATINGS = ("satisfied", "satisfied", "satisfied", "fair", "unsatisfied")
+MATTER_COLS = ("id", "community_id", "street_id", "district_id", "serial", "category_id", "grid_id", "reporter_id",
+               "reporter_role", "recorded_by_id", "anonymous", "title", "description", "place", "latitude",
+               "longitude", "state", "holder_id", "held_since", "deadline", "sender_id", "resolved_by_id", "due_at",
+               "extension_asked", "extension_hours", "extension_reason", "extension_decided", "merged_into_id",
+               "public_reason", "outcome", "reported_at", "resolved_at", "closed_at", "closed_on_time", "rating",
+               "rated_at", "reopened", "urged", "steps")
+STEP_COLS = ("id", "matter_id", "seq", "at", "action", "unit_id", "to_unit_id", "actor_id", "actor_role", "state",
+             "note", "deadline")
+MAX_STEPS = 4  # a matter's step ids are (id - 1) * MAX_STEPS + seq: unique without sharing a counter
+
+
+def _worker(k: int, lo: int, hi: int, results) -> None:
+    """Matters lo … hi - 1: generate, COPY with their steps, and COPY this worker's share of the counters
+    into the staging tables; puts (k, open matters held by a department) on results."""
+    import psycopg
+
+    g = _SHARED
+    rnd = random.Random(g["seed"] * 7919 + k)
+    comms, parent, grids_of, cats_of, depts_of = g["comms"], g["parent"], g["grids_of"], g["cats_of"], g["depts_of"]
+    which, serial, n_closed, n_people, now, start = (g["which"], g["serial"], g["n_closed"], g["n_people"],
+                                                     g["now"], g["start"])
+    weights = [c[3] for c in CATEGORIES]
+    span = (now - start).total_seconds()
+    open_span = 60 * 86400
+    tallies: dict = {}
+    days_hist: Counter = Counter()
+    sample_open: list = []
+    steps_rows: list = []
+
+    def matters():
+        for mid_ in range(lo, hi):
+            closed = mid_ <= n_closed
+            c = comms[which[mid_ - 1]]
+            s = parent[c]
+            d = parent[s]
+            gl = grids_of[c]
+            grid = gl[0] if rnd.random() < 0.5 else rnd.choice(gl)
+            cat, hours, _w = rnd.choices(cats_of[s], weights=weights)[0]
+            if closed:
+                rep = start + timedelta(seconds=span * rnd.random() ** 0.8)
+            else:
+                rep = now - timedelta(seconds=open_span * rnd.random())
+            rep = rep.replace(microsecond=0)  # as stored
+            m_rep = _month(rep)
+            due = rep + timedelta(hours=hours)
+            depts = depts_of[s]
+            area = ((c, 0), (c, grid), (s, 0), (d, 0))
+            for key in area:
+                _add_reported(tallies, (key, cat, m_rep))
+            if closed:
+                dept = rnd.choice(depts) if rnd.random() < 0.6 else None
+                took = timedelta(hours=hours * rnd.uniform(0.2, 1.4))
+                resolved = min(rep + took, now).replace(microsecond=0)
+                closed_at = min(resolved + timedelta(hours=rnd.uniform(1, 48)), now).replace(microsecond=0)
+                on_time = resolved <= due
+                rating = rnd.choice(RATINGS) if rnd.random() < 0.8 else None
+                state, holder, sender, resolved_by = "closed", dept or c, c if dept else None, dept or c
+                m_close = _month(closed_at)
+                close_days = max(0, int((closed_at - rep).total_seconds() // 86400))
+                for key in area + (((dept, 0),) if dept else ()):
+                    _add(tallies, (key, cat, m_close), 1, on_time, rating)
+                    days_hist[(key, close_days)] += 1
+                if dept:
+                    _add_reported(tallies, ((dept, 0), cat, _month(rep + timedelta(hours=1))))
+                    path = (("report", c, None, "triage", rep),
+                            ("dispatch", c, dept, "dispatched", rep + timedelta(minutes=30)),
+                            ("accept", dept, None, "handling", rep + timedelta(hours=1)),
+                            ("confirm", None, None, "closed", closed_at))
+                else:
+                    path = (("report", c, None, "triage", rep),
+                            ("handle", c, None, "handling", rep + timedelta(hours=1)),
+                            ("confirm", None, None, "closed", closed_at))
+            else:
+                where = rnd.random()
+                if where < 0.2:
+                    state, holder, sender = "triage", c, None
+                elif where < 0.8:
+                    state, holder, sender = rnd.choice(("dispatched", "handling")), rnd.choice(depts), c
+                else:
+                    state, holder, sender = "dispatched", s, c
+                resolved = closed_at = on_time = rating = resolved_by = None
+                path = (("report", c, None, "triage", rep),) + (
+                    (("dispatch", c, holder, "dispatched", rep + timedelta(minutes=30)),) if sender else ())
+                if state == "handling":
+                    path += (("accept", holder, None, "handling", rep + timedelta(hours=1)),)
+                    _add_reported(tallies, ((holder, 0), cat, _month(rep + timedelta(hours=1))))
+                if len(sample_open) < 1000 and 0.2 <= where < 0.8:  # held by a department
+                    sample_open.append((mid_, c, holder))
+            base = (mid_ - 1) * MAX_STEPS
+            for seq, (action, u, to, st, at) in enumerate(path, 1):
+                steps_rows.append((base + seq, mid_, seq, _ts(at), action, u, to, None, "", st, "", None))
+            yield (mid_, c, s, d, serial[mid_ - 1], cat, grid, 1 + (mid_ % n_people), "resident", None, "f",
+                   f"事项{mid_}", "", "", None, None, state, holder, _ts(rep), _ts(due), sender, resolved_by,
+                   _ts(due), "f", None, "", None, None, "", "已处理" if closed else "", _ts(rep),
+                   _ts(resolved) if resolved else None, _ts(closed_at) if closed_at else None,
+                   None if on_time is None else ("t" if on_time else "f"), rating, None, "f", 0, len(path))
+
+    with psycopg.connect(g["conninfo"], autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        gen = matters()
+        loaded = 0
+        while True:
+            chunk = list(islice(gen, 100_000))
+            if not chunk:
+                break
+            loaded += _copy(cur, "matter", MATTER_COLS, chunk)
+            _copy(cur, "matter_step", STEP_COLS, steps_rows)
+            steps_rows.clear()
+            conn.commit()
+            if k == 0 and loaded % 500_000 < 100_000:
+                print(f"matters: worker 0 has {loaded:,} of {hi - lo:,}", file=sys.stderr, flush=True)
+        _copy(cur, "bench_stage_tally", ("unit_id", "grid_id", "category_id", "month", "reported", "closed",
+                                         "on_time", "satisfied", "fair", "unsatisfied"),
+              ((u, gr, cat, month, *v) for ((u, gr), cat, month), v in tallies.items()))
+        _copy(cur, "bench_stage_days", ("unit_id", "grid_id", "days", "n"),
+              ((u, gr, days, n) for ((u, gr), days), n in days_hist.items()))
+        conn.commit()
+    results.put((k, sample_open))
 
 
 def _add(tallies: dict, key, closed: int, on_time=None, rating=None) -> None:

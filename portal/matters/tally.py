@@ -98,16 +98,16 @@ def recount() -> tuple[dict, dict]:
         row[name] += n
 
     departments = set(db.session.execute(select(Community.id).where(Community.level == "department")).scalars())
-    first_accept = {}
+    first_accept: dict[int, dict[int, datetime]] = {}  # matter → {unit: its first acceptance}
     for matter_id, unit_id, at in db.session.execute(
             select(MatterStep.matter_id, MatterStep.unit_id, MatterStep.at).where(MatterStep.action == "accept")
             .order_by(MatterStep.matter_id, MatterStep.seq)):
-        first_accept.setdefault((matter_id, unit_id), at)
+        first_accept.setdefault(matter_id, {}).setdefault(unit_id, at)
     for m in db.session.execute(select(Matter)).scalars():
         for unit_id, grid_id in area_keys(m):
             add((unit_id, grid_id, m.category_id, month_of(m.reported_at)), "reported")
-        for (matter_id, unit_id), at in first_accept.items():
-            if matter_id == m.id and unit_id in departments:
+        for unit_id, at in first_accept.get(m.id, {}).items():
+            if unit_id in departments:
                 add((unit_id, 0, m.category_id, month_of(at)), "reported")
         if m.state == "closed":
             for unit_id, grid_id in closing_keys(m):
